@@ -1,0 +1,63 @@
+# rotor — every set-up step is in these targets and the scripts they call; all are idempotent.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE_TEST := node --test --test-concurrency=1
+
+RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
+PKG_STAMP := pkg/gen/.stamp
+
+.PHONY: help pkg test test-rust lint test-node test-workerd test-browser demo bench fuzz fuzz-smoke setup clean
+
+help:
+	@echo "make demo   — build everything and run the demo on workerd (prints the URL)"
+	@echo "make test   — install what is missing, build, and run every test"
+	@echo "make pkg    — build the npm package into pkg/"
+	@echo "make bench  — benchmarks against the peers (prints a table)"
+	@echo "make fuzz   — run each fuzz target for a bounded time"
+
+setup:
+	@source scripts/lib.sh && ensure_node_modules
+
+pkg: $(PKG_STAMP)
+
+$(PKG_STAMP): $(wildcard $(RUST_SRC)) scripts/build-wasm.sh scripts/lib.sh package-lock.json
+	scripts/build-wasm.sh
+	scripts/pkg-size.sh
+	@touch $@
+
+test: lint test-rust pkg test-node test-workerd test-browser
+	@echo "rotor: all test suites passed"
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo clippy --quiet --lib --no-default-features -- -D warnings
+
+test-rust:
+	cargo test --quiet
+	cargo test --quiet --lib --no-default-features
+
+test-node: pkg setup
+	$(NODE_TEST) tests/js/
+
+test-workerd: pkg setup
+	$(NODE_TEST) tests/workerd/
+
+test-browser: pkg setup
+	@source scripts/lib.sh && ensure_chromium
+	$(NODE_TEST) tests/browser/
+
+demo: pkg setup
+	node www/serve.mjs
+
+bench: pkg setup
+	bench/run.sh
+
+fuzz:
+	scripts/fuzz.sh $${FUZZ_SECONDS:-60}
+
+fuzz-smoke:
+	scripts/fuzz.sh 10
+
+clean:
+	rm -rf target pkg/gen www/dist

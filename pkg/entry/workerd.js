@@ -1,0 +1,11 @@
+// workerd (Cloudflare Workers): the runtime compiles `.wasm` imports to a WebAssembly.Module,
+// so the module is ready on import. `init` is a no-op kept for symmetry.
+import { initSync } from "../gen/rotor.js";
+import wasmModule from "../gen/rotor_bg.wasm";
+
+initSync({ module: wasmModule });
+
+export * from "../lib/api.js";
+
+/** Idempotent; the module is already initialised in workerd. */
+export default async function init() {}

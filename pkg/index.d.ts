@@ -1,0 +1,17 @@
+// Types of the rotor npm package (see shared API.md for the contract).
+export * from "./types/client.js";
+export * from "./types/schedule.js";
+export * from "./types/jwt.js";
+export * from "./types/manager.js";
+export * from "./types/issuer.js";
+
+/**
+ * Loads and instantiates the wasm module. Required once in browsers, web workers and service
+ * workers; idempotent, and a no-op in Node and workerd where the module initialises on import.
+ */
+export default function init(
+  input?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
+): Promise<void>;
+
+/** The version of the rotor package. */
+export function version(): string;

@@ -1,0 +1,2 @@
+// rotor: client (filled in by its feature).
+export {};

@@ -1,0 +1,2 @@
+// rotor: issuer (filled in by its feature).
+export {};

@@ -1,0 +1,2 @@
+// rotor: jwt (filled in by its feature).
+export {};

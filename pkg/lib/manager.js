@@ -1,0 +1,2 @@
+// rotor: manager (filled in by its feature).
+export {};

@@ -1,0 +1,2 @@
+// rotor: schedule (filled in by its feature).
+export {};

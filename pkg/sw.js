@@ -1,0 +1,2 @@
+// rotor/sw: service-worker silent renewal (filled in by the renewal feature).
+export {};

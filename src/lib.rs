@@ -1,0 +1,39 @@
+//! # rotor
+//!
+//! OAuth 2.0 refresh-token handling for the web, as one sans-IO Rust core compiled to
+//! WebAssembly.
+//!
+//! The core does no I/O and keeps no clock: callers hand it bytes, the current time (`now`, in
+//! milliseconds since the Unix epoch) and random bytes, and it returns values — "send this
+//! request", "this token set", "refresh at T", "store this record and answer with this
+//! response". That is what lets one core serve a page, a service worker, a Cloudflare Worker
+//! and a Durable Object, and what makes every test deterministic.
+//!
+//! - [`client`]: building refresh-token requests (RFC 6749 §6) and parsing token responses
+//!   (RFC 6749 §5.1, §5.2) for strict RFC 6749 servers and the Keycloak, Curity,
+//!   PingFederate and TokenIDP dialects.
+//! - [`schedule`]: when to refresh, backoff, clock skew and the renewal state machine.
+//! - [`jwt`]: HS256 JSON Web Tokens (RFC 7519, RFC 7515, RFC 8725).
+//! - `issuer` (cargo feature `issuer`, on by default): an edge token endpoint with refresh-token
+//!   rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2, RFC 7009, RFC 7662, RFC 8414).
+//!
+//! The only place that knows about JavaScript is the private `wasm` module, compiled for
+//! `wasm32` only.
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod b64;
+pub mod client;
+pub mod error;
+#[cfg(feature = "issuer")]
+pub mod issuer;
+pub mod json;
+pub mod jwt;
+pub mod schedule;
+pub mod secret;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, ErrorKind, JwtError, JwtErrorCode, OAuthError, RotorError, RotorErrorCode};
+pub use secret::Secret;

@@ -1,0 +1,1 @@
+//! Refresh timing, backoff, clock skew and the renewal state machine.

@@ -1,0 +1,1 @@
+//! JS bindings for `crate::issuer`.
