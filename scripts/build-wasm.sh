@@ -36,7 +36,7 @@ mkdir -p "$OUT"
 "$TOOLS/bin/wasm-bindgen" --target web --out-dir "$OUT" --out-name rotor "$RAW"
 "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$OUT/rotor_bg.wasm" -o "$OUT/rotor_bg.wasm"
+  --strip-debug --strip-producers "$OUT/rotor_bg.wasm" -o "$OUT/rotor_bg.wasm"
 
 size=$(wc -c < "$OUT/rotor_bg.wasm")
 gz=$(gzip -9 -c "$OUT/rotor_bg.wasm" | wc -c)

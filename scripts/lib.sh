@@ -47,8 +47,8 @@ ensure_wasm_bindgen() {
 ensure_node_modules() {
   local stamp="$ROOT/node_modules/.rotor-lock-stamp"
   if [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/package-lock.json"; then return; fi
-  log "installing npm dev dependencies (npm ci)"
-  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  log "installing npm dev dependencies (npm install from the lock file)"
+  (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error --no-save)
   cp "$ROOT/package-lock.json" "$stamp"
 }
 
