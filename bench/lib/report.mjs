@@ -1,0 +1,140 @@
+// Renders the results of bench/main.mjs as one markdown table of ratios (with PASS/MISS against
+// the targets of the issue) plus a size table.
+import { median } from "./measure.mjs";
+
+const KB = 1000; // targets are in KB = 1000 bytes (the stricter reading)
+const TARGETS = {
+  verify: 10, // × jose, Node and workerd
+  client: 3, // × oauth4webapi
+  issuer: 3, // × workers-oauth-provider
+  nativeOverhead: 3, // wasm verify within 3× of native
+  clientOnlyGz: 20 * KB,
+  fullPackageGz: 35 * KB,
+  coldWorkerdMs: 5,
+};
+
+const fmtOps = (ops) => (ops >= 1e6 ? `${(ops / 1e6).toFixed(2)} M/s` : ops >= 1e3 ? `${(ops / 1e3).toFixed(1)} k/s` : `${ops.toFixed(0)}/s`);
+const fmtUs = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : us >= 10 ? `${us.toFixed(1)} µs` : `${us.toFixed(2)} µs`);
+const fmtX = (x) => `${x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)}×`;
+const fmtB = (b) => (b >= 10 * KB ? `${(b / KB).toFixed(1)} KB` : `${(b / KB).toFixed(2)} KB`);
+const fmtMs = (ms) => `${ms.toFixed(ms >= 10 ? 1 : 2)} ms`;
+const side = (s) => (s ? `${fmtOps(s.ops)} (${fmtUs(s.us)})` : "—");
+const verdict = (ok) => (ok ? "**PASS**" : "**MISS**");
+
+function caseRow(label, r, target, errKey) {
+  if (!r) return [label, "—", "—", "—", target ? `≥ ${target}×` : "—", `not run${errKey ? `: ${errKey}` : ""}`];
+  if (r.error) return [label, "—", "—", "—", target ? `≥ ${target}×` : "—", `ERROR: ${r.error.split("\n")[0].slice(0, 90)}`];
+  if (!r.rotor) return [label, `n/a: ${r.rotorError}`, side(r.peer), "—", target ? `≥ ${target}×` : "—", target ? "MISS (rotor side missing)" : "—"];
+  return [label, side(r.rotor), side(r.peer), fmtX(r.ratio), target ? `≥ ${target}×` : "(info)", target ? verdict(r.ratio >= target) : "—"];
+}
+
+function httpSummary(list) {
+  const ok = (list ?? []).filter((x) => !x.error);
+  if (!ok.length) return { error: (list ?? []).map((x) => x.error).join("; ") || "not run" };
+  return {
+    rps: median(ok.map((x) => x.rps)),
+    p50: median(ok.map((x) => x.p50Ms)),
+    p99: Math.max(...ok.map((x) => x.p99Ms)),
+    errors: (list ?? []).reduce((n, x) => n + (x.errors ?? 0) + (x.error ? 1 : 0), 0),
+    requests: ok.reduce((n, x) => n + x.requests, 0),
+    lanes: ok[0].lanes,
+    firstErrors: ok.flatMap((x) => x.firstErrors ?? []).slice(0, 2),
+  };
+}
+
+function coldSummary(list) {
+  const ok = (list ?? []).filter((x) => !x.error);
+  if (!ok.length) return { error: (list ?? []).map((x) => x.error).find(Boolean) ?? "not run" };
+  const s = { n: ok.length, totalMs: median(ok.map((x) => x.totalMs)), importMs: median(ok.map((x) => x.importMs)), firstVerifyMs: median(ok.map((x) => x.firstVerifyMs)) };
+  if (ok[0].firstResponseMs !== undefined) s.firstMinusWarmMs = median(ok.map((x) => x.firstResponseMs - x.warmResponseMs));
+  return s;
+}
+
+export function renderReport(R) {
+  const rows = [];
+  const n = R.node?.cases ?? {};
+  const w = R.workerd ?? {};
+  rows.push(caseRow("JWT verify, Node — rotor `verifyJwt` vs jose `jwtVerify` (CryptoKey)", n.verify, TARGETS.verify, R.errors.node));
+  rows.push(caseRow("JWT verify, workerd", w.verify, TARGETS.verify, R.errors.workerd));
+  rows.push(caseRow("JWT sign, Node — `signJwt` vs jose `SignJWT`", n.sign, 0, R.errors.node));
+  rows.push(caseRow("JWT sign, workerd", w.sign, 0, R.errors.workerd));
+  rows.push(caseRow("Client round trip, Node — build + parse vs oauth4webapi", n.client, TARGETS.client, R.errors.node));
+  rows.push(caseRow("Client round trip, workerd", w.client, 0, R.errors.workerd));
+  rows.push(caseRow("Issuer refresh grants in-process, Node — `issuer.handle` vs workers-oauth-provider", n.issuer, TARGETS.issuer, R.errors.node));
+  rows.push(caseRow("Issuer refresh grants in-process, workerd", w.issuer, 0, R.errors.workerd));
+
+  // HTTP on loopback.
+  const hr = httpSummary(w.http?.rotor);
+  const hw = httpSummary(w.http?.wop);
+  const httpSide = (h) => (h.error ? `ERROR: ${h.error.slice(0, 80)}` : `${fmtOps(h.rps)}, p50 ${fmtMs(h.p50)}, p99 ${fmtMs(h.p99)}, errors ${h.errors}`);
+  if (hr.error || hw.error) rows.push([`Issuer over HTTP, workerd on 127.0.0.1 (${hr.lanes ?? 8} lanes)`, httpSide(hr), httpSide(hw), "—", `≥ ${TARGETS.issuer}×, 0 errors`, hr.error ? "MISS (rotor side failed)" : "ERROR"]);
+  else {
+    const ratio = hr.rps / hw.rps;
+    rows.push([`Issuer over HTTP, workerd on 127.0.0.1 (${hr.lanes} lanes)`, httpSide(hr), httpSide(hw), fmtX(ratio), `≥ ${TARGETS.issuer}×, 0 errors`, verdict(ratio >= TARGETS.issuer && hr.errors === 0)]);
+  }
+
+  // Native reference.
+  const nat = R.native;
+  for (const [label, r] of [["Node", n.verify], ["workerd", w.verify]]) {
+    if (!nat || !r?.rotor) {
+      rows.push([`wasm verify (${label}) vs native Rust (bench-native)`, r?.rotor ? fmtUs(r.rotor.us) : "—", nat ? `native ${fmtUs(nat.verify_ns / 1000)}` : `ERROR: ${R.errors.native ?? "not run"}`.slice(0, 90), "—", `≤ ${TARGETS.nativeOverhead}× native`, "MISS (a side is missing)"]);
+    } else {
+      const overhead = (r.rotor.us * 1000) / nat.verify_ns;
+      rows.push([`wasm verify (${label}) vs native Rust (bench-native)`, `wasm ${fmtUs(r.rotor.us)}`, `native ${fmtUs(nat.verify_ns / 1000)} (with key set-up ${fmtUs(nat.verify_with_key_ns / 1000)})`, `${fmtX(overhead)} slower`, `≤ ${TARGETS.nativeOverhead}×`, verdict(overhead <= TARGETS.nativeOverhead)]);
+    }
+  }
+
+  // Sizes.
+  const S = R.size;
+  if (S) {
+    const co = S.rotor.clientOnly;
+    const full = S.rotor.full;
+    const o4w = S.peers.find((p) => p.name === "oauth4webapi");
+    if (co) rows.push(["Size: client-only build, gzipped (wasm + minified JS)", `${fmtB(co.shipped.gz)} (wasm ${fmtB(co.wasm.gz)} + JS ${fmtB(co.js.gz)})`, o4w ? `oauth4webapi ${fmtB(o4w.gz)}` : "—", "—", `≤ ${fmtB(TARGETS.clientOnlyGz)}`, verdict(co.shipped.gz <= TARGETS.clientOnlyGz)]);
+    else rows.push(["Size: client-only build, gzipped", "not built", "—", "—", `≤ ${fmtB(TARGETS.clientOnlyGz)}`, "MISS (not built)"]);
+    rows.push(["Size: full package, gzipped (npm tarball)", `${fmtB(full.package.gz)} (${full.package.files} files; wasm ${fmtB(full.wasm.gz)})`, "—", "—", `≤ ${fmtB(TARGETS.fullPackageGz)}`, verdict(full.package.gz <= TARGETS.fullPackageGz)]);
+  } else rows.push(["Size", `ERROR: ${R.errors.size ?? "not run"}`.slice(0, 90), "—", "—", "—", "ERROR"]);
+
+  // Cold start.
+  const cw = { rotor: coldSummary(R.coldWorkerd?.rotor), jose: coldSummary(R.coldWorkerd?.jose) };
+  const cn = { rotor: coldSummary(R.coldNode?.rotor), jose: coldSummary(R.coldNode?.jose) };
+  const coldSide = (c) => (c.error ? `ERROR: ${c.error.split("\n")[0].slice(0, 80)}` : `${fmtMs(c.totalMs)} (import ${fmtMs(c.importMs)} + first verify ${fmtMs(c.firstVerifyMs)})`);
+  rows.push(["Cold start, workerd: dynamic import → first verified token (in-isolate)", coldSide(cw.rotor), coldSide(cw.jose), cw.rotor.error || cw.jose.error ? "—" : fmtX(cw.jose.totalMs / cw.rotor.totalMs), `≤ ${TARGETS.coldWorkerdMs} ms`, cw.rotor.error ? "MISS (rotor side failed)" : verdict(cw.rotor.totalMs <= TARGETS.coldWorkerdMs)]);
+  if (!cw.rotor.error && !cw.jose.error)
+    rows.push(["Cold start, workerd: first response − warm response (from outside)", fmtMs(cw.rotor.firstMinusWarmMs), fmtMs(cw.jose.firstMinusWarmMs), "—", "(info)", "—"]);
+  rows.push(["Cold start, Node: import → first verified token (fresh process)", coldSide(cn.rotor), coldSide(cn.jose), cn.rotor.error || cn.jose.error ? "—" : fmtX(cn.jose.totalMs / cn.rotor.totalMs), "(info)", "—"]);
+
+  const lines = [];
+  lines.push(`## rotor benchmarks — ${R.startedAt}${R.quick ? " (quick mode)" : ""}`);
+  lines.push("");
+  lines.push(`Same run, same machine; ratios are peer time / rotor time (> 1 means rotor is faster), the median of ${R.node?.cases?.verify?.rounds ?? "?"} alternating rounds after warm-up${R.taskset ? "; micro benchmarks pinned to CPU 0 (`taskset -c 0`), the HTTP load generator to CPU 1" : ""}. Node ${R.node?.node ?? process.version}.`);
+  lines.push("");
+  lines.push("| Measure | rotor | peer | ratio | target | result |");
+  lines.push("|---|---|---|---|---|---|");
+  for (const r of rows) lines.push(`| ${r.map((c) => String(c).replace(/\|/g, "\\|")).join(" | ")} |`);
+  lines.push("");
+  if (S) {
+    lines.push("| Size (minified, gzip -9) | version | raw | gzipped |");
+    lines.push("|---|---|---|---|");
+    const f = S.rotor.full;
+    lines.push(`| rotor full: wasm module | 0.1.0 | ${fmtB(f.wasm.raw)} | ${fmtB(f.wasm.gz)} |`);
+    lines.push(`| rotor full: wasm + minified JS | 0.1.0 | ${fmtB(f.shipped.raw)} | ${fmtB(f.shipped.gz)} |`);
+    lines.push(`| rotor full: npm package (unpacked / tarball) | 0.1.0 | ${fmtB(f.package.raw)} | ${fmtB(f.package.gz)} |`);
+    const c = S.rotor.clientOnly;
+    if (c) {
+      lines.push(`| rotor client-only: wasm module | 0.1.0 | ${fmtB(c.wasm.raw)} | ${fmtB(c.wasm.gz)} |`);
+      lines.push(`| rotor client-only: wasm + minified JS | 0.1.0 | ${fmtB(c.shipped.raw)} | ${fmtB(c.shipped.gz)} |`);
+      lines.push(`| rotor client-only: npm package (unpacked / tarball) | 0.1.0 | ${fmtB(c.package.raw)} | ${fmtB(c.package.gz)} |`);
+    }
+    for (const p of S.peers) lines.push(`| ${p.name} (esbuild bundle) | ${p.version} | ${fmtB(p.raw)} | ${fmtB(p.gz)} |`);
+    lines.push("");
+  }
+  const errs = Object.entries(R.errors ?? {});
+  if (errs.length) {
+    lines.push("Steps that failed:");
+    for (const [k, v] of errs) lines.push(`- ${k}: ${v.split("\n")[0].slice(0, 300)}`);
+    lines.push("");
+  }
+  lines.push(`Total ${R.seconds?.toFixed(0)} s. Raw numbers: bench/results/latest.json.`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make bench`: installs the peers (bench/package-lock.json), builds the client-only wasm and the
+# native reference, then runs every benchmark in one process tree and prints one markdown table
+# (also written to bench/results/latest.md). BENCH_QUICK=1 for a short smoke run.
+source "$(dirname "$0")/../scripts/lib.sh"
+cd "$ROOT"
+export ROTOR_TOOLS="${ROTOR_TOOLS:-$TOOLS}"
+OUT="$ROOT/bench/results"
+mkdir -p "$OUT"
+
+# 1. The peers, from bench's own lock file (npm install, not npm ci: see bench/README-section.md).
+stamp="$ROOT/bench/node_modules/.rotor-bench-lock-stamp"
+if ! { [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/bench/package-lock.json"; }; then
+  log "installing the benchmark peers (bench/package-lock.json)"
+  (cd "$ROOT/bench" && npm install --no-audit --no-fund --loglevel=error)
+  cp "$ROOT/bench/package-lock.json" "$stamp"
+fi
+
+# 2. The client-only build (no `issuer` feature), rebuilt only when a source changed.
+CLIENT_GEN="$OUT/client-only"
+newest_src=$(find src Cargo.toml Cargo.lock scripts/build-wasm.sh -newer "$CLIENT_GEN/.stamp" 2>/dev/null | head -n 1 || true)
+if [ ! -f "$CLIENT_GEN/.stamp" ] || [ -n "$newest_src" ]; then
+  log "building the client-only wasm (--no-default-features)"
+  scripts/build-wasm.sh --no-default-features --out "$CLIENT_GEN"
+  touch "$CLIENT_GEN/.stamp"
+fi
+
+# 3. The native reference: benches/verify.rs with the bench-native profile (opt-level 3).
+log "building the native reference (cargo bench --profile bench-native --no-run)"
+NATIVE=$(cargo bench --quiet --profile bench-native --bench verify --no-run --message-format=json 2>/dev/null \
+  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const l of s.split("\n")){try{const m=JSON.parse(l);if(m.reason==="compiler-artifact"&&m.target?.name==="verify"&&m.executable)console.log(m.executable)}catch{}}})' \
+  | tail -n 1 || true)
+NATIVE_ARGS=()
+if [ -n "$NATIVE" ] && [ -x "$NATIVE" ]; then NATIVE_ARGS=(--native "$NATIVE"); else log "native build failed; its rows will say so"; fi
+
+# 4. Everything else, in one driver.
+QUICK=(); [ -n "${BENCH_QUICK:-}" ] && QUICK=(--quick)
+node "$ROOT/bench/main.mjs" --client-gen "$CLIENT_GEN" "${NATIVE_ARGS[@]}" "${QUICK[@]}"

@@ -1,0 +1,46 @@
+// The benchmark worker run by a real workerd (tests/support/workerd.mjs):
+//   GET  /micro/<verify|sign|client|issuer>  the in-process cases, measured inside workerd
+//   POST /<rotor|wop>/session                a fresh refresh token from that issuer
+//   POST /<rotor|wop>/token                  the issuer's token endpoint (refresh grant)
+// Both issuers keep their state in this isolate's memory (rotor: the Issuer's default
+// in-memory store; workers-oauth-provider: an in-memory KV namespace stand-in).
+import * as rotor from "rotor";
+import { caseVerify, caseSign, caseClient, caseIssuer } from "./lib/cases.mjs";
+import { makeWop } from "./lib/wop.mjs";
+import { makeRotorIssuer } from "./lib/rotor-issuer.mjs";
+
+const issuers = {};
+async function issuer(name, origin) {
+  issuers[name] ??= name === "rotor" ? Promise.resolve(makeRotorIssuer(rotor, { origin })) : makeWop({ origin });
+  return issuers[name];
+}
+
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    const [, first, second] = url.pathname.split("/");
+    try {
+      if (first === "micro") {
+        const opts = {
+          rounds: Number(url.searchParams.get("rounds") ?? 9),
+          batchMs: Number(url.searchParams.get("batchMs") ?? 40),
+        };
+        const run = { verify: caseVerify, sign: caseSign, client: caseClient }[second];
+        const result = run ? await run(rotor, opts) : second === "issuer" ? await caseIssuer(rotor, makeWop, { ...opts, batchMs: Math.max(opts.batchMs, 60) }) : null;
+        if (!result) return new Response("unknown case", { status: 404 });
+        return Response.json(result);
+      }
+      if (first === "rotor" || first === "wop") {
+        const iss = await issuer(first, url.origin);
+        if (second === "session") return Response.json(await iss.newSession());
+        if (second === "token") {
+          // The same rewrite for both: each issuer sees its own POST /token.
+          return await iss.handle(new Request(`${url.origin}/token`, request));
+        }
+      }
+      return new Response("ok");
+    } catch (e) {
+      return Response.json({ error: String(e?.stack ?? e) }, { status: 500 });
+    }
+  },
+};

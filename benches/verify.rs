@@ -1,0 +1,130 @@
+//! The physical reference for `make bench`: rotor's HS256 verify and sign, natively, built with
+//! the `bench-native` profile (opt-level 3). Prints one JSON line with nanoseconds per
+//! operation (medians over rounds), so bench/run.sh can put the wasm overhead next to it.
+//!
+//! Usage: `verify [TOKEN ...]` — the RFC 9068 access tokens to verify (bench/main.mjs passes
+//! the same jose-signed tokens the JS benchmarks use); without tokens, it signs its own.
+
+use rotor::jwt::{Key, KeySet, Validation, sign, verify};
+use serde_json::{Map, Value, json};
+use std::hint::black_box;
+use std::time::Instant;
+
+const NOW_MS: u64 = 1_800_000_000_000;
+const NOW_S: u64 = NOW_MS / 1000;
+
+fn key_bytes() -> Vec<u8> {
+    (0..32u32).map(|i| ((i * 37 + 11) & 0xff) as u8).collect()
+}
+
+fn claims(i: u32) -> Map<String, Value> {
+    let v = json!({
+        "iss": "https://issuer.example",
+        "sub": "user-42",
+        "aud": "https://api.example",
+        "exp": NOW_S + 3600,
+        "iat": NOW_S,
+        "jti": format!("jti-{i:08x}"),
+        "client_id": "bench-client",
+        "scope": "openid profile api:read",
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => unreachable!(),
+    }
+}
+
+fn header() -> Map<String, Value> {
+    match json!({ "typ": "at+jwt", "kid": "bench-k1" }) {
+        Value::Object(m) => m,
+        _ => unreachable!(),
+    }
+}
+
+/// Median ns/op of `rounds` batches of `n` calls of `f`.
+fn measure(mut f: impl FnMut(usize), rounds: usize, target_ms: f64) -> f64 {
+    // Warm-up and calibration: grow the batch until it takes `target_ms`.
+    let mut n = 1usize;
+    loop {
+        let t = Instant::now();
+        for i in 0..n {
+            f(i);
+        }
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        if ms >= target_ms || n >= 1 << 24 {
+            break;
+        }
+        n *= 2;
+    }
+    let mut per_op: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let t = Instant::now();
+            for i in 0..n {
+                f(i);
+            }
+            t.elapsed().as_secs_f64() * 1e9 / n as f64
+        })
+        .collect();
+    per_op.sort_by(|a, b| a.partial_cmp(b).expect("finite timings"));
+    per_op[rounds / 2]
+}
+
+fn main() {
+    let key = Key::new(key_bytes()).expect("a 32-byte key");
+    let mut tokens: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    if tokens.is_empty() {
+        tokens = (0..16).map(|i| sign(&header(), &claims(i), &key)).collect();
+    }
+    let keys = KeySet::single(key.clone());
+    let validation = Validation {
+        issuer: Some("https://issuer.example".into()),
+        audience: vec!["https://api.example".into()],
+        typ: Some("at+jwt".into()),
+        ..Validation::default()
+    };
+    for t in &tokens {
+        let v = verify(t, &keys, &validation, NOW_MS).expect("the bench tokens verify natively");
+        assert_eq!(v.claims.get("client_id"), Some(&json!("bench-client")));
+    }
+    let rounds = 9;
+    let verify_ns = measure(
+        |i| {
+            let v = verify(
+                black_box(&tokens[i % tokens.len()]),
+                &keys,
+                &validation,
+                NOW_MS,
+            );
+            black_box(v.is_ok());
+        },
+        rounds,
+        60.0,
+    );
+    // Verification including key set-up, as a binding that receives key bytes per call does.
+    let raw = key_bytes();
+    let verify_with_key_ns = measure(
+        |i| {
+            let keys = KeySet::single(Key::new(black_box(raw.clone())).expect("key"));
+            let v = verify(&tokens[i % tokens.len()], &keys, &validation, NOW_MS);
+            black_box(v.is_ok());
+        },
+        rounds,
+        60.0,
+    );
+    let c = claims(7);
+    let h = header();
+    let sign_ns = measure(
+        |_| {
+            black_box(sign(black_box(&h), black_box(&c), &key));
+        },
+        rounds,
+        60.0,
+    );
+    println!(
+        "{{\"verify_ns\":{verify_ns:.1},\"verify_with_key_ns\":{verify_with_key_ns:.1},\"sign_ns\":{sign_ns:.1},\"tokens\":{},\"rounds\":{rounds}}}",
+        tokens.len()
+    );
+}
