@@ -5,6 +5,11 @@ import { IssuerCore } from "../gen/rotor.js";
 /** Largest request body read (64 KiB); larger bodies are answered with invalid_request. */
 const MAX_BODY_BYTES = 64 * 1024;
 
+const CONFIG_KEYS = [
+  "issuer", "audience", "keys", "accessTokenTtl", "refreshTokenTtl", "refreshIdleTtl",
+  "rotation", "reuseGraceSeconds", "clients", "dialect",
+];
+
 function rotorError(code, message) {
   const err = new Error(message);
   err.name = "RotorError";
@@ -147,6 +152,8 @@ export class Issuer {
   constructor(config) {
     if (!config || typeof config !== "object") throw rotorError("invalid_config", "Issuer needs a config object");
     const { store, ...rest } = config;
+    const unknown = Object.keys(rest).filter((k) => !CONFIG_KEYS.includes(k));
+    if (unknown.length) throw rotorError("invalid_config", `unknown issuer option(s): ${unknown.join(", ")}`);
     if (store !== undefined && (store === null || typeof store.update !== "function")) {
       throw rotorError("invalid_config", "store must have an update(key, fn, context) method");
     }
