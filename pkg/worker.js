@@ -110,11 +110,12 @@ export class DurableObjectStore {
       if (next === undefined) return current;
       if (next === null) {
         await this.#storage.delete(key);
-        await this.#storage.deleteAlarm?.();
+        // The purge alarm is housekeeping: its failure must not fail a committed change.
+        await Promise.resolve(this.#storage.deleteAlarm?.()).catch(() => {});
         return null;
       }
       await this.#storage.put(key, { value: next.value, expiresAt: next.expiresAt });
-      await this.#storage.setAlarm?.(next.expiresAt);
+      await Promise.resolve(this.#storage.setAlarm?.(next.expiresAt)).catch(() => {});
       return next;
     });
     this.#chain = run.catch(() => {});
