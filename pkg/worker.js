@@ -164,7 +164,8 @@ function errorJson(status, code, description) {
  * @param {object} [options]
  * @param {(env) => object} [options.config] the issuer config from the bindings (default
  *   `configFromEnv`); no `store` (the glue sets it)
- * @param {string} [options.binding] the Durable Object namespace binding (default "ROTOR_FAMILY")
+ * @param {string} [options.binding] the Durable Object namespace binding (default "ROTOR_FAMILY",
+ *   falling back to a binding named "RotorFamily")
  * @param {(request, env, ctx, tools) => Response | undefined | Promise<Response | undefined>} [options.fetch]
  *   a hook run first for your own routes (a sign-in endpoint calling `tools.startSession`);
  *   return undefined to fall through to the issuer.
@@ -175,7 +176,8 @@ export function createWorker(options = {}) {
   const fronts = new WeakMap();
 
   function namespace(env) {
-    const ns = env?.[bindingName];
+    // The default name, else a binding named after the class (as local workerd configs do).
+    const ns = env?.[bindingName] ?? (options.binding ? undefined : env?.RotorFamily);
     if (!ns || typeof ns.idFromName !== "function") {
       throw configError(`the Durable Object binding ${bindingName} (class RotorFamily) is missing`);
     }
