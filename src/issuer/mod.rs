@@ -13,6 +13,22 @@
 //! [`Issuer::start_session`] creates a family. The core never awaits, reads no clock and draws
 //! no randomness: every test runs with a fixed `now`.
 //!
+//! Rules of a family (one record per `startSession`):
+//! - Rotation `rotate`: a redemption of the live token issues a successor and retires the
+//!   presented token. `reuse`: the live token stays.
+//! - Reuse (RFC 9700 §4.14.2): any token of the family that is neither the live token nor the
+//!   just-retired token inside `reuseGraceSeconds` deletes the family and answers
+//!   `invalid_grant`. Tokens carry their family id, which only holders of some token of the
+//!   family know, so an unknown token of a known family is a retired one (or a forgery by
+//!   someone who held one): both end the family.
+//! - Grace: the just-retired token, presented again within the window, gets the *same*
+//!   successor back (recovered from the seal, see [`token`]) and a fresh access token.
+//! - Expiry: `refreshTokenTtl` from `startSession` (absolute), `refreshIdleTtl` since the last
+//!   redemption; an expired family is deleted on contact and answers `invalid_grant`.
+//! - A token presented by another client is `invalid_grant` and leaves the family untouched;
+//!   revocation by another client is a silent no-op (200, RFC 7009 §2.2 does not reveal
+//!   whether a token exists). Revoking an access token is a no-op too (they are stateless).
+//!
 //! Endpoints live under the path of the `issuer` URL (`https://id.example/oauth` serves
 //! `/oauth/token`, `/oauth/revoke`, `/oauth/introspect`, and its metadata at both
 //! `/.well-known/oauth-authorization-server/oauth` (RFC 8414 §3.1) and

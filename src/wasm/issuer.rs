@@ -75,7 +75,9 @@ impl IssuerCore {
     /// Validates the configuration (`keys[].key` as base64url strings; no `store`).
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<IssuerCore, JsValue> {
-        let config: IssuerConfig = from_js(config).map_err(|e| bad_config("issuer config", e))?;
+        let config: IssuerConfig = from_js(config).map_err(|e| {
+            bad_config("issuer config", e.to_string().trim_start_matches("Error: "))
+        })?;
         let inner = issuer::Issuer::new(config).map_err(to_js_error)?;
         Ok(IssuerCore { inner })
     }
@@ -125,7 +127,9 @@ impl IssuerCore {
     /// Creates a family: `{ familyKey, record, expiresAt, body }`.
     #[wasm_bindgen(js_name = startSession)]
     pub fn start_session(&self, input: JsValue, now: Option<f64>) -> Result<JsValue, JsValue> {
-        let input: SessionInput = from_js(input).map_err(|e| bad_argument("startSession", e))?;
+        let input: SessionInput = from_js(input).map_err(|e| {
+            bad_argument("startSession", e.to_string().trim_start_matches("Error: "))
+        })?;
         let now = now_ms(now)?;
         let random = random_bytes::<RANDOM_BYTES>()?;
         let session = self
