@@ -1015,3 +1015,28 @@ fn config_validation() {
     assert_eq!(format!("{:?}", s.clients[1].secret), "Some([redacted])");
     assert!(!format!("{s:?}").contains("s3cr"));
 }
+
+#[test]
+fn audience_array_and_key_rotation_kid() {
+    let other = [9u8; 48];
+    let mut h = Harness::new(json!({
+        "audience": ["https://a.example", "https://b.example"],
+        "keys": [{ "kid": "new", "key": b64::encode(other) }, { "kid": "old", "key": b64::encode(KEY) }],
+        "accessTokenTtl": 60,
+    }));
+    let body = h.start("spa", None);
+    let at = body["access_token"].as_str().unwrap();
+    let (header, claims) = jwt_parts(at);
+    assert_eq!(header["kid"], "new");
+    assert_eq!(
+        claims["aud"],
+        json!(["https://a.example", "https://b.example"])
+    );
+    assert_eq!(claims["exp"], T0 / 1000 + 60);
+    let (signing, sig) = at.rsplit_once('.').unwrap();
+    assert!(
+        Key::new(other.to_vec())
+            .unwrap()
+            .verify_mac(signing.as_bytes(), &b64::decode(sig).unwrap())
+    );
+}

@@ -152,6 +152,35 @@ test("workerd: client mismatch, disabled client, revocation, introspection", asy
   assert.deepEqual(await (await post("/introspect", s.refresh_token)).json(), { active: false });
 });
 
+test("workerd: without grace, 50 concurrent redemptions give one winner and revoke the family", async () => {
+  const strict = await startWorkerd(ENTRY, { durableObjects: ["RotorFamily"], text: bindings({ ROTOR_REUSE_GRACE_SECONDS: "0" }) });
+  try {
+    const start = await fetch(strict.url + "/test/session", {
+      method: "POST",
+      headers: { "x-rotor-test-now": String(T0) },
+      body: JSON.stringify({ clientId: "spa", subject: "bob" }),
+    });
+    const t0 = (await start.json()).refresh_token;
+    const redeem = (token) =>
+      fetch(strict.url + "/token", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-rotor-test-now": String(T0 + 100) },
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: token, client_id: "spa" }),
+      });
+    const results = await Promise.all(Array.from({ length: 50 }, () => redeem(t0)));
+    const bodies = await Promise.all(results.map((r) => r.json()));
+    const winners = bodies.filter((b) => b.refresh_token);
+    assert.equal(winners.length, 1);
+    assert.equal(bodies.filter((b) => b.error === "invalid_grant").length, 49);
+    // The losers' attempts were reuse of a retired token: the whole family is revoked.
+    const after = await redeem(winners[0].refresh_token);
+    assert.equal(after.status, 400);
+    assert.equal((await after.json()).error, "invalid_grant");
+  } finally {
+    await strict.stop();
+  }
+});
+
 test("workerd: a weak or missing signing key fails with a clear configuration error", async () => {
   for (const [extra, pattern] of [
     [{ ROTOR_SIGNING_KEYS: JSON.stringify([{ kid: "a", key: jose.base64url.encode(new Uint8Array(16)) }]) }, /at least 32 bytes/],
