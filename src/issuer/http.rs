@@ -357,3 +357,81 @@ pub(crate) fn authenticate<'a>(
     }
     Ok((client, method))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_under_a_prefix() {
+        let table = [
+            ("", "/token", Some(Endpoint::Token)),
+            ("", "/revoke", Some(Endpoint::Revoke)),
+            ("", "/introspect", Some(Endpoint::Introspect)),
+            (
+                "",
+                "/.well-known/oauth-authorization-server",
+                Some(Endpoint::Metadata),
+            ),
+            ("", "/token/", None),
+            ("/o", "/o/token", Some(Endpoint::Token)),
+            ("/o", "/token", None),
+            (
+                "/o",
+                "/.well-known/oauth-authorization-server/o",
+                Some(Endpoint::Metadata),
+            ),
+            (
+                "/o",
+                "/o/.well-known/oauth-authorization-server",
+                Some(Endpoint::Metadata),
+            ),
+            ("/o", "/.well-known/oauth-authorization-server", None),
+        ];
+        for (prefix, path, want) in table {
+            assert_eq!(endpoint(prefix, path), want, "{prefix} {path}");
+        }
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        assert_eq!(form_decode("a+b%3Ac").as_deref(), Some("a b:c"));
+        assert_eq!(form_decode("p%26s%3Dw%25rd").as_deref(), Some("p&s=w%rd"));
+        assert_eq!(form_decode("x&y=z"), None);
+        assert!(secret_matches("same", "same"));
+        assert!(!secret_matches("same", "Same"));
+        assert!(!secret_matches("", "x"));
+    }
+
+    #[test]
+    fn json_bodies_map_camel_case_and_treat_null_as_absent() {
+        let req = HttpRequest {
+            method: "POST".into(),
+            path: "/token".into(),
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            body: br#"{"grantType":"refresh_token","clientId":"c","scope":null,"extra":1}"#
+                .to_vec(),
+        };
+        let p = parse_body(&req, true).unwrap();
+        assert_eq!(
+            p.get("grant_type").map(String::as_str),
+            Some("refresh_token")
+        );
+        assert_eq!(p.get("client_id").map(String::as_str), Some("c"));
+        assert!(!p.contains_key("scope"));
+        assert!(parse_body(&req, false).is_err());
+        let bad = HttpRequest {
+            body: br#"{"clientId":1}"#.to_vec(),
+            ..req.clone()
+        };
+        assert!(parse_body(&bad, true).is_err());
+        let dup = HttpRequest {
+            body: br#"{"clientId":"a","clientId":"b"}"#.to_vec(),
+            ..req
+        };
+        assert!(parse_body(&dup, true).is_err());
+    }
+}

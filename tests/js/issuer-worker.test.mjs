@@ -138,3 +138,19 @@ test("DurableObjectStore serializes updates", async () => {
   await store.update("k", () => null);
   assert.equal(await store.get("k"), null);
 });
+
+test("the alarm purges an expired family record and re-arms for a live one", async () => {
+  const { RotorFamily, startSession } = createWorker();
+  let e;
+  const ns = fakeNamespace(RotorFamily, () => e);
+  e = { ...env(), ROTOR_FAMILY: ns };
+  await startSession(e, { clientId: "web", subject: "alice" });
+  const [{ storage, object }] = [...ns.objects.values()];
+  const [[key, record]] = [...storage.map];
+  await object.alarm();
+  assert.equal(storage.map.size, 1);
+  assert.equal(storage.alarm, record.expiresAt);
+  storage.map.set(key, { ...record, expiresAt: Date.now() - 1 });
+  await object.alarm();
+  assert.equal(storage.map.size, 0);
+});
