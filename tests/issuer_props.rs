@@ -115,3 +115,43 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+    /// Hostile input: any method, path, headers and body gives a 2xx/4xx answer, never a
+    /// panic or a 5xx, in both phases and for a stored record that is garbage.
+    #[test]
+    fn hostile_requests_never_panic_or_5xx(
+        method in prop_oneof![Just("POST".to_owned()), Just("GET".to_owned()), "[A-Z]{0,7}"],
+        path in prop_oneof![Just("/token".to_owned()), Just("/revoke".to_owned()), Just("/introspect".to_owned()), "/[a-z./-]{0,40}"],
+        content_type in prop_oneof![Just("application/x-www-form-urlencoded".to_owned()), Just("application/json".to_owned()), ".{0,30}"],
+        authorization in proptest::option::of(prop_oneof![Just("Basic c3BhOg==".to_owned()), "Basic [A-Za-z0-9+/=%:]{0,30}", ".{0,40}"]),
+        body in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..300),
+            "(grant_type|refresh_token|client_id|client_secret|scope|token)=[A-Za-z0-9_%+-]{0,70}(&(grant_type|refresh_token|client_id|scope|token)=[A-Za-z0-9_%+-]{0,70}){0,4}".prop_map(String::into_bytes),
+            "\\{(\"(grantType|clientId|refreshToken|scope)\":(\"[a-zA-Z0-9_-]{0,70}\"|null|1|\\[\\]),?){0,4}\\}".prop_map(String::into_bytes),
+        ],
+        stored in proptest::option::of(".{0,80}"),
+        dialect in prop_oneof![Just("rfc6749"), Just("tokenidp"), Just("keycloak")],
+    ) {
+        let config: IssuerConfig = serde_json::from_value(json!({
+            "issuer": "https://id.example.com",
+            "audience": "api",
+            "keys": [{ "kid": "k", "key": b64::encode([1u8; 32]) }],
+            "clients": [{ "clientId": "spa", "scope": "a b" }, { "clientId": "c", "clientSecret": "s", "scope": "a" }],
+            "dialect": dialect,
+        })).unwrap();
+        let issuer = Issuer::new(config).unwrap();
+        let mut headers = vec![("content-type".to_owned(), content_type)];
+        if let Some(a) = authorization { headers.push(("authorization".to_owned(), a)); }
+        let req = HttpRequest { method, path, headers, body };
+        let response = match issuer.route(&req, 1_700_000_000_000) {
+            Route::Respond(r) => r,
+            Route::Family { .. } => issuer.apply(&req, stored.as_deref(), 1_700_000_000_000, &[3; 64]).response,
+        };
+        prop_assert!((200..500).contains(&response.status), "status {}", response.status);
+        if !response.body.is_empty() {
+            prop_assert!(serde_json::from_str::<Value>(&response.body).is_ok());
+        }
+    }
+}
