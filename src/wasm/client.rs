@@ -9,11 +9,41 @@ use crate::client::{
     self, ClientConfig, ClientOptions, ParseOptions, RefreshParams, TokenResponse,
 };
 use wasm_bindgen::JsCast;
+
+const CLIENT_KEYS: &[&str] = &[
+    "tokenEndpoint",
+    "clientId",
+    "clientSecret",
+    "authMethod",
+    "dialect",
+    "grantedScope",
+];
+const PARAMS_KEYS: &[&str] = &["refreshToken", "scope", "extraParams", "now"];
+const OPTIONS_KEYS: &[&str] = &["now", "previous", "requestedScope"];
 use wasm_bindgen::prelude::*;
+
+/// The first own key of `value` not in `allowed` (serde-wasm-bindgen reads structs by field
+/// name, so `deny_unknown_fields` alone cannot see extra keys of a JS object).
+fn unknown_key(value: &JsValue, allowed: &[&str]) -> Option<String> {
+    js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .find(|k| !allowed.contains(&k.as_str()))
+        .map(|k| k.chars().take(40).collect())
+}
 
 fn read_config(client: JsValue) -> Result<ClientConfig, JsValue> {
     if !client.is_object() {
         return Err(bad_config("client", "expected a ClientConfig object"));
+    }
+    if let Some(key) = unknown_key(&client, CLIENT_KEYS) {
+        return Err(bad_config(
+            "client",
+            format!(
+                "unknown key \"{key}\" (expected one of {})",
+                CLIENT_KEYS.join(", ")
+            ),
+        ));
     }
     let options: ClientOptions = from_js(client).map_err(|e| bad_config("client", e))?;
     ClientConfig::from_options(options).map_err(to_js_error)
@@ -28,6 +58,15 @@ pub fn build_refresh_request(client: JsValue, params: JsValue) -> Result<JsValue
         return Err(bad_argument(
             "buildRefreshRequest",
             "the second argument must be an object with refreshToken",
+        ));
+    }
+    if let Some(key) = unknown_key(&params, PARAMS_KEYS) {
+        return Err(bad_argument(
+            "buildRefreshRequest",
+            format!(
+                "unknown key \"{key}\" (expected one of {})",
+                PARAMS_KEYS.join(", ")
+            ),
         ));
     }
     let params: RefreshParams =
@@ -87,6 +126,15 @@ pub fn parse_token_response(
     let options: ParseOptions = if options.is_undefined() || options.is_null() {
         ParseOptions::default()
     } else {
+        if let Some(key) = unknown_key(&options, OPTIONS_KEYS) {
+            return Err(bad_argument(
+                "parseTokenResponse options",
+                format!(
+                    "unknown key \"{key}\" (expected one of {})",
+                    OPTIONS_KEYS.join(", ")
+                ),
+            ));
+        }
         from_js(options).map_err(|e| bad_argument("parseTokenResponse options", e))?
     };
     let now = now_or_clock(options.now)?;
