@@ -223,9 +223,14 @@ pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorErr
     Ok(())
 }
 
-/// True when `value` occurs in `url`, raw or percent-encoded.
+/// Shortest token or secret looked for in a URL: shorter values ("s", "rt") would match
+/// ordinary URL text by accident.
+pub const MIN_SECRET_SEARCH_BYTES: usize = 8;
+
+/// True when `value` (at least [`MIN_SECRET_SEARCH_BYTES`] long) occurs in `url`, raw or
+/// percent-encoded.
 pub(crate) fn contains_secret(url: &str, value: &str) -> bool {
-    if value.is_empty() {
+    if value.len() < MIN_SECRET_SEARCH_BYTES {
         return false;
     }
     if url.contains(value) {
