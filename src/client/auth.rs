@@ -120,14 +120,6 @@ impl ClientAuth {
         }
     }
 
-    /// True when this strategy puts `secret` into the request.
-    pub(crate) fn secret(&self) -> Option<&Secret> {
-        match self {
-            ClientAuth::SecretBasic(s) | ClientAuth::SecretPost(s) => Some(s),
-            _ => None,
-        }
-    }
-
     /// The parameters and header this strategy adds to a token request.
     ///
     /// `now_ms` and `jti_entropy` are used by `client_secret_jwt` only: `iat` = `now` in

@@ -96,8 +96,8 @@ impl ClientConfig {
                 "the tokenidp dialect has no client assertion parameters: use client_secret_basic, client_secret_post or none",
             ));
         }
+        check_endpoint(&options.token_endpoint, options.client_secret.as_ref())?;
         let auth = ClientAuth::new(method, options.client_secret)?;
-        check_endpoint(&options.token_endpoint, auth.secret())?;
         let granted_scope = match options.granted_scope.as_deref() {
             None => None,
             Some(text) => Some(
