@@ -9,7 +9,9 @@ use crate::client::{
     self, ClientConfig, ClientOptions, ParseOptions, RefreshParams, TokenResponse,
 };
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 
+/// The keys a `ClientConfig` may have.
 const CLIENT_KEYS: &[&str] = &[
     "tokenEndpoint",
     "clientId",
@@ -18,9 +20,10 @@ const CLIENT_KEYS: &[&str] = &[
     "dialect",
     "grantedScope",
 ];
+/// The keys of `buildRefreshRequest`'s second argument.
 const PARAMS_KEYS: &[&str] = &["refreshToken", "scope", "extraParams", "now"];
+/// The keys of `parseTokenResponse`'s options.
 const OPTIONS_KEYS: &[&str] = &["now", "previous", "requestedScope"];
-use wasm_bindgen::prelude::*;
 
 /// The first own key of `value` not in `allowed` (serde-wasm-bindgen reads structs by field
 /// name, so `deny_unknown_fields` alone cannot see extra keys of a JS object).
