@@ -1,12 +1,15 @@
 // Interoperability with a certified OpenID Provider (panva/oidc-provider) on loopback:
 // rotor builds the refresh requests, fetch sends them, rotor parses the answers.
 //
-// Refresh tokens are minted through the provider's own Grant and RefreshToken models (the
-// same objects its authorization_code grant creates), so every refresh below exercises the
+// The main test obtains its refresh token through the real authorization code flow (PKCE,
+// the provider's development login and consent pages, code exchange at /token). The other
+// tests mint refresh tokens through the provider's own Grant and RefreshToken models (the same
+// objects its authorization_code grant creates) to stay fast. Every refresh exercises the
 // provider's real token endpoint: client authentication, rotation, reuse detection, scope.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import { createHash, randomBytes } from "node:crypto";
 import Provider from "oidc-provider";
 import { buildRefreshRequest, parseTokenResponse, unverifiedJwtTimes } from "rotor";
 
@@ -47,7 +50,7 @@ before(async () => {
     // post-client has reuse (non-rotating) refresh tokens; the others rotate on every use.
     rotateRefreshToken: (ctx) => ctx.oidc.client.clientId !== "post-client",
     ttl: { AccessToken: ACCESS_TOKEN_TTL, RefreshToken: 3600, IdToken: 300, Grant: 3600 },
-    features: { devInteractions: { enabled: false } },
+    features: { devInteractions: { enabled: true } },
     cookies: { keys: ["interop-test-cookie-key"] },
   });
   server.on("request", provider.callback());
@@ -66,6 +69,84 @@ async function mintRefreshToken(clientId, scope = FULL_SCOPE) {
   const client = await provider.Client.find(clientId);
   const rt = new provider.RefreshToken({ accountId: "user-1", client, grantId, scope, gty: "authorization_code", rotations: 0 });
   return rt.save();
+}
+
+/** A tiny cookie jar for the interaction redirects (cookie names are unique per step). */
+function jar() {
+  const cookies = new Map();
+  return {
+    store(res) {
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(";");
+        const eq = pair.indexOf("=");
+        cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+      }
+    },
+    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+  };
+}
+
+/**
+ * Runs the authorization code flow with PKCE through oidc-provider's development interactions
+ * (login, then consent) and redeems the code; returns the token endpoint's JSON.
+ */
+async function authorizationCodeFlow(clientId, secret, scope) {
+  const cookies = jar();
+  const verifier = randomBytes(32).toString("base64url");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const redirectUri = "https://rp.example/cb";
+  const auth = new URL(`${issuer}/auth`);
+  auth.search = new URLSearchParams({
+    client_id: clientId,
+    response_type: "code",
+    redirect_uri: redirectUri,
+    scope,
+    prompt: "consent",
+    state: "st",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+  });
+  let next = auth.href;
+  const prompts = [];
+  for (let step = 0; step < 12; step++) {
+    let res = await fetch(next, { redirect: "manual", headers: { cookie: cookies.header() } });
+    cookies.store(res);
+    let location = res.headers.get("location");
+    if (res.status === 200) {
+      // An interaction page: submit the login form, then the consent form.
+      const page = await res.text();
+      const prompt = page.includes('name="login"') ? "login" : "consent";
+      prompts.push(prompt);
+      const form = prompt === "login" ? { prompt, login: "user-1", password: "any" } : { prompt };
+      res = await fetch(next, {
+        method: "POST",
+        redirect: "manual",
+        headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(form),
+      });
+      cookies.store(res);
+      location = res.headers.get("location");
+    }
+    assert.ok(location, `step ${step}: expected a redirect, got HTTP ${res.status}`);
+    const target = new URL(location, next);
+    if (target.href.startsWith(redirectUri)) {
+      assert.equal(target.searchParams.get("error"), null, target.searchParams.get("error_description"));
+      const token = await fetch(`${issuer}/token`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString("base64")}`,
+        },
+        body: new URLSearchParams({ grant_type: "authorization_code", code: target.searchParams.get("code"), redirect_uri: redirectUri, code_verifier: verifier }),
+      });
+      const json = await token.json();
+      assert.equal(token.status, 200, JSON.stringify(json));
+      assert.deepEqual(prompts, ["login", "consent"], "went through the login and consent pages");
+      return json;
+    }
+    next = target.href;
+  }
+  assert.fail("the authorization code flow did not reach the redirect URI");
 }
 
 /** One refresh round trip: rotor request -> fetch -> rotor parse. */
@@ -100,8 +181,10 @@ test("client_secret_basic with rotation, scope narrowing, then reuse detection",
     clientSecret: BASIC_SECRET,
     grantedScope: FULL_SCOPE,
   };
-  const rt0 = await mintRefreshToken("basic-client");
-  let previous = { refreshToken: rt0, scope: FULL_SCOPE, idToken: null };
+  const initial = await authorizationCodeFlow("basic-client", BASIC_SECRET, FULL_SCOPE);
+  assert.equal(typeof initial.refresh_token, "string", "offline_access + consent gives a refresh token");
+  const rt0 = initial.refresh_token;
+  let previous = { refreshToken: rt0, scope: initial.scope, idToken: initial.id_token };
 
   // Round 1: no scope parameter; the server keeps the granted scope and rotates.
   const r1 = await refresh(client, previous);
