@@ -25,9 +25,21 @@ function packSize(dir) {
   return { raw: out[0].unpackedSize, gz: tgz, files: out[0].entryCount };
 }
 
+/**
+ * For the client-only build, pkg/lib/issuer.js (which imports IssuerCore, absent without the
+ * `issuer` feature) is replaced by an empty module, as a client-only package would ship it.
+ */
+const dropIssuerLib = {
+  name: "drop-issuer-lib",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]lib[\\/]issuer\.js$/ }, () => ({ contents: "export {};", loader: "js" }));
+  },
+};
+
 /** The minified JS a browser loads from rotor (entry + lib + glue), without the .wasm file. */
-async function rotorJsBundle(pkgDir) {
+async function rotorJsBundle(pkgDir, clientOnly) {
   const r = await esbuild.build({
+    plugins: clientOnly ? [dropIssuerLib] : [],
     entryPoints: [join(pkgDir, "entry/browser.js")],
     bundle: true, minify: true, format: "esm", platform: "browser", target: "es2022", write: false,
     loader: { ".wasm": "empty" }, logLevel: "error",
@@ -38,7 +50,7 @@ async function rotorJsBundle(pkgDir) {
 function rotorBuild(pkgDir, label) {
   return (async () => {
     const wasm = sizes(readFileSync(join(pkgDir, "gen/rotor_bg.wasm")));
-    const js = sizes(await rotorJsBundle(pkgDir));
+    const js = sizes(await rotorJsBundle(pkgDir, label === "client-only"));
     return { label, wasm, js, shipped: { raw: wasm.raw + js.raw, gz: wasm.gz + js.gz }, package: packSize(pkgDir) };
   })();
 }

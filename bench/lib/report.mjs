@@ -129,6 +129,17 @@ export function renderReport(R) {
     for (const p of S.peers) lines.push(`| ${p.name} (esbuild bundle) | ${p.version} | ${fmtB(p.raw)} | ${fmtB(p.gz)} |`);
     lines.push("");
   }
+  const notes = [];
+  for (const [rt, c] of [["Node", n.client], ["workerd", w.client]]) {
+    if (c?.bodyReadUs && c.peer) {
+      notes.push(`Client round trip, ${rt}: both sides start from an existing \`Response\` and read its body; that read alone costs ${fmtUs(c.bodyReadUs)} here, so no client can beat oauth4webapi by more than ${fmtX(c.peer.us / c.bodyReadUs)} in this runtime.`);
+    }
+  }
+  if (notes.length) {
+    lines.push("Notes:");
+    for (const x of notes) lines.push(`- ${x}`);
+    lines.push("");
+  }
   const errs = Object.entries(R.errors ?? {});
   if (errs.length) {
     lines.push("Steps that failed:");
