@@ -5,6 +5,11 @@
 //! Usage: `verify [TOKEN ...]` — the RFC 9068 access tokens to verify (bench/main.mjs passes
 //! the same jose-signed tokens the JS benchmarks use); without tokens, it signs its own.
 
+use rotor::Secret;
+use rotor::client::{
+    ClientConfig, ClientOptions, ParseOptions, PreviousTokens, RefreshParams, TokenResponse,
+    build_refresh_request, parse_token_response,
+};
 use rotor::jwt::{Key, KeySet, Validation, sign, verify};
 use serde_json::{Map, Value, json};
 use std::hint::black_box;
@@ -123,8 +128,62 @@ fn main() {
         rounds,
         60.0,
     );
+    // The client round trip of the JS benchmark, natively: check the config, build the
+    // refresh request, parse the same token response (what one buildRefreshRequest +
+    // parseTokenResponse pair does, minus the JS boundary).
+    let body = format!(
+        "{{\"access_token\":\"{}\",\"token_type\":\"Bearer\",\"expires_in\":300,\"refresh_token\":\"rt-1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f\",\"scope\":\"openid profile api:read\"}}",
+        tokens[1 % tokens.len()]
+    );
+    let headers = vec![
+        (
+            "content-type".to_owned(),
+            "application/json;charset=UTF-8".to_owned(),
+        ),
+        ("cache-control".to_owned(), "no-store".to_owned()),
+        ("pragma".to_owned(), "no-cache".to_owned()),
+    ];
+    let old_refresh = "rt-0f4e2d1c3b5a69788796a5b4c3d2e1f0aabbccddeeff";
+    let client_ns = measure(
+        |_| {
+            let config = ClientConfig::from_options(ClientOptions {
+                token_endpoint: "https://as.example/token".into(),
+                client_id: "bench-client".into(),
+                client_secret: Some(Secret::new("bench-client-secret-0123456789")),
+                auth_method: Some("client_secret_basic".into()),
+                dialect: None,
+                granted_scope: None,
+            })
+            .expect("valid client");
+            let params = RefreshParams {
+                refresh_token: Secret::new(old_refresh),
+                ..RefreshParams::default()
+            };
+            let request =
+                build_refresh_request(&config, &params, NOW_MS as f64, &[0; 16]).expect("request");
+            black_box(&request);
+            let options = ParseOptions {
+                previous: Some(PreviousTokens {
+                    refresh_token: Some(Secret::new(old_refresh)),
+                    scope: Some("openid profile api:read".into()),
+                    id_token: None,
+                }),
+                ..ParseOptions::default()
+            };
+            let response = TokenResponse {
+                status: 200,
+                headers: &headers,
+                body: body.as_bytes(),
+            };
+            let set = parse_token_response(&config, &response, &options, NOW_MS as f64)
+                .expect("token set");
+            black_box(set);
+        },
+        rounds,
+        60.0,
+    );
     println!(
-        "{{\"verify_ns\":{verify_ns:.1},\"verify_with_key_ns\":{verify_with_key_ns:.1},\"sign_ns\":{sign_ns:.1},\"tokens\":{},\"rounds\":{rounds}}}",
+        "{{\"verify_ns\":{verify_ns:.1},\"verify_with_key_ns\":{verify_with_key_ns:.1},\"sign_ns\":{sign_ns:.1},\"client_ns\":{client_ns:.1},\"tokens\":{},\"rounds\":{rounds}}}",
         tokens.len()
     );
 }

@@ -84,6 +84,11 @@ export function renderReport(R) {
     }
   }
 
+  if (nat?.client_ns && n.client?.rotor && n.client.bodyReadUs) {
+    const wasmUs = Math.max(n.client.rotor.us - n.client.bodyReadUs, 0);
+    rows.push(["Client round trip: rotor through wasm (Node, body read excluded) vs the same core natively", `wasm ${fmtUs(wasmUs)}`, `native ${fmtUs(nat.client_ns / 1000)}`, `${fmtX((wasmUs * 1000) / nat.client_ns)} slower`, "(info)", "—"]);
+  }
+
   // Sizes.
   const S = R.size;
   if (S) {
