@@ -14,7 +14,10 @@ fn key_set(value: &Value) -> Result<KeySet, String> {
         Value::Array(entries) => {
             let mut keys = Vec::new();
             for entry in entries {
-                keys.push((entry["kid"].as_str().unwrap().to_owned(), key(&entry["key"])?));
+                keys.push((
+                    entry["kid"].as_str().unwrap().to_owned(),
+                    key(&entry["key"])?,
+                ));
             }
             KeySet::by_kid(keys).map_err(|e| e.code.as_str().to_owned())
         }
@@ -25,7 +28,10 @@ fn key_set(value: &Value) -> Result<KeySet, String> {
 fn strings(value: &Value) -> Vec<String> {
     match value {
         Value::String(s) => vec![s.clone()],
-        Value::Array(list) => list.iter().map(|v| v.as_str().unwrap().to_owned()).collect(),
+        Value::Array(list) => list
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect(),
         other => panic!("not a string list: {other}"),
     }
 }
@@ -59,7 +65,12 @@ fn token(case: &Value) -> String {
     }
     let r = &case["tokenRepeat"];
     let mut t = r["prefix"].as_str().unwrap().to_owned();
-    t.push_str(&r["repeat"].as_str().unwrap().repeat(r["count"].as_u64().unwrap() as usize));
+    t.push_str(
+        &r["repeat"]
+            .as_str()
+            .unwrap()
+            .repeat(r["count"].as_u64().unwrap() as usize),
+    );
     t.push_str(r["suffix"].as_str().unwrap());
     t
 }
@@ -94,5 +105,10 @@ fn adversarial_corpus() {
             failures.push(format!("{name}: expected {expect}, got {got}"));
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

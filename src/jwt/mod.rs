@@ -216,7 +216,10 @@ impl KeySet {
                     .find(|(k, _)| k == kid)
                     .map(|(_, key)| key)
                     .ok_or_else(|| {
-                        JwtError::new(JwtErrorCode::UnknownKid, "the token's kid names no known key")
+                        JwtError::new(
+                            JwtErrorCode::UnknownKid,
+                            "the token's kid names no known key",
+                        )
                     })
             }
         }
@@ -316,7 +319,11 @@ fn json_message(e: &JsonError) -> String {
     }
 }
 
-fn decode_object(segment: &str, what: &str, max: usize) -> Result<(Map<String, Value>, Vec<u8>), JwtError> {
+fn decode_object(
+    segment: &str,
+    what: &str,
+    max: usize,
+) -> Result<(Map<String, Value>, Vec<u8>), JwtError> {
     let bytes = b64::decode(segment).ok_or_else(|| {
         err(
             JwtErrorCode::Malformed,
@@ -533,7 +540,10 @@ fn validate_claims(
     if let Some(nbf) = nbf {
         // RFC 7519 §4.1.5: not accepted before nbf.
         if nbf * 1000.0 > now + leeway {
-            return Err(err(JwtErrorCode::NotYetValid, "the JWT is not valid yet (nbf)"));
+            return Err(err(
+                JwtErrorCode::NotYetValid,
+                "the JWT is not valid yet (nbf)",
+            ));
         }
     }
     if let Some(iat) = iat {
@@ -555,7 +565,10 @@ fn validate_claims(
                 ));
             }
             None => {
-                return Err(err(JwtErrorCode::MissingClaim, "the JWT has no \"iss\" claim"));
+                return Err(err(
+                    JwtErrorCode::MissingClaim,
+                    "the JWT has no \"iss\" claim",
+                ));
             }
         }
     }
@@ -580,7 +593,10 @@ fn validate_claims(
                 ));
             }
             None => {
-                return Err(err(JwtErrorCode::MissingClaim, "the JWT has no \"aud\" claim"));
+                return Err(err(
+                    JwtErrorCode::MissingClaim,
+                    "the JWT has no \"aud\" claim",
+                ));
             }
         };
         if !ok {

@@ -33,9 +33,11 @@ fn read_keys(value: &JsValue) -> Result<KeySet, JsValue> {
     let list: &Array = value.unchecked_ref();
     let mut keys = Vec::with_capacity(list.length() as usize);
     for entry in list.iter() {
-        let kid = get(&entry, "kid").and_then(|k| k.as_string()).ok_or_else(|| {
-            bad_argument("keys", "each entry must be an object { kid: string, key }")
-        })?;
+        let kid = get(&entry, "kid")
+            .and_then(|k| k.as_string())
+            .ok_or_else(|| {
+                bad_argument("keys", "each entry must be an object { kid: string, key }")
+            })?;
         let key = get(&entry, "key").ok_or_else(|| {
             bad_argument("keys", "each entry must be an object { kid: string, key }")
         })?;
@@ -59,7 +61,10 @@ fn string_list(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
         return Ok(vec![s]);
     }
     if !Array::is_array(value) {
-        return Err(bad_argument(name, "expected a string or an array of strings"));
+        return Err(bad_argument(
+            name,
+            "expected a string or an array of strings",
+        ));
     }
     let list: &Array = value.unchecked_ref();
     list.iter()
@@ -90,9 +95,8 @@ fn read_validation(options: &JsValue) -> Result<(KeySet, Validation, u64), JsVal
             "expected an object with at least `keys`",
         ));
     }
-    let keys = read_keys(
-        &get(options, "keys").ok_or_else(|| bad_argument("keys", "is required"))?,
-    )?;
+    let keys =
+        read_keys(&get(options, "keys").ok_or_else(|| bad_argument("keys", "is required"))?)?;
     let mut validation = Validation {
         issuer: optional_string(options, "issuer")?,
         typ: optional_string(options, "typ")?,
@@ -112,15 +116,20 @@ fn read_validation(options: &JsValue) -> Result<(KeySet, Validation, u64), JsVal
     }
     if let Some(required) = get(options, "requiredClaims") {
         if !Array::is_array(&required) {
-            return Err(bad_argument("requiredClaims", "expected an array of strings"));
+            return Err(bad_argument(
+                "requiredClaims",
+                "expected an array of strings",
+            ));
         }
         validation.required_claims = string_list(&required, "requiredClaims")?;
     }
     let now = match get(options, "now") {
         None => now_or_clock(None)?,
-        Some(v) => now_or_clock(Some(v.as_f64().ok_or_else(|| {
-            bad_argument("now", "expected a number of milliseconds")
-        })?))?,
+        Some(v) => {
+            now_or_clock(Some(v.as_f64().ok_or_else(|| {
+                bad_argument("now", "expected a number of milliseconds")
+            })?))?
+        }
     };
     Ok((keys, validation, now as u64))
 }
@@ -144,8 +153,16 @@ pub fn verify_jwt(token: JsValue, options: JsValue) -> Result<JsValue, JsValue> 
             .and_then(|s| JSON::parse(s))
     };
     let out = Object::new();
-    Reflect::set(&out, &JsValue::from_str("header"), &text(&verified.header_json)?)?;
-    Reflect::set(&out, &JsValue::from_str("claims"), &text(&verified.claims_json)?)?;
+    Reflect::set(
+        &out,
+        &JsValue::from_str("header"),
+        &text(&verified.header_json)?,
+    )?;
+    Reflect::set(
+        &out,
+        &JsValue::from_str("claims"),
+        &text(&verified.claims_json)?,
+    )?;
     Ok(out.into())
 }
 
