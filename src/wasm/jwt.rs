@@ -10,6 +10,7 @@
 //! cache keyed by the caller's key bytes, so that a repeated key costs no key schedule.
 
 use super::{bad_argument, now_or_clock, to_js_error};
+use crate::error::{JwtError, JwtErrorCode};
 use crate::jwt::{self, Key, KeySet, Validation};
 use js_sys::{Array, JSON, Object, Reflect, Uint8Array};
 use serde_json::{Map, Value};
@@ -237,10 +238,22 @@ fn read_validation(options: &JsValue, n: &Names) -> Result<(KeySet, Validation, 
 /// `invalid_argument` for options of the wrong shape.
 #[wasm_bindgen(js_name = verifyJwt)]
 pub fn verify_jwt(token: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let token = token
-        .as_string()
-        .ok_or_else(|| bad_argument("token", "expected a string"))?;
+    let Some(js_token) = token.dyn_ref::<js_sys::JsString>() else {
+        return Err(bad_argument("token", "expected a string"));
+    };
     let (keys, validation, now_ms) = NAMES.with(|names| read_validation(&options, names))?;
+    // A string of more UTF-16 units than the limit has at least as many UTF-8 bytes: refuse it
+    // before copying it into wasm memory (which never shrinks).
+    if js_token.length() as usize > validation.max_token_bytes {
+        return Err(to_js_error(JwtError::new(
+            JwtErrorCode::TooLarge,
+            format!(
+                "the JWT is longer than {} bytes",
+                validation.max_token_bytes
+            ),
+        )));
+    }
+    let token = String::from(js_token);
     let verified = jwt::verify_raw(&token, &keys, &validation, now_ms).map_err(to_js_error)?;
     // Both texts were read by the core's JSON reader, so they are UTF-8 JSON objects without
     // duplicate names: JSON.parse yields exactly the verified values. One parse builds both.

@@ -205,3 +205,16 @@ test("returned header and claims are fresh plain objects", () => {
   assert.equal(out.claims.admin, undefined);
   assert.deepEqual(Object.getOwnPropertyDescriptor(out.claims, "__proto__").value, { admin: true });
 });
+
+test("oversized tokens are refused before being copied into wasm", () => {
+  const huge = "a".repeat(32 * 1024 * 1024);
+  const t0 = performance.now();
+  for (let i = 0; i < 20; i++) {
+    assert.equal(codeOf(() => verifyJwt(huge, { keys: key, now: NOW_MS })), "JwtError:too_large");
+  }
+  // Copying 32 MB twenty times would take far longer than this.
+  assert.ok(performance.now() - t0 < 500, `took ${performance.now() - t0} ms`);
+  // Multi-byte characters: 6000 UTF-16 units but 18000 UTF-8 bytes is still too large.
+  assert.equal(codeOf(() => verifyJwt("€".repeat(6000), { keys: key, now: NOW_MS })), "JwtError:too_large");
+  assert.equal(codeOf(() => verifyJwt("€".repeat(100), { keys: key, now: NOW_MS })), "JwtError:malformed");
+});
