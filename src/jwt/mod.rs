@@ -247,14 +247,17 @@ pub struct Validation {
     /// Claims that must be present (as members, whatever their value) or `missing_claim`.
     /// Default `["exp"]`; this list replaces the default, so `[]` makes `exp` optional.
     pub required_claims: Vec<String>,
-    /// Expected `iss` (RFC 7519 §4.1.1), compared exactly. `None`: not checked.
+    /// Expected `iss` (RFC 7519 §4.1.1), compared exactly (`claim_mismatch`; absent:
+    /// `missing_claim`). `None`: not checked.
     pub issuer: Option<String>,
     /// Accepted audiences (RFC 7519 §4.1.3): the token's `aud` (a string or an array of
-    /// strings) must contain one of them. Empty: not checked.
+    /// strings) must contain one of them (`claim_mismatch`; absent: `missing_claim`). Empty: not
+    /// checked.
     pub audience: Vec<String>,
     /// Expected `typ` header (RFC 7515 §4.1.9, RFC 8725 §3.11), e.g. `at+jwt` for RFC 9068
     /// access tokens. Compared ASCII case-insensitively, ignoring an `application/` prefix on
-    /// either side. `None`: not checked.
+    /// either side. A missing, non-string or different `typ` is `claim_mismatch`. `None`: not
+    /// checked.
     pub typ: Option<String>,
 }
 
