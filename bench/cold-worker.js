@@ -17,15 +17,22 @@ async function measure(env) {
     const rotor = await import("rotor");
     tImport = performance.now();
     claims = rotor.verifyJwt(env.TOKEN, { keys: key, ...opts, now }).claims;
+    var t1 = performance.now();
+    rotor.verifyJwt(env.TOKEN, { keys: key, ...opts, now });
+    var secondVerifyMs = performance.now() - t1;
   } else {
     const jose = await import("jose");
     tImport = performance.now();
     const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
     claims = (await jose.jwtVerify(env.TOKEN, k, { algorithms: ["HS256"], ...opts, currentDate: new Date(now) })).payload;
+    t1 = performance.now();
+    await jose.jwtVerify(env.TOKEN, k, { algorithms: ["HS256"], ...opts, currentDate: new Date(now) });
+    secondVerifyMs = performance.now() - t1;
   }
-  const t1 = performance.now();
   if (claims.client_id !== "bench-client") throw new Error("wrong claims");
-  return { which: env.WHICH, importMs: tImport - t0, firstVerifyMs: t1 - tImport, totalMs: t1 - t0 };
+  // The second verify shows how much of the first was one-time work (compiling the wasm
+  // functions and JS on first use).
+  return { which: env.WHICH, importMs: tImport - t0, firstVerifyMs: t1 - tImport, totalMs: t1 - t0, secondVerifyMs };
 }
 export default {
   async fetch(request, env) {

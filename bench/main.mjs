@@ -96,11 +96,11 @@ await step("workerd", async () => {
     }
     // HTTP on loopback: workerd on CPU 0, the load generator (a second process) on CPU 1,
     // rotor and the peer alternately, two rounds each.
-    out.http = { rotor: [], wop: [] };
+    out.http = { rotor: [], wop: [], noop: [] };
     const lanes = 8;
     const [warm, meas] = QUICK ? [300, 1500] : [500, 3000];
     for (let round = 0; round < 2; round++) {
-      for (const target of round % 2 ? ["wop", "rotor"] : ["rotor", "wop"]) {
+      for (const target of round % 2 ? ["wop", "rotor", "noop"] : ["noop", "rotor", "wop"]) {
         log(`  http ${target} round ${round + 1}`);
         try {
           out.http[target].push(await runJson("node", ["load.mjs", server.url, target, String(lanes), String(warm), String(meas)], { cpu: 1 }));

@@ -2,6 +2,7 @@
 //   GET  /micro/<verify|sign|client|issuer>  the in-process cases, measured inside workerd
 //   POST /<rotor|wop>/session                a fresh refresh token from that issuer
 //   POST /<rotor|wop>/token                  the issuer's token endpoint (refresh grant)
+//   POST /noop/<session|token>               the HTTP floor: no issuer work at all
 // Both issuers keep their state in this isolate's memory (rotor: the Issuer's default
 // in-memory store; workers-oauth-provider: an in-memory KV namespace stand-in).
 import * as rotor from "rotor";
@@ -29,6 +30,13 @@ export default {
         const result = run ? await run(rotor, opts) : second === "issuer" ? await caseIssuer(rotor, makeWop, { ...opts, batchMs: Math.max(opts.batchMs, 60) }) : null;
         if (!result) return new Response("unknown case", { status: 404 });
         return Response.json(result);
+      }
+      if (first === "noop") {
+        // The HTTP floor: what workerd and the load generator cost without any issuer work
+        // (read the body, answer a token response of the same shape).
+        if (second === "session") return Response.json({ refreshToken: "noop", authorization: "Basic bm9vcDpub29w" });
+        await request.text();
+        return Response.json({ access_token: "noop", token_type: "Bearer", expires_in: 300, refresh_token: "noop", scope: "openid profile api:read" });
       }
       if (first === "rotor" || first === "wop") {
         const iss = await issuer(first, url.origin);

@@ -159,7 +159,6 @@ export async function caseClient(rotor, opts) {
   const readOnly = queue(async (n) => {
     for (let i = 0; i < n; i++) sink += (await readOnly.take().text()).length;
   });
-  const floor = await single(readOnly, { ...opts, warmMs: 100 });
   const result = await pair("client", {
     opts,
     peer,
@@ -184,7 +183,11 @@ export async function caseClient(rotor, opts) {
       return rotorFn;
     },
   });
-  result.bodyReadUs = floor.us;
+  // Measured against the peer in alternating rounds too, so the floor and the peer share the
+  // same moments of the machine's load.
+  const floor = await compare(readOnly, peer, { ...opts, warmMs: 100 });
+  result.bodyReadUs = floor.rotorUs;
+  result.ceiling = floor.ratio;
   return result;
 }
 

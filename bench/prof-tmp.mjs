@@ -1,0 +1,11 @@
+import { readFileSync } from "node:fs";
+import * as F from "./lib/fixtures.mjs";
+import { SignJWT } from "jose";
+const core = await import("/tmp/rotor-named/rotor.js");
+core.initSync({ module: readFileSync("/tmp/rotor-named/rotor_bg.wasm") });
+const k = await crypto.subtle.importKey("raw", F.KEY_BYTES, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+const tok = await new SignJWT(F.accessClaims(1)).setProtectedHeader(F.ACCESS_HEADER).sign(k);
+const opts = { keys: F.KEY_BYTES, issuer: F.ISSUER, audience: F.AUDIENCE, typ: "at+jwt", now: F.NOW_MS };
+const n = 100000; for (let i = 0; i < 5000; i++) core.verifyJwt(tok, opts);
+const t = performance.now(); for (let i = 0; i < n; i++) core.verifyJwt(tok, opts);
+console.log("verify µs", ((performance.now() - t) / n * 1000).toFixed(2));
