@@ -1,0 +1,71 @@
+// Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, and a tiny static
+// file server on loopback for test pages. Shared by browser tests, the demo test and benches.
+import { createServer } from "node:http";
+import { readFile, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname, extname, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+const TYPES = {
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".html": "text/html; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".css": "text/css",
+  ".svg": "image/svg+xml",
+};
+
+/**
+ * Launches headless Chromium with the flags that work on these machines (as root, no network).
+ * Each launch gets a fresh user-data-dir.
+ */
+export async function launchChromium() {
+  const userDataDir = await mkdtemp(join(tmpdir(), "rotor-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  return context;
+}
+
+/**
+ * Serves files below `root` (default: the repository) on 127.0.0.1, plus `routes`
+ * (path -> async (req, res) handler). Returns `{ url, close() }`.
+ */
+export async function serveStatic({ root = ROOT, routes = {} } = {}) {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    try {
+      if (routes[path]) return await routes[path](req, res);
+      const file = normalize(join(root, path));
+      if (!file.startsWith(root)) {
+        res.writeHead(403).end();
+        return;
+      }
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(ok); }),
+  };
+}
