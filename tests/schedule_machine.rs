@@ -348,3 +348,21 @@ fn late_failure_after_adoption_is_ignored_and_bad_inputs_refused() {
         .is_err()
     );
 }
+
+#[test]
+fn rejected_access_token_refreshes_now_but_not_during_backoff() {
+    let mut m = machine();
+    m.step(Input::TokensStored(tokens(NOW, 300.0)), NOW, 0.0).unwrap();
+    assert_eq!(
+        m.step(Input::AccessTokenRejected, NOW + 10.0, 0.0).unwrap(),
+        vec![Action::CancelTimer, Action::SendRefresh]
+    );
+    m.step(Input::NetworkFailed, NOW + 10.0, 0.0).unwrap();
+    assert_eq!(
+        m.step(Input::AccessTokenRejected, NOW + 20.0, 0.0).unwrap(),
+        vec![Action::WakeAt { at: NOW + 1010.0 }]
+    );
+    // Idle (no refresh token): nothing to do.
+    let mut idle = machine();
+    assert_eq!(idle.step(Input::AccessTokenRejected, NOW, 0.0).unwrap(), vec![]);
+}

@@ -358,10 +358,15 @@ export class TokenManager extends EventTarget {
    * Resolves with a usable access token, refreshing first when it is due (one request for any
    * number of concurrent callers). Rejects when there is no session or the token expired and
    * the last refresh failed (the error of that refresh).
+   * @param {{ rejectedToken?: string }} [options] the access token a resource server just
+   *   refused with `invalid_token`: renews at once when it is still the current one.
    */
-  async getAccessToken() {
+  async getAccessToken({ rejectedToken } = {}) {
     await this.#ensureLoaded();
-    this.#step({ type: "demand" });
+    // A resource server refused `rejectedToken` (RFC 6750 invalid_token): renew now, unless
+    // the current token is already a newer one (another caller renewed meanwhile).
+    const rejected = rejectedToken !== undefined && rejectedToken === this.#tokens?.accessToken;
+    this.#step({ type: rejected ? "token-rejected" : "demand" });
     if (this.#inflight) await this.#inflight;
     const tokens = this.#tokens;
     if (!tokens?.accessToken) {

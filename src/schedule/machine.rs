@@ -27,6 +27,8 @@
 //!   one request in flight per machine.
 //! - Timers are hints: every tick, wake-up (page shown, laptop resumed, timer drift) and
 //!   demand re-checks the clock, so a throttled or frozen timer delays nothing.
+//! - An access token the resource server rejects (RFC 6750 §3.1 `invalid_token`) is renewed
+//!   at once, except while backing off.
 //! - A token set that is already due when stored (a page loaded with an expired access token
 //!   and a live refresh token) sends the refresh at once.
 //! - A refresh token that expires before the access token would be renewed is announced
@@ -103,6 +105,9 @@ pub enum Input {
     WakeUp,
     /// Someone needs an access token now (`getAccessToken`).
     Demand,
+    /// A resource server refused the current access token (RFC 6750 §3.1 `invalid_token`):
+    /// refresh now instead of at the planned time. Does not bypass a backoff wait.
+    AccessTokenRejected,
     /// A token set was stored (by the app, or adopted from another tab).
     TokensStored(TokenTimes),
     /// The refresh answered with a token set.
@@ -281,6 +286,12 @@ impl RenewalMachine {
                 self.check(now, &mut out);
             }
             Input::Offline => self.online = false,
+            Input::AccessTokenRejected => {
+                if self.state == State::Scheduled {
+                    self.refresh_at = Some(now);
+                }
+                self.check(now, &mut out);
+            }
             Input::TokensStored(tokens) => {
                 tokens.validate()?;
                 if self.state == State::Refreshing {

@@ -137,7 +137,8 @@ fn error_kind(name: &str) -> Result<ErrorKind, JsValue> {
 /// `new RenewalMachine(policy?)`; `step(input, { now?, jitter? })` returns an array of
 /// actions: `{ type: "send-refresh" }`, `{ type: "wake-at", at }`, `{ type: "cancel-timer" }`,
 /// `{ type: "drop-tokens" }`, `{ type: "emit", event: { type, ...detail } }`.
-/// Inputs: `{ type: "tick" | "wake-up" | "demand" | "online" | "offline" | "cleared" }`,
+/// Inputs: `{ type: "tick" | "wake-up" | "demand" | "token-rejected" | "online" | "offline" |
+/// "cleared" }`,
 /// `{ type: "tokens-stored", tokenSet }`, `{ type: "refresh-succeeded", tokenSet }`,
 /// `{ type: "refresh-failed", error }` (an `OAuthError`/`RotorError`: `kind`, `code`,
 /// `retryAfter`), `{ type: "network-failed" }`.
@@ -200,6 +201,7 @@ impl RenewalMachineJs {
             "tick" => Input::Tick,
             "wake-up" => Input::WakeUp,
             "demand" => Input::Demand,
+            "token-rejected" => Input::AccessTokenRejected,
             "online" => Input::Online,
             "offline" => Input::Offline,
             "cleared" => Input::Cleared,
