@@ -352,7 +352,8 @@ fn late_failure_after_adoption_is_ignored_and_bad_inputs_refused() {
 #[test]
 fn rejected_access_token_refreshes_now_but_not_during_backoff() {
     let mut m = machine();
-    m.step(Input::TokensStored(tokens(NOW, 300.0)), NOW, 0.0).unwrap();
+    m.step(Input::TokensStored(tokens(NOW, 300.0)), NOW, 0.0)
+        .unwrap();
     assert_eq!(
         m.step(Input::AccessTokenRejected, NOW + 10.0, 0.0).unwrap(),
         vec![Action::CancelTimer, Action::SendRefresh]
@@ -364,5 +365,8 @@ fn rejected_access_token_refreshes_now_but_not_during_backoff() {
     );
     // Idle (no refresh token): nothing to do.
     let mut idle = machine();
-    assert_eq!(idle.step(Input::AccessTokenRejected, NOW, 0.0).unwrap(), vec![]);
+    assert_eq!(
+        idle.step(Input::AccessTokenRejected, NOW, 0.0).unwrap(),
+        vec![]
+    );
 }

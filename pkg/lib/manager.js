@@ -2,7 +2,7 @@
 //
 // The decisions (when to refresh, back off, give up) are the Rust RenewalMachine's; this file
 // only does the I/O around it: fetch, timers, storage, Web Locks and BroadcastChannel.
-import { RenewalMachine, estimateClockSkew } from "../gen/rotor.js";
+import { RenewalMachine, estimateClockSkew, nextRefreshAt } from "../gen/rotor.js";
 import * as clientCore from "./client.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -297,6 +297,11 @@ export class TokenManager extends EventTarget {
       );
     } catch (err) {
       this.#lastError = err;
+      if (err?.kind === "reauthenticate") {
+        // Delete the dead set while still holding the lock, so no other tab redeems it again.
+        this.#tokens = null;
+        await this.#storage.delete().catch(() => {});
+      }
       this.#step({ type: "refresh-failed", error: err });
       return;
     }
@@ -318,14 +323,10 @@ export class TokenManager extends EventTarget {
   }
 
   #isDue(tokenSet) {
+    if (!tokenSet.refreshToken) return false;
     const now = Date.now();
-    const probe = new RenewalMachine({ leadSeconds: this.#policy.leadSeconds, baseMs: this.#policy.baseMs, capMs: this.#policy.capMs });
-    try {
-      const actions = probe.step({ type: "tokens-stored", tokenSet }, { now, jitter: 0 });
-      return actions.some((a) => a.type === "send-refresh");
-    } finally {
-      probe.free?.();
-    }
+    const at = nextRefreshAt(tokenSet, { now, leadSeconds: this.#policy.leadSeconds, jitter: 0 });
+    return at !== null && at <= now;
   }
 
   #post(message) {

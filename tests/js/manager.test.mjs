@@ -216,3 +216,39 @@ test("setTokens/clear and argument checks", async () => {
   assert.throws(() => new TokenManager({}), { code: "invalid_config" });
   assert.throws(() => new TokenManager({ client, policy: { baseMs: -1 } }), { code: "invalid_argument" });
 });
+
+test("a due token is refreshed lazily even when the timer never fired (throttled or asleep)", async (t) => {
+  const server = fakeServer();
+  const storage = new MemoryStorage();
+  const realNow = Date.now();
+  t.mock.timers.enable({ apis: ["Date"], now: realNow });
+  const fresh = { ...expiredSet(), expiresAt: realNow + 300_000, receivedAt: realNow };
+  await storage.set(fresh);
+  const m = new TokenManager({ client, fetch: server.fetch, storage, core });
+  await m.start();
+  assert.equal(await m.getAccessToken(), "at-0");
+  assert.equal(server.requests.length, 0);
+  // The clock jumps 290 s (laptop lid closed): no timer has fired, the token is due.
+  t.mock.timers.setTime(realNow + 290_000);
+  assert.equal(await m.getAccessToken(), "at-1");
+  assert.equal(server.requests.length, 1);
+  m.stop();
+});
+
+test("timer drift (sleep) is detected by the heartbeat and triggers the refresh", async (t) => {
+  const server = fakeServer();
+  const storage = new MemoryStorage();
+  const realNow = Date.now();
+  t.mock.timers.enable({ apis: ["Date"], now: realNow });
+  await storage.set({ ...expiredSet(), expiresAt: realNow + 300_000, receivedAt: realNow });
+  const m = new TokenManager({ client, fetch: server.fetch, storage, core, policy: { heartbeatMs: 30 } });
+  const renewed = new Promise((r) => m.addEventListener("renewed", r, { once: true }));
+  await m.start();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(server.requests.length, 0, "no refresh before the jump");
+  // Wall clock jumps 2 h while the process was suspended; the long refresh timer has not fired.
+  t.mock.timers.setTime(realNow + 7_200_000);
+  await renewed;
+  m.stop();
+  assert.equal(server.requests.length, 1);
+});
