@@ -122,12 +122,23 @@ test("service worker: Authorization only on the API prefix, survives a restart, 
   // Stop the worker (DevTools protocol); the next API call starts it again, and it still has
   // the session from IndexedDB. Waiting past the 3 s expiry makes it renew on demand too.
   const cdp = await page.context().newCDPSession(page);
+  const statuses = [];
+  cdp.on("ServiceWorker.workerVersionUpdated", ({ versions }) => {
+    for (const v of versions) statuses.push(v.runningStatus);
+  });
   await cdp.send("ServiceWorker.enable");
+  const redemptionsBeforeStop = server.stats.redemptions.length;
   await cdp.send("ServiceWorker.stopAllWorkers");
+  const stopDeadline = Date.now() + 5_000;
+  while (!statuses.includes("stopped") && Date.now() < stopDeadline) await sleep(50);
+  assert.ok(statuses.includes("stopped"), `worker stopped (saw ${statuses.join(",")})`);
   await sleep(3_200);
   mark = apiCount();
   assert.equal((await call("/api/after-restart")).status, 200);
   assert.ok(server.stats.api.slice(mark).some((a) => a.ok && a.path === "/api/after-restart"));
+  assert.equal(statuses.at(-1), "running", "the browser started the worker again");
+  // The restarted worker renewed the expired token with the refresh token from IndexedDB.
+  assert.equal(server.stats.redemptions.length, redemptionsBeforeStop + 1);
   assert.ok(server.redeemedOncePerRotation());
   assert.equal(server.stats.reuse, 0);
 
