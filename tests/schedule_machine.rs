@@ -370,3 +370,40 @@ fn rejected_access_token_refreshes_now_but_not_during_backoff() {
         vec![]
     );
 }
+
+#[test]
+fn a_set_stored_during_a_failing_refresh_is_kept() {
+    let mut m = machine();
+    m.step(
+        Input::TokensStored(tokens(NOW - 3_600_000.0, 300.0)),
+        NOW,
+        0.0,
+    )
+    .unwrap();
+    assert_eq!(m.state(), State::Refreshing);
+    // The user signs in again while the old refresh token is being redeemed.
+    assert_eq!(
+        m.step(
+            Input::TokensStored(tokens(NOW + 10.0, 300.0)),
+            NOW + 10.0,
+            0.0
+        )
+        .unwrap(),
+        vec![]
+    );
+    // The old token is dead: nothing is dropped, the new set is scheduled.
+    let out = m
+        .step(
+            failed(ErrorKind::Reauthenticate, "invalid_grant", None),
+            NOW + 20.0,
+            0.0,
+        )
+        .unwrap();
+    assert_eq!(
+        out,
+        vec![Action::WakeAt {
+            at: NOW + 225_010.0
+        }]
+    );
+    assert_eq!(m.state(), State::Scheduled);
+}

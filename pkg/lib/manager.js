@@ -298,9 +298,11 @@ export class TokenManager extends EventTarget {
     } catch (err) {
       this.#lastError = err;
       if (err?.kind === "reauthenticate") {
-        // Delete the dead set while still holding the lock, so no other tab redeems it again.
-        this.#tokens = null;
-        await this.#storage.delete().catch(() => {});
+        // Delete the dead set while still holding the lock, so no other tab redeems it again;
+        // a set stored meanwhile (a new sign-in) stays.
+        const stored = await this.#storage.get().catch(() => null);
+        if (stored?.refreshToken === current.refreshToken) await this.#storage.delete().catch(() => {});
+        if (this.#tokens?.refreshToken === current.refreshToken) this.#tokens = null;
       }
       this.#step({ type: "refresh-failed", error: err });
       return;

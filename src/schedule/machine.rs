@@ -213,6 +213,9 @@ pub struct RenewalMachine {
     failures: u32,
     online: bool,
     skew_ms: f64,
+    /// A set stored while a refresh was in flight (a new sign-in): a failure of the old
+    /// refresh must not drop it.
+    stored_while_refreshing: Option<TokenTimes>,
 }
 
 impl RenewalMachine {
@@ -228,6 +231,7 @@ impl RenewalMachine {
             failures: 0,
             online: true,
             skew_ms: 0.0,
+            stored_while_refreshing: None,
         })
     }
 
@@ -295,9 +299,9 @@ impl RenewalMachine {
             Input::TokensStored(tokens) => {
                 tokens.validate()?;
                 if self.state == State::Refreshing {
-                    // Another writer (tab, app) stored a set while our request is in flight;
-                    // take its instants and let the response decide the state.
-                    self.tokens = Some(tokens);
+                    // Another writer (the app after a new sign-in) stored a set while our
+                    // request is in flight: a success supersedes it, a failure falls back to it.
+                    self.stored_while_refreshing = Some(tokens);
                 } else {
                     self.failures = 0;
                     self.adopt(tokens, now, jitter, &mut out)?;
@@ -305,6 +309,7 @@ impl RenewalMachine {
             }
             Input::RefreshSucceeded { tokens, rotated } => {
                 tokens.validate()?;
+                self.stored_while_refreshing = None;
                 self.failures = 0;
                 out.push(Action::Emit {
                     event: Event::Renewed {
@@ -317,6 +322,15 @@ impl RenewalMachine {
                     });
                 }
                 self.state = State::Idle;
+                self.adopt(tokens, now, jitter, &mut out)?;
+            }
+            Input::RefreshFailed { .. } | Input::NetworkFailed
+                if self.state == State::Refreshing && self.stored_while_refreshing.is_some() =>
+            {
+                // The failed request redeemed the *old* refresh token; the set stored
+                // meanwhile is untouched by that failure: schedule it, drop nothing.
+                let tokens = self.stored_while_refreshing.take().unwrap_or_default();
+                self.failures = 0;
                 self.adopt(tokens, now, jitter, &mut out)?;
             }
             Input::RefreshFailed {
@@ -364,6 +378,7 @@ impl RenewalMachine {
                 self.retry("network_error".into(), None, now, jitter, &mut out)?
             }
             Input::Cleared => {
+                self.stored_while_refreshing = None;
                 self.tokens = None;
                 self.refresh_at = None;
                 self.retry_at = None;

@@ -252,3 +252,20 @@ test("timer drift (sleep) is detected by the heartbeat and triggers the refresh"
   m.stop();
   assert.equal(server.requests.length, 1);
 });
+
+test("a sign-in during a failing refresh keeps the new token set", async () => {
+  const server = fakeServer({ failures: ["invalid_grant"] });
+  const storage = new MemoryStorage();
+  await storage.set(expiredSet());
+  const m = new TokenManager({ client, fetch: server.fetch, storage, core });
+  const events = record(m);
+  const first = m.getAccessToken().catch((e) => e);
+  await new Promise((r) => setTimeout(r, 1)); // the refresh is in flight
+  const fresh = { ...expiredSet("rt-new"), accessToken: "at-new", expiresAt: Date.now() + 300_000, receivedAt: Date.now() };
+  await m.setTokens(fresh);
+  await first;
+  assert.equal((await storage.get())?.accessToken, "at-new");
+  assert.equal(await m.getAccessToken(), "at-new");
+  assert.equal(m.state, "scheduled");
+  assert.deepEqual(events.filter((e) => e.type === "reauthenticate"), []);
+});
