@@ -42,8 +42,10 @@ async function openTab(path, readyFlag) {
   return { page, errors };
 }
 
-test("four tabs share one rotating refresh token: one redemption per rotation", async () => {
+test("four tabs share one rotating refresh token: one redemption per rotation", async (t) => {
   const tabs = [await openTab("/tabs.html", "rotorReady")];
+  const realCore = await tabs[0].page.evaluate(() => window.rotorTest.realCore);
+  t.diagnostic(`client core: ${realCore ? "the package's buildRefreshRequest/parseTokenResponse" : "stand-in"}`);
   await tabs[0].page.evaluate((json) => window.rotorTest.signIn(json), server.startSession());
   for (let i = 0; i < 3; i++) tabs.push(await openTab("/tabs.html", "rotorReady"));
   const before = server.stats.redemptions.length;
