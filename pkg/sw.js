@@ -48,6 +48,7 @@ function saysInvalidToken(header) {
  * Installs silent renewal in the service worker `self`.
  * @param {ServiceWorkerGlobalScope} self
  * @param {object} options `{ client, apiPrefixes, policy?, storage?, wasm?, core? }`
+ * @returns {{ stop(): Promise<void> }}
  */
 export function installSilentRenewal(self, options = {}) {
   const { client, policy, wasm, core } = options;
@@ -172,4 +173,11 @@ export function installSilentRenewal(self, options = {}) {
   });
   // A worker restarted by the browser picks its session up from IndexedDB at once.
   manager().catch(() => {});
+  return {
+    /** Stops the renewal timers (the listeners stay; for tests and teardown). */
+    async stop() {
+      const m = await managerPromise?.catch(() => null);
+      m?.stop();
+    },
+  };
 }

@@ -40,5 +40,11 @@ export interface ServiceWorkerScopeLike {
   addEventListener(type: string, listener: (event: never) => void): void;
 }
 
+/** Handle returned by {@link installSilentRenewal}. */
+export interface SilentRenewal {
+  /** Stops the renewal timers (listeners stay installed). */
+  stop(): Promise<void>;
+}
+
 /** Installs silent renewal in a service worker (`self`). */
-export function installSilentRenewal(self: ServiceWorkerScopeLike, options: SilentRenewalOptions): void;
+export function installSilentRenewal(self: ServiceWorkerScopeLike, options: SilentRenewalOptions): SilentRenewal;
