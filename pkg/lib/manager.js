@@ -127,6 +127,7 @@ export class TokenManager extends EventTarget {
   #channel = null;
   #lastError = null;
   #listeners = [];
+  #redeeming = null;
 
   /**
    * @param {object} options
@@ -188,10 +189,12 @@ export class TokenManager extends EventTarget {
         case "cancel-timer":
           this.#disarm();
           break;
-        case "drop-tokens":
+        case "drop-tokens": {
+          const dead = this.#tokens?.refreshToken ?? this.#redeeming;
           this.#tokens = null;
-          this.#dropStored();
+          this.#dropStored(dead);
           break;
+        }
         case "emit": {
           const { type, ...detail } = action.event;
           this.dispatchEvent(makeEvent(type, detail));
@@ -201,9 +204,17 @@ export class TokenManager extends EventTarget {
     }
   }
 
-  async #dropStored() {
+  /** Deletes the stored set if it is still the dead one; a newer session (another tab's
+   * sign-in) is adopted instead of deleted. */
+  async #dropStored(deadRefreshToken) {
     try {
-      await this.#storage.delete();
+      const stored = await this.#storage.get();
+      if (stored?.refreshToken && stored.refreshToken !== deadRefreshToken) {
+        this.#tokens = stored;
+        this.#step({ type: "tokens-stored", tokenSet: stored });
+        return;
+      }
+      if (stored) await this.#storage.delete();
     } catch (err) {
       this.dispatchEvent(makeEvent("error", { code: "storage_error", kind: "config", error: err }));
     }
@@ -268,6 +279,7 @@ export class TokenManager extends EventTarget {
       this.#step({ type: "cleared" });
       return;
     }
+    this.#redeeming = current.refreshToken;
     let req;
     try {
       req = this.#core.buildRefreshRequest(this.#client, { refreshToken: current.refreshToken });
@@ -348,6 +360,15 @@ export class TokenManager extends EventTarget {
       }
     } else if (message?.type === "rotor:cleared") {
       if (!this.#tokens) return;
+      const stored = await this.#storage.get();
+      if (stored) {
+        // Cleared, then signed in again before we heard: take the new session.
+        if (!sameTokens(stored, this.#tokens) && !this.#inflight) {
+          this.#tokens = stored;
+          this.#step({ type: "tokens-stored", tokenSet: stored });
+        }
+        return;
+      }
       this.#tokens = null;
       if (message.reason === "reauthenticate") {
         this.#step({ type: "refresh-failed", error: { kind: "reauthenticate", code: "session_ended" } });
