@@ -53,6 +53,7 @@ export async function startTokenServer({ accessTtl = 3, refreshTtl = null, pages
   const revokedFamilies = new Set();
   const stats = {
     redemptions: [], // refresh tokens redeemed successfully, in order
+    redemptionFamilies: [], // the session (family) of each redemption, same order
     reuse: 0, // a retired refresh token presented again
     rejected: 0, // invalid_grant answers
     tokenRequests: 0,
@@ -101,6 +102,7 @@ export async function startTokenServer({ accessTtl = 3, refreshTtl = null, pages
     }
     record.used = true;
     stats.redemptions.push(presented);
+    stats.redemptionFamilies.push(record.family);
     return json(res, 200, issue(record.family));
   }
 
@@ -149,6 +151,14 @@ export async function startTokenServer({ accessTtl = 3, refreshTtl = null, pages
     startSession() {
       families += 1;
       return issue(families);
+    },
+    /** The session (family) number of a refresh token, or null. */
+    familyOf(refreshToken) {
+      return refreshTokens.get(refreshToken)?.family ?? null;
+    },
+    /** How many refresh tokens of a session were redeemed. */
+    redemptionsOf(family) {
+      return stats.redemptionFamilies.filter((f) => f === family).length;
     },
     /** Revokes every session: the next refresh gets invalid_grant. */
     revokeAll() {
