@@ -48,8 +48,6 @@ test("four tabs share one rotating refresh token: one redemption per rotation", 
     // Closed whatever happened, so no tab keeps renewing during the next tests.
     for (const { page } of tabs) await page.close().catch(() => {});
   });
-  const realCore = await tabs[0].page.evaluate(() => window.rotorTest.realCore);
-  t.diagnostic(`client core: ${realCore ? "the package's buildRefreshRequest/parseTokenResponse" : "stand-in"}`);
   await tabs[0].page.evaluate((json) => window.rotorTest.signIn(json), server.startSession());
   for (let i = 0; i < 3; i++) tabs.push(await openTab("/tabs.html", "rotorReady"));
   const before = server.stats.redemptions.length;

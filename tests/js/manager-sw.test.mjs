@@ -2,13 +2,10 @@
 // one renewal + retry after 401 invalid_token, same-origin messages only, no token to pages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as rotor from "rotor";
 import { MemoryStorage } from "rotor";
 import { installSilentRenewal } from "rotor/sw";
-import { standinCore } from "../browser/fixtures/standin-core.js";
 
 const ORIGIN = "https://app.example";
-const core = typeof rotor.buildRefreshRequest === "function" ? undefined : standinCore;
 const client = { tokenEndpoint: "https://auth.example/token", clientId: "spa", authMethod: "none" };
 
 function fakeScope() {
@@ -85,7 +82,7 @@ const tokenSet = () => ({
 test("rotor/sw: Authorization only on API prefixes; 401 invalid_token renews once and retries", async () => {
   const f = fakeScope();
   const storage = new MemoryStorage();
-  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: ["/api/"], storage, core });
+  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: ["/api/"], storage });
   const [reply] = await f.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() });
   assert.deepEqual(Object.keys(reply).sort(), ["active", "expiresAt", "refreshExpiresAt", "state", "type"]);
   assert.equal(reply.active, true);
@@ -118,7 +115,7 @@ test("rotor/sw: Authorization only on API prefixes; 401 invalid_token renews onc
 test("rotor/sw: messages from another origin are ignored; bad options are invalid_config", async () => {
   const f = fakeScope();
   const storage = new MemoryStorage();
-  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: [`${ORIGIN}/api/`], storage, core });
+  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: [`${ORIGIN}/api/`], storage });
   assert.deepEqual(await f.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() }, "https://evil.example"), []);
   assert.equal(await storage.get(), null);
   const [status] = await f.dispatchMessage({ type: "rotor:status" });

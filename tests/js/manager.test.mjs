@@ -2,49 +2,11 @@
 // token, invalid_grant -> reauthenticate with tokens cleared, cross-instance adoption.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as rotor from "rotor";
 import { TokenManager, MemoryStorage } from "rotor";
 
 const client = { tokenEndpoint: "http://127.0.0.1:9/token", clientId: "spa", authMethod: "none" };
 
-// The client core (buildRefreshRequest/parseTokenResponse) is used when the package has it;
-// before it lands, a minimal stand-in that follows the API.md contract.
-const realCore = typeof rotor.buildRefreshRequest === "function";
-const fakeCore = {
-  buildRefreshRequest(c, { refreshToken }) {
-    return {
-      url: c.tokenEndpoint,
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(refreshToken)}&client_id=${c.clientId}`,
-    };
-  },
-  parseTokenResponse(c, { status, body }, { now, previous }) {
-    const json = JSON.parse(body);
-    if (status >= 400) {
-      const e = new Error(json.error);
-      e.name = "OAuthError";
-      e.code = json.error;
-      e.status = status;
-      e.kind = json.error === "invalid_grant" ? "reauthenticate" : status >= 500 ? "retry" : "config";
-      e.retryAfter = null;
-      throw e;
-    }
-    const refreshToken = json.refresh_token ?? previous?.refreshToken ?? null;
-    return {
-      accessToken: json.access_token,
-      tokenType: json.token_type,
-      expiresAt: now + json.expires_in * 1000,
-      refreshToken,
-      refreshExpiresAt: null,
-      scope: json.scope ?? null,
-      idToken: null,
-      rotated: refreshToken !== (previous?.refreshToken ?? null),
-      receivedAt: now,
-    };
-  },
-};
-const core = realCore ? undefined : fakeCore;
+// The real client core (buildRefreshRequest/parseTokenResponse) builds and reads the wire.
 
 /** A token endpoint in a function: rotating refresh tokens, scripted failures. */
 function fakeServer({ failures = [] } = {}) {
@@ -91,16 +53,19 @@ function record(manager) {
   return events;
 }
 
-test(`100 concurrent getAccessToken calls make one request (${realCore ? "real" : "stand-in"} client core)`, async () => {
+test("100 concurrent getAccessToken calls make one request", async () => {
   const server = fakeServer();
   const storage = new MemoryStorage();
   await storage.set(expiredSet());
-  const m = new TokenManager({ client, fetch: server.fetch, storage, core });
+  const m = new TokenManager({ client, fetch: server.fetch, storage });
   const events = record(m);
   const tokens = await Promise.all(Array.from({ length: 100 }, () => m.getAccessToken()));
   assert.equal(server.requests.length, 1);
   assert.equal(server.requests[0].refreshToken, "rt-0");
   assert.equal(server.requests[0].init.method, "POST");
+  assert.equal(server.requests[0].url, "http://127.0.0.1:9/token");
+  assert.equal(server.requests[0].init.body, "grant_type=refresh_token&refresh_token=rt-0&client_id=spa");
+  assert.equal(server.requests[0].init.headers["content-type"], "application/x-www-form-urlencoded");
   assert.ok(tokens.every((t) => t === "at-1"));
   assert.equal((await storage.get()).refreshToken, "rt-1");
   assert.deepEqual(events.map((e) => e.type), ["renewed", "rotated"]);
@@ -114,7 +79,7 @@ test("a page loaded with an expired access token renews at once on start()", asy
   const server = fakeServer();
   const storage = new MemoryStorage();
   await storage.set(expiredSet());
-  const m = new TokenManager({ client, fetch: server.fetch, storage, core });
+  const m = new TokenManager({ client, fetch: server.fetch, storage });
   const renewed = new Promise((r) => m.addEventListener("renewed", r, { once: true }));
   await m.start();
   await renewed;
@@ -127,7 +92,7 @@ test("5xx and network errors keep the refresh token and retry with backoff", asy
   const server = fakeServer({ failures: [503, "network", 503] });
   const storage = new MemoryStorage();
   await storage.set(expiredSet());
-  const m = new TokenManager({ client, fetch: server.fetch, storage, core, policy: { baseMs: 20, capMs: 200 } });
+  const m = new TokenManager({ client, fetch: server.fetch, storage, policy: { baseMs: 20, capMs: 200 } });
   const events = record(m);
   const done = new Promise((r) => m.addEventListener("renewed", r, { once: true }));
   await m.start();
@@ -162,7 +127,7 @@ test("invalid_grant: reauthenticate event, tokens cleared, getAccessToken reject
   const server = fakeServer({ failures: ["invalid_grant"] });
   const storage = new MemoryStorage();
   await storage.set(expiredSet());
-  const m = new TokenManager({ client, fetch: server.fetch, storage, core });
+  const m = new TokenManager({ client, fetch: server.fetch, storage });
   const events = record(m);
   await assert.rejects(m.getAccessToken(), (e) => e.code === "invalid_grant" && e.kind === "reauthenticate");
   await new Promise((r) => setTimeout(r, 10));
@@ -189,8 +154,8 @@ test("two managers on one shared storage: the loser adopts the rotated set, one 
   const hadNavigator = Object.getOwnPropertyDescriptor(globalThis, "navigator");
   Object.defineProperty(globalThis, "navigator", { value: { locks }, configurable: true });
   try {
-    const a = new TokenManager({ client, fetch: server.fetch, storage, core, name: "shared" });
-    const b = new TokenManager({ client, fetch: server.fetch, storage, core, name: "shared" });
+    const a = new TokenManager({ client, fetch: server.fetch, storage, name: "shared" });
+    const b = new TokenManager({ client, fetch: server.fetch, storage, name: "shared" });
     const [ta, tb] = await Promise.all([a.getAccessToken(), b.getAccessToken()]);
     assert.equal(server.requests.length, 1, "one redemption");
     assert.equal(ta, "at-1");
@@ -203,7 +168,7 @@ test("two managers on one shared storage: the loser adopts the rotated set, one 
 
 test("setTokens/clear and argument checks", async () => {
   const server = fakeServer();
-  const m = new TokenManager({ client, fetch: server.fetch, core });
+  const m = new TokenManager({ client, fetch: server.fetch });
   await assert.rejects(m.getAccessToken(), { code: "no_session" });
   await assert.rejects(m.setTokens({}), { code: "invalid_argument" });
   await m.setTokens({ ...expiredSet(), expiresAt: Date.now() + 300_000, receivedAt: Date.now() });
@@ -224,7 +189,7 @@ test("a due token is refreshed lazily even when the timer never fired (throttled
   t.mock.timers.enable({ apis: ["Date"], now: realNow });
   const fresh = { ...expiredSet(), expiresAt: realNow + 300_000, receivedAt: realNow };
   await storage.set(fresh);
-  const m = new TokenManager({ client, fetch: server.fetch, storage, core });
+  const m = new TokenManager({ client, fetch: server.fetch, storage });
   await m.start();
   assert.equal(await m.getAccessToken(), "at-0");
   assert.equal(server.requests.length, 0);
@@ -241,7 +206,7 @@ test("timer drift (sleep) is detected by the heartbeat and triggers the refresh"
   const realNow = Date.now();
   t.mock.timers.enable({ apis: ["Date"], now: realNow });
   await storage.set({ ...expiredSet(), expiresAt: realNow + 300_000, receivedAt: realNow });
-  const m = new TokenManager({ client, fetch: server.fetch, storage, core, policy: { heartbeatMs: 30 } });
+  const m = new TokenManager({ client, fetch: server.fetch, storage, policy: { heartbeatMs: 30 } });
   const renewed = new Promise((r) => m.addEventListener("renewed", r, { once: true }));
   await m.start();
   await new Promise((r) => setTimeout(r, 100));
@@ -257,7 +222,7 @@ test("a sign-in during a failing refresh keeps the new token set", async () => {
   const server = fakeServer({ failures: ["invalid_grant"] });
   const storage = new MemoryStorage();
   await storage.set(expiredSet());
-  const m = new TokenManager({ client, fetch: server.fetch, storage, core });
+  const m = new TokenManager({ client, fetch: server.fetch, storage });
   const events = record(m);
   const first = m.getAccessToken().catch((e) => e);
   await new Promise((r) => setTimeout(r, 1)); // the refresh is in flight
