@@ -407,3 +407,161 @@ fn a_set_stored_during_a_failing_refresh_is_kept() {
     );
     assert_eq!(m.state(), State::Scheduled);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn input() -> impl Strategy<Value = Input> {
+        prop_oneof![
+            Just(Input::Tick),
+            Just(Input::WakeUp),
+            Just(Input::Demand),
+            Just(Input::AccessTokenRejected),
+            Just(Input::Online),
+            Just(Input::Offline),
+            Just(Input::Cleared),
+            Just(Input::NetworkFailed),
+            Just(Input::SessionEnded {
+                code: "session_ended".into()
+            }),
+            (0.0f64..600.0, -700.0f64..0.0)
+                .prop_map(|(life, age)| Input::TokensStored(tokens(NOW + age * 1000.0, life))),
+            (1.0f64..600.0, any::<bool>()).prop_map(|(life, rotated)| Input::RefreshSucceeded {
+                tokens: tokens(NOW, life),
+                rotated
+            }),
+            prop_oneof![
+                Just(ErrorKind::Reauthenticate),
+                Just(ErrorKind::Retry),
+                Just(ErrorKind::Config),
+                Just(ErrorKind::Scope),
+                Just(ErrorKind::Protocol)
+            ]
+            .prop_flat_map(|kind| proptest::option::of(0.0f64..120_000.0)
+                .prop_map(move |ra| failed(kind, "code", ra))),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn invariants_hold_for_any_input_sequence(
+            steps in proptest::collection::vec((input(), 0.0f64..400_000.0, 0.0f64..1.0), 1..60)
+        ) {
+            let mut m = machine();
+            let mut now = NOW;
+            for (input, advance, jitter) in steps {
+                now += advance.floor();
+                let was = m.state();
+                let is_reauth = matches!(
+                    &input,
+                    Input::RefreshFailed { kind: ErrorKind::Reauthenticate, .. }
+                );
+                let ended = matches!(&input, Input::SessionEnded { .. });
+                let completes_failure =
+                    matches!(&input, Input::RefreshFailed { .. } | Input::NetworkFailed);
+                let out = m.step(input, now, jitter).unwrap();
+                let sends = out.iter().filter(|a| **a == Action::SendRefresh).count();
+                prop_assert!(sends <= 1);
+                if sends == 1 {
+                    // Never a second request while one is in flight, and never straight
+                    // after a success (no loop); after a failed request only when a set
+                    // stored meanwhile is itself due.
+                    prop_assert!(was != State::Refreshing || completes_failure);
+                    prop_assert_eq!(m.state(), State::Refreshing);
+                }
+                if out.contains(&Action::DropTokens) {
+                    // Tokens are dropped only when the server said the refresh token is dead.
+                    prop_assert!((is_reauth && was == State::Refreshing) || ended);
+                }
+                for a in &out {
+                    if let Action::WakeAt { at } = a {
+                        prop_assert!(*at > now && at.is_finite());
+                    }
+                    if let Action::Emit { event: Event::Retrying { delay_ms, .. } } = a {
+                        prop_assert!(*delay_ms >= 500.0);
+                        prop_assert!(*delay_ms <= 120_000.0_f64.max(8000.0));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn late_reauth_is_ignored_but_session_ended_elsewhere_ends_it_here() {
+    let mut m = machine();
+    m.step(Input::TokensStored(tokens(NOW, 300.0)), NOW, 0.0)
+        .unwrap();
+    assert_eq!(
+        m.step(
+            failed(ErrorKind::Reauthenticate, "invalid_grant", None),
+            NOW,
+            0.0
+        )
+        .unwrap(),
+        vec![]
+    );
+    assert_eq!(m.state(), State::Scheduled);
+    let out = m
+        .step(
+            Input::SessionEnded {
+                code: "session_ended".into(),
+            },
+            NOW,
+            0.0,
+        )
+        .unwrap();
+    assert_eq!(out[1], Action::DropTokens);
+    assert_eq!(m.state(), State::NeedsReauthentication);
+    // Nothing to end twice.
+    let mut idle = machine();
+    assert_eq!(
+        idle.step(
+            Input::SessionEnded {
+                code: "session_ended".into()
+            },
+            NOW,
+            0.0
+        )
+        .unwrap(),
+        vec![]
+    );
+}
+
+#[test]
+fn a_renewed_set_due_on_arrival_backs_off_instead_of_looping() {
+    let mut m = machine();
+    m.step(
+        Input::TokensStored(tokens(NOW - 3_600_000.0, 300.0)),
+        NOW,
+        0.0,
+    )
+    .unwrap();
+    let mut now = NOW;
+    for expected_delay in [1000.0, 2000.0, 4000.0] {
+        let out = m
+            .step(
+                Input::RefreshSucceeded {
+                    tokens: tokens(now, 0.0),
+                    rotated: false,
+                },
+                now,
+                0.0,
+            )
+            .unwrap();
+        assert!(!out.contains(&Action::SendRefresh), "{out:?}");
+        assert_eq!(
+            out.last(),
+            Some(&Action::WakeAt {
+                at: now + expected_delay
+            })
+        );
+        assert_eq!(m.state(), State::RetryWait);
+        now += expected_delay;
+        assert_eq!(
+            m.step(Input::Tick, now, 0.0).unwrap().last(),
+            Some(&Action::SendRefresh)
+        );
+    }
+}

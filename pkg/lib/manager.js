@@ -371,7 +371,7 @@ export class TokenManager extends EventTarget {
       }
       this.#tokens = null;
       if (message.reason === "reauthenticate") {
-        this.#step({ type: "refresh-failed", error: { kind: "reauthenticate", code: "session_ended" } });
+        this.#step({ type: "session-ended", code: "session_ended" });
       } else {
         this.#step({ type: "cleared" });
       }

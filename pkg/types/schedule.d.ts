@@ -76,7 +76,8 @@ export type RenewalInput =
   | { type: "tick" | "wake-up" | "demand" | "token-rejected" | "online" | "offline" | "cleared" | "network-failed" }
   | { type: "tokens-stored"; tokenSet: ScheduledTokenSet }
   | { type: "refresh-succeeded"; tokenSet: ScheduledTokenSet }
-  | { type: "refresh-failed"; error: RefreshFailure };
+  | { type: "refresh-failed"; error: RefreshFailure }
+  | { type: "session-ended"; code?: string };
 
 /** Events the machine asks the driver to emit (`type` is the event name, the rest its detail). */
 export type RenewalEvent =

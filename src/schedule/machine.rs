@@ -29,6 +29,8 @@
 //!   demand re-checks the clock, so a throttled or frozen timer delays nothing.
 //! - An access token the resource server rejects (RFC 6750 §3.1 `invalid_token`) is renewed
 //!   at once, except while backing off.
+//! - A renewed set that is due on arrival (`expires_in: 0`, a clock far off) backs off like
+//!   a transient failure instead of looping.
 //! - A token set that is already due when stored (a page loaded with an expired access token
 //!   and a live refresh token) sends the refresh at once.
 //! - A refresh token that expires before the access token would be renewed is announced
@@ -134,6 +136,12 @@ pub enum Input {
     Offline,
     /// The tokens were removed (sign-out).
     Cleared,
+    /// Another party (a tab, the service worker) learned from the server that the refresh
+    /// token is dead and removed it: the session is over here too.
+    SessionEnded {
+        /// The server's error code, or a local one such as `session_ended`.
+        code: String,
+    },
 }
 
 /// An event for the application.
@@ -310,7 +318,6 @@ impl RenewalMachine {
             Input::RefreshSucceeded { tokens, rotated } => {
                 tokens.validate()?;
                 self.stored_while_refreshing = None;
-                self.failures = 0;
                 out.push(Action::Emit {
                     event: Event::Renewed {
                         expires_at: tokens.expires_at,
@@ -321,8 +328,28 @@ impl RenewalMachine {
                         event: Event::Rotated,
                     });
                 }
-                self.state = State::Idle;
-                self.adopt(tokens, now, jitter, &mut out)?;
+                let due_on_arrival = tokens.has_refresh_token
+                    && next_refresh_at(
+                        &tokens,
+                        now,
+                        &RefreshOptions {
+                            lead_seconds: self.policy.lead_seconds,
+                            jitter,
+                            skew_ms: self.skew_ms,
+                        },
+                    )?
+                    .is_some_and(|t| t <= now);
+                if due_on_arrival && self.state == State::Refreshing {
+                    // The fresh set is already due (expires_in 0, or a clock far off): renewing
+                    // again at once would loop. Keep it and back off like a transient failure.
+                    self.tokens = Some(tokens);
+                    self.refresh_at = None;
+                    self.retry("expired_on_arrival".into(), None, now, jitter, &mut out)?;
+                } else {
+                    self.failures = 0;
+                    self.state = State::Idle;
+                    self.adopt(tokens, now, jitter, &mut out)?;
+                }
             }
             Input::RefreshFailed { .. } | Input::NetworkFailed
                 if self.state == State::Refreshing && self.stored_while_refreshing.is_some() =>
@@ -333,23 +360,21 @@ impl RenewalMachine {
                 self.failures = 0;
                 self.adopt(tokens, now, jitter, &mut out)?;
             }
+            Input::RefreshFailed { .. } if self.state != State::Refreshing => {
+                // A late answer for a request this machine no longer waits for (the set it
+                // redeemed was replaced): it says nothing about the current set.
+            }
+            Input::SessionEnded { code } => {
+                if self.tokens.is_some() || self.state != State::Idle {
+                    self.end_session(code, &mut out);
+                }
+            }
             Input::RefreshFailed {
                 kind,
                 code,
                 retry_after_ms,
             } => match kind {
-                ErrorKind::Reauthenticate => {
-                    self.tokens = None;
-                    self.refresh_at = None;
-                    self.retry_at = None;
-                    self.failures = 0;
-                    self.state = State::NeedsReauthentication;
-                    out.push(Action::CancelTimer);
-                    out.push(Action::DropTokens);
-                    out.push(Action::Emit {
-                        event: Event::Reauthenticate { code },
-                    });
-                }
+                ErrorKind::Reauthenticate => self.end_session(code, &mut out),
                 ErrorKind::Config | ErrorKind::Scope => {
                     // Retrying cannot help; keep the tokens and stop until told otherwise.
                     self.state = State::Idle;
@@ -428,6 +453,19 @@ impl RenewalMachine {
             }
         }
         Ok(())
+    }
+
+    fn end_session(&mut self, code: String, out: &mut Vec<Action>) {
+        self.tokens = None;
+        self.refresh_at = None;
+        self.retry_at = None;
+        self.failures = 0;
+        self.state = State::NeedsReauthentication;
+        out.push(Action::CancelTimer);
+        out.push(Action::DropTokens);
+        out.push(Action::Emit {
+            event: Event::Reauthenticate { code },
+        });
     }
 
     fn retry(

@@ -141,7 +141,7 @@ fn error_kind(name: &str) -> Result<ErrorKind, JsValue> {
 /// "cleared" }`,
 /// `{ type: "tokens-stored", tokenSet }`, `{ type: "refresh-succeeded", tokenSet }`,
 /// `{ type: "refresh-failed", error }` (an `OAuthError`/`RotorError`: `kind`, `code`,
-/// `retryAfter`), `{ type: "network-failed" }`.
+/// `retryAfter`), `{ type: "network-failed" }`, `{ type: "session-ended", code? }`.
 #[wasm_bindgen(js_name = RenewalMachine)]
 pub struct RenewalMachineJs {
     inner: CoreMachine,
@@ -217,6 +217,9 @@ impl RenewalMachineJs {
                     rotated,
                 }
             }
+            "session-ended" => Input::SessionEnded {
+                code: string(&input, "code")?.unwrap_or_else(|| "session_ended".into()),
+            },
             "refresh-failed" => {
                 let error = get(&input, "error").unwrap_or(JsValue::UNDEFINED);
                 let kind = string(&error, "kind")?.unwrap_or_else(|| "retry".into());
