@@ -565,3 +565,22 @@ fn a_renewed_set_due_on_arrival_backs_off_instead_of_looping() {
         );
     }
 }
+
+#[test]
+fn a_set_without_lifetime_is_renewed_when_the_api_rejects_it() {
+    let mut m = machine();
+    let no_lifetime = TokenTimes {
+        has_refresh_token: true,
+        received_at: Some(NOW),
+        ..TokenTimes::default()
+    };
+    assert_eq!(
+        m.step(Input::TokensStored(no_lifetime), NOW, 0.0).unwrap(),
+        vec![Action::CancelTimer]
+    );
+    assert_eq!(m.state(), State::Idle);
+    assert_eq!(
+        m.step(Input::AccessTokenRejected, NOW + 5.0, 0.0).unwrap(),
+        vec![Action::CancelTimer, Action::SendRefresh]
+    );
+}

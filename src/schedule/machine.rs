@@ -299,7 +299,11 @@ impl RenewalMachine {
             }
             Input::Offline => self.online = false,
             Input::AccessTokenRejected => {
-                if self.state == State::Scheduled {
+                let renewable = self.tokens.is_some_and(|t| t.has_refresh_token);
+                // Scheduled, or idle because the set has no lifetime (no `expires_in`): the
+                // rejection is the only sign that it expired.
+                if self.state == State::Scheduled || (self.state == State::Idle && renewable) {
+                    self.state = State::Scheduled;
                     self.refresh_at = Some(now);
                 }
                 self.check(now, &mut out);
