@@ -128,6 +128,7 @@ export class TokenManager extends EventTarget {
   #lastError = null;
   #listeners = [];
   #redeeming = null;
+  #again = false;
 
   /**
    * @param {object} options
@@ -237,17 +238,30 @@ export class TokenManager extends EventTarget {
     this.#timer = null;
   }
 
+  /** Runs `fn` under the cross-tab Web Lock of this token set (when the platform has one):
+   * redemptions, sign-ins and sign-outs never interleave. */
+  #withLock(fn) {
+    const locks = globalThis.navigator?.locks;
+    return locks?.request ? locks.request(`${this.#name}:refresh`, fn) : fn();
+  }
+
   #startRefresh() {
-    if (!this.#inflight) {
-      const run = () => this.#redeem();
-      const locks = globalThis.navigator?.locks;
-      const p = locks?.request ? locks.request(`${this.#name}:refresh`, run) : run();
-      this.#inflight = p.finally(() => {
-        this.#inflight = null;
-      });
-      // Failures are reported through the machine; never leave a rejection unhandled.
-      this.#inflight.catch(() => {});
+    if (this.#inflight) {
+      // Asked again from inside the running redemption (its outcome made another set due):
+      // start the next one as soon as this one is over.
+      this.#again = true;
+      return this.#inflight;
     }
+    const p = this.#withLock(() => this.#redeem());
+    this.#inflight = p.finally(() => {
+      this.#inflight = null;
+      if (this.#again) {
+        this.#again = false;
+        if (this.#machine.state === "refreshing") this.#startRefresh();
+      }
+    });
+    // Failures are reported through the machine; never leave a rejection unhandled.
+    this.#inflight.catch(() => {});
     return this.#inflight;
   }
 
@@ -410,9 +424,18 @@ export class TokenManager extends EventTarget {
     await this.#ensureLoaded();
     this.#tokens = tokenSet;
     this.#lastError = null;
-    await this.#storage.set(tokenSet);
+    // A redemption of the old set in flight: tell the machine now, so that its failure
+    // (invalid_grant) falls back to this set instead of ending the session.
+    const early = this.#machine.state === "refreshing";
+    if (early) this.#step({ type: "tokens-stored", tokenSet });
+    // Under the lock: that redemption finishes first, so its outcome (a rotated set, or
+    // deleting a dead one) cannot overwrite this sign-in in storage.
+    await this.#withLock(() => this.#storage.set(tokenSet));
+    if (!early || this.#tokens !== tokenSet) {
+      this.#tokens = tokenSet;
+      this.#step({ type: "tokens-stored", tokenSet });
+    }
     this.#post({ type: "rotor:tokens-updated" });
-    this.#step({ type: "tokens-stored", tokenSet });
   }
 
   /** Forgets the token set (sign-out) here and in the other tabs. */
@@ -420,7 +443,7 @@ export class TokenManager extends EventTarget {
     this.#tokens = null;
     this.#lastError = null;
     this.#step({ type: "cleared" });
-    await this.#storage.delete();
+    await this.#withLock(() => this.#storage.delete());
     this.#post({ type: "rotor:cleared", reason: "clear" });
   }
 

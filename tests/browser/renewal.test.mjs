@@ -163,6 +163,31 @@ test("service worker: Authorization only on the API prefix, survives a restart, 
   await page.close();
 });
 
+test("tab: a page loaded with an expired access token and a live refresh token renews at once", async (t) => {
+  const first = await openTab("/tabs.html", "rotorReady");
+  const session = server.startSession();
+  const family = server.familyOf(session.refresh_token);
+  await first.page.evaluate((json) => window.rotorTest.signIn(json), session);
+  await first.page.close();
+  await sleep(3_300); // no page open: nothing renews, the access token expires
+  const redeemed = server.redemptionsOf(family);
+  const opened = Date.now();
+  const { page, errors } = await openTab("/tabs.html", "rotorReady");
+  const ready = Date.now();
+  await page
+    .waitForFunction(() => window.rotorTest.events.some((e) => e.type === "renewed"), null, { timeout: 5_000 })
+    .catch(async (err) => {
+      const state = await page.evaluate(() => ({ events: window.rotorTest.events, state: window.rotorTest.manager.state }));
+      throw new Error(`${err.message}: ${JSON.stringify(state)} redemptions ${server.redemptionsOf(family) - redeemed}`);
+    });
+  t.diagnostic(`page ready after ${ready - opened} ms, renewed after ${Date.now() - ready} ms more`);
+  assert.equal(server.redemptionsOf(family), redeemed + 1);
+  const token = await page.evaluate(() => window.rotorTest.manager.getAccessToken());
+  assert.equal((await fetch(`${server.url}/api/check`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("tab: invalid_grant reaches the page as a reauthenticate event", async () => {
   const { page, errors } = await openTab("/tabs.html", "rotorReady");
   await page.evaluate(async (json) => {

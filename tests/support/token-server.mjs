@@ -112,6 +112,7 @@ export async function startTokenServer({ accessTtl = 3, refreshTtl = null, pages
     const at = bearer ? accessTokens.get(bearer) : undefined;
     const ok = Boolean(at && at.expiresAt > Date.now() && !revokedFamilies.has(at.family));
     stats.api.push({ path, authorization: auth, ok });
+
     if (!path.startsWith(apiPrefix)) return json(res, 200, { path, sawAuthorization: auth !== null });
     if (!ok) {
       return json(res, 401, { error: "invalid_token" }, { "www-authenticate": 'Bearer error="invalid_token"' });
