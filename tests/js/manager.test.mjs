@@ -234,3 +234,44 @@ test("a sign-in during a failing refresh keeps the new token set", async () => {
   assert.equal(m.state, "scheduled");
   assert.deepEqual(events.filter((e) => e.type === "reauthenticate"), []);
 });
+
+test("with Web Locks, a sign-in during a failing redemption waits for it and is kept", async () => {
+  const server = fakeServer({ failures: ["invalid_grant"] });
+  const storage = new MemoryStorage();
+  await storage.set(expiredSet());
+  let chain = Promise.resolve();
+  const order = [];
+  const locks = {
+    request: (_name, fn) => {
+      const run = chain.then(async () => {
+        order.push("lock");
+        try {
+          return await fn();
+        } finally {
+          order.push("unlock");
+        }
+      });
+      chain = run.catch(() => {});
+      return run;
+    },
+  };
+  const hadNavigator = Object.getOwnPropertyDescriptor(globalThis, "navigator");
+  Object.defineProperty(globalThis, "navigator", { value: { locks }, configurable: true });
+  try {
+    const m = new TokenManager({ client, fetch: server.fetch, storage });
+    const events = record(m);
+    const first = m.getAccessToken().catch((e) => e);
+    await new Promise((r) => setTimeout(r, 1));
+    const fresh = { ...expiredSet("rt-new"), accessToken: "at-new", expiresAt: Date.now() + 300_000, receivedAt: Date.now() };
+    await m.setTokens(fresh);
+    await first;
+    assert.deepEqual(order, ["lock", "unlock", "lock", "unlock"]);
+    assert.equal((await storage.get())?.refreshToken, "rt-new");
+    assert.equal(await m.getAccessToken(), "at-new");
+    assert.equal(m.state, "scheduled");
+    assert.deepEqual(events.map((e) => e.type), []);
+  } finally {
+    if (hadNavigator) Object.defineProperty(globalThis, "navigator", hadNavigator);
+    else delete globalThis.navigator;
+  }
+});
