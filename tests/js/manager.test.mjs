@@ -275,3 +275,16 @@ test("with Web Locks, a sign-in during a failing redemption waits for it and is 
     else delete globalThis.navigator;
   }
 });
+
+test("a refresh token expiring before the access token's renewal is announced (refresh-expiring)", async () => {
+  const server = fakeServer();
+  const storage = new MemoryStorage();
+  const now = Date.now();
+  await storage.set({ ...expiredSet(), expiresAt: now + 300_000, receivedAt: now, refreshExpiresAt: now + 60_000 });
+  const m = new TokenManager({ client, fetch: server.fetch, storage });
+  const events = record(m);
+  await m.start();
+  m.stop();
+  assert.deepEqual(events, [{ type: "refresh-expiring", detail: { refreshExpiresAt: now + 60_000 } }]);
+  assert.equal(server.requests.length, 0);
+});
