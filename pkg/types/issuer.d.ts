@@ -1,1 +1,185 @@
-export {};
+// Types of rotor's edge issuer (RFC 6749 §6, RFC 9700 §4.14.2, RFC 7009, RFC 7662, RFC 8414).
+
+/** A JSON value (session claims). */
+export type IssuerJsonValue = string | number | boolean | null | IssuerJsonValue[] | { [key: string]: IssuerJsonValue };
+
+/** Token-endpoint wire format of the issuer. */
+export type IssuerDialect = "rfc6749" | "keycloak" | "curity" | "pingfederate" | "tokenidp";
+
+/** Client authentication methods the issuer accepts (RFC 6749 §2.3.1, RFC 7591 §2). */
+export type IssuerAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
+
+/** One signing key: the first of `keys` signs, all verify (introspection). */
+export interface IssuerKey {
+  /** `kid` header value (RFC 7515 §4.1.4). */
+  kid: string;
+  /** At least 32 bytes (`weak_key` otherwise): raw bytes or their unpadded base64url. */
+  key: Uint8Array | string;
+}
+
+/** A registered client (RFC 6749 §2). */
+export interface IssuerClient {
+  clientId: string;
+  /** Confidential clients only; compared in constant time. */
+  clientSecret?: string;
+  /**
+   * Default: `["client_secret_basic", "client_secret_post"]` with a secret, `["none"]`
+   * without. Basic credentials are form-urlencoded before base64 (RFC 6749 §2.3.1).
+   */
+  authMethods?: IssuerAuthMethod[];
+  /** The widest scope the client may hold (space-separated, RFC 6749 §3.3). */
+  scope: string;
+  /** A disabled client is refused with 401 `invalid_client`. */
+  disabled?: boolean;
+}
+
+/** A stored family record: `value` is opaque JSON text, `expiresAt` (ms) when it may be purged. */
+export interface StoredRecord {
+  value: string;
+  expiresAt: number;
+}
+
+/** Context handed to store calls: the `now` (ms) of the request, for expiry. */
+export interface StoreContext {
+  now: number;
+}
+
+/**
+ * The async key-value store holding refresh-token families (one record per family).
+ *
+ * `update(key, fn, context)` must be atomic per key: read the current record (or `null`),
+ * call `fn` synchronously, then commit what it returns — a record to store, `null` to delete,
+ * `undefined` to leave the record as it is — with no other update of the same key in between.
+ * `fn` may be called again if the store retries (optimistic concurrency); only the last call
+ * counts. A store that throws or rejects makes the issuer answer 503
+ * `temporarily_unavailable` and the family is unchanged.
+ */
+export interface IssuerStore {
+  update(
+    key: string,
+    fn: (current: StoredRecord | null) => StoredRecord | null | undefined,
+    context: StoreContext,
+  ): Promise<StoredRecord | null | undefined>;
+  get?(key: string, context?: StoreContext): Promise<StoredRecord | null>;
+  delete?(key: string): Promise<void>;
+}
+
+/**
+ * Issuer configuration. Unknown options are refused (`invalid_config`).
+ * Endpoints are served under the path of `issuer`: `https://id.example/oauth` serves
+ * `/oauth/token`, `/oauth/revoke`, `/oauth/introspect` and the metadata at
+ * `/.well-known/oauth-authorization-server/oauth` (RFC 8414 §3.1) and
+ * `/oauth/.well-known/oauth-authorization-server`.
+ */
+export interface IssuerConfig {
+  /** Issuer identifier: `https:` URL without query/fragment; `http:` only for loopback hosts. */
+  issuer: string;
+  /** `aud` of access tokens. */
+  audience: string | string[];
+  keys: IssuerKey[];
+  /** Access-token lifetime, seconds. Default 300. */
+  accessTokenTtl?: number;
+  /** Absolute lifetime of a refresh-token family, seconds. Default 2 592 000 (30 days). */
+  refreshTokenTtl?: number;
+  /** Idle lifetime: a family unused this long ends. Default: none. */
+  refreshIdleTtl?: number;
+  /** `"rotate"` (default): every redemption issues a successor; `"reuse"`: the token stays. */
+  rotation?: "rotate" | "reuse";
+  /**
+   * Seconds after a rotation during which the retired token, presented again, returns the same
+   * successor (an idempotent retry). Default 0: any retired token is reuse and revokes the
+   * family (RFC 9700 §4.14.2). At most 3600; only with `rotation: "rotate"`.
+   */
+  reuseGraceSeconds?: number;
+  clients: IssuerClient[];
+  /** Default `"rfc6749"`. */
+  dialect?: IssuerDialect;
+  /** Default: a new {@link MemoryStore}. */
+  store?: IssuerStore;
+}
+
+/** RFC 6749 §5.1 token response (`rfc6749` dialect; other dialects add or rename members). */
+export interface TokenResponseJson {
+  access_token?: string;
+  token_type?: string;
+  expires_in?: number;
+  refresh_token?: string;
+  scope?: string;
+  /** Keycloak dialect. */
+  refresh_expires_in?: number;
+  /** Keycloak dialect. */
+  session_state?: string;
+  /** TokenIDP dialect envelope. */
+  isSuccess?: boolean;
+  /** TokenIDP dialect envelope. */
+  data?: { accessToken: string; refreshToken: string; tokenType: string; expiresIn: number };
+  [member: string]: IssuerJsonValue | undefined;
+}
+
+/** Input of {@link Issuer.startSession}. */
+export interface SessionInput {
+  clientId: string;
+  /** The `sub` of access tokens. */
+  subject: string;
+  /** A subset of the client's scope; omitted: the client's whole scope. */
+  scope?: string;
+  /** Extra access-token claims; the reserved ones (iss, sub, aud, exp, iat, nbf, jti, client_id, scope) are refused. */
+  claims?: Record<string, IssuerJsonValue>;
+}
+
+/** Options of the issuer's calls. */
+export interface IssuerCallOptions {
+  /** The current time in ms (default `Date.now()`). */
+  now?: number;
+}
+
+/** RFC 8414 §2 metadata. */
+export interface AuthorizationServerMetadata {
+  issuer: string;
+  token_endpoint: string;
+  revocation_endpoint: string;
+  introspection_endpoint: string;
+  grant_types_supported: string[];
+  response_types_supported: string[];
+  token_endpoint_auth_methods_supported: IssuerAuthMethod[];
+  revocation_endpoint_auth_methods_supported: IssuerAuthMethod[];
+  introspection_endpoint_auth_methods_supported: IssuerAuthMethod[];
+}
+
+/** The default store: in memory, atomic per key, purges expired families as writes happen. */
+export class MemoryStore implements IssuerStore {
+  constructor();
+  /** Records held (live, or expired and not yet purged). */
+  readonly size: number;
+  update(
+    key: string,
+    fn: (current: StoredRecord | null) => StoredRecord | null | undefined,
+    context?: StoreContext,
+  ): Promise<StoredRecord | null | undefined>;
+  get(key: string, context?: StoreContext): Promise<StoredRecord | null>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * The edge token endpoint. `POST /token` (grant_type=refresh_token, RFC 6749 §6),
+ * `POST /revoke` (RFC 7009), `POST /introspect` (RFC 7662),
+ * `GET /.well-known/oauth-authorization-server` (RFC 8414). Throws `invalid_config`
+ * (or `weak_key`) from the constructor.
+ */
+export class Issuer {
+  constructor(config: IssuerConfig);
+  readonly store: IssuerStore;
+  /** Answers one request; never rejects (store failures: 503 `temporarily_unavailable`). */
+  handle(request: Request, options?: IssuerCallOptions): Promise<Response>;
+  /**
+   * Phase 1 only, for drivers that shard families (rotor/worker): a final response, or the
+   * family's store key and a replayable copy of the request to hand to the family's owner.
+   */
+  route(
+    request: Request,
+    options?: IssuerCallOptions,
+  ): Promise<{ response: Response } | { familyKey: string; request: Request }>;
+  /** Creates a family and returns its first token response (the issuer's dialect). Rejects with `invalid_argument`. */
+  startSession(input: SessionInput, options?: IssuerCallOptions): Promise<TokenResponseJson>;
+  metadata(): AuthorizationServerMetadata;
+}

@@ -1,0 +1,178 @@
+//! Client authentication at the token endpoint (RFC 6749 §2.3, RFC 7523 §2.2), as a small
+//! strategy value rather than flags.
+
+use crate::b64;
+use crate::error::RotorError;
+use crate::jwt::{self, Key, MIN_KEY_BYTES};
+use crate::secret::Secret;
+use serde_json::{Map, Value};
+
+/// `client_assertion_type` for a JWT client assertion (RFC 7523 §2.2).
+pub const JWT_BEARER_ASSERTION_TYPE: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// Lifetime of a `client_secret_jwt` assertion, in seconds (RFC 7523 §3 item 4: `exp` "limits
+/// the time window during which the JWT can be used").
+pub const ASSERTION_LIFETIME_SECONDS: i64 = 60;
+
+/// The configuration names of the authentication methods (OpenID Connect Core §9 /
+/// RFC 8414 `token_endpoint_auth_methods_supported`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// HTTP Basic with form-urlencoded credentials (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the request body (RFC 6749 §2.3.1).
+    ClientSecretPost,
+    /// An HS256 JWT assertion keyed with the client secret (RFC 7523 §2.2, OIDC Core §9).
+    ClientSecretJwt,
+    /// A public client: only `client_id` in the body (RFC 6749 §2.1, §3.2.1).
+    None,
+}
+
+impl AuthMethod {
+    /// The configuration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::ClientSecretJwt => "client_secret_jwt",
+            AuthMethod::None => "none",
+        }
+    }
+
+    /// Reads a configuration name; anything else is `invalid_config`.
+    pub fn parse(name: &str) -> Result<AuthMethod, RotorError> {
+        [
+            AuthMethod::ClientSecretBasic,
+            AuthMethod::ClientSecretPost,
+            AuthMethod::ClientSecretJwt,
+            AuthMethod::None,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == name)
+        .ok_or_else(|| {
+            RotorError::config(format!(
+                "unknown authMethod \"{}\" (expected client_secret_basic, client_secret_post, client_secret_jwt or none)",
+                name.chars().take(40).collect::<String>()
+            ))
+        })
+    }
+}
+
+/// How the client proves its identity: the method together with its credential.
+#[derive(Debug, Clone)]
+pub enum ClientAuth {
+    /// `Authorization: Basic base64(urlencode(client_id) ":" urlencode(secret))`
+    /// (RFC 6749 §2.3.1, RFC 7617).
+    SecretBasic(Secret),
+    /// `client_id` and `client_secret` in the body (RFC 6749 §2.3.1).
+    SecretPost(Secret),
+    /// `client_assertion_type` + `client_assertion` (RFC 7523 §2.2), HS256 under the secret.
+    SecretJwt(Key),
+    /// `client_id` only (RFC 6749 §3.2.1 for public clients).
+    None,
+}
+
+/// What a client authentication strategy adds to a request.
+#[derive(Debug, Default)]
+pub(crate) struct AuthParts {
+    /// Body parameters, as (name, value) with RFC 6749 (snake_case) names.
+    pub params: Vec<(&'static str, String)>,
+    /// An `authorization` header value.
+    pub authorization: Option<String>,
+}
+
+impl ClientAuth {
+    /// Builds the strategy from a method and an optional secret (checks RFC 6749 §2.3.1 and
+    /// the HS256 key length rule of RFC 7518 §3.2).
+    pub fn new(method: AuthMethod, secret: Option<Secret>) -> Result<ClientAuth, RotorError> {
+        if secret.as_ref().is_some_and(Secret::is_empty) {
+            return Err(RotorError::config("clientSecret must not be empty"));
+        }
+        match (method, secret) {
+            (AuthMethod::None, None) => Ok(ClientAuth::None),
+            (AuthMethod::None, Some(_)) => Err(RotorError::config(
+                "clientSecret is set but authMethod is \"none\": a public client has no secret",
+            )),
+            (m, None) => Err(RotorError::config(format!(
+                "authMethod \"{}\" needs a clientSecret",
+                m.as_str()
+            ))),
+            (AuthMethod::ClientSecretBasic, Some(s)) => Ok(ClientAuth::SecretBasic(s)),
+            (AuthMethod::ClientSecretPost, Some(s)) => Ok(ClientAuth::SecretPost(s)),
+            (AuthMethod::ClientSecretJwt, Some(s)) => {
+                Key::new(s.expose().as_bytes().to_vec()).map(ClientAuth::SecretJwt).map_err(|_| {
+                    RotorError::config(format!(
+                        "client_secret_jwt needs a clientSecret of at least {MIN_KEY_BYTES} bytes to key HS256 (RFC 7518 §3.2); use client_secret_basic or client_secret_post with this secret"
+                    ))
+                })
+            }
+        }
+    }
+
+    /// The method of this strategy.
+    pub fn method(&self) -> AuthMethod {
+        match self {
+            ClientAuth::SecretBasic(_) => AuthMethod::ClientSecretBasic,
+            ClientAuth::SecretPost(_) => AuthMethod::ClientSecretPost,
+            ClientAuth::SecretJwt(_) => AuthMethod::ClientSecretJwt,
+            ClientAuth::None => AuthMethod::None,
+        }
+    }
+
+    /// The parameters and header this strategy adds to a token request.
+    ///
+    /// `now_ms` and `jti_entropy` are used by `client_secret_jwt` only: `iat` = `now` in
+    /// seconds, `exp` = `iat` + [`ASSERTION_LIFETIME_SECONDS`], `jti` = base64url of the
+    /// entropy (RFC 7523 §3).
+    pub(crate) fn apply(
+        &self,
+        client_id: &str,
+        token_endpoint: &str,
+        now_ms: f64,
+        jti_entropy: &[u8; 16],
+    ) -> AuthParts {
+        let mut parts = AuthParts::default();
+        match self {
+            ClientAuth::SecretBasic(secret) => {
+                let user: String = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+                let pass: String =
+                    form_urlencoded::byte_serialize(secret.expose().as_bytes()).collect();
+                parts.authorization = Some(format!(
+                    "Basic {}",
+                    b64::encode_standard(format!("{user}:{pass}"))
+                ));
+            }
+            ClientAuth::SecretPost(secret) => {
+                parts.params.push(("client_id", client_id.to_owned()));
+                parts
+                    .params
+                    .push(("client_secret", secret.expose().to_owned()));
+            }
+            ClientAuth::SecretJwt(key) => {
+                let iat = (now_ms / 1000.0).floor() as i64;
+                let mut claims = Map::new();
+                claims.insert("iss".into(), Value::from(client_id));
+                claims.insert("sub".into(), Value::from(client_id));
+                claims.insert("aud".into(), Value::from(token_endpoint));
+                claims.insert("jti".into(), Value::from(b64::encode(jti_entropy)));
+                claims.insert("iat".into(), Value::from(iat));
+                claims.insert("exp".into(), Value::from(iat + ASSERTION_LIFETIME_SECONDS));
+                let mut header = Map::new();
+                header.insert("typ".into(), Value::from("JWT"));
+                // RFC 7523 §3: client_id is optional with an assertion but harmless and
+                // lets servers find the client before verifying (OIDC Core §9 allows it).
+                parts.params.push(("client_id", client_id.to_owned()));
+                parts.params.push((
+                    "client_assertion_type",
+                    JWT_BEARER_ASSERTION_TYPE.to_owned(),
+                ));
+                parts
+                    .params
+                    .push(("client_assertion", jwt::sign(&header, &claims, key)));
+            }
+            ClientAuth::None => parts.params.push(("client_id", client_id.to_owned())),
+        }
+        parts
+    }
+}

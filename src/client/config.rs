@@ -1,0 +1,280 @@
+//! Client configuration (`ClientConfig` in JS): what it may contain and how it is checked.
+
+use super::auth::{AuthMethod, ClientAuth};
+use super::dialect::Dialect;
+use super::scope::Scope;
+use crate::error::RotorError;
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Longest accepted token endpoint URL, in bytes.
+pub const MAX_ENDPOINT_BYTES: usize = 2048;
+
+/// Parameter names that belong to the protocol: they may not appear in `extraParams` or in the
+/// token endpoint's query, in either their RFC 6749 or TokenIDP (camelCase) spelling.
+pub const PROTOCOL_PARAMS: [&str; 14] = [
+    "grant_type",
+    "refresh_token",
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+    "scope",
+    "grantType",
+    "refreshToken",
+    "clientId",
+    "clientSecret",
+    "clientAssertion",
+    "clientAssertionType",
+    "access_token",
+];
+
+/// True when `name` is a protocol parameter (or a `client_assertion*` variant).
+pub(crate) fn is_protocol_param(name: &str) -> bool {
+    PROTOCOL_PARAMS.contains(&name)
+        || name.starts_with("client_assertion")
+        || name.starts_with("clientAssertion")
+}
+
+/// The client configuration as the caller writes it (`ClientConfig` in JS). Unknown keys are
+/// refused so that a typo (`tokenEndpiont`) cannot silently drop a setting.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientOptions {
+    /// The token endpoint (RFC 6749 §3.2): `https:`, or `http:` for loopback only.
+    pub token_endpoint: String,
+    /// The client identifier (RFC 6749 §2.2).
+    pub client_id: String,
+    /// The client secret (RFC 6749 §2.3.1), if the client is confidential.
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+    /// `client_secret_basic` (default with a secret), `client_secret_post`,
+    /// `client_secret_jwt` or `none` (default without a secret).
+    #[serde(default)]
+    pub auth_method: Option<String>,
+    /// `rfc6749` (default), `keycloak`, `curity`, `pingfederate` or `tokenidp`.
+    #[serde(default)]
+    pub dialect: Option<String>,
+    /// The scope originally granted (RFC 6749 §6): requests may narrow it, never widen it.
+    #[serde(default)]
+    pub granted_scope: Option<String>,
+}
+
+/// A checked client configuration.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    token_endpoint: String,
+    client_id: String,
+    auth: ClientAuth,
+    dialect: Dialect,
+    granted_scope: Option<Scope>,
+}
+
+impl ClientConfig {
+    /// Checks `options` and builds a configuration; every problem is `invalid_config`.
+    pub fn from_options(options: ClientOptions) -> Result<ClientConfig, RotorError> {
+        let dialect = match options.dialect.as_deref() {
+            None => Dialect::default(),
+            Some(name) => Dialect::parse(name)?,
+        };
+        let method = match options.auth_method.as_deref() {
+            Some(name) => AuthMethod::parse(name)?,
+            None if options.client_secret.is_some() => AuthMethod::ClientSecretBasic,
+            None => AuthMethod::None,
+        };
+        if options.client_id.is_empty() {
+            return Err(RotorError::config("clientId must not be empty"));
+        }
+        if options.client_id.chars().any(char::is_control) {
+            return Err(RotorError::config(
+                "clientId must not contain control characters",
+            ));
+        }
+        if dialect == Dialect::TokenIdp && method == AuthMethod::ClientSecretJwt {
+            return Err(RotorError::config(
+                "the tokenidp dialect has no client assertion parameters: use client_secret_basic, client_secret_post or none",
+            ));
+        }
+        check_endpoint(&options.token_endpoint, options.client_secret.as_ref())?;
+        let auth = ClientAuth::new(method, options.client_secret)?;
+        let granted_scope = match options.granted_scope.as_deref() {
+            None => None,
+            Some(text) => Some(
+                Scope::parse(text).map_err(|e| RotorError::config(format!("grantedScope: {e}")))?,
+            ),
+        };
+        Ok(ClientConfig {
+            token_endpoint: options.token_endpoint,
+            client_id: options.client_id,
+            auth,
+            dialect,
+            granted_scope,
+        })
+    }
+
+    /// The token endpoint URL, as configured.
+    pub fn token_endpoint(&self) -> &str {
+        &self.token_endpoint
+    }
+    /// The client identifier.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+    /// The client authentication strategy.
+    pub fn auth(&self) -> &ClientAuth {
+        &self.auth
+    }
+    /// The dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+    /// The originally granted scope, when configured.
+    pub fn granted_scope(&self) -> Option<&Scope> {
+        self.granted_scope.as_ref()
+    }
+}
+
+/// Checks a token endpoint URL (RFC 6749 §3.2: TLS required, no fragment; RFC 8252 §8.3 for
+/// loopback `http:`; RFC 9700 §4.1 and RFC 6749 §2.3.1: no credentials in URLs).
+///
+/// Refused: anything but `https:` (or `http:` to `localhost`, `127.0.0.0/8` or `[::1]`),
+/// userinfo (`user:pass@`), a fragment, whitespace, control or non-ASCII characters, a bad
+/// port, an empty host, protocol parameters in the query, and `secret` anywhere in the URL.
+pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorError> {
+    let bad = |why: &str| Err(RotorError::config(format!("tokenEndpoint {why}")));
+    if url.len() > MAX_ENDPOINT_BYTES {
+        return bad("is too long");
+    }
+    if url.chars().any(|c| !c.is_ascii_graphic()) {
+        return bad("must be an absolute URL without spaces, control or non-ASCII characters");
+    }
+    if url.contains('#') {
+        return bad("must not have a fragment (RFC 6749 §3.2)");
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return bad("must be an absolute https: URL");
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return bad("must use https: (RFC 6749 §3.2)");
+    }
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path_and_query) = rest.split_at(authority_end);
+    if authority.contains('@') {
+        return bad("must not contain credentials (userinfo)");
+    }
+    let (host, port): (&str, Option<&str>) = if authority.starts_with('[') {
+        let Some(close) = authority.find(']') else {
+            return bad("has an unterminated IPv6 address");
+        };
+        if authority[1..close].parse::<Ipv6Addr>().is_err() {
+            return bad("has an invalid IPv6 address");
+        }
+        let after = &authority[close + 1..];
+        let port = if after.is_empty() {
+            None
+        } else if let Some(p) = after.strip_prefix(':') {
+            Some(p)
+        } else {
+            return bad("has an invalid port");
+        };
+        (&authority[..=close], port)
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return bad("has no host");
+    }
+    if !host.starts_with('[')
+        && !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+    {
+        return bad("has an invalid host");
+    }
+    let port_ok = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.chars().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+    };
+    if port.is_some_and(|p| !port_ok(p)) {
+        return bad("has an invalid port");
+    }
+    if scheme == "http" && !is_loopback_host(host) {
+        return bad("must use https: (http: is allowed only for localhost, 127.0.0.0/8 and [::1])");
+    }
+    if let Some((_, query)) = path_and_query.split_once('?') {
+        for (name, _) in form_urlencoded::parse(query.as_bytes()) {
+            if is_protocol_param(&name) {
+                return Err(RotorError::config(format!(
+                    "tokenEndpoint query must not carry the protocol parameter \"{name}\": tokens and secrets never go in URLs (RFC 6749 §2.3.1, RFC 9700 §4.1)"
+                )));
+            }
+        }
+    }
+    if secret.is_some_and(|s| contains_secret(url, s.expose())) {
+        return bad("must not contain the client secret (RFC 6749 §2.3.1)");
+    }
+    Ok(())
+}
+
+/// Shortest token or secret looked for in a URL: shorter values ("s", "rt") would match
+/// ordinary URL text by accident.
+pub const MIN_SECRET_SEARCH_BYTES: usize = 8;
+
+/// True when `value` (at least [`MIN_SECRET_SEARCH_BYTES`] long) occurs in `url`, raw or
+/// percent-encoded.
+pub(crate) fn contains_secret(url: &str, value: &str) -> bool {
+    if value.len() < MIN_SECRET_SEARCH_BYTES {
+        return false;
+    }
+    if url.contains(value) {
+        return true;
+    }
+    let encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    if url.contains(&encoded) {
+        return true;
+    }
+    // A fully decoded comparison catches other percent-encodings of the same bytes.
+    let decoded: Vec<u8> = percent_decode(url);
+    decoded.windows(value.len()).any(|w| w == value.as_bytes())
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    out
+}
+
+fn hex(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Loopback hosts for which `http:` is allowed (RFC 8252 §8.3): `localhost`, `127.0.0.0/8`
+/// and `[::1]`.
+pub fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return inner.parse::<Ipv6Addr>().is_ok_and(|a| a.is_loopback());
+    }
+    host.parse::<Ipv4Addr>().is_ok_and(|a| a.octets()[0] == 127)
+}

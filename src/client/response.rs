@@ -1,0 +1,514 @@
+//! Reading the token endpoint's answer: RFC 6749 §5.1 success, §5.2 error, and the quirks of
+//! each dialect (see [`super::dialect`]).
+
+use super::config::ClientConfig;
+use super::dialect::Dialect;
+use super::scope::Scope;
+use crate::error::{Error, ErrorKind, OAuthError, RotorError};
+use crate::json::{self, JsonError};
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Largest response body read: 1 MiB.
+pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
+
+/// Longest lifetime (`expires_in`, `refresh_expires_in`, `Retry-After`) accepted: 10 years
+/// in seconds. Larger values are treated as garbage, not as "forever".
+pub const MAX_LIFETIME_SECONDS: u64 = 10 * 365 * 24 * 60 * 60;
+
+/// An HTTP response from the token endpoint (`{ status, headers, body }` in JS).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenResponse<'a> {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Header (name, value) pairs; names are compared case-insensitively (RFC 9110 §5.1).
+    pub headers: &'a [(String, String)],
+    /// The raw body.
+    pub body: &'a [u8],
+}
+
+/// What is kept from the previous token set: only these three members are read, so a whole
+/// stored `TokenSet` may be passed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviousTokens {
+    /// The refresh token that was redeemed.
+    #[serde(default)]
+    pub refresh_token: Option<Secret>,
+    /// The scope of the previous token set.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// The previous ID token (OpenID Connect Core §12.2 lets a refresh omit it).
+    #[serde(default)]
+    pub id_token: Option<Secret>,
+}
+
+/// Options of `parseTokenResponse` (`{ now?, previous?, requestedScope? }`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ParseOptions {
+    /// The time of receipt in milliseconds; the JS layer fills it from `Date.now()`.
+    #[serde(default)]
+    pub now: Option<f64>,
+    /// The token set being refreshed.
+    #[serde(default)]
+    pub previous: Option<PreviousTokens>,
+    /// The `scope` sent in the request, if any.
+    #[serde(default)]
+    pub requested_scope: Option<String>,
+}
+
+/// The result of a successful refresh (`TokenSet` in JS): all nine members are always
+/// serialised, `null` when there is no value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenSet {
+    /// RFC 6749 §5.1 `access_token`.
+    pub access_token: Secret,
+    /// RFC 6749 §7.1 `token_type`, as sent (`"Bearer"` when Keycloak omits it).
+    pub token_type: String,
+    /// `received_at + expires_in * 1000`, or `None` without `expires_in`.
+    pub expires_at: Option<f64>,
+    /// The refresh token to use next: the response's, else the previous one (RFC 6749 §6).
+    pub refresh_token: Option<Secret>,
+    /// `received_at + refresh_expires_in * 1000` (Keycloak only), or `None`.
+    pub refresh_expires_at: Option<f64>,
+    /// The granted scope (RFC 6749 §5.1), else the requested one, else the previous one.
+    pub scope: Option<String>,
+    /// The ID token (OpenID Connect Core §12.2), else the previous one.
+    pub id_token: Option<Secret>,
+    /// True when the response carries a refresh token different from the previous one.
+    pub rotated: bool,
+    /// The `now` of the parse, in milliseconds.
+    pub received_at: f64,
+}
+
+/// Reads a token endpoint response (RFC 6749 §5.1, §5.2) received at `now_ms`.
+///
+/// - 2xx: a §5.1 token response (or the dialect's form of it) becomes a [`TokenSet`];
+///   anything else is `invalid_response` (kind `protocol`).
+/// - 4xx/5xx: an [`OAuthError`] (see [`error_from_response`]).
+/// - 1xx/3xx: `invalid_response` (a redirect is not a token response).
+/// - A status outside 100..=599 or a bad `now`/`requestedScope` is `invalid_argument`.
+pub fn parse_token_response(
+    config: &ClientConfig,
+    response: &TokenResponse<'_>,
+    options: &ParseOptions,
+    now_ms: f64,
+) -> Result<TokenSet, Error> {
+    if !now_ms.is_finite() || now_ms < 0.0 {
+        return Err(RotorError::argument(
+            "now must be a finite, non-negative number of milliseconds",
+        )
+        .into());
+    }
+    if !(100..=599).contains(&response.status) {
+        return Err(RotorError::argument("status must be an HTTP status code (100-599)").into());
+    }
+    let requested_scope = match options.requested_scope.as_deref() {
+        Some(text) => Some(Scope::parse_argument("requestedScope", text)?.to_wire()),
+        None => None,
+    };
+    if response.status >= 400 {
+        return Err(error_from_response(config.dialect(), response, now_ms).into());
+    }
+    if response.status < 200 || response.status >= 300 {
+        return Err(RotorError::response(format!(
+            "the token endpoint answered HTTP {}, not a token response",
+            response.status
+        ))
+        .into());
+    }
+    if response.body.len() > MAX_RESPONSE_BYTES {
+        return Err(RotorError::response("token response body is larger than 1 MiB").into());
+    }
+    let object = json::parse_object(response.body, MAX_RESPONSE_BYTES)
+        .map_err(|e| RotorError::response(format!("token response is not a JSON object ({e})")))?;
+    let dialect = config.dialect();
+    let members = if dialect == Dialect::TokenIdp {
+        match object.get("isSuccess") {
+            Some(Value::Bool(true)) => match object.get("data") {
+                Some(Value::Object(data)) => data,
+                _ => {
+                    return Err(RotorError::response(
+                        "TokenIDP envelope with isSuccess: true has no data object",
+                    )
+                    .into());
+                }
+            },
+            Some(Value::Bool(false)) => {
+                return Err(tokenidp_error(&object, response, now_ms).into());
+            }
+            _ => {
+                return Err(RotorError::response(
+                    "TokenIDP response has no boolean isSuccess (expected the { isSuccess, data } envelope)",
+                )
+                .into());
+            }
+        }
+    } else {
+        &object
+    };
+    let fields = read_fields(dialect, members)?;
+
+    let previous = options.previous.clone().unwrap_or_default();
+    let rotated = match (&fields.refresh_token, &previous.refresh_token) {
+        (Some(new), Some(old)) => new != old,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    let at = |seconds: Option<u64>| seconds.map(|s| now_ms + s as f64 * 1000.0);
+    Ok(TokenSet {
+        access_token: fields.access_token,
+        token_type: fields.token_type,
+        expires_at: at(fields.expires_in),
+        refresh_token: fields.refresh_token.or(previous.refresh_token),
+        refresh_expires_at: at(fields.refresh_expires_in),
+        scope: fields.scope.or(requested_scope).or(previous.scope),
+        id_token: fields.id_token.or(previous.id_token),
+        rotated,
+        received_at: now_ms,
+    })
+}
+
+struct Fields {
+    access_token: Secret,
+    token_type: String,
+    expires_in: Option<u64>,
+    refresh_token: Option<Secret>,
+    refresh_expires_in: Option<u64>,
+    scope: Option<String>,
+    id_token: Option<Secret>,
+}
+
+/// Member names of a success response in each dialect.
+struct Names {
+    access_token: &'static str,
+    token_type: &'static str,
+    expires_in: &'static str,
+    refresh_token: &'static str,
+    refresh_expires_in: &'static str,
+    scope: &'static str,
+    id_token: &'static str,
+}
+
+const RFC_NAMES: Names = Names {
+    access_token: "access_token",
+    token_type: "token_type",
+    expires_in: "expires_in",
+    refresh_token: "refresh_token",
+    refresh_expires_in: "refresh_expires_in",
+    scope: "scope",
+    id_token: "id_token",
+};
+
+const TOKENIDP_NAMES: Names = Names {
+    access_token: "accessToken",
+    token_type: "tokenType",
+    expires_in: "expiresIn",
+    refresh_token: "refreshToken",
+    refresh_expires_in: "refreshExpiresIn",
+    scope: "scope",
+    id_token: "idToken",
+};
+
+fn read_fields(dialect: Dialect, obj: &Map<String, Value>) -> Result<Fields, RotorError> {
+    let names = if dialect == Dialect::TokenIdp {
+        &TOKENIDP_NAMES
+    } else {
+        &RFC_NAMES
+    };
+    let get = |name: &str| match obj.get(name) {
+        Some(Value::Null) if dialect.null_members_absent() => None,
+        other => other,
+    };
+    let string = |name: &str| -> Result<Option<String>, RotorError> {
+        match get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(RotorError::response(format!(
+                "token response member {name} must be a string"
+            ))),
+        }
+    };
+    let token = |name: &str| -> Result<Option<Secret>, RotorError> {
+        match string(name)? {
+            Some(s) if s.is_empty() => Err(RotorError::response(format!(
+                "token response member {name} must not be empty"
+            ))),
+            other => Ok(other.map(Secret::new)),
+        }
+    };
+    let lifetime = |name: &str| -> Result<Option<u64>, RotorError> {
+        get(name)
+            .map(|v| read_lifetime(name, v, dialect.lifetime_strings_allowed()))
+            .transpose()
+    };
+
+    let access_token = token(names.access_token)?.ok_or_else(|| {
+        RotorError::response(format!(
+            "token response has no {} (RFC 6749 §5.1)",
+            names.access_token
+        ))
+    })?;
+    let token_type = match string(names.token_type)? {
+        Some(t) if !t.is_empty() && t.chars().all(|c| c.is_ascii_graphic()) => t,
+        Some(_) => {
+            return Err(RotorError::response(format!(
+                "token response member {} is empty or has invalid characters",
+                names.token_type
+            )));
+        }
+        None if dialect.token_type_optional() => "Bearer".to_owned(),
+        None => {
+            return Err(RotorError::response(format!(
+                "token response has no {} (RFC 6749 §5.1)",
+                names.token_type
+            )));
+        }
+    };
+    let expires_in = lifetime(names.expires_in)?;
+    let refresh_token = token(names.refresh_token)?;
+    let refresh_expires_in = if dialect.reads_refresh_expires_in() {
+        // Keycloak sends 0 for offline tokens, which do not expire.
+        lifetime(names.refresh_expires_in)?.filter(|&s| s > 0)
+    } else {
+        None
+    };
+    let scope = match string(names.scope)? {
+        None => None,
+        Some(text) => {
+            let scope = Scope::parse(&text)
+                .map_err(|e| RotorError::response(format!("token response member scope: {e}")))?;
+            if scope.is_empty() && !dialect.empty_scope_allowed() {
+                return Err(RotorError::response(
+                    "token response member scope is empty (RFC 6749 §3.3 needs at least one scope token)",
+                ));
+            }
+            Some(scope.to_wire())
+        }
+    };
+    let id_token = token(names.id_token)?;
+    Ok(Fields {
+        access_token,
+        token_type,
+        expires_in,
+        refresh_token,
+        refresh_expires_in,
+        scope,
+        id_token,
+    })
+}
+
+/// Reads a lifetime in seconds: a non-negative whole JSON number of at most
+/// [`MAX_LIFETIME_SECONDS`]; with `allow_string`, also a string of ASCII digits.
+fn read_lifetime(name: &str, value: &Value, allow_string: bool) -> Result<u64, RotorError> {
+    let bad = |why: &str| RotorError::response(format!("token response member {name} {why}"));
+    let seconds = match value {
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                u
+            } else if n.as_i64().is_some() {
+                return Err(bad("must not be negative"));
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                if !f.is_finite() || f.fract() != 0.0 {
+                    return Err(bad("must be a whole number of seconds"));
+                }
+                if f < 0.0 {
+                    return Err(bad("must not be negative"));
+                }
+                if f > MAX_LIFETIME_SECONDS as f64 {
+                    return Err(bad("is larger than 10 years"));
+                }
+                f as u64
+            }
+        }
+        Value::String(s) if allow_string => {
+            if s.is_empty() || s.len() > 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad("must be a whole number of seconds"));
+            }
+            s.parse::<u64>()
+                .map_err(|_| bad("must be a whole number of seconds"))?
+        }
+        Value::String(_) => {
+            return Err(bad("must be a JSON number, not a string (RFC 6749 §5.1)"));
+        }
+        _ => return Err(bad("must be a number of seconds")),
+    };
+    if seconds > MAX_LIFETIME_SECONDS {
+        return Err(bad("is larger than 10 years"));
+    }
+    Ok(seconds)
+}
+
+/// The error code and kind derived from an HTTP status when the body has no usable RFC 6749
+/// §5.2 `error`: 400 `invalid_request`, 401 `invalid_client`, 403 `unauthorized_client`,
+/// other 4xx `invalid_request` (all `config`); 408, 429 and 503 `temporarily_unavailable`,
+/// other 5xx `server_error` (all `retry`).
+pub fn code_for_status(status: u16) -> &'static str {
+    match status {
+        401 => "invalid_client",
+        403 => "unauthorized_client",
+        408 | 429 | 503 => "temporarily_unavailable",
+        500..=599 => "server_error",
+        _ => "invalid_request",
+    }
+}
+
+fn status_error(status: u16, retry_after_ms: Option<f64>, kind: Option<ErrorKind>) -> OAuthError {
+    let code = code_for_status(status);
+    OAuthError {
+        code: code.to_owned(),
+        status,
+        description: None,
+        uri: None,
+        retry_after_ms,
+        kind: kind.unwrap_or_else(|| OAuthError::kind_for(code, status)),
+    }
+}
+
+/// True for a valid RFC 6749 §5.2 `error` value: `1*( %x20-21 / %x23-5B / %x5D-7E )`.
+fn valid_error_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 256
+        && code
+            .chars()
+            .all(|c| matches!(c, '\u{20}'..='\u{21}' | '\u{23}'..='\u{5B}' | '\u{5D}'..='\u{7E}'))
+}
+
+fn optional_string(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| obj.get(*n).and_then(Value::as_str).map(str::to_owned))
+}
+
+/// Turns an error status (4xx/5xx) into an [`OAuthError`] (RFC 6749 §5.2).
+///
+/// - A JSON object with a valid string `error`: that code, `error_description` verbatim,
+///   `error_uri`, and the kind from [`OAuthError::kind_for`].
+/// - TokenIDP's `{ isSuccess: false, ... }` envelope: see [`parse_token_response`]'s dialect
+///   notes (`error`/`errorCode`/`code`, `errorDescription`/`error_description`/`message`).
+/// - A JSON body without a usable `error`, an empty body or a body over 1 MiB: the code from
+///   [`code_for_status`] and its kind.
+/// - A non-empty body that is not JSON (an HTML page from a proxy or gateway): the code from
+///   [`code_for_status`], kind `retry`.
+///
+/// `retryAfter` comes from `Retry-After` (RFC 9110 §10.2.3), in milliseconds from `now_ms`.
+pub fn error_from_response(
+    dialect: Dialect,
+    response: &TokenResponse<'_>,
+    now_ms: f64,
+) -> OAuthError {
+    let retry_after_ms = retry_after(response.headers, now_ms);
+    let status = response.status;
+    if response.body.len() > MAX_RESPONSE_BYTES {
+        return status_error(status, retry_after_ms, None);
+    }
+    match json::parse_object(response.body, MAX_RESPONSE_BYTES) {
+        Ok(obj) => {
+            if dialect == Dialect::TokenIdp && obj.contains_key("isSuccess") {
+                return tokenidp_error(&obj, response, now_ms);
+            }
+            match obj.get("error").and_then(Value::as_str) {
+                Some(code) if valid_error_code(code) => OAuthError {
+                    code: code.to_owned(),
+                    status,
+                    description: optional_string(&obj, &["error_description"]),
+                    uri: optional_string(&obj, &["error_uri"]),
+                    retry_after_ms,
+                    kind: OAuthError::kind_for(code, status),
+                },
+                _ => status_error(status, retry_after_ms, None),
+            }
+        }
+        Err(JsonError::Syntax(_)) if !response.body.iter().all(u8::is_ascii_whitespace) => {
+            status_error(status, retry_after_ms, Some(ErrorKind::Retry))
+        }
+        Err(_) => status_error(status, retry_after_ms, None),
+    }
+}
+
+/// TokenIDP's failure envelope `{ isSuccess: false, error | errorCode | code,
+/// errorDescription | error_description | message }` as an [`OAuthError`]. Without a code,
+/// the status decides ([`code_for_status`]; a 2xx status gives `invalid_request`).
+fn tokenidp_error(
+    obj: &Map<String, Value>,
+    response: &TokenResponse<'_>,
+    now_ms: f64,
+) -> OAuthError {
+    let retry_after_ms = retry_after(response.headers, now_ms);
+    let status = response.status;
+    let code = optional_string(obj, &["error", "errorCode", "code"])
+        .filter(|c| valid_error_code(c))
+        .unwrap_or_else(|| code_for_status(status).to_owned());
+    OAuthError {
+        kind: OAuthError::kind_for(&code, status),
+        code,
+        status,
+        description: optional_string(obj, &["errorDescription", "error_description", "message"]),
+        uri: optional_string(obj, &["errorUri", "error_uri"]),
+        retry_after_ms,
+    }
+}
+
+/// `Retry-After` (RFC 9110 §10.2.3) in milliseconds from `now_ms`: delta-seconds, or an
+/// HTTP date (a date in the past gives 0). `None` when absent, malformed or over 10 years.
+pub fn retry_after(headers: &[(String, String)], now_ms: f64) -> Option<f64> {
+    let value = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?
+        .1
+        .trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds: u64 = value.parse().ok()?;
+        return (seconds <= MAX_LIFETIME_SECONDS).then_some(seconds as f64 * 1000.0);
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    let at_ms = date.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as f64;
+    let delay = (at_ms - now_ms).max(0.0);
+    (delay <= MAX_LIFETIME_SECONDS as f64 * 1000.0).then_some(delay)
+}
+
+/// The `iat` and `exp` claims (NumericDate seconds) of a JWT, read WITHOUT verification.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct UnverifiedJwtTimes {
+    /// `iat` (RFC 7519 §4.1.6), if a number.
+    pub iat: Option<f64>,
+    /// `exp` (RFC 7519 §4.1.4), if a number.
+    pub exp: Option<f64>,
+}
+
+/// Largest token [`unverified_jwt_times`] looks into.
+pub const MAX_UNVERIFIED_JWT_BYTES: usize = 64 * 1024;
+
+/// Reads `iat`/`exp` from an access token that is a compact JWS (RFC 7515 §7.1) — WITHOUT
+/// checking its signature. The values are untrusted: use them only as hints, e.g. to estimate
+/// the clock skew between this machine and the issuer (RFC 9068 access tokens carry both).
+/// `None` when the token is not a JWT with a JSON header and JSON object claims.
+pub fn unverified_jwt_times(token: &str) -> Option<UnverifiedJwtTimes> {
+    if token.len() > MAX_UNVERIFIED_JWT_BYTES {
+        return None;
+    }
+    let mut parts = token.split('.');
+    let (header, claims, _sig) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let header = json::parse_object(&crate::b64::decode(header)?, MAX_UNVERIFIED_JWT_BYTES).ok()?;
+    if !header.get("alg").is_some_and(Value::is_string) {
+        return None;
+    }
+    let claims = json::parse_object(&crate::b64::decode(claims)?, MAX_UNVERIFIED_JWT_BYTES).ok()?;
+    let number = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_f64)
+            .filter(|f| f.is_finite())
+    };
+    Some(UnverifiedJwtTimes {
+        iat: number("iat"),
+        exp: number("exp"),
+    })
+}

@@ -1,0 +1,118 @@
+//! OAuth scope values (RFC 6749 §3.3): space-delimited, case-sensitive scope tokens.
+
+use crate::error::RotorError;
+
+/// A validated scope: distinct RFC 6749 §3.3 scope tokens in their first-seen order.
+///
+/// `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`; tokens are separated by one or more spaces
+/// (rotor tolerates repeated, leading and trailing spaces and removes duplicates, keeping the
+/// first occurrence). An empty scope (no token at all) is representable: Curity answers
+/// `"scope": ""` when it granted nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scope(Vec<String>);
+
+/// Why a scope string was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeError {
+    /// A character outside the RFC 6749 §3.3 scope-token set (the position, in characters).
+    BadCharacter(usize),
+}
+
+impl std::fmt::Display for ScopeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScopeError::BadCharacter(at) => write!(
+                f,
+                "character {at} is not allowed in a scope token (RFC 6749 §3.3: %x21 / %x23-5B / %x5D-7E, separated by spaces)"
+            ),
+        }
+    }
+}
+
+fn is_scope_char(c: char) -> bool {
+    matches!(c, '\u{21}' | '\u{23}'..='\u{5B}' | '\u{5D}'..='\u{7E}')
+}
+
+impl Scope {
+    /// Parses a space-delimited scope string (RFC 6749 §3.3).
+    pub fn parse(text: &str) -> Result<Scope, ScopeError> {
+        if let Some((at, _)) = text
+            .chars()
+            .enumerate()
+            .find(|&(_, c)| c != ' ' && !is_scope_char(c))
+        {
+            return Err(ScopeError::BadCharacter(at));
+        }
+        let mut tokens: Vec<String> = Vec::new();
+        for token in text.split(' ').filter(|t| !t.is_empty()) {
+            if !tokens.iter().any(|t| t == token) {
+                tokens.push(token.to_owned());
+            }
+        }
+        Ok(Scope(tokens))
+    }
+
+    /// Parses a scope argument: invalid characters or no token at all are `invalid_argument`.
+    pub(crate) fn parse_argument(what: &str, text: &str) -> Result<Scope, RotorError> {
+        let scope = Scope::parse(text).map_err(|e| RotorError::argument(format!("{what}: {e}")))?;
+        if scope.is_empty() {
+            return Err(RotorError::argument(format!(
+                "{what} has no scope token; omit it to keep the granted scope (RFC 6749 §6)"
+            )));
+        }
+        Ok(scope)
+    }
+
+    /// The scope tokens, in order.
+    pub fn tokens(&self) -> &[String] {
+        &self.0
+    }
+
+    /// True when there is no scope token.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The tokens of `self` that `granted` does not contain (RFC 6749 §6: a refresh request
+    /// "MUST NOT include any scope not originally granted").
+    pub fn not_in<'a>(&'a self, granted: &Scope) -> Vec<&'a str> {
+        self.0
+            .iter()
+            .filter(|t| !granted.0.contains(t))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The canonical wire form: tokens joined by single spaces.
+    pub fn to_wire(&self) -> String {
+        self.0.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_normalises_and_dedups() {
+        let s = Scope::parse("  read  openid read profile ").unwrap();
+        assert_eq!(s.to_wire(), "read openid profile");
+        assert_eq!(Scope::parse("").unwrap(), Scope::default());
+        assert_eq!(
+            Scope::parse("read\tprofile"),
+            Err(ScopeError::BadCharacter(4))
+        );
+        assert_eq!(Scope::parse("a\"b"), Err(ScopeError::BadCharacter(1)));
+        assert_eq!(Scope::parse("a\\b"), Err(ScopeError::BadCharacter(1)));
+        assert_eq!(Scope::parse("é"), Err(ScopeError::BadCharacter(0)));
+        assert!(Scope::parse("!#[]~ api:read https://x/y").is_ok());
+    }
+
+    #[test]
+    fn subset() {
+        let granted = Scope::parse("read openid profile").unwrap();
+        let asked = Scope::parse("profile write read admin").unwrap();
+        assert_eq!(asked.not_in(&granted), vec!["write", "admin"]);
+        assert!(Scope::parse("read").unwrap().not_in(&granted).is_empty());
+    }
+}

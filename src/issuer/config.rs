@@ -1,0 +1,439 @@
+//! Issuer configuration: what a deployment declares, validated once into an [`Issuer`](super::Issuer).
+//!
+//! Defaults (documented in `pkg/types/issuer.d.ts` too):
+//! - `accessTokenTtl`: 300 s; `refreshTokenTtl`: 2 592 000 s (30 days, absolute family lifetime);
+//!   `refreshIdleTtl`: none (no idle limit).
+//! - `rotation`: `"rotate"`; `reuseGraceSeconds`: 0 (strict RFC 9700 §4.14.2 reuse detection).
+//! - `dialect`: `"rfc6749"`.
+//! - a client's `authMethods`: `["client_secret_basic", "client_secret_post"]` with a secret,
+//!   `["none"]` without.
+
+use crate::b64;
+use crate::error::{Error, JwtError, RotorError};
+use crate::jwt::Key;
+use crate::secret::Secret;
+use serde::Deserialize;
+
+/// Longest accepted lifetime of any token or family: 10 years, in seconds.
+pub const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
+
+/// One signing key as configured: `key` is the base64url encoding of at least 32 bytes.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyConfig {
+    /// The key id placed in the `kid` header (RFC 7515 §4.1.4).
+    pub kid: String,
+    /// base64url (unpadded) key bytes. The JS driver converts `Uint8Array`s to this form.
+    pub key: Secret,
+}
+
+/// One registered client (RFC 6749 §2).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientConfig {
+    /// The client identifier (RFC 6749 §2.2).
+    pub client_id: String,
+    /// The client secret for `client_secret_basic` / `client_secret_post` (RFC 6749 §2.3.1).
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+    /// Accepted authentication methods (RFC 7591 §2 names).
+    #[serde(default)]
+    pub auth_methods: Option<Vec<String>>,
+    /// The widest scope this client may hold (space-separated, RFC 6749 §3.3).
+    #[serde(default)]
+    pub scope: String,
+    /// A disabled client is refused with `invalid_client`.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// `audience`: one string or several.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(untagged)]
+pub enum AudienceConfig {
+    /// A single audience (the `aud` claim is then a string).
+    One(String),
+    /// Several audiences (the `aud` claim is then an array).
+    Many(Vec<String>),
+}
+
+/// The issuer configuration as given by the caller (JS `config` minus `store`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IssuerConfig {
+    /// The issuer identifier (RFC 8414 §2): an `https:` URL without query or fragment;
+    /// `http:` only for loopback hosts. Its path is the prefix of every endpoint.
+    pub issuer: String,
+    /// The `aud` claim of access tokens (RFC 9068 §2.2).
+    pub audience: AudienceConfig,
+    /// Signing keys; the first signs, all verify (introspection).
+    pub keys: Vec<KeyConfig>,
+    /// Access-token lifetime in seconds (default 300).
+    #[serde(default)]
+    pub access_token_ttl: Option<u64>,
+    /// Absolute lifetime of a refresh-token family in seconds (default 30 days).
+    #[serde(default)]
+    pub refresh_token_ttl: Option<u64>,
+    /// Idle lifetime in seconds: a family unused for this long expires (default: none).
+    #[serde(default)]
+    pub refresh_idle_ttl: Option<u64>,
+    /// `"rotate"` (default) or `"reuse"`.
+    #[serde(default)]
+    pub rotation: Option<String>,
+    /// Seconds after a rotation during which the retired token returns the same successor.
+    #[serde(default)]
+    pub reuse_grace_seconds: Option<u64>,
+    /// Registered clients.
+    pub clients: Vec<ClientConfig>,
+    /// Wire format: `rfc6749` (default), `keycloak`, `curity`, `pingfederate`, `tokenidp`.
+    #[serde(default)]
+    pub dialect: Option<String>,
+}
+
+/// Refresh-token rotation policy (RFC 9700 §4.14.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// Every redemption issues a successor and retires the presented token.
+    Rotate,
+    /// The same refresh token stays valid for the family's lifetime.
+    Reuse,
+}
+
+/// The server family whose token-endpoint wire format the issuer speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Strict RFC 6749 §5.1 / §5.2.
+    Rfc6749,
+    /// Keycloak: adds `refresh_expires_in`, `not-before-policy`, `session_state`.
+    Keycloak,
+    /// Curity: `token_type: "bearer"`, `scope` always present.
+    Curity,
+    /// PingFederate: no `scope` member in success answers.
+    PingFederate,
+    /// TokenIDP: camelCase JSON request bodies and an `{ isSuccess, data }` envelope.
+    TokenIdp,
+}
+
+impl Dialect {
+    fn parse(name: &str) -> Option<Dialect> {
+        Some(match name {
+            "rfc6749" => Dialect::Rfc6749,
+            "keycloak" => Dialect::Keycloak,
+            "curity" => Dialect::Curity,
+            "pingfederate" => Dialect::PingFederate,
+            "tokenidp" => Dialect::TokenIdp,
+            _ => return None,
+        })
+    }
+}
+
+/// A client authentication method (RFC 6749 §2.3.1, RFC 7591 §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// HTTP Basic with form-urlencoded credentials.
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the request body.
+    ClientSecretPost,
+    /// A public client: `client_id` only.
+    None,
+}
+
+impl AuthMethod {
+    /// The RFC 7591 name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::None => "none",
+        }
+    }
+}
+
+/// A validated client.
+#[derive(Debug)]
+pub struct Client {
+    /// The client identifier.
+    pub client_id: String,
+    /// The secret, when the client is confidential.
+    pub secret: Option<Secret>,
+    /// Accepted authentication methods.
+    pub auth_methods: Vec<AuthMethod>,
+    /// The widest scope this client may hold (scope tokens, deduplicated).
+    pub scope: Vec<String>,
+    /// Refused with `invalid_client` when true.
+    pub disabled: bool,
+}
+
+/// The validated settings of an issuer.
+#[derive(Debug)]
+pub struct Settings {
+    /// The issuer identifier (no trailing slash).
+    pub issuer: String,
+    /// The path prefix of every endpoint (the issuer URL's path, no trailing slash).
+    pub path_prefix: String,
+    /// `aud` claim value.
+    pub audience: serde_json::Value,
+    /// Signing keys (`kid`, key); the first signs.
+    pub keys: Vec<(String, Key)>,
+    /// Access-token lifetime (s).
+    pub access_token_ttl: u64,
+    /// Absolute family lifetime (s).
+    pub refresh_token_ttl: u64,
+    /// Idle family lifetime (s).
+    pub refresh_idle_ttl: Option<u64>,
+    /// Rotation policy.
+    pub rotation: Rotation,
+    /// Grace window (s).
+    pub reuse_grace_seconds: u64,
+    /// Registered clients.
+    pub clients: Vec<Client>,
+    /// Wire format.
+    pub dialect: Dialect,
+}
+
+fn cfg(msg: impl Into<String>) -> Error {
+    Error::Rotor(RotorError::config(msg))
+}
+
+/// True for a valid scope token (RFC 6749 §3.3: 1*( %x21 / %x23-5B / %x5D-7E )).
+pub fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+}
+
+/// Splits a scope string into tokens (RFC 6749 §3.3), refusing invalid characters and
+/// removing duplicates while keeping the first order.
+pub fn parse_scope(s: &str) -> Option<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for part in s.split(' ') {
+        if part.is_empty() {
+            continue;
+        }
+        if !is_scope_token(part) {
+            return None;
+        }
+        if !out.iter().any(|p| p == part) {
+            out.push(part.to_owned());
+        }
+    }
+    Some(out)
+}
+
+/// Checks that `url` is an acceptable issuer identifier and returns its path prefix.
+fn issuer_path(url: &str) -> Result<String, Error> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| cfg("issuer must be an absolute https URL"))?;
+    if url.contains('?') || url.contains('#') {
+        return Err(cfg(
+            "issuer must not have a query or fragment (RFC 8414 §2)",
+        ));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(cfg("issuer must not contain whitespace"));
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if authority.is_empty() || authority.contains('@') {
+        return Err(cfg("issuer must have a host and no user information"));
+    }
+    let host = if let Some(h) = authority.strip_prefix('[') {
+        let end = h
+            .find(']')
+            .ok_or_else(|| cfg("issuer has an unterminated IPv6 host"))?;
+        format!("[{}]", &h[..end])
+    } else {
+        authority.split(':').next().unwrap_or_default().to_owned()
+    };
+    let host = host.to_ascii_lowercase();
+    match scheme {
+        "https" => {}
+        "http" => {
+            let loopback = host == "localhost"
+                || host == "[::1]"
+                || host
+                    .strip_prefix("127.")
+                    .is_some_and(|r| r.split('.').count() == 3);
+            if !loopback {
+                return Err(cfg(
+                    "issuer must be an https URL (http is allowed only for localhost, 127.0.0.0/8 and [::1])",
+                ));
+            }
+        }
+        _ => return Err(cfg("issuer must be an https URL")),
+    }
+    Ok(path.trim_end_matches('/').to_owned())
+}
+
+fn ttl(name: &str, value: Option<u64>, default: u64) -> Result<u64, Error> {
+    let v = value.unwrap_or(default);
+    if v == 0 || v > MAX_TTL_SECONDS {
+        return Err(cfg(format!(
+            "{name} must be a whole number of seconds between 1 and {MAX_TTL_SECONDS}"
+        )));
+    }
+    Ok(v)
+}
+
+impl IssuerConfig {
+    /// Validates the configuration (every rule gives a clear `invalid_config`, short keys
+    /// `weak_key`).
+    pub fn validate(self) -> Result<Settings, Error> {
+        let path_prefix = issuer_path(&self.issuer)?;
+        let issuer = self.issuer.trim_end_matches('/').to_owned();
+        let audience = match self.audience {
+            AudienceConfig::One(a) if !a.is_empty() => serde_json::Value::String(a),
+            AudienceConfig::Many(v) if !v.is_empty() && v.iter().all(|a| !a.is_empty()) => {
+                if v.len() == 1 {
+                    serde_json::Value::String(v[0].clone())
+                } else {
+                    serde_json::Value::from(v)
+                }
+            }
+            _ => {
+                return Err(cfg(
+                    "audience must be a non-empty string or array of strings",
+                ));
+            }
+        };
+        if self.keys.is_empty() {
+            return Err(cfg("keys must hold at least one { kid, key }"));
+        }
+        let mut keys: Vec<(String, Key)> = Vec::new();
+        for (i, k) in self.keys.into_iter().enumerate() {
+            if k.kid.is_empty() || k.kid.len() > 256 {
+                return Err(cfg(format!("keys[{i}].kid must be a non-empty string")));
+            }
+            if keys.iter().any(|(kid, _)| *kid == k.kid) {
+                return Err(cfg(format!("keys[{i}].kid \"{}\" is repeated", k.kid)));
+            }
+            let bytes = b64::decode(k.key.expose()).ok_or_else(|| {
+                cfg(format!(
+                    "keys[{i}].key must be a Uint8Array or an unpadded base64url string"
+                ))
+            })?;
+            let key = Key::new(bytes).map_err(|e: JwtError| {
+                Error::Jwt(JwtError::new(
+                    e.code,
+                    format!("keys[{i}].key: {}", e.message),
+                ))
+            })?;
+            keys.push((k.kid, key));
+        }
+        let access_token_ttl = ttl("accessTokenTtl", self.access_token_ttl, 300)?;
+        let refresh_token_ttl = ttl("refreshTokenTtl", self.refresh_token_ttl, 30 * 24 * 3600)?;
+        let refresh_idle_ttl = match self.refresh_idle_ttl {
+            None => None,
+            Some(v) => Some(ttl("refreshIdleTtl", Some(v), 0)?),
+        };
+        let rotation = match self.rotation.as_deref() {
+            None | Some("rotate") => Rotation::Rotate,
+            Some("reuse") => Rotation::Reuse,
+            Some(_) => return Err(cfg("rotation must be \"rotate\" or \"reuse\"")),
+        };
+        let reuse_grace_seconds = self.reuse_grace_seconds.unwrap_or(0);
+        if reuse_grace_seconds > 3600 {
+            return Err(cfg("reuseGraceSeconds must be between 0 and 3600"));
+        }
+        if reuse_grace_seconds > 0 && rotation == Rotation::Reuse {
+            return Err(cfg("reuseGraceSeconds applies only to rotation \"rotate\""));
+        }
+        let dialect = match self.dialect.as_deref() {
+            None => Dialect::Rfc6749,
+            Some(d) => Dialect::parse(d).ok_or_else(|| {
+                cfg(format!(
+                    "unknown dialect \"{}\" (expected one of rfc6749, keycloak, curity, pingfederate, tokenidp)",
+                    d.chars().take(40).collect::<String>()
+                ))
+            })?,
+        };
+        if self.clients.is_empty() {
+            return Err(cfg("clients must hold at least one client"));
+        }
+        let mut clients: Vec<Client> = Vec::new();
+        for (i, c) in self.clients.into_iter().enumerate() {
+            if c.client_id.is_empty()
+                || c.client_id.len() > 256
+                || c.client_id.chars().any(|ch| ch.is_control())
+            {
+                return Err(cfg(format!(
+                    "clients[{i}].clientId must be a non-empty string without control characters"
+                )));
+            }
+            if clients.iter().any(|x| x.client_id == c.client_id) {
+                return Err(cfg(format!(
+                    "clients[{i}].clientId \"{}\" is repeated",
+                    c.client_id
+                )));
+            }
+            if c.client_secret.as_ref().is_some_and(|s| s.is_empty()) {
+                return Err(cfg(format!(
+                    "clients[{i}].clientSecret must not be empty (omit it for a public client)"
+                )));
+            }
+            let methods = match c.auth_methods {
+                None if c.client_secret.is_some() => {
+                    vec![AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost]
+                }
+                None => vec![AuthMethod::None],
+                Some(list) => {
+                    if list.is_empty() {
+                        return Err(cfg(format!("clients[{i}].authMethods must not be empty")));
+                    }
+                    let mut out = Vec::new();
+                    for m in &list {
+                        let m = match m.as_str() {
+                            "client_secret_basic" => AuthMethod::ClientSecretBasic,
+                            "client_secret_post" => AuthMethod::ClientSecretPost,
+                            "none" => AuthMethod::None,
+                            other => {
+                                return Err(cfg(format!(
+                                    "clients[{i}].authMethods: unsupported method \"{}\" (expected client_secret_basic, client_secret_post or none)",
+                                    other.chars().take(40).collect::<String>()
+                                )));
+                            }
+                        };
+                        if m != AuthMethod::None && c.client_secret.is_none() {
+                            return Err(cfg(format!(
+                                "clients[{i}]: {} needs a clientSecret",
+                                m.as_str()
+                            )));
+                        }
+                        if !out.contains(&m) {
+                            out.push(m);
+                        }
+                    }
+                    out
+                }
+            };
+            let scope = parse_scope(&c.scope).ok_or_else(|| {
+                cfg(format!(
+                    "clients[{i}].scope must be space-separated scope tokens (RFC 6749 §3.3)"
+                ))
+            })?;
+            clients.push(Client {
+                client_id: c.client_id,
+                secret: c.client_secret,
+                auth_methods: methods,
+                scope,
+                disabled: c.disabled,
+            });
+        }
+        Ok(Settings {
+            issuer,
+            path_prefix,
+            audience,
+            keys,
+            access_token_ttl,
+            refresh_token_ttl,
+            refresh_idle_ttl,
+            rotation,
+            reuse_grace_seconds,
+            clients,
+            dialect,
+        })
+    }
+}

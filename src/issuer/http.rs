@@ -1,0 +1,437 @@
+//! HTTP shapes of the issuer: requests in, responses out, body parsing and client
+//! authentication (RFC 6749 §2.3.1, §3.2).
+
+use super::config::{AuthMethod, Client, Settings};
+use super::token::RefreshToken;
+use crate::b64;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use subtle::ConstantTimeEq;
+
+/// Largest accepted request body: 64 KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// An HTTP request as the driver hands it over (header names lower-case).
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    /// The method (`POST`, `GET`, ...).
+    pub method: String,
+    /// The URL path (no query).
+    pub path: String,
+    /// Header pairs with lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An HTTP response to send (header names lower-case).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header pairs.
+    pub headers: Vec<(String, String)>,
+    /// The body (JSON text or empty).
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// The first value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    Token,
+    Revoke,
+    Introspect,
+    Metadata,
+}
+
+pub(crate) enum Op {
+    Refresh {
+        token: RefreshToken,
+        scope: Option<Vec<String>>,
+    },
+    Revoke {
+        token: RefreshToken,
+    },
+    RevokeOther,
+    IntrospectRefresh {
+        token: RefreshToken,
+    },
+    IntrospectAccess {
+        token: String,
+    },
+}
+
+pub(crate) enum Prepared {
+    Metadata,
+    Op { client_id: String, op: Op },
+}
+
+pub(crate) type Params = BTreeMap<String, String>;
+
+const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
+
+pub(crate) fn endpoint(prefix: &str, path: &str) -> Option<Endpoint> {
+    if path == format!("{WELL_KNOWN}{prefix}") {
+        return Some(Endpoint::Metadata);
+    }
+    let rest = path.strip_prefix(prefix)?;
+    match rest {
+        "/token" => Some(Endpoint::Token),
+        "/revoke" => Some(Endpoint::Revoke),
+        "/introspect" => Some(Endpoint::Introspect),
+        r if r == WELL_KNOWN => Some(Endpoint::Metadata),
+        _ => None,
+    }
+}
+
+/// A JSON response with `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
+pub(crate) fn json_response(status: u16, body: &Value) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("cache-control".into(), "no-store".into()),
+            ("pragma".into(), "no-cache".into()),
+        ],
+        body: body.to_string(),
+    }
+}
+
+/// RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.
+pub(crate) fn revoked() -> HttpResponse {
+    HttpResponse {
+        status: 200,
+        headers: vec![
+            ("cache-control".into(), "no-store".into()),
+            ("pragma".into(), "no-cache".into()),
+        ],
+        body: String::new(),
+    }
+}
+
+pub(crate) fn not_found() -> HttpResponse {
+    json_response(
+        404,
+        &serde_json::json!({ "error": "not_found", "error_description": "no such endpoint" }),
+    )
+}
+
+pub(crate) fn method_not_allowed(allow: &str) -> HttpResponse {
+    let mut r = json_response(
+        405,
+        &serde_json::json!({ "error": "invalid_request", "error_description": format!("use {allow}") }),
+    );
+    let allow = if allow == "GET" { "GET, HEAD" } else { allow };
+    r.headers.push(("allow".into(), allow.into()));
+    r
+}
+
+fn media_type(req: &HttpRequest) -> String {
+    req.header("content-type")
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Reads the request parameters: `application/x-www-form-urlencoded` (RFC 6749 §3.2), or,
+/// when `allow_json`, TokenIDP's camelCase JSON object. Duplicate parameters are refused;
+/// empty values count as omitted.
+pub(crate) fn parse_body(req: &HttpRequest, allow_json: bool) -> Result<Params, String> {
+    if req.body.len() > MAX_BODY_BYTES {
+        return Err(format!(
+            "the request body is larger than {MAX_BODY_BYTES} bytes"
+        ));
+    }
+    let text = std::str::from_utf8(&req.body).map_err(|_| "the body is not UTF-8".to_owned())?;
+    let media = media_type(req);
+    let mut params = Params::new();
+    if allow_json && media == "application/json" {
+        let obj = crate::json::parse_object(text.as_bytes(), MAX_BODY_BYTES)
+            .map_err(|e| format!("the JSON body is invalid: {e}"))?;
+        for (k, v) in obj {
+            let name = match k.as_str() {
+                "grantType" => "grant_type",
+                "clientId" => "client_id",
+                "clientSecret" => "client_secret",
+                "refreshToken" => "refresh_token",
+                "scope" => "scope",
+                "token" => "token",
+                _ => continue,
+            };
+            match v {
+                Value::Null => {}
+                Value::String(s) if s.is_empty() => {}
+                Value::String(s) => {
+                    if params.insert(name.to_owned(), s).is_some() {
+                        return Err(format!("parameter {name} is given twice"));
+                    }
+                }
+                _ => return Err(format!("member {k} must be a string")),
+            }
+        }
+        return Ok(params);
+    }
+    if media != "application/x-www-form-urlencoded" {
+        return Err("the body must be application/x-www-form-urlencoded".into());
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for (k, v) in form_urlencoded::parse(text.as_bytes()) {
+        if seen.iter().any(|s| *s == k) {
+            return Err(format!(
+                "parameter {} is given more than once",
+                k.chars().take(40).collect::<String>()
+            ));
+        }
+        seen.push(k.to_string());
+        if !v.is_empty() {
+            params.insert(k.into_owned(), v.into_owned());
+        }
+    }
+    Ok(params)
+}
+
+/// Why client authentication failed.
+pub(crate) struct AuthFailure {
+    pub status: u16,
+    pub code: &'static str,
+    pub description: String,
+    pub basic_used: bool,
+}
+
+fn fail(status: u16, code: &'static str, desc: &str, basic_used: bool) -> AuthFailure {
+    AuthFailure {
+        status,
+        code,
+        description: desc.to_owned(),
+        basic_used,
+    }
+}
+
+/// Constant-time secret comparison: both sides are hashed first so that neither the content
+/// nor the length of the secret leaks through timing.
+fn secret_matches(given: &str, expected: &str) -> bool {
+    let a = Sha256::digest(given.as_bytes());
+    let b = Sha256::digest(expected.as_bytes());
+    bool::from(a.as_slice().ct_eq(b.as_slice()))
+}
+
+fn form_decode(s: &str) -> Option<String> {
+    // RFC 6749 §2.3.1: credentials are application/x-www-form-urlencoded before Basic.
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(format!("v={s}").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    match pairs.as_slice() {
+        [(k, v)] if k == "v" => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// Authenticates the client (RFC 6749 §2.3): HTTP Basic, `client_secret` in the body, or
+/// a public client's `client_id` alone; more than one method is `invalid_request`.
+/// Removes `client_id` / `client_secret` from `params`. Returns the client and the method.
+pub(crate) fn authenticate<'a>(
+    settings: &'a Settings,
+    req: &HttpRequest,
+    params: &mut Params,
+) -> Result<(&'a Client, AuthMethod), AuthFailure> {
+    let body_id = params.remove("client_id");
+    let body_secret = params.remove("client_secret");
+    let authorization = req.header("authorization");
+    let (client_id, secret, method) = match authorization {
+        Some(h) => {
+            let (scheme, value) = h.trim().split_once(' ').unwrap_or((h.trim(), ""));
+            if !scheme.eq_ignore_ascii_case("basic") {
+                return Err(fail(
+                    401,
+                    "invalid_client",
+                    "unsupported Authorization scheme (use Basic)",
+                    true,
+                ));
+            }
+            if body_secret.is_some() {
+                return Err(fail(
+                    400,
+                    "invalid_request",
+                    "use only one client authentication method",
+                    true,
+                ));
+            }
+            let decoded = b64::decode_standard(value.trim())
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| fail(401, "invalid_client", "malformed Basic credentials", true))?;
+            let (id, secret) = decoded
+                .split_once(':')
+                .ok_or_else(|| fail(401, "invalid_client", "malformed Basic credentials", true))?;
+            let (id, secret) = match (form_decode(id), form_decode(secret)) {
+                (Some(i), Some(s)) => (i, s),
+                _ => {
+                    return Err(fail(
+                        401,
+                        "invalid_client",
+                        "malformed Basic credentials",
+                        true,
+                    ));
+                }
+            };
+            if body_id.as_ref().is_some_and(|b| *b != id) {
+                return Err(fail(
+                    400,
+                    "invalid_request",
+                    "client_id in the body differs from the Basic credentials",
+                    true,
+                ));
+            }
+            (id, Some(secret), AuthMethod::ClientSecretBasic)
+        }
+        None => match (body_id, body_secret) {
+            (Some(id), Some(secret)) => (id, Some(secret), AuthMethod::ClientSecretPost),
+            (Some(id), None) => (id, None, AuthMethod::None),
+            (None, _) => {
+                return Err(fail(
+                    401,
+                    "invalid_client",
+                    "client authentication is required",
+                    false,
+                ));
+            }
+        },
+    };
+    let basic = method == AuthMethod::ClientSecretBasic;
+    let client = settings.clients.iter().find(|c| c.client_id == client_id);
+    let Some(client) = client else {
+        // Compare anyway so that unknown and known clients take similar time.
+        let _ = secret_matches(secret.as_deref().unwrap_or(""), "rotor-no-such-client");
+        return Err(fail(
+            401,
+            "invalid_client",
+            "client authentication failed",
+            basic,
+        ));
+    };
+    if !client.auth_methods.contains(&method) {
+        return Err(fail(
+            401,
+            "invalid_client",
+            &format!(
+                "client authentication method {} is not allowed for this client",
+                method.as_str()
+            ),
+            basic,
+        ));
+    }
+    if method != AuthMethod::None {
+        let expected = client.secret.as_ref().map(|s| s.expose()).unwrap_or("");
+        if !secret_matches(secret.as_deref().unwrap_or(""), expected) {
+            return Err(fail(
+                401,
+                "invalid_client",
+                "client authentication failed",
+                basic,
+            ));
+        }
+    }
+    if client.disabled {
+        return Err(fail(401, "invalid_client", "the client is disabled", basic));
+    }
+    Ok((client, method))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_under_a_prefix() {
+        let table = [
+            ("", "/token", Some(Endpoint::Token)),
+            ("", "/revoke", Some(Endpoint::Revoke)),
+            ("", "/introspect", Some(Endpoint::Introspect)),
+            (
+                "",
+                "/.well-known/oauth-authorization-server",
+                Some(Endpoint::Metadata),
+            ),
+            ("", "/token/", None),
+            ("/o", "/o/token", Some(Endpoint::Token)),
+            ("/o", "/token", None),
+            (
+                "/o",
+                "/.well-known/oauth-authorization-server/o",
+                Some(Endpoint::Metadata),
+            ),
+            (
+                "/o",
+                "/o/.well-known/oauth-authorization-server",
+                Some(Endpoint::Metadata),
+            ),
+            ("/o", "/.well-known/oauth-authorization-server", None),
+        ];
+        for (prefix, path, want) in table {
+            assert_eq!(endpoint(prefix, path), want, "{prefix} {path}");
+        }
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        assert_eq!(form_decode("a+b%3Ac").as_deref(), Some("a b:c"));
+        assert_eq!(form_decode("p%26s%3Dw%25rd").as_deref(), Some("p&s=w%rd"));
+        assert_eq!(form_decode("x&y=z"), None);
+        assert!(secret_matches("same", "same"));
+        assert!(!secret_matches("same", "Same"));
+        assert!(!secret_matches("", "x"));
+    }
+
+    #[test]
+    fn json_bodies_map_camel_case_and_treat_null_as_absent() {
+        let req = HttpRequest {
+            method: "POST".into(),
+            path: "/token".into(),
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            body: br#"{"grantType":"refresh_token","clientId":"c","scope":null,"extra":1}"#
+                .to_vec(),
+        };
+        let p = parse_body(&req, true).unwrap();
+        assert_eq!(
+            p.get("grant_type").map(String::as_str),
+            Some("refresh_token")
+        );
+        assert_eq!(p.get("client_id").map(String::as_str), Some("c"));
+        assert!(!p.contains_key("scope"));
+        assert!(parse_body(&req, false).is_err());
+        let bad = HttpRequest {
+            body: br#"{"clientId":1}"#.to_vec(),
+            ..req.clone()
+        };
+        assert!(parse_body(&bad, true).is_err());
+        let dup = HttpRequest {
+            body: br#"{"clientId":"a","clientId":"b"}"#.to_vec(),
+            ..req
+        };
+        assert!(parse_body(&dup, true).is_err());
+    }
+}

@@ -1,0 +1,190 @@
+//! The shared client vectors (tests/vectors/client/*.json), run natively. The same files run
+//! through the wasm package in Node (tests/js/client_vectors.test.mjs).
+
+use rotor::client::{
+    self, ClientConfig, ClientOptions, ParseOptions, RefreshParams, TokenResponse,
+};
+use rotor::{Error, RotorError};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+const REQUESTS: &str = include_str!("vectors/client/requests.json");
+const RESPONSES: &str = include_str!("vectors/client/responses.json");
+
+#[derive(Deserialize)]
+struct RequestCase {
+    name: String,
+    client: Value,
+    params: RefreshParams,
+    #[serde(default)]
+    random: Option<String>,
+    expect: Value,
+    #[serde(default)]
+    #[allow(dead_code)]
+    seed: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ResponseCase {
+    name: String,
+    client: Value,
+    response: RawResponse,
+    options: ParseOptions,
+    expect: Value,
+    #[serde(default)]
+    #[allow(dead_code)]
+    seed: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawResponse {
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body: String,
+}
+
+fn config(client: &Value) -> Result<ClientConfig, RotorError> {
+    let options = ClientOptions::deserialize(client)
+        .map_err(|e| RotorError::config(format!("client: {e}")))?;
+    ClientConfig::from_options(options)
+}
+
+fn hex16(text: &str) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap();
+    }
+    out
+}
+
+/// Numbers compared by value (JSON has one number type; Rust serialises f64 as `1.0`).
+fn normalise(v: Value) -> Value {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(normalise).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, normalise(v))).collect()),
+        other => other,
+    }
+}
+
+fn error_json(err: &Error) -> Value {
+    match err {
+        Error::OAuth(e) => serde_json::json!({
+            "name": "OAuthError", "code": e.code, "kind": e.kind.as_str(), "status": e.status,
+            "description": e.description, "retryAfter": e.retry_after_ms,
+        }),
+        Error::Rotor(e) => serde_json::json!({
+            "name": "RotorError", "code": e.code.as_str(), "kind": e.code.kind().as_str(),
+        }),
+        Error::Jwt(e) => serde_json::json!({ "name": "JwtError", "code": e.code.as_str() }),
+    }
+}
+
+#[test]
+fn client_request_vectors() {
+    let cases: Vec<RequestCase> = serde_json::from_str(REQUESTS).expect("requests.json");
+    assert!(cases.len() >= 60, "vector file looks truncated");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let entropy = case.random.as_deref().map(hex16).unwrap_or([0; 16]);
+        let now = case.params.now.expect("vectors fix now");
+        let got = config(&case.client)
+            .and_then(|c| client::build_refresh_request(&c, &case.params, now, &entropy))
+            .map(|r| serde_json::to_value(&r).unwrap())
+            .map_err(|e| error_json(&Error::Rotor(e)));
+        let got = match got {
+            Ok(v) => v,
+            Err(e) => serde_json::json!({ "error": e }),
+        };
+        let got = normalise(got);
+        if got != normalise(case.expect.clone()) {
+            failures.push(format!(
+                "{}\n  expected {}\n  got      {}",
+                case.name, case.expect, got
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failing:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn client_response_vectors() {
+    let cases: Vec<ResponseCase> = serde_json::from_str(RESPONSES).expect("responses.json");
+    assert!(cases.len() >= 60, "vector file looks truncated");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let headers: Vec<(String, String)> = case
+            .response
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let response = TokenResponse {
+            status: case.response.status,
+            headers: &headers,
+            body: case.response.body.as_bytes(),
+        };
+        let now = case.options.now.expect("vectors fix now");
+        let got = config(&case.client)
+            .map_err(Error::Rotor)
+            .and_then(|c| client::parse_token_response(&c, &response, &case.options, now));
+        let got = match got {
+            Ok(set) => serde_json::json!({ "tokenSet": set }),
+            Err(e) => serde_json::json!({ "error": error_json(&e) }),
+        };
+        let got = normalise(got);
+        if got != normalise(case.expect.clone()) {
+            failures.push(format!(
+                "{}\n  expected {}\n  got      {}",
+                case.name, case.expect, got
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failing:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Prints every error message of the vectors (run with `--nocapture --ignored` to review that
+/// each case fails for the intended reason and that no message leaks a token or secret).
+#[test]
+#[ignore]
+fn client_vector_messages() {
+    let cases: Vec<RequestCase> = serde_json::from_str(REQUESTS).unwrap();
+    for case in &cases {
+        let entropy = case.random.as_deref().map(hex16).unwrap_or([0; 16]);
+        let now = case.params.now.unwrap();
+        if let Err(e) = config(&case.client)
+            .and_then(|c| client::build_refresh_request(&c, &case.params, now, &entropy))
+        {
+            println!("{:<70} {}", case.name, e);
+        }
+    }
+    let cases: Vec<ResponseCase> = serde_json::from_str(RESPONSES).unwrap();
+    for case in &cases {
+        let headers: Vec<(String, String)> = case.response.headers.clone().into_iter().collect();
+        let response = TokenResponse {
+            status: case.response.status,
+            headers: &headers,
+            body: case.response.body.as_bytes(),
+        };
+        if let Err(e) = config(&case.client)
+            .map_err(Error::Rotor)
+            .and_then(|c| client::parse_token_response(&c, &response, &case.options, 1.0))
+        {
+            println!("{:<70} {}", case.name, e);
+        }
+    }
+}

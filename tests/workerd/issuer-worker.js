@@ -1,0 +1,17 @@
+// The rotor issuer as a Worker with one Durable Object per family, plus a test-only sign-in
+// route (enabled only by the ROTOR_TEST_CLOCK binding) that starts sessions.
+import { createWorker } from "rotor/worker";
+
+const { worker, RotorFamily } = createWorker({
+  binding: "RotorFamily",
+  async fetch(request, env, ctx, tools) {
+    const url = new URL(request.url);
+    if (env.ROTOR_TEST_CLOCK === "1" && url.pathname === "/test/session" && request.method === "POST") {
+      return Response.json(await tools.startSession(await request.json(), { now: tools.now }));
+    }
+    return undefined;
+  },
+});
+
+export { RotorFamily };
+export default worker;
