@@ -18,7 +18,7 @@ const LANES = [
   { key: "state", label: "renewal machine", y: 260, h: 22 },
 ];
 const AXIS_Y = 290;
-const HEIGHT = 344;
+const HEIGHT = 312;
 const LEFT = 128;
 const RIGHT = 16;
 
@@ -217,7 +217,7 @@ export class Timeline {
       if (m.kind === "retry" && visible(m.at) && m.label) {
         const lx = x(m.at) + 8;
         if (lx < labelEnd) continue;
-        out.push(note(lx - 8, markY + 4, m.label, "#b45309", 9));
+        out.push(note(lx - 8, rotY + 4, m.label, "#b45309", 4));
         labelEnd = lx + m.label.length * 6.2 + 6;
       }
     }
@@ -256,25 +256,6 @@ export class Timeline {
     out.push(`</g>`);
     // Now.
     out.push(`<line x1="${LEFT + plot}" y1="${LANES[0].y - 8}" x2="${LEFT + plot}" y2="${axisY}" stroke="#0f172a" stroke-width="1.5"/>`);
-
-    // Legend.
-    const ly = HEIGHT - 8;
-    const legend = [
-      [`<rect x="0" y="-9" width="16" height="9" rx="2" fill="#2563eb"/>`, "access token (issued → expiry)"],
-      [`<rect x="0" y="-10" width="10" height="10" fill="#0f172a"/>`, "sign-in"],
-      [`<circle cx="6" cy="-5" r="5" fill="#16a34a"/>`, "renewed"],
-      [`<path d="M 6 -11 l 6 6 l -6 6 l -6 -6 z" fill="#7c3aed"/>`, "rotated"],
-      [`<circle cx="6" cy="-5" r="4" fill="#fff" stroke="#16a34a" stroke-width="2"/>`, "adopted (other tab)"],
-      [`<path d="M 6 -11 l 6 11 h -12 z" fill="#f59e0b"/>`, "retry → backoff"],
-      [`<path d="M 1 -10 l 10 10 M 11 -10 l -10 10" stroke="#dc2626" stroke-width="3"/>`, "reauthenticate"],
-      [`<rect x="0" y="-10" width="14" height="10" fill="url(#hatch)"/>`, "outage"],
-      [`<line x1="3" y1="-11" x2="3" y2="0" stroke="#16a34a" stroke-width="2"/><line x1="9" y1="-11" x2="9" y2="0" stroke="#dc2626" stroke-width="3"/>`, "API ok / failed"],
-    ];
-    let lx = LEFT;
-    for (const [icon, text] of legend) {
-      out.push(`<g transform="translate(${lx} ${ly})">${icon}<text class="tl-legend" x="20" y="0">${text}</text></g>`);
-      lx += 28 + text.length * 6.1;
-    }
 
     this.svg.setAttribute("viewBox", `0 0 ${width} ${HEIGHT}`);
     this.svg.setAttribute("height", String(HEIGHT));

@@ -64,7 +64,9 @@ async function serveAndStop(signal) {
     });
     assert.ok(names.includes("workerd"), `workerd runs as a child of serve.mjs (children: ${names.join(", ")})`);
     child.kill(signal);
-    const { code } = await Promise.race([exited, new Promise((r) => setTimeout(() => r({ code: "timeout" }), 8000))]);
+    let timer;
+    const { code } = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r({ code: "timeout" }), 8000)))]);
+    clearTimeout(timer);
     assert.equal(code, 0, `serve.mjs exit after ${signal}:\n${output}`);
     // Children (workerd; esbuild's service process) go with it, at the latest within 3 s.
     const gone = Date.now() + 3000;
