@@ -2,7 +2,8 @@
 // the worker bundle with every asset embedded, and workerd. Used by www/serve.mjs (`make demo`)
 // and by tests/browser/demo*.test.mjs.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, copyFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -128,18 +129,37 @@ export function bindings(o) {
  * Builds everything and starts the demo worker on workerd at 127.0.0.1:`port`.
  * Returns `{ url, port, pid, stop(), output() }` (see tests/support/workerd.mjs).
  * @param {Partial<typeof DEFAULTS> & { storageDir?: string, echo?: boolean, secretsFile?: string }} [options]
+ *   `storageDir`: where Durable Objects store their data (default: a temporary folder, removed
+ *   by `stop()`)
  */
 export async function startDemo(options = {}) {
   const o = { ...DEFAULTS, ...options };
   const { signingKeys } = ensureDevSecrets(o.secretsFile);
   await buildAssets();
-  if (o.storageDir) mkdirSync(o.storageDir, { recursive: true });
+  // Durable Object storage on disk. Not workerd's in-memory storage: that is dropped whenever
+  // workerd evicts an idle object (~10 s), which would end every session that waits longer.
+  const temporary = !o.storageDir;
+  const storageDir = o.storageDir ?? mkdtempSync(join(tmpdir(), "rotor-demo-do-"));
+  mkdirSync(storageDir, { recursive: true });
   const origin = `http://127.0.0.1:${o.port}`;
-  return startWorkerd(join(WWW, "worker.js"), {
-    port: o.port,
-    durableObjects: ["RotorFamily"],
-    storageDir: o.storageDir,
-    text: bindings({ ...o, origin, signingKeys }),
-    echo: o.echo,
-  });
+  let server;
+  try {
+    server = await startWorkerd(join(WWW, "worker.js"), {
+      port: o.port,
+      durableObjects: ["RotorFamily"],
+      storageDir,
+      text: bindings({ ...o, origin, signingKeys }),
+      echo: o.echo,
+    });
+  } catch (err) {
+    if (temporary) rmSync(storageDir, { recursive: true, force: true });
+    throw err;
+  }
+  const stop = server.stop;
+  server.storageDir = storageDir;
+  server.stop = async () => {
+    await stop();
+    if (temporary) rmSync(storageDir, { recursive: true, force: true });
+  };
+  return server;
 }

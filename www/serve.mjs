@@ -9,7 +9,8 @@
 //   PORT=8787  DEMO_ACCESS_TTL=20  DEMO_REFRESH_TTL=300  DEMO_REFRESH_IDLE_TTL=120
 //   DEMO_ROTATION=rotate|reuse  DEMO_REUSE_GRACE=5  DEMO_API_INTERVAL_MS=2000
 //   DEMO_TIMELINE_SECONDS=90  DEMO_OUTAGE_SECONDS=12  DEMO_PASSWORD=demo
-//   DEMO_STORAGE=memory|disk (disk: Durable Object storage in www/dist/do-storage, default)
+//   DEMO_STORAGE=disk|temp (Durable Object storage: www/dist/do-storage, the default, kept
+//   across restarts; or a temporary folder removed on exit)
 import { join } from "node:path";
 import { DEFAULTS, DIST, buildAssets, ensureDevSecrets, startDemo, SECRETS_FILE } from "./demo.mjs";
 
@@ -47,7 +48,7 @@ const options = {
   timelineSeconds: number("DEMO_TIMELINE_SECONDS", DEFAULTS.timelineSeconds),
   outageSeconds: number("DEMO_OUTAGE_SECONDS", DEFAULTS.outageSeconds),
   password: env.DEMO_PASSWORD || DEFAULTS.password,
-  storageDir: env.DEMO_STORAGE === "memory" ? undefined : join(DIST, "do-storage"),
+  storageDir: env.DEMO_STORAGE === "temp" ? undefined : join(DIST, "do-storage"),
   echo: env.DEMO_VERBOSE === "1",
 };
 
@@ -92,7 +93,7 @@ server.exited.then(({ code, signal }) => {
 
 console.log(`rotor demo${created ? ` (new dev signing key in ${SECRETS_FILE})` : ""}
   access tokens ${options.accessTokenTtl} s, refresh family ${options.refreshTokenTtl} s (idle ${options.refreshIdleTtl} s), rotation ${options.rotation}
-  Durable Object storage: ${options.storageDir ?? "in memory"}
+  Durable Object storage: ${server.storageDir}${options.storageDir ? "" : " (temporary)"}
 
   ${bold(`open ${server.url}`)}   (sign in as any name, password "${options.password}")
 

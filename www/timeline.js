@@ -211,14 +211,18 @@ export class Timeline {
           break;
       }
     }
-    // Retry labels, skipping those that would overlap the previous one.
-    let labelEnd = -Infinity;
-    for (const m of this.marks) {
-      if (m.kind === "retry" && visible(m.at) && m.label) {
-        const lx = x(m.at) + 8;
-        if (lx < labelEnd) continue;
-        out.push(note(lx - 8, rotY + 4, m.label, "#b45309", 4));
-        labelEnd = lx + m.label.length * 6.2 + 6;
+    // Retry labels in the rotation row, latest first, where they hit neither a rotation mark
+    // nor another label (left of the mark, else right of it, else not at all).
+    const taken = this.marks.filter((m) => m.kind === "rotated" && visible(m.at)).map((m) => [x(m.at) - 7, x(m.at) + 7]);
+    const free = (a, b) => a >= LEFT && b <= LEFT + plot && !taken.some(([c, d]) => a < d && c < b);
+    for (const m of this.marks.filter((r) => r.kind === "retry" && r.label && visible(r.at)).reverse()) {
+      const mx = x(m.at);
+      const width = m.label.length * 6.2 + 4;
+      for (const [a, b, anchor, tx] of [[mx - 6 - width, mx - 6, "end", mx - 6], [mx + 6, mx + 6 + width, "start", mx + 6]]) {
+        if (!free(a, b)) continue;
+        out.push(`<text class="tl-note" x="${tx}" y="${rotY + 4}" text-anchor="${anchor}" fill="#b45309">${esc(m.label)}</text>`);
+        taken.push([a, b]);
+        break;
       }
     }
 

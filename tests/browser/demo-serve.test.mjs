@@ -31,7 +31,7 @@ async function serveAndStop(signal) {
   const port = await freePort();
   const child = spawn(process.execPath, [join(ROOT, "www/serve.mjs")], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), DEMO_STORAGE: "memory" },
+    env: { ...process.env, PORT: String(port), DEMO_STORAGE: "temp" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
