@@ -178,4 +178,12 @@ test("service-worker mode: rotor/sw renews silently, a second tab shares it, rev
   assert.match(await d.locator("#banner").innerText(), /reauthenticate/);
   assert.deepEqual(c.errors, []);
   assert.deepEqual(d.errors, []);
+  await c.close();
+
+  // The switch back to page mode leaves the service worker: nothing intercepts /api/ any more.
+  await Promise.all([d.waitForNavigation(), d.click('#mode label:has(input[value="page"])')]);
+  await d.waitForFunction(() => window.demo?.ready === true && window.demo.mode === "page", null, { timeout: 15_000 });
+  assert.equal(await d.evaluate(() => navigator.serviceWorker.controller), null);
+  assert.equal(await d.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length), 0);
+  assert.equal((await demoState(d)).active, false);
 });
