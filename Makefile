@@ -16,7 +16,7 @@ help:
 	@echo "make fuzz   — run each fuzz target for a bounded time"
 
 setup:
-	@source scripts/lib.sh && ensure_node_modules
+	@source scripts/lib.sh && ensure_node_modules && ensure_chromium
 
 pkg: $(PKG_STAMP)
 

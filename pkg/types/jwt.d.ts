@@ -1,1 +1,105 @@
-export {};
+// Types of rotor's HS256 JWT functions (RFC 7519, RFC 7515, RFC 8725, RFC 9068).
+
+/**
+ * An HS256 key: raw bytes, or the bytes written as unpadded base64url (RFC 4648 §5, like the
+ * `k` member of a JWK). At least 32 bytes; shorter throws `JwtError` `weak_key`; a string that
+ * is not canonical base64url throws `RotorError` `invalid_argument`.
+ */
+export type JwtKey = Uint8Array | string;
+
+/** A key named by `kid`, for key rotation: a token's `kid` header selects it. */
+export interface JwtKeyEntry {
+  kid: string;
+  key: JwtKey;
+}
+
+/** A JSON value as it appears in a JWT header or claims set. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [name: string]: JsonValue };
+
+/** A JSON object: a JOSE header or a JWT claims set. */
+export type JsonObject = { [name: string]: JsonValue };
+
+/** The JWT claims set (RFC 7519 §4). Times (`exp`, `nbf`, `iat`) are in seconds. */
+export interface JwtClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  [name: string]: JsonValue | undefined;
+}
+
+/** The JOSE header (RFC 7515 §4). `alg` is always `"HS256"` on a verified token. */
+export interface JwtHeader {
+  alg: "HS256";
+  typ?: string;
+  kid?: string;
+  [name: string]: JsonValue | undefined;
+}
+
+export interface SignJwtOptions {
+  /** The signing key. */
+  key: JwtKey;
+  /** `kid` header parameter (RFC 7515 §4.1.4). */
+  kid?: string;
+  /** `typ` header parameter, e.g. `"at+jwt"` for RFC 9068 access tokens. */
+  typ?: string;
+}
+
+export interface VerifyJwtOptions {
+  /**
+   * One key (the token's `kid`, if any, is not consulted), or a list of `{ kid, key }` (the
+   * token must carry a `kid` naming one of them, else `unknown_kid`).
+   */
+  keys: JwtKey | JwtKeyEntry[];
+  /** Expected `iss`, compared exactly. */
+  issuer?: string;
+  /** Accepted audience(s): the token's `aud` must contain one of them. */
+  audience?: string | string[];
+  /** Expected `typ` header; case-insensitive, an `application/` prefix is optional. */
+  typ?: string;
+  /** Clock-skew allowance for `exp`, `nbf` and `iat`, in whole seconds. Default 0. */
+  leewaySeconds?: number;
+  /** The current time in milliseconds since the Unix epoch. Default `Date.now()`. */
+  now?: number;
+  /** Claims that must be present. Default `["exp"]`; a list given here replaces it. */
+  requiredClaims?: string[];
+  /** Longest token accepted, in bytes. Default 16384 (16 KiB). */
+  maxTokenBytes?: number;
+}
+
+export interface VerifiedJwt {
+  header: JwtHeader;
+  claims: JwtClaims;
+}
+
+/** The `code` of a `JwtError`. */
+export type JwtErrorCode =
+  | "malformed"
+  | "too_large"
+  | "alg_not_allowed"
+  | "unknown_kid"
+  | "bad_signature"
+  | "expired"
+  | "not_yet_valid"
+  | "issued_in_future"
+  | "claim_mismatch"
+  | "missing_claim"
+  | "crit_unsupported"
+  | "weak_key";
+
+/**
+ * Signs `claims` (a plain object, written with `JSON.stringify`) as a compact JWS with
+ * `alg: "HS256"` (RFC 7515 §7.1). Throws `JwtError` `weak_key` or `RotorError`
+ * `invalid_argument`.
+ */
+export function signJwt(claims: JwtClaims, options: SignJwtOptions): string;
+
+/**
+ * Verifies an HS256 JWT and validates its claims (RFC 7515 §5.2, RFC 7519 §7.2, RFC 8725).
+ * Throws an `Error` with `name: "JwtError"` and a `code` from {@link JwtErrorCode}, or
+ * `RotorError` `invalid_argument` for options of the wrong shape.
+ */
+export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt;

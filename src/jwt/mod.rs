@@ -1,7 +1,43 @@
-//! HS256 JSON Web Tokens (RFC 7519, RFC 7515, RFC 8725).
+//! HS256 JSON Web Tokens (RFC 7519, RFC 7515, RFC 8725, RFC 9068).
+//!
+//! rotor signs and verifies compact JWS tokens with exactly one algorithm, `HS256`
+//! (HMAC-SHA-256, RFC 7518 §3.2). Verification is driven by a [`Validation`] value (options as
+//! data, with documented defaults) and a [`KeySet`], and runs its checks in a fixed order so
+//! that the cheapest, least key-dependent refusal always wins (RFC 8725 §3.1, §3.2):
+//!
+//! 1. size: more than [`Validation::max_token_bytes`] bytes → `too_large`;
+//! 2. structure: exactly three `.`-separated segments, each canonical unpadded base64url
+//!    (RFC 7515 §2, §7.1; padding, stray trailing bits, the standard alphabet and whitespace are
+//!    refused), header and payload JSON objects read by [`crate::json`] (UTF-8, no duplicate
+//!    member names, depth ≤ 64, nothing after the value) → `malformed`;
+//! 3. `alg`: anything but the JSON string `"HS256"` (including a missing `alg`, `none`,
+//!    `None`, `HS384`, `RS256`, ...) → `alg_not_allowed`, before any key is looked at;
+//! 4. `crit` (RFC 7515 §4.1.11): rotor understands no extension, so any `crit` member →
+//!    `crit_unsupported`; likewise a `b64` member (RFC 7797) whose value is not `true`;
+//! 5. `kid` (RFC 7515 §4.1.4): a non-string `kid` → `malformed`; the key is chosen by
+//!    [`KeySet::select`] → `unknown_kid`;
+//! 6. signature over the raw `header.payload` bytes, compared in constant time (RFC 7515
+//!    §5.2 step 8; an empty or wrong-length signature is simply a mismatch) → `bad_signature`;
+//! 7. `typ` header (RFC 8725 §3.11, RFC 9068 §4) when [`Validation::typ`] is set;
+//! 8. claims (RFC 7519 §4.1): types of `exp`/`nbf`/`iat`, required claims, then times, `iss`
+//!    and `aud`.
+//!
+//! Decisions (documented here because the RFCs leave them open):
+//! - A registered time claim (`exp`, `nbf`, `iat`) that is present but not a NumericDate
+//!   (RFC 7519 §2: a JSON number) is `claim_mismatch`, not `malformed`: the token is a
+//!   well-formed JWS whose claim has the wrong type. rotor also bounds NumericDates to
+//!   `0 ..= 253402300799` (1970 to the end of year 9999): a negative or absurd value such as
+//!   `1e300` is `claim_mismatch` rather than "never expires". Non-integer values are accepted
+//!   (RFC 7519 §2 allows them).
+//! - A [`KeySet::Single`] key ignores the token's `kid` (any or none is accepted, the
+//!   signature decides); a [`KeySet::ByKid`] set always needs a `kid` that names one of its
+//!   keys, whatever its size.
+//! - [`Validation::required_claims`] replaces the default `["exp"]`; an empty list makes `exp`
+//!   optional (it is still checked when present).
 
 use crate::b64;
-use crate::error::{JwtError, JwtErrorCode};
+use crate::error::{JwtError, JwtErrorCode, RotorError};
+use crate::json::{self, JsonError};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
@@ -9,9 +45,21 @@ use sha2::Sha256;
 /// Shortest accepted HS256 key: 256 bits (RFC 7518 §3.2).
 pub const MIN_KEY_BYTES: usize = 32;
 
-/// An HS256 key of at least [`MIN_KEY_BYTES`] bytes.
+/// Default largest token [`verify`] reads: 16 KiB.
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// Largest NumericDate rotor accepts: 9999-12-31T23:59:59Z, in seconds (RFC 7519 §2).
+pub const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
+
+/// The one `alg` value rotor signs with and accepts (RFC 7518 §3.2).
+pub const ALG: &str = "HS256";
+
+/// An HS256 key of at least [`MIN_KEY_BYTES`] bytes (RFC 7518 §3.2).
+///
+/// The HMAC key schedule (RFC 2104 inner and outer pads) is computed once, when the key is
+/// made, so that each signature costs only the hashing of the message.
 #[derive(Clone)]
-pub struct Key(Vec<u8>);
+pub struct Key(Hmac<Sha256>);
 
 impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -23,6 +71,11 @@ impl Key {
     /// Wraps key bytes; shorter than 32 bytes is `weak_key` (RFC 7518 §3.2).
     pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, JwtError> {
         let bytes = bytes.into();
+        Self::from_slice(&bytes)
+    }
+
+    /// Like [`Key::new`], from borrowed bytes (no copy is kept).
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, JwtError> {
         if bytes.len() < MIN_KEY_BYTES {
             return Err(JwtError::new(
                 JwtErrorCode::WeakKey,
@@ -32,19 +85,30 @@ impl Key {
                 ),
             ));
         }
-        Ok(Key(bytes))
+        let mac = Hmac::<Sha256>::new_from_slice(bytes).expect("HMAC takes any key length");
+        Ok(Key(mac))
+    }
+
+    /// Decodes a key written as canonical unpadded base64url (RFC 4648 §5, as the `k` member
+    /// of an RFC 7517 §6.4 JWK). Text that is not base64url is `invalid_argument` (a caller
+    /// error, not a weak key); fewer than 32 decoded bytes is `weak_key`.
+    pub fn from_base64url(text: &str) -> Result<Self, crate::Error> {
+        let bytes = b64::decode(text).ok_or_else(|| {
+            RotorError::argument("an HS256 key string must be unpadded base64url (RFC 4648 §5)")
+        })?;
+        Ok(Self::from_slice(&bytes)?)
     }
 
     /// HMAC-SHA-256 of `data` under this key.
     pub fn mac(&self, data: &[u8]) -> [u8; 32] {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac = self.0.clone();
         mac.update(data);
         mac.finalize().into_bytes().into()
     }
 
     /// Constant-time check of `tag` against the HMAC of `data` (RFC 7515 §5.2 step 8).
     pub fn verify_mac(&self, data: &[u8], tag: &[u8]) -> bool {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac = self.0.clone();
         mac.update(data);
         mac.verify_slice(tag).is_ok()
     }
@@ -55,20 +119,534 @@ impl Key {
 /// `header` holds extra header parameters such as `kid` and `typ`; its `alg` is always set to
 /// `HS256`.
 pub fn sign(header: &Map<String, Value>, claims: &Map<String, Value>, key: &Key) -> String {
+    let claims_json = serde_json::to_vec(claims).expect("JSON of a map");
+    sign_raw(header, &claims_json, key)
+}
+
+/// Signs already-serialized claims (`claims_json`, the exact JWS payload bytes) after checking
+/// that they are what [`verify`] would accept: one JSON object read by [`crate::json`] (no
+/// duplicate names, depth ≤ 64) whose `exp`, `nbf` and `iat`, when present, are NumericDates
+/// (RFC 7519 §2, §4.1.4–§4.1.6). Anything else is `invalid_argument`. RFC 7515 §7.1.
+pub fn sign_json(
+    header: &Map<String, Value>,
+    claims_json: &[u8],
+    key: &Key,
+) -> Result<String, RotorError> {
+    let claims = json::parse_object(claims_json, usize::MAX)
+        .map_err(|e| RotorError::argument(format!("JWT claims: {}", json_message(&e))))?;
+    for name in ["exp", "nbf", "iat"] {
+        if let Some(value) = claims.get(name) {
+            numeric_date(value).ok_or_else(|| {
+                RotorError::argument(format!(
+                    "JWT claim \"{name}\" must be a finite number of seconds between 0 and {MAX_NUMERIC_DATE}"
+                ))
+            })?;
+        }
+    }
+    Ok(sign_raw(header, claims_json, key))
+}
+
+fn sign_raw(header: &Map<String, Value>, claims_json: &[u8], key: &Key) -> String {
     let mut h = Map::new();
-    h.insert("alg".into(), Value::String("HS256".into()));
+    h.insert("alg".into(), Value::String(ALG.into()));
     for (k, v) in header {
         if k != "alg" {
             h.insert(k.clone(), v.clone());
         }
     }
-    let mut out = b64::encode(serde_json::to_vec(&Value::Object(h)).expect("JSON of a map"));
+    let header_json = serde_json::to_vec(&Value::Object(h)).expect("JSON of a map");
+    let mut out = String::with_capacity((header_json.len() + claims_json.len() + 32) * 4 / 3 + 8);
+    out.push_str(&b64::encode(header_json));
     out.push('.');
-    out.push_str(&b64::encode(
-        serde_json::to_vec(claims).expect("JSON of a map"),
-    ));
+    out.push_str(&b64::encode(claims_json));
     let tag = key.mac(out.as_bytes());
     out.push('.');
     out.push_str(&b64::encode(tag));
     out
+}
+
+/// The keys a verifier accepts (RFC 7515 §4.1.4, §6).
+#[derive(Debug, Clone)]
+pub enum KeySet {
+    /// One key. The token's `kid`, if any, is not consulted (a `kid` is only a hint, RFC 7515
+    /// §4.1.4): the signature decides.
+    Single(Key),
+    /// Several keys named by `kid`, for rotation. A token must carry a `kid` equal (byte for
+    /// byte, RFC 7515 §4.1.4: case-sensitive) to one of these, else `unknown_kid`.
+    ByKid(Vec<(String, Key)>),
+}
+
+impl KeySet {
+    /// A set of one key that accepts tokens with any or no `kid`.
+    pub fn single(key: Key) -> Self {
+        KeySet::Single(key)
+    }
+
+    /// A set of keys selected by `kid`. Empty sets, empty `kid`s and a `kid` given twice are
+    /// `invalid_argument`.
+    pub fn by_kid(keys: Vec<(String, Key)>) -> Result<Self, RotorError> {
+        if keys.is_empty() {
+            return Err(RotorError::argument("the JWT key set is empty"));
+        }
+        for (i, (kid, _)) in keys.iter().enumerate() {
+            if kid.is_empty() {
+                return Err(RotorError::argument("a JWT key's kid must not be empty"));
+            }
+            if keys[..i].iter().any(|(other, _)| other == kid) {
+                return Err(RotorError::argument(
+                    "two JWT keys have the same kid; each kid must name one key",
+                ));
+            }
+        }
+        Ok(KeySet::ByKid(keys))
+    }
+
+    /// The key for a token whose header has this `kid` (`unknown_kid` when none fits).
+    pub fn select(&self, kid: Option<&str>) -> Result<&Key, JwtError> {
+        match self {
+            KeySet::Single(key) => Ok(key),
+            KeySet::ByKid(keys) => {
+                let Some(kid) = kid else {
+                    return Err(JwtError::new(
+                        JwtErrorCode::UnknownKid,
+                        "the token has no kid and the key set selects keys by kid",
+                    ));
+                };
+                keys.iter()
+                    .find(|(k, _)| k == kid)
+                    .map(|(_, key)| key)
+                    .ok_or_else(|| {
+                        JwtError::new(
+                            JwtErrorCode::UnknownKid,
+                            "the token's kid names no known key",
+                        )
+                    })
+            }
+        }
+    }
+}
+
+impl From<Key> for KeySet {
+    fn from(key: Key) -> Self {
+        KeySet::Single(key)
+    }
+}
+
+/// Verification options as data (RFC 8725 §3; RFC 7519 §4.1; RFC 9068 §4).
+///
+/// [`Validation::default`]: leeway 0, at most 16 KiB, `exp` required, `typ`, `iss` and `aud`
+/// not checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validation {
+    /// Clock-skew allowance, in seconds, for `exp`, `nbf` and `iat` (RFC 7519 §4.1.4).
+    /// Default 0.
+    pub leeway_seconds: u64,
+    /// Longest token read, in bytes; longer is `too_large` before anything is decoded.
+    /// Default [`DEFAULT_MAX_TOKEN_BYTES`] (16 KiB).
+    pub max_token_bytes: usize,
+    /// Claims that must be present (as members, whatever their value) or `missing_claim`.
+    /// Default `["exp"]`; this list replaces the default, so `[]` makes `exp` optional.
+    pub required_claims: Vec<String>,
+    /// Expected `iss` (RFC 7519 §4.1.1), compared exactly (`claim_mismatch`; absent:
+    /// `missing_claim`). `None`: not checked.
+    pub issuer: Option<String>,
+    /// Accepted audiences (RFC 7519 §4.1.3): the token's `aud` (a string or an array of
+    /// strings) must contain one of them (`claim_mismatch`; absent: `missing_claim`). Empty: not
+    /// checked.
+    pub audience: Vec<String>,
+    /// Expected `typ` header (RFC 7515 §4.1.9, RFC 8725 §3.11), e.g. `at+jwt` for RFC 9068
+    /// access tokens. Compared ASCII case-insensitively, ignoring an `application/` prefix on
+    /// either side. A missing, non-string or different `typ` is `claim_mismatch`. `None`: not
+    /// checked.
+    pub typ: Option<String>,
+}
+
+impl Default for Validation {
+    fn default() -> Self {
+        Validation {
+            leeway_seconds: 0,
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            required_claims: vec!["exp".to_owned()],
+            issuer: None,
+            audience: Vec::new(),
+            typ: None,
+        }
+    }
+}
+
+/// A verified token: its JOSE header and its claims set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    /// The JOSE header (RFC 7515 §4).
+    pub header: Map<String, Value>,
+    /// The JWT claims set (RFC 7519 §4).
+    pub claims: Map<String, Value>,
+}
+
+/// A verified token with the decoded JSON texts it was read from (for bindings that hand the
+/// exact text on instead of re-serializing it).
+#[derive(Debug)]
+pub(crate) struct VerifiedRaw {
+    pub(crate) header: Map<String, Value>,
+    pub(crate) claims: Map<String, Value>,
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) header_json: Vec<u8>,
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) claims_json: Vec<u8>,
+}
+
+/// Verifies an HS256 compact JWS and validates its claims at `now_ms` (milliseconds since the
+/// Unix epoch). RFC 7515 §5.2, RFC 7519 §7.2, RFC 8725 §3; the order of checks is in the
+/// [module documentation](self).
+pub fn verify(
+    token: &str,
+    keys: &KeySet,
+    validation: &Validation,
+    now_ms: u64,
+) -> Result<Verified, JwtError> {
+    let raw = verify_raw(token, keys, validation, now_ms)?;
+    Ok(Verified {
+        header: raw.header,
+        claims: raw.claims,
+    })
+}
+
+fn err(code: JwtErrorCode, message: impl Into<String>) -> JwtError {
+    JwtError::new(code, message)
+}
+
+fn json_message(e: &JsonError) -> String {
+    match e {
+        JsonError::DuplicateKey(_) => "duplicate JSON member name".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+fn decode_object(
+    segment: &str,
+    what: &str,
+    max: usize,
+) -> Result<(Map<String, Value>, Vec<u8>), JwtError> {
+    let bytes = b64::decode(segment).ok_or_else(|| {
+        err(
+            JwtErrorCode::Malformed,
+            format!("the JWT {what} is not canonical unpadded base64url"),
+        )
+    })?;
+    let map = json::parse_object(&bytes, max).map_err(|e| {
+        err(
+            JwtErrorCode::Malformed,
+            format!("the JWT {what} is not a JSON object: {}", json_message(&e)),
+        )
+    })?;
+    Ok((map, bytes))
+}
+
+pub(crate) fn verify_raw(
+    token: &str,
+    keys: &KeySet,
+    validation: &Validation,
+    now_ms: u64,
+) -> Result<VerifiedRaw, JwtError> {
+    // 1. Size, before anything is decoded.
+    if token.len() > validation.max_token_bytes {
+        return Err(err(
+            JwtErrorCode::TooLarge,
+            format!(
+                "the JWT is longer than {} bytes",
+                validation.max_token_bytes
+            ),
+        ));
+    }
+
+    // 2. Structure: exactly three segments (RFC 7515 §7.1), canonical base64url, JSON objects.
+    let mut parts = token.splitn(4, '.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(err(
+            JwtErrorCode::Malformed,
+            "a JWT in compact JWS form has exactly three segments",
+        ));
+    };
+    let max = validation.max_token_bytes;
+    let (header, header_json) = decode_object(header_b64, "header", max)?;
+    let (claims, claims_json) = decode_object(payload_b64, "payload", max)?;
+    let signature = b64::decode(signature_b64).ok_or_else(|| {
+        err(
+            JwtErrorCode::Malformed,
+            "the JWT signature is not canonical unpadded base64url",
+        )
+    })?;
+
+    // 3. The algorithm allow-list, before anything about keys (RFC 8725 §3.1).
+    match header.get("alg") {
+        Some(Value::String(alg)) if alg == ALG => {}
+        Some(_) => {
+            return Err(err(
+                JwtErrorCode::AlgNotAllowed,
+                "the JWT alg is not HS256, the only algorithm accepted",
+            ));
+        }
+        None => {
+            return Err(err(
+                JwtErrorCode::AlgNotAllowed,
+                "the JWT header has no alg; only HS256 is accepted",
+            ));
+        }
+    }
+
+    // 4. Extensions: rotor understands none (RFC 7515 §4.1.11, RFC 7797 §6).
+    if header.contains_key("crit") {
+        return Err(err(
+            JwtErrorCode::CritUnsupported,
+            "the JWT header has a crit parameter; rotor understands no JWS extension",
+        ));
+    }
+    if let Some(b64) = header.get("b64") {
+        if b64 != &Value::Bool(true) {
+            return Err(err(
+                JwtErrorCode::CritUnsupported,
+                "the JWT header asks for an unencoded payload (b64), which rotor does not support",
+            ));
+        }
+    }
+
+    // 5. Key selection by kid (RFC 7515 §4.1.4).
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(kid)) => Some(kid.as_str()),
+        Some(_) => {
+            return Err(err(
+                JwtErrorCode::Malformed,
+                "the JWT kid header parameter is not a string",
+            ));
+        }
+    };
+    let key = keys.select(kid)?;
+
+    // 6. Signature over the raw ASCII of `header.payload` (RFC 7515 §5.2 step 8), constant time.
+    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+    if !key.verify_mac(signing_input.as_bytes(), &signature) {
+        return Err(err(
+            JwtErrorCode::BadSignature,
+            "the JWT signature does not match",
+        ));
+    }
+
+    // 7. Explicit typing (RFC 8725 §3.11, RFC 9068 §4).
+    if let Some(expected) = &validation.typ {
+        match header.get("typ") {
+            Some(Value::String(typ)) if typ_matches(typ, expected) => {}
+            Some(Value::String(_)) => {
+                return Err(err(
+                    JwtErrorCode::ClaimMismatch,
+                    format!("the JWT typ header is not \"{expected}\""),
+                ));
+            }
+            Some(_) => {
+                return Err(err(
+                    JwtErrorCode::ClaimMismatch,
+                    "the JWT typ header is not a string",
+                ));
+            }
+            None => {
+                return Err(err(
+                    JwtErrorCode::ClaimMismatch,
+                    format!("the JWT has no typ header; \"{expected}\" is required"),
+                ));
+            }
+        }
+    }
+
+    // 8. Claims (RFC 7519 §4.1).
+    validate_claims(&claims, validation, now_ms)?;
+
+    Ok(VerifiedRaw {
+        header,
+        claims,
+        header_json,
+        claims_json,
+    })
+}
+
+/// `typ` comparison of RFC 7515 §4.1.9: media types are case-insensitive and the
+/// `application/` prefix may be omitted.
+fn typ_matches(actual: &str, expected: &str) -> bool {
+    fn strip(s: &str) -> &str {
+        const PREFIX: &str = "application/";
+        if s.len() >= PREFIX.len() && s[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
+            &s[PREFIX.len()..]
+        } else {
+            s
+        }
+    }
+    let (a, e) = (strip(actual), strip(expected));
+    // A media type with its own "/" after the prefix (e.g. "application/application/jwt")
+    // is not the same as its bare form.
+    !a.contains('/') && a.eq_ignore_ascii_case(e)
+}
+
+/// A NumericDate (RFC 7519 §2): a JSON number, finite, within `0 ..= MAX_NUMERIC_DATE`.
+fn numeric_date(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|v| v.is_finite() && (0.0..=MAX_NUMERIC_DATE).contains(v)),
+        _ => None,
+    }
+}
+
+fn time_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, JwtError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(value) => numeric_date(value).map(Some).ok_or_else(|| {
+            err(
+                JwtErrorCode::ClaimMismatch,
+                format!(
+                    "the JWT claim \"{name}\" is not a NumericDate (a number of seconds from 0 to {MAX_NUMERIC_DATE})"
+                ),
+            )
+        }),
+    }
+}
+
+fn validate_claims(
+    claims: &Map<String, Value>,
+    validation: &Validation,
+    now_ms: u64,
+) -> Result<(), JwtError> {
+    // Types first: a present but mistyped time claim is never silently ignored.
+    let exp = time_claim(claims, "exp")?;
+    let nbf = time_claim(claims, "nbf")?;
+    let iat = time_claim(claims, "iat")?;
+
+    for name in &validation.required_claims {
+        if !claims.contains_key(name.as_str()) {
+            return Err(err(
+                JwtErrorCode::MissingClaim,
+                format!("the JWT has no \"{name}\" claim"),
+            ));
+        }
+    }
+
+    // Compare in milliseconds; every value here is far below 2^53, so f64 is exact for
+    // integer seconds.
+    let now = now_ms as f64;
+    let leeway = validation.leeway_seconds as f64 * 1000.0;
+    if let Some(exp) = exp {
+        // RFC 7519 §4.1.4: the token MUST NOT be accepted on or after exp.
+        if now >= exp * 1000.0 + leeway {
+            return Err(err(JwtErrorCode::Expired, "the JWT has expired"));
+        }
+    }
+    if let Some(nbf) = nbf {
+        // RFC 7519 §4.1.5: not accepted before nbf.
+        if nbf * 1000.0 > now + leeway {
+            return Err(err(
+                JwtErrorCode::NotYetValid,
+                "the JWT is not valid yet (nbf)",
+            ));
+        }
+    }
+    if let Some(iat) = iat {
+        if iat * 1000.0 > now + leeway {
+            return Err(err(
+                JwtErrorCode::IssuedInFuture,
+                "the JWT was issued in the future (iat)",
+            ));
+        }
+    }
+
+    if let Some(issuer) = &validation.issuer {
+        match claims.get("iss") {
+            Some(Value::String(iss)) if iss == issuer => {}
+            Some(_) => {
+                return Err(err(
+                    JwtErrorCode::ClaimMismatch,
+                    "the JWT iss claim is not the expected issuer",
+                ));
+            }
+            None => {
+                return Err(err(
+                    JwtErrorCode::MissingClaim,
+                    "the JWT has no \"iss\" claim",
+                ));
+            }
+        }
+    }
+
+    if !validation.audience.is_empty() {
+        let accepted = |aud: &str| validation.audience.iter().any(|a| a == aud);
+        let ok = match claims.get("aud") {
+            Some(Value::String(aud)) => accepted(aud),
+            Some(Value::Array(list)) => {
+                if !list.iter().all(Value::is_string) {
+                    return Err(err(
+                        JwtErrorCode::ClaimMismatch,
+                        "the JWT aud claim is neither a string nor an array of strings",
+                    ));
+                }
+                list.iter().filter_map(Value::as_str).any(accepted)
+            }
+            Some(_) => {
+                return Err(err(
+                    JwtErrorCode::ClaimMismatch,
+                    "the JWT aud claim is neither a string nor an array of strings",
+                ));
+            }
+            None => {
+                return Err(err(
+                    JwtErrorCode::MissingClaim,
+                    "the JWT has no \"aud\" claim",
+                ));
+            }
+        };
+        if !ok {
+            return Err(err(
+                JwtErrorCode::ClaimMismatch,
+                "the JWT aud claim names no accepted audience",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typ_comparison() {
+        assert!(typ_matches("at+jwt", "at+jwt"));
+        assert!(typ_matches("AT+JWT", "at+jwt"));
+        assert!(typ_matches("application/at+jwt", "at+jwt"));
+        assert!(typ_matches("Application/AT+jwt", "application/at+jwt"));
+        assert!(typ_matches("at+jwt", "application/at+jwt"));
+        assert!(!typ_matches("jwt", "at+jwt"));
+        assert!(!typ_matches("application/application/at+jwt", "at+jwt"));
+        assert!(!typ_matches("text/at+jwt", "at+jwt"));
+        assert!(!typ_matches("", "at+jwt"));
+    }
+
+    #[test]
+    fn numeric_dates() {
+        assert_eq!(numeric_date(&serde_json::json!(0)), Some(0.0));
+        assert_eq!(numeric_date(&serde_json::json!(1.5)), Some(1.5));
+        assert_eq!(numeric_date(&serde_json::json!(-1)), None);
+        assert_eq!(numeric_date(&serde_json::json!(1e300)), None);
+        assert_eq!(numeric_date(&serde_json::json!("1")), None);
+        assert_eq!(numeric_date(&serde_json::json!(null)), None);
+        assert_eq!(numeric_date(&serde_json::json!(u64::MAX)), None);
+    }
+
+    #[test]
+    fn key_debug_is_redacted() {
+        let key = Key::new(vec![7u8; 32]).unwrap();
+        assert_eq!(format!("{key:?}"), "Key([redacted])");
+        assert_eq!(
+            Key::new(vec![7u8; 31]).unwrap_err().code,
+            JwtErrorCode::WeakKey
+        );
+    }
 }
