@@ -53,6 +53,7 @@ $("subtitle").textContent =
 $("api-interval").textContent = `${config.apiIntervalMs / 1000} s`;
 $("signin-hint").textContent = `any user name, password "${config.password}"`;
 $("outage").textContent = `Simulate token endpoint outage (${config.outageSeconds} s)`;
+$("outage").hidden = !config.controls; // DEMO_CONTROLS off: no outage switch on this worker
 
 // ---------------------------------------------------------------- event log
 function log(kind, text) {

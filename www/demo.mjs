@@ -42,16 +42,24 @@ function writeAtomic(path, data, mode) {
  * 0600) and reused afterwards so that sessions survive a restart. Returns `[{ kid, key }]`.
  */
 export function ensureDevSecrets(file = SECRETS_FILE) {
+  let signingKeys = null;
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, "utf8"));
     if (Array.isArray(saved.signingKeys) && saved.signingKeys.every((k) => k.kid && typeof k.key === "string")) {
-      return { signingKeys: saved.signingKeys, created: false };
+      signingKeys = saved.signingKeys;
     }
   }
-  const kid = `dev-${randomBytes(4).toString("hex")}`;
-  const signingKeys = [{ kid, key: randomBytes(32).toString("base64url") }];
-  writeAtomic(file, JSON.stringify({ note: "rotor demo dev secrets: generated locally, never commit", signingKeys }, null, 2) + "\n", 0o600);
-  return { signingKeys, created: true };
+  const created = signingKeys === null;
+  if (created) {
+    const kid = `dev-${randomBytes(4).toString("hex")}`;
+    signingKeys = [{ kid, key: randomBytes(32).toString("base64url") }];
+    writeAtomic(file, JSON.stringify({ note: "rotor demo dev secrets: generated locally, never commit", signingKeys }, null, 2) + "\n", 0o600);
+  }
+  // The same key for `wrangler dev --env-file .dev-secrets.env` (also git-ignored).
+  const envFile = file.replace(/\.json$/, ".env");
+  const envText = `# rotor demo dev secrets for wrangler dev: generated locally, never commit\nROTOR_SIGNING_KEYS='${JSON.stringify(signingKeys)}'\n`;
+  if (envFile !== file && (!existsSync(envFile) || readFileSync(envFile, "utf8") !== envText)) writeAtomic(envFile, envText, 0o600);
+  return { signingKeys, created };
 }
 
 const TYPES = {
