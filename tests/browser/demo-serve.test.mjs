@@ -51,6 +51,20 @@ async function serveAndStop(signal) {
     const wasm = await fetch(`http://127.0.0.1:${port}/rotor_bg.wasm`);
     assert.equal(wasm.headers.get("content-type"), "application/wasm");
     assert.ok(WebAssembly.validate(new Uint8Array(await wasm.arrayBuffer())), "the page's wasm module is served intact");
+    // The protected API: no token or a forged one is 401 invalid_token (RFC 6750 §3.1).
+    for (const authorization of [undefined, "Bearer e30.e30.AAAA"]) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/hello`, { headers: authorization ? { authorization } : {} });
+      assert.equal(res.status, 401);
+      assert.match(res.headers.get("www-authenticate"), /^Bearer .*error="invalid_token"/);
+      assert.equal((await res.json()).error, "invalid_token");
+    }
+    const denied = await fetch(`http://127.0.0.1:${port}/signin`, { method: "POST", body: JSON.stringify({ username: "eve", password: "guess" }) });
+    assert.equal(denied.status, 401);
+    const signin = await fetch(`http://127.0.0.1:${port}/signin`, { method: "POST", body: JSON.stringify({ username: "carol", password: "demo" }) });
+    const tokens = await signin.json();
+    assert.equal(tokens.token_type, "Bearer");
+    const hello = await fetch(`http://127.0.0.1:${port}/api/hello`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal((await hello.json()).hello, "carol");
     const metadata = await fetch(`http://127.0.0.1:${port}/.well-known/oauth-authorization-server`);
     assert.equal((await metadata.json()).token_endpoint, `http://127.0.0.1:${port}/token`);
 

@@ -91,6 +91,9 @@ test("page mode: silent renewals with rotation, a shared second tab, outage and 
   await drawn(a, ".tl-api-ok", 5, "the timeline draws the API calls");
   assert.equal(await count(a, ".tl-api-fail"), 0);
   await drawn(a, ".tl-state", 2, "the timeline draws the machine's states");
+  assert.equal(typeof s.skewMs, "number", "the page measures the clock skew");
+  assert.ok(Math.abs(s.skewMs) < 2000, `skew against a local server: ${s.skewMs} ms`);
+  await drawn(a, ".tl-skew", 1, "the timeline draws the clock skew");
   const server1 = await stats();
   const after1 = (await demoState(a)).counts.tokenRequests;
   assert.equal(server1.signins, 1);
