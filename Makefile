@@ -25,7 +25,7 @@ $(PKG_STAMP): $(wildcard $(RUST_SRC)) scripts/build-wasm.sh scripts/lib.sh packa
 	scripts/pkg-size.sh
 	@touch $@
 
-test: lint test-rust pkg test-node test-workerd test-browser
+test: lint test-rust fuzz-smoke pkg test-node test-workerd test-browser
 	@echo "rotor: all test suites passed"
 
 lint:

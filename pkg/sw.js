@@ -1,2 +1,183 @@
-// rotor/sw: service-worker silent renewal (filled in by the renewal feature).
-export {};
+// rotor/sw: silent renewal in a service worker.
+//
+// The service worker owns the token set (IndexedDB, so it survives the browser stopping and
+// restarting the worker), attaches `Authorization: Bearer` to requests whose URL starts with a
+// configured API prefix (and to no other request), renews ahead of expiry and on demand (one
+// retry after a 401 `invalid_token`, RFC 6750 §3.1), and tells its pages what happened with
+// postMessage. Pages never receive a token back.
+//
+// Message protocol (page -> worker; same-origin clients only):
+//   { type: "rotor:set-tokens", tokenSet }   hand over a TokenSet after sign-in
+//   { type: "rotor:clear" }                  sign out
+//   { type: "rotor:status" }                 ask for { type: "rotor:status", ... }
+//   { type: "rotor:renew" }                  renew now (as if the API had said invalid_token)
+// Worker -> pages (no token, ever):
+//   { type: "rotor:status", active, expiresAt, refreshExpiresAt, state }
+//   { type: "rotor:renewed", expiresAt } { type: "rotor:rotated" }
+//   { type: "rotor:retrying", attempt, delayMs, retryAt, code }
+//   { type: "rotor:reauthenticate", code } { type: "rotor:error", code, kind }
+//   { type: "rotor:refresh-expiring", refreshExpiresAt }
+// A reply goes to `event.ports[0]` when the page sent a MessagePort, else to the sender.
+import init, { TokenManager, IndexedDbStorage } from "#rotor";
+
+const EVENTS = ["renewed", "rotated", "retrying", "reauthenticate", "error", "refresh-expiring"];
+
+function configError(message) {
+  const err = new Error(message);
+  err.name = "RotorError";
+  err.code = "invalid_config";
+  err.kind = "config";
+  return err;
+}
+
+/** Only primitive fields cross to pages: no token, no error object. */
+function publicDetail(detail) {
+  const out = {};
+  for (const [k, v] of Object.entries(detail ?? {})) {
+    if (v === null || ["string", "number", "boolean"].includes(typeof v)) out[k] = v;
+  }
+  return out;
+}
+
+/** RFC 6750 §3: does this WWW-Authenticate challenge say error="invalid_token"? */
+function saysInvalidToken(header) {
+  return typeof header === "string" && /(^|[\s,])error\s*=\s*"?invalid_token"?/i.test(header);
+}
+
+/**
+ * Installs silent renewal in the service worker `self`.
+ * @param {ServiceWorkerGlobalScope} self
+ * @param {object} options `{ client, apiPrefixes, policy?, storage?, wasm?, core? }`
+ * @returns {{ stop(): Promise<void> }}
+ */
+export function installSilentRenewal(self, options = {}) {
+  const { client, policy, wasm, core } = options;
+  if (!client || typeof client !== "object") throw configError("installSilentRenewal needs a client configuration");
+  if (!Array.isArray(options.apiPrefixes) || options.apiPrefixes.length === 0) {
+    throw configError("installSilentRenewal needs apiPrefixes: a non-empty array of URLs");
+  }
+  const base = self.location?.href;
+  const prefixes = options.apiPrefixes.map((p) => {
+    let url;
+    try {
+      url = new URL(p, base);
+    } catch {
+      throw configError("apiPrefixes must be URLs");
+    }
+    if (url.protocol !== "https:" && !["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)) {
+      throw configError("apiPrefixes must be https: URLs (http: only on loopback)");
+    }
+    return url.href;
+  });
+  const matches = (url) => prefixes.some((p) => url.startsWith(p));
+  const storage = options.storage ?? new IndexedDbStorage({ database: "rotor-sw", key: "session" });
+
+  let managerPromise = null;
+  const manager = () => {
+    if (!managerPromise) {
+      managerPromise = (async () => {
+        await init(wasm);
+        const m = new TokenManager({ client, policy, storage, core, name: "rotor-sw", fetch: (...a) => self.fetch(...a) });
+        for (const type of EVENTS) {
+          m.addEventListener(type, (ev) => broadcast({ type: `rotor:${type}`, ...publicDetail(ev.detail) }));
+        }
+        await m.start();
+        return m;
+      })();
+      managerPromise.catch(() => {
+        managerPromise = null;
+      });
+    }
+    return managerPromise;
+  };
+
+  async function broadcast(message) {
+    const clients = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    for (const c of clients) c.postMessage(message);
+  }
+
+  async function status() {
+    const m = await manager();
+    const t = await storage.get();
+    return {
+      type: "rotor:status",
+      active: Boolean(t?.refreshToken),
+      expiresAt: t?.expiresAt ?? null,
+      refreshExpiresAt: t?.refreshExpiresAt ?? null,
+      state: m.state,
+    };
+  }
+
+  async function onMessage(event) {
+    // Tokens only from this origin's own pages.
+    if (event.origin && event.origin !== self.location.origin) return;
+    const data = event.data;
+    if (!data || typeof data.type !== "string" || !data.type.startsWith("rotor:")) return;
+    const m = await manager();
+    switch (data.type) {
+      case "rotor:set-tokens":
+        await m.setTokens(data.tokenSet);
+        break;
+      case "rotor:clear":
+        await m.clear();
+        break;
+      case "rotor:renew": {
+        const current = await storage.get();
+        if (current?.accessToken) await m.getAccessToken({ rejectedToken: current.accessToken }).catch(() => {});
+        break;
+      }
+      case "rotor:status":
+        break;
+      default:
+        return;
+    }
+    const reply = await status();
+    if (event.ports?.[0]) event.ports[0].postMessage(reply);
+    else event.source?.postMessage(reply);
+  }
+
+  async function tokenOrNull(rejectedToken) {
+    try {
+      const m = await manager();
+      return await m.getAccessToken(rejectedToken ? { rejectedToken } : undefined);
+    } catch {
+      return null; // no session or renewal failing: the API answers 401 and the page is told
+    }
+  }
+
+  function withAuthorization(request, token) {
+    const headers = new Headers(request.headers);
+    if (token) headers.set("authorization", `Bearer ${token}`);
+    else headers.delete("authorization");
+    return new Request(request, { headers });
+  }
+
+  async function authorizedFetch(request) {
+    const spare = request.clone();
+    const token = await tokenOrNull();
+    const response = await self.fetch(withAuthorization(request, token));
+    if (token && response.status === 401 && saysInvalidToken(response.headers.get("www-authenticate"))) {
+      const renewed = await tokenOrNull(token);
+      if (renewed && renewed !== token) return self.fetch(withAuthorization(spare, renewed));
+    }
+    return response;
+  }
+
+  self.addEventListener("install", (event) => event.waitUntil(self.skipWaiting()));
+  self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim().then(() => manager())));
+  self.addEventListener("message", (event) => event.waitUntil(onMessage(event)));
+  self.addEventListener("fetch", (event) => {
+    const request = event.request;
+    if (request.mode === "navigate" || !matches(request.url)) return; // never any other request
+    event.respondWith(authorizedFetch(request));
+  });
+  // A worker restarted by the browser picks its session up from IndexedDB at once.
+  manager().catch(() => {});
+  return {
+    /** Stops the renewal timers (the listeners stay; for tests and teardown). */
+    async stop() {
+      const m = await managerPromise?.catch(() => null);
+      m?.stop();
+    },
+  };
+}

@@ -1,2 +1,503 @@
-// rotor: manager (filled in by its feature).
-export {};
+// rotor: TokenManager — the page-side renewal driver, and token-set storages.
+//
+// The decisions (when to refresh, back off, give up) are the Rust RenewalMachine's; this file
+// only does the I/O around it: fetch, timers, storage, Web Locks and BroadcastChannel.
+import { RenewalMachine, estimateClockSkew, nextRefreshAt } from "../gen/rotor.js";
+import * as clientCore from "./client.js";
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function rotorError(code, message, kind = "config") {
+  const err = new Error(message);
+  err.name = "RotorError";
+  err.code = code;
+  err.kind = kind;
+  return err;
+}
+
+function makeEvent(type, detail) {
+  if (typeof CustomEvent === "function") return new CustomEvent(type, { detail });
+  const ev = new Event(type);
+  Object.defineProperty(ev, "detail", { value: detail });
+  return ev;
+}
+
+/** In-memory token-set storage (the default): one tab or process only. */
+export class MemoryStorage {
+  #value = null;
+  async get() {
+    return this.#value;
+  }
+  async set(tokenSet) {
+    this.#value = tokenSet;
+  }
+  async delete() {
+    this.#value = null;
+  }
+}
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/**
+ * Token-set storage in IndexedDB, shared by the tabs (and the service worker) of one origin.
+ * `new IndexedDbStorage({ database?, store?, key?, indexedDB? })`.
+ */
+export class IndexedDbStorage {
+  #database;
+  #store;
+  #key;
+  #idb;
+  #db = null;
+  constructor({ database = "rotor", store = "tokens", key = "default", indexedDB } = {}) {
+    this.#database = database;
+    this.#store = store;
+    this.#key = key;
+    this.#idb = indexedDB ?? globalThis.indexedDB;
+    if (!this.#idb) throw rotorError("invalid_config", "IndexedDB is not available here");
+  }
+  /** A name that identifies this storage slot (used for lock and channel names). */
+  get name() {
+    return `${this.#database}/${this.#store}/${this.#key}`;
+  }
+  #open() {
+    if (!this.#db) {
+      const req = this.#idb.open(this.#database, 1);
+      req.onupgradeneeded = () => {
+        if (!req.result.objectStoreNames.contains(this.#store)) req.result.createObjectStore(this.#store);
+      };
+      this.#db = request(req).catch((err) => {
+        this.#db = null;
+        throw err;
+      });
+    }
+    return this.#db;
+  }
+  async #tx(mode, fn) {
+    const db = await this.#open();
+    const tx = db.transaction(this.#store, mode);
+    const result = await request(fn(tx.objectStore(this.#store)));
+    if (mode === "readwrite") {
+      await new Promise((resolve, reject) => {
+        tx.oncomplete = () => resolve();
+        tx.onerror = tx.onabort = () => reject(tx.error);
+      });
+    }
+    return result;
+  }
+  async get() {
+    return (await this.#tx("readonly", (s) => s.get(this.#key))) ?? null;
+  }
+  async set(tokenSet) {
+    await this.#tx("readwrite", (s) => s.put(tokenSet, this.#key));
+  }
+  async delete() {
+    await this.#tx("readwrite", (s) => s.delete(this.#key));
+  }
+}
+
+function sameTokens(a, b) {
+  return (a?.accessToken ?? null) === (b?.accessToken ?? null) && (a?.refreshToken ?? null) === (b?.refreshToken ?? null);
+}
+
+/**
+ * Keeps an access token fresh: schedules refreshes with the Rust RenewalMachine, redeems the
+ * refresh token once across tabs (Web Locks), and tells the app what happened (events
+ * `renewed`, `rotated`, `retrying`, `reauthenticate`, `error`, `refresh-expiring`).
+ */
+export class TokenManager extends EventTarget {
+  #client;
+  #fetch;
+  #storage;
+  #core;
+  #machine;
+  #policy;
+  #name;
+  #tokens = null;
+  #loaded = null;
+  #inflight = null;
+  #timer = null;
+  #heartbeat = null;
+  #lastBeat = 0;
+  #started = false;
+  #channel = null;
+  #lastError = null;
+  #listeners = [];
+  #redeeming = null;
+  #again = false;
+
+  /**
+   * @param {object} options
+   * @param {object} options.client ClientConfig for buildRefreshRequest/parseTokenResponse
+   * @param {typeof fetch} [options.fetch]
+   * @param {{get(): Promise<object|null>, set(t: object): Promise<void>, delete(): Promise<void>}} [options.storage]
+   * @param {object} [options.policy] { leadSeconds, baseMs, capMs, heartbeatMs }
+   */
+  constructor({ client, fetch, storage, policy = {}, core, name } = {}) {
+    super();
+    if (!client || typeof client !== "object") throw rotorError("invalid_config", "TokenManager needs a client configuration");
+    this.#client = client;
+    const f = fetch ?? globalThis.fetch;
+    if (typeof f !== "function") throw rotorError("invalid_config", "no fetch function available");
+    this.#fetch = fetch ? fetch : (...args) => globalThis.fetch(...args);
+    this.#storage = storage ?? new MemoryStorage();
+    this.#core = core ?? clientCore;
+    this.#policy = { heartbeatMs: 15_000, ...policy };
+    this.#machine = new RenewalMachine({
+      leadSeconds: policy.leadSeconds,
+      baseMs: policy.baseMs,
+      capMs: policy.capMs,
+    });
+    this.#name = `rotor:${name ?? this.#storage.name ?? `${client.tokenEndpoint}|${client.clientId}`}`;
+  }
+
+  /** The machine's state (for diagnostics): idle, scheduled, refreshing, retry-wait, needs-reauthentication. */
+  get state() {
+    return this.#machine.state;
+  }
+
+  /** Loads the stored token set (once) and schedules its renewal. */
+  #ensureLoaded() {
+    if (!this.#loaded) {
+      this.#loaded = (async () => {
+        const stored = await this.#storage.get();
+        if (stored && !this.#tokens) {
+          this.#tokens = stored;
+          this.#step({ type: "tokens-stored", tokenSet: stored });
+        }
+      })();
+      this.#loaded.catch(() => {
+        this.#loaded = null;
+      });
+    }
+    return this.#loaded;
+  }
+
+  #step(input) {
+    const actions = this.#machine.step(input, { now: Date.now() });
+    for (const action of actions) {
+      switch (action.type) {
+        case "send-refresh":
+          this.#startRefresh();
+          break;
+        case "wake-at":
+          this.#arm(action.at);
+          break;
+        case "cancel-timer":
+          this.#disarm();
+          break;
+        case "drop-tokens": {
+          const dead = this.#tokens?.refreshToken ?? this.#redeeming;
+          this.#tokens = null;
+          this.#dropStored(dead);
+          break;
+        }
+        case "emit": {
+          const { type, ...detail } = action.event;
+          this.dispatchEvent(makeEvent(type, detail));
+          break;
+        }
+      }
+    }
+  }
+
+  /** Deletes the stored set if it is still the dead one; a newer session (another tab's
+   * sign-in) is adopted instead of deleted. */
+  async #dropStored(deadRefreshToken) {
+    try {
+      const stored = await this.#storage.get();
+      if (stored?.refreshToken && stored.refreshToken !== deadRefreshToken) {
+        this.#tokens = stored;
+        this.#step({ type: "tokens-stored", tokenSet: stored });
+        return;
+      }
+      if (stored) await this.#storage.delete();
+    } catch (err) {
+      this.dispatchEvent(makeEvent("error", { code: "storage_error", kind: "config", error: err }));
+    }
+    this.#post({ type: "rotor:cleared", reason: "reauthenticate" });
+  }
+
+  #arm(at) {
+    this.#disarm();
+    if (!this.#started) return;
+    const delay = Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#step({ type: "tick" });
+    }, delay);
+    // Not unref'd: in Node a started manager keeps the process alive until stop().
+  }
+
+  #disarm() {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Runs `fn` under the cross-tab Web Lock of this token set (when the platform has one):
+   * redemptions, sign-ins and sign-outs never interleave. */
+  #withLock(fn) {
+    const locks = globalThis.navigator?.locks;
+    return locks?.request ? locks.request(`${this.#name}:refresh`, fn) : fn();
+  }
+
+  #startRefresh() {
+    if (this.#inflight) {
+      // Asked again from inside the running redemption (its outcome made another set due):
+      // start the next one as soon as this one is over.
+      this.#again = true;
+      return this.#inflight;
+    }
+    const p = this.#withLock(() => this.#redeem());
+    this.#inflight = p.finally(() => {
+      this.#inflight = null;
+      if (this.#again) {
+        this.#again = false;
+        if (this.#machine.state === "refreshing") this.#startRefresh();
+      }
+    });
+    // Failures are reported through the machine; never leave a rejection unhandled.
+    this.#inflight.catch(() => {});
+    return this.#inflight;
+  }
+
+  /** Runs inside the cross-tab lock: adopt what another tab stored, else redeem once. */
+  async #redeem() {
+    let current = this.#tokens;
+    try {
+      const stored = await this.#storage.get();
+      if (!sameTokens(stored, current)) {
+        if (!stored) {
+          // Another tab ended the session while we waited for the lock.
+          this.#step({ type: "refresh-failed", error: { kind: "reauthenticate", code: "session_ended" } });
+          return;
+        }
+        // Another tab renewed (and perhaps rotated) first: adopt, never replay the old token.
+        this.#tokens = stored;
+        current = stored;
+        if (!this.#isDue(stored)) {
+          this.#step({ type: "refresh-succeeded", tokenSet: { ...stored, rotated: false } });
+          return;
+        }
+      }
+    } catch (err) {
+      this.#lastError = err;
+      this.#step({ type: "refresh-failed", error: { kind: "retry", code: "storage_error" } });
+      return;
+    }
+    if (!current?.refreshToken) {
+      this.#step({ type: "cleared" });
+      return;
+    }
+    this.#redeeming = current.refreshToken;
+    let req;
+    try {
+      req = this.#core.buildRefreshRequest(this.#client, { refreshToken: current.refreshToken });
+    } catch (err) {
+      this.#lastError = err;
+      this.#step({ type: "refresh-failed", error: err });
+      return;
+    }
+    const sentAt = Date.now();
+    let response;
+    let body;
+    try {
+      response = await this.#fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
+      body = await response.text();
+    } catch (err) {
+      this.#lastError = err;
+      this.#step({ type: "network-failed" });
+      return;
+    }
+    const now = Date.now();
+    let tokenSet;
+    try {
+      tokenSet = this.#core.parseTokenResponse(
+        this.#client,
+        { status: response.status, headers: response.headers, body },
+        { now, previous: current },
+      );
+    } catch (err) {
+      this.#lastError = err;
+      if (err?.kind === "reauthenticate") {
+        // Delete the dead set while still holding the lock, so no other tab redeems it again;
+        // a set stored meanwhile (a new sign-in) stays.
+        const stored = await this.#storage.get().catch(() => null);
+        if (stored?.refreshToken === current.refreshToken) await this.#storage.delete().catch(() => {});
+        if (this.#tokens?.refreshToken === current.refreshToken) this.#tokens = null;
+      }
+      this.#step({ type: "refresh-failed", error: err });
+      return;
+    }
+    try {
+      const date = response.headers?.get?.("date") ?? undefined;
+      this.#machine.setSkew(estimateClockSkew({ date, accessToken: tokenSet.accessToken, now, requestSentAt: sentAt }));
+    } catch {
+      // A malformed Date header only costs the skew estimate.
+    }
+    this.#tokens = tokenSet;
+    this.#lastError = null;
+    try {
+      await this.#storage.set(tokenSet);
+    } catch (err) {
+      this.dispatchEvent(makeEvent("error", { code: "storage_error", kind: "config", error: err }));
+    }
+    this.#post({ type: "rotor:tokens-updated" });
+    this.#step({ type: "refresh-succeeded", tokenSet });
+  }
+
+  #isDue(tokenSet) {
+    if (!tokenSet.refreshToken) return false;
+    const now = Date.now();
+    const at = nextRefreshAt(tokenSet, { now, leadSeconds: this.#policy.leadSeconds, jitter: 0 });
+    return at !== null && at <= now;
+  }
+
+  #post(message) {
+    try {
+      this.#channel?.postMessage(message);
+    } catch {
+      // A closed channel: nothing to announce to.
+    }
+  }
+
+  async #onAnnouncement(message) {
+    if (message?.type === "rotor:tokens-updated") {
+      const stored = await this.#storage.get();
+      if (stored && !sameTokens(stored, this.#tokens) && !this.#inflight) {
+        this.#tokens = stored;
+        this.#step({ type: "tokens-stored", tokenSet: stored });
+      }
+    } else if (message?.type === "rotor:cleared") {
+      if (!this.#tokens) return;
+      const stored = await this.#storage.get();
+      if (stored) {
+        // Cleared, then signed in again before we heard: take the new session.
+        if (!sameTokens(stored, this.#tokens) && !this.#inflight) {
+          this.#tokens = stored;
+          this.#step({ type: "tokens-stored", tokenSet: stored });
+        }
+        return;
+      }
+      this.#tokens = null;
+      if (message.reason === "reauthenticate") {
+        this.#step({ type: "session-ended", code: "session_ended" });
+      } else {
+        this.#step({ type: "cleared" });
+      }
+    }
+  }
+
+  /**
+   * Resolves with a usable access token, refreshing first when it is due (one request for any
+   * number of concurrent callers). Rejects when there is no session or the token expired and
+   * the last refresh failed (the error of that refresh).
+   * @param {{ rejectedToken?: string }} [options] the access token a resource server just
+   *   refused with `invalid_token`: renews at once when it is still the current one.
+   */
+  async getAccessToken({ rejectedToken } = {}) {
+    await this.#ensureLoaded();
+    // A resource server refused `rejectedToken` (RFC 6750 invalid_token): renew now, unless
+    // the current token is already a newer one (another caller renewed meanwhile).
+    const rejected = rejectedToken !== undefined && rejectedToken === this.#tokens?.accessToken;
+    this.#step({ type: rejected ? "token-rejected" : "demand" });
+    if (this.#inflight) await this.#inflight;
+    const tokens = this.#tokens;
+    if (!tokens?.accessToken) {
+      throw this.#lastError ?? rotorError("no_session", "no token set: sign in first", "reauthenticate");
+    }
+    if (tokens.expiresAt !== null && tokens.expiresAt !== undefined && Date.now() >= tokens.expiresAt) {
+      throw this.#lastError ?? rotorError("no_session", "the access token expired and cannot be renewed", "reauthenticate");
+    }
+    return tokens.accessToken;
+  }
+
+  /** Stores a token set (after sign-in) and schedules its renewal. */
+  async setTokens(tokenSet) {
+    if (!tokenSet || typeof tokenSet !== "object" || typeof tokenSet.accessToken !== "string") {
+      throw rotorError("invalid_argument", "setTokens needs a TokenSet with an accessToken");
+    }
+    await this.#ensureLoaded();
+    this.#tokens = tokenSet;
+    this.#lastError = null;
+    // A redemption of the old set in flight: tell the machine now, so that its failure
+    // (invalid_grant) falls back to this set instead of ending the session.
+    const early = this.#machine.state === "refreshing";
+    if (early) this.#step({ type: "tokens-stored", tokenSet });
+    // Under the lock: that redemption finishes first, so its outcome (a rotated set, or
+    // deleting a dead one) cannot overwrite this sign-in in storage.
+    await this.#withLock(() => this.#storage.set(tokenSet));
+    if (!early || this.#tokens !== tokenSet) {
+      this.#tokens = tokenSet;
+      this.#step({ type: "tokens-stored", tokenSet });
+    }
+    this.#post({ type: "rotor:tokens-updated" });
+  }
+
+  /** Forgets the token set (sign-out) here and in the other tabs. */
+  async clear() {
+    this.#tokens = null;
+    this.#lastError = null;
+    this.#step({ type: "cleared" });
+    await this.#withLock(() => this.#storage.delete());
+    this.#post({ type: "rotor:cleared", reason: "clear" });
+  }
+
+  /** Starts timers and listeners (visibility, online/offline, pageshow, other tabs). */
+  async start() {
+    if (this.#started) return;
+    this.#started = true;
+    const on = (target, type, fn) => {
+      if (target?.addEventListener) {
+        target.addEventListener(type, fn);
+        this.#listeners.push(() => target.removeEventListener(type, fn));
+      }
+    };
+    const wake = () => this.#step({ type: "wake-up" });
+    const doc = globalThis.document;
+    on(doc, "visibilitychange", () => {
+      if (doc.visibilityState !== "hidden") wake();
+    });
+    if (typeof globalThis.window !== "undefined") {
+      on(globalThis.window, "pageshow", wake);
+      on(globalThis.window, "online", () => this.#step({ type: "online" }));
+      on(globalThis.window, "offline", () => this.#step({ type: "offline" }));
+    }
+    if (typeof BroadcastChannel === "function") {
+      this.#channel = new BroadcastChannel(this.#name);
+      this.#channel.onmessage = (ev) => {
+        this.#onAnnouncement(ev.data).catch(() => {});
+      };
+      this.#channel.unref?.();
+    }
+    // Timer drift: a heartbeat that fires much later than asked means the machine slept or
+    // the tab was frozen; re-check at once instead of trusting the long timer.
+    const every = this.#policy.heartbeatMs;
+    this.#lastBeat = Date.now();
+    this.#heartbeat = setInterval(() => {
+      const now = Date.now();
+      const drift = now - this.#lastBeat - every;
+      this.#lastBeat = now;
+      if (drift > Math.max(1000, every)) wake();
+    }, every);
+    this.#heartbeat?.unref?.();
+    await this.#ensureLoaded();
+    // Re-arm for the current state (a page that loaded with a due token refreshes now).
+    this.#step({ type: "wake-up" });
+  }
+
+  /** Stops timers and listeners; the stored tokens stay. */
+  stop() {
+    this.#started = false;
+    this.#disarm();
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+    for (const off of this.#listeners.splice(0)) off();
+    this.#channel?.close();
+    this.#channel = null;
+  }
+}

@@ -1,1 +1,90 @@
-export {};
+// Types of the TokenManager renewal driver and its storages.
+import type { ClientConfig, TokenSet, RefreshRequest, TokenHttpResponse, ParseTokenResponseOptions } from "./client.js";
+import type { RenewalPolicy, RenewalState } from "./schedule.js";
+
+/**
+ * Where a TokenManager keeps its token set. All methods are async; `get` resolves with `null`
+ * when nothing is stored. Tabs coordinate only when they share the storage (IndexedDbStorage).
+ */
+export interface TokenStorage {
+  get(): Promise<TokenSet | null>;
+  set(tokenSet: TokenSet): Promise<void>;
+  delete(): Promise<void>;
+  /** Optional stable name; lock and BroadcastChannel names derive from it. */
+  readonly name?: string;
+}
+
+/** In-memory storage (the default): one tab or process only. */
+export class MemoryStorage implements TokenStorage {
+  get(): Promise<TokenSet | null>;
+  set(tokenSet: TokenSet): Promise<void>;
+  delete(): Promise<void>;
+}
+
+/** IndexedDB storage shared by the tabs and service worker of one origin. */
+export class IndexedDbStorage implements TokenStorage {
+  constructor(options?: { database?: string; store?: string; key?: string; indexedDB?: IDBFactory });
+  readonly name: string;
+  get(): Promise<TokenSet | null>;
+  set(tokenSet: TokenSet): Promise<void>;
+  delete(): Promise<void>;
+}
+
+/** TokenManager policy: scheduling and backoff options, plus the drift heartbeat. */
+export interface TokenManagerPolicy extends RenewalPolicy {
+  /** Interval of the timer-drift heartbeat (ms), default 15000: a beat much later than asked (sleep, frozen tab) triggers a re-check. */
+  heartbeatMs?: number;
+}
+
+/** The request builder and response parser (default: rotor's client core). */
+export interface RefreshProtocol {
+  buildRefreshRequest(client: ClientConfig, params: { refreshToken: string }): RefreshRequest;
+  parseTokenResponse(client: ClientConfig, response: TokenHttpResponse, options?: ParseTokenResponseOptions): TokenSet;
+}
+
+export interface TokenManagerOptions {
+  client: ClientConfig;
+  /** Default: the global `fetch`. */
+  fetch?: (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<Response>;
+  /** Default: a new {@link MemoryStorage}. */
+  storage?: TokenStorage;
+  policy?: TokenManagerPolicy;
+  /** Advanced: an alternative request builder/parser (tests, custom servers). */
+  core?: RefreshProtocol;
+  /** Names the Web Lock and BroadcastChannel (default: from the storage or the client). */
+  name?: string;
+}
+
+/** Event details of TokenManager (CustomEvent `detail`). */
+export interface TokenManagerEventMap {
+  renewed: CustomEvent<{ expiresAt: number | null }>;
+  rotated: CustomEvent<Record<string, never>>;
+  retrying: CustomEvent<{ attempt: number; delayMs: number; retryAt: number; code: string }>;
+  reauthenticate: CustomEvent<{ code: string }>;
+  error: CustomEvent<{ code: string; kind: string }>;
+  "refresh-expiring": CustomEvent<{ refreshExpiresAt: number }>;
+}
+
+/**
+ * Keeps an access token fresh. Single-flight; lazy when timers were throttled; re-checks on
+ * visibilitychange, online, pageshow and after sleep; one redemption per rotating refresh
+ * token across tabs (Web Locks + shared storage + BroadcastChannel).
+ *
+ * `getAccessToken` rejects with `RotorError` `no_session` (kind `reauthenticate`) when there is
+ * no token set, or with the last refresh's error when the token expired and renewal is failing.
+ */
+export class TokenManager extends EventTarget {
+  constructor(options: TokenManagerOptions);
+  readonly state: RenewalState;
+  getAccessToken(options?: { rejectedToken?: string }): Promise<string>;
+  setTokens(tokenSet: TokenSet): Promise<void>;
+  clear(): Promise<void>;
+  start(): Promise<void>;
+  stop(): void;
+  addEventListener<K extends keyof TokenManagerEventMap>(
+    type: K,
+    listener: (event: TokenManagerEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+}

@@ -1,1 +1,50 @@
-export {};
+// Types of rotor/sw: silent renewal in a service worker.
+import type { ClientConfig, TokenSet } from "./client.js";
+import type { TokenManagerPolicy, TokenStorage, RefreshProtocol } from "./manager.js";
+
+export interface SilentRenewalOptions {
+  client: ClientConfig;
+  /** Absolute or scope-relative URL prefixes (end them with "/"); only matching requests get `Authorization`. */
+  apiPrefixes: string[];
+  policy?: TokenManagerPolicy;
+  /** Default: IndexedDB database "rotor-sw", key "session". */
+  storage?: TokenStorage;
+  /** Where to load rotor_bg.wasm from (passed to `init`). */
+  wasm?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+  core?: RefreshProtocol;
+}
+
+/** Messages a page sends to the worker (same-origin only). */
+export type SilentRenewalCommand =
+  | { type: "rotor:set-tokens"; tokenSet: TokenSet }
+  | { type: "rotor:clear" }
+  | { type: "rotor:status" }
+  | { type: "rotor:renew" };
+
+/** Messages the worker posts to its pages: never a token. */
+export type SilentRenewalMessage =
+  | { type: "rotor:status"; active: boolean; expiresAt: number | null; refreshExpiresAt: number | null; state: string }
+  | { type: "rotor:renewed"; expiresAt: number | null }
+  | { type: "rotor:rotated" }
+  | { type: "rotor:retrying"; attempt: number; delayMs: number; retryAt: number; code: string }
+  | { type: "rotor:reauthenticate"; code: string }
+  | { type: "rotor:error"; code: string; kind: string }
+  | { type: "rotor:refresh-expiring"; refreshExpiresAt: number };
+
+/** Minimal shape of the service-worker global this needs. */
+export interface ServiceWorkerScopeLike {
+  location: { href: string; origin: string };
+  clients: { claim(): Promise<void>; matchAll(options?: object): Promise<ReadonlyArray<{ postMessage(message: SilentRenewalMessage): void }>> };
+  skipWaiting(): Promise<void>;
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  addEventListener(type: string, listener: (event: never) => void): void;
+}
+
+/** Handle returned by {@link installSilentRenewal}. */
+export interface SilentRenewal {
+  /** Stops the renewal timers (listeners stay installed). */
+  stop(): Promise<void>;
+}
+
+/** Installs silent renewal in a service worker (`self`). */
+export function installSilentRenewal(self: ServiceWorkerScopeLike, options: SilentRenewalOptions): SilentRenewal;
