@@ -92,7 +92,8 @@ function onRotorEvent(type, detail) {
       const expiresAt = detail.expiresAt ?? null;
       // In page mode a tab that waited for the lock while another tab redeemed the refresh
       // token adopts that tab's result: also `renewed`, but without a request of its own.
-      const adopted = mode === "page" && now - lastOwnRenewalAt > 3000;
+      const adopted = mode === "page" && !redeemedSinceLastRenewal;
+      redeemedSinceLastRenewal = false;
       if (adopted) demo.counts.adopted++;
       else demo.counts.renewals++;
       if (expiresAt !== null) {
@@ -134,11 +135,12 @@ function onRotorEvent(type, detail) {
   }
 }
 
-let lastOwnRenewalAt = 0;
+/** Whether this page's own token request answered 200 since the last `renewed` event. */
+let redeemedSinceLastRenewal = false;
 
 function onTokenRequest({ sentAt, receivedAt, status }) {
   demo.counts.tokenRequests++;
-  if (status === 200) lastOwnRenewalAt = receivedAt;
+  if (status === 200) redeemedSinceLastRenewal = true;
   timeline.request(sentAt, receivedAt, status);
 }
 
@@ -376,8 +378,8 @@ async function callApi() {
     demo.skewMs = body.serverNow - (sentAt + receivedAt) / 2;
     timeline.skewSample(receivedAt, demo.skewMs);
   }
-  $("s-last").textContent = ok ? `200 · hello ${body.hello} · jti ${String(body.jti).slice(0, 8)}…` : `${status || "—"} · ${body?.error ?? "failed"}`;
-  if (!ok) log("error", `API call failed: ${status || "no answer"} ${body?.error ?? ""}`);
+  $("s-last").textContent = ok ? `200 · hello ${body.hello} · jti ${String(body.jti).slice(0, 8)}…` : `${status || "no token"} · ${body?.error ?? "failed"}`;
+  if (!ok) log("error", status ? `API call failed: ${status} ${body?.error ?? ""}` : `API call not made: no usable access token (${body?.error ?? "no session"})`);
   return ok;
 }
 

@@ -22,7 +22,7 @@ before(async () => {
     refreshIdleTtl: 60,
     apiIntervalMs: 400,
     timelineSeconds: 21,
-    outageSeconds: 3,
+    outageSeconds: 5, // longer than a renewal interval: at least two refused attempts
   });
   browser = await launchChromium();
 });
