@@ -531,7 +531,27 @@ impl Issuer {
         description: &str,
         basic_used: bool,
     ) -> HttpResponse {
-        let body = if self.settings.dialect.enveloped_response() {
+        let enveloped = self.settings.dialect.enveloped_response();
+        self.error_response(status, code, description, basic_used, enveloped)
+    }
+
+    /// An error for the revocation and introspection endpoints (RFC 7009 §2.2.1, RFC 7662
+    /// §2.3): always the RFC 6749 §5.2 shape.
+    fn plain_error(&self, status: u16, code: &str, description: &str, basic: bool) -> HttpResponse {
+        self.error_response(status, code, description, basic, false)
+    }
+
+    /// An RFC 6749 §5.2 error body (or TokenIDP's envelope when `enveloped`); a 401 to a client
+    /// that tried HTTP Basic carries `WWW-Authenticate: Basic` (RFC 6749 §5.2, RFC 7617 §2).
+    fn error_response(
+        &self,
+        status: u16,
+        code: &str,
+        description: &str,
+        basic_used: bool,
+        enveloped: bool,
+    ) -> HttpResponse {
+        let body = if enveloped {
             json!({ "isSuccess": false, "data": null, "error": code, "errorDescription": description })
         } else {
             json!({ "error": code, "error_description": description })
@@ -547,25 +567,6 @@ impl Issuer {
             ));
         }
         response
-    }
-
-    /// An error for the revocation and introspection endpoints (RFC 7009 §2.2.1, RFC 7662
-    /// §2.3): always the RFC 6749 §5.2 shape.
-    fn plain_error(&self, status: u16, code: &str, description: &str, basic: bool) -> HttpResponse {
-        let mut r = http::json_response(
-            status,
-            &json!({ "error": code, "error_description": description }),
-        );
-        if basic && status == 401 {
-            r.headers.push((
-                "www-authenticate".into(),
-                format!(
-                    "Basic realm=\"{}\", charset=\"UTF-8\"",
-                    self.settings.issuer.replace('"', "")
-                ),
-            ));
-        }
-        r
     }
 
     /// The RFC 8414 §2 metadata document.
