@@ -1,6 +1,17 @@
 // Types of rotor's client core: buildRefreshRequest / parseTokenResponse (RFC 6749 §6, §5).
-// Shared types (TokenSet, Dialect, AuthMethod, the error shapes) are in ./common.d.ts.
+// Shared types (TokenSet, Dialect, AuthMethod, the error shapes) are defined in ./common.d.ts.
+// They are re-exported here (the same declarations, so `export *` of both files is not
+// ambiguous) for the area files that import them from "./client.js".
 import type { AuthMethod, Dialect, TokenSet } from "./common.js";
+export type {
+  AuthMethod,
+  Dialect,
+  ErrorKind,
+  OAuthError,
+  RotorError,
+  RotorErrorCode,
+  TokenSet,
+} from "./common.js";
 
 /** A client of one token endpoint. Unknown keys are refused (`invalid_config`). */
 export interface ClientConfig {
