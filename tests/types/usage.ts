@@ -141,16 +141,60 @@ const kinds: ErrorKind[] = ["reauthenticate", "retry", "config", "scope", "proto
 const badCode: RotorErrorCode = "invalid_grant";
 
 // ---- Scheduling and renewal drivers (nextRefreshAt, backoffDelay, TokenManager) ------------
-// RENEWAL: the scheduling and TokenManager types (pkg/types/schedule.d.ts, manager.d.ts) are
-// written on another branch. When they land, exercise here: nextRefreshAt(tokens, { now, leadSeconds,
-// jitter, skewMs }), backoffDelay(attempt, { baseMs, capMs, jitter, retryAfter }),
-// new TokenManager({ client, fetch, storage, policy }) with getAccessToken/setTokens/clear/
-// start/stop and its events, plus @ts-expect-error lines for wrong shapes.
+// ---- Scheduling and TokenManager ----------------------------------------------------------
+const due: number | null = rotor.nextRefreshAt(tokens, { now: NOW, leadSeconds: 30, jitter: 0.2, skewMs: -1500 });
+const delay: number = rotor.backoffDelay(3, { baseMs: 500, capMs: 60_000, jitter: 0.5, retryAfter: 2000 });
+const skew: number = rotor.estimateClockSkew({ date: "Sun, 22 Nov 2026 20:00:00 GMT", accessToken: access, now: NOW });
+// @ts-expect-error the attempt is a number
+rotor.backoffDelay("3");
+// @ts-expect-error jitter is a number the caller draws
+rotor.nextRefreshAt(tokens, { jitter: true });
+
+const manager = new rotor.TokenManager({
+  client,
+  fetch: (url, req) => fetch(url, req),
+  storage: new rotor.IndexedDbStorage(),
+  policy: { leadSeconds: 20, baseMs: 250, capMs: 30_000 },
+});
+const memoryManager = new rotor.TokenManager({ client, storage: new rotor.MemoryStorage() });
+manager.addEventListener("renewed", (e) => {
+  const at: number | null = e.detail.expiresAt;
+  void at;
+});
+manager.addEventListener("retrying", (e) => {
+  const wait: number = e.detail.delayMs;
+  void wait;
+});
+manager.addEventListener("reauthenticate", (e) => void e.detail.code);
+async function renewal(): Promise<void> {
+  await manager.setTokens(tokens);
+  await manager.start();
+  const bearer: string = await manager.getAccessToken();
+  const state: rotor.RenewalState = manager.state;
+  manager.stop();
+  await manager.clear();
+  void [bearer, state, memoryManager];
+}
+// @ts-expect-error a TokenManager needs a client
+new rotor.TokenManager({});
+void [due, delay, skew, renewal];
 
 // ---- Service worker (rotor/sw) ---------------------------------------------------------------
-// RENEWAL: pkg/types/sw.d.ts is still a placeholder (`export {}`); exercise
-// installSilentRenewal(self, options) here when it lands.
-const swModule: typeof sw = sw;
+declare const swScope: sw.ServiceWorkerScopeLike;
+const silent: sw.SilentRenewal = sw.installSilentRenewal(swScope, {
+  client,
+  apiPrefixes: ["/api/"],
+  policy: { leadSeconds: 15 },
+});
+const swMessage: sw.SilentRenewalCommand = { type: "rotor:set-tokens", tokenSet: tokens };
+function onSwMessage(message: sw.SilentRenewalMessage): void {
+  if (message.type === "rotor:renewed") void message.expiresAt;
+  // @ts-expect-error worker-to-page messages never carry a token
+  if (message.type === "rotor:renewed") void message.accessToken;
+}
+// @ts-expect-error apiPrefixes is required
+sw.installSilentRenewal(swScope, { client });
+void [silent, swMessage, onSwMessage];
 
 // ---- JWT -----------------------------------------------------------------------------------
 const key = new Uint8Array(32).fill(7);
@@ -301,6 +345,6 @@ async function workerd(): Promise<void> {
 void [
   loading, dialects, methods, badDialect, typo, post, headers, body, url, fromFetch, refreshToken,
   refreshExpiresAt, scope, idToken, rotated, receivedAt, tokenType, alwaysExpires, expiresAt, iat,
-  handle, kinds, badCode, swModule, alg, kid, sub, custom, jwtCodes, jwtClient, badRotation, issue,
+  handle, kinds, badCode, alg, kid, sub, custom, jwtCodes, jwtClient, badRotation, issue,
   fromEnv, workerd,
 ];
