@@ -32,6 +32,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --lib --no-default-features -- -D warnings
+	scripts/typecheck.sh
 
 test-rust:
 	cargo test --quiet

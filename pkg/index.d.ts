@@ -1,4 +1,7 @@
 // Types of the rotor npm package (see shared API.md for the contract).
+// Types used by several areas are defined once in ./types/common.d.ts: the area files import
+// them and never export them again, so no name comes from two `export *` lines.
+export * from "./types/common.js";
 export * from "./types/client.js";
 export * from "./types/schedule.js";
 export * from "./types/jwt.js";

@@ -26,6 +26,17 @@ fn parse(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<client::TokenSet, Error> {
+    parse_with(cfg, status, headers, body, &ParseOptions::default(), NOW)
+}
+
+fn parse_with(
+    cfg: &ClientConfig,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    options: &ParseOptions,
+    now: f64,
+) -> Result<client::TokenSet, Error> {
     let headers: Vec<(String, String)> = headers
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -37,8 +48,8 @@ fn parse(
             headers: &headers,
             body,
         },
-        &ParseOptions::default(),
-        NOW,
+        options,
+        now,
     )
 }
 
@@ -129,16 +140,7 @@ fn client_bad_arguments() {
     }
     let ok = br#"{"access_token":"a","token_type":"Bearer"}"#;
     for now in [f64::NAN, f64::INFINITY, -1.0] {
-        let r = client::parse_token_response(
-            &cfg,
-            &TokenResponse {
-                status: 200,
-                headers: &[],
-                body: ok,
-            },
-            &ParseOptions::default(),
-            now,
-        );
+        let r = parse_with(&cfg, 200, &[], ok, &ParseOptions::default(), now);
         assert_eq!(rotor_code(r), "invalid_argument");
         let params = RefreshParams {
             refresh_token: Secret::new("rt"),
@@ -151,16 +153,7 @@ fn client_bad_arguments() {
         requested_scope: Some("a\tb".into()),
         ..Default::default()
     };
-    let r = client::parse_token_response(
-        &cfg,
-        &TokenResponse {
-            status: 200,
-            headers: &[],
-            body: ok,
-        },
-        &options,
-        NOW,
-    );
+    let r = parse_with(&cfg, 200, &[], ok, &options, NOW);
     assert_eq!(rotor_code(r), "invalid_argument");
 }
 

@@ -59,6 +59,24 @@ fn hex16(text: &str) -> [u8; 16] {
 }
 
 /// Numbers compared by value (JSON has one number type; Rust serialises f64 as `1.0`).
+/// Records a failure when `got` differs from `expect` (both normalised).
+fn compare(failures: &mut Vec<String>, name: &str, expect: &Value, got: Value) {
+    let got = normalise(got);
+    if got != normalise(expect.clone()) {
+        failures.push(format!("{name}\n  expected {expect}\n  got      {got}"));
+    }
+}
+
+/// Fails with every recorded failure at once.
+fn assert_no_failures(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} failing:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 fn normalise(v: Value) -> Value {
     match v {
         Value::Number(n) => match n.as_f64() {
@@ -100,20 +118,9 @@ fn client_request_vectors() {
             Ok(v) => v,
             Err(e) => serde_json::json!({ "error": e }),
         };
-        let got = normalise(got);
-        if got != normalise(case.expect.clone()) {
-            failures.push(format!(
-                "{}\n  expected {}\n  got      {}",
-                case.name, case.expect, got
-            ));
-        }
+        compare(&mut failures, &case.name, &case.expect, got);
     }
-    assert!(
-        failures.is_empty(),
-        "{} failing:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
 }
 
 #[test]
@@ -141,20 +148,9 @@ fn client_response_vectors() {
             Ok(set) => serde_json::json!({ "tokenSet": set }),
             Err(e) => serde_json::json!({ "error": error_json(&e) }),
         };
-        let got = normalise(got);
-        if got != normalise(case.expect.clone()) {
-            failures.push(format!(
-                "{}\n  expected {}\n  got      {}",
-                case.name, case.expect, got
-            ));
-        }
+        compare(&mut failures, &case.name, &case.expect, got);
     }
-    assert!(
-        failures.is_empty(),
-        "{} failing:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
 }
 
 /// Prints every error message of the vectors (run with `--nocapture --ignored` to review that

@@ -937,6 +937,23 @@ fn config_validation() {
             "invalid_config",
         ),
         (json!({ "issuer": "id.example.com" }), "invalid_config"),
+        // Not loopback: only a real 127.0.0.0/8 address, localhost or [::1] allows http.
+        (
+            json!({ "issuer": "http://127.evil.example.com" }),
+            "invalid_config",
+        ),
+        (
+            json!({ "issuer": "https://user@id.example.com" }),
+            "invalid_config",
+        ),
+        (
+            json!({ "issuer": "https://id.example.com/#x" }),
+            "invalid_config",
+        ),
+        (
+            json!({ "clients": [{ "clientId": "a", "clientSecret": "0123456789abcdef0123456789abcdef", "scope": "x", "authMethods": ["client_secret_jwt"] }] }),
+            "invalid_config",
+        ),
         (json!({ "audience": "" }), "invalid_config"),
         (json!({ "keys": [] }), "invalid_config"),
         (
@@ -998,6 +1015,8 @@ fn config_validation() {
         "http://localhost:8787",
         "http://127.0.0.1",
         "http://[::1]:9000/x",
+        "http://[0:0:0:0:0:0:0:1]/x",
+        "HTTPS://id.example.com/oauth/",
     ] {
         assert!(Issuer::new(config(json!({ "issuer": ok }))).is_ok(), "{ok}");
     }

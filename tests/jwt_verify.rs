@@ -116,6 +116,19 @@ fn sign_then_verify_exact_wire() {
 }
 
 #[test]
+fn signing_key_is_the_first_of_the_set() {
+    let keys = KeySet::by_kid(vec![("new".into(), other_key()), ("old".into(), key())]).unwrap();
+    let (kid, signer) = keys.signing_key().unwrap();
+    assert_eq!(kid, Some("new"));
+    assert_eq!(signer.mac(b"x"), other_key().mac(b"x"));
+    let single = KeySet::single(key());
+    let (kid, signer) = single.signing_key().unwrap();
+    assert_eq!(kid, None);
+    assert_eq!(signer.mac(b"x"), key().mac(b"x"));
+    assert!(KeySet::ByKid(Vec::new()).signing_key().is_none());
+}
+
+#[test]
 fn sign_json_checks_claims() {
     let header = Map::new();
     let ok = jwt::sign_json(&header, br#"{"sub":"a","exp":1.5}"#, &key()).unwrap();

@@ -1,10 +1,17 @@
 // Types of rotor's client core: buildRefreshRequest / parseTokenResponse (RFC 6749 §6, §5).
-
-/** Server families whose wire format rotor speaks (see the README's dialect table). */
-export type Dialect = "rfc6749" | "keycloak" | "curity" | "pingfederate" | "tokenidp";
-
-/** Client authentication at the token endpoint (RFC 6749 §2.3.1, RFC 7523 §2.2). */
-export type AuthMethod = "client_secret_basic" | "client_secret_post" | "client_secret_jwt" | "none";
+// Shared types (TokenSet, Dialect, AuthMethod, the error shapes) are defined in ./common.d.ts.
+// They are re-exported here (the same declarations, so `export *` of both files is not
+// ambiguous) for the area files that import them from "./client.js".
+import type { AuthMethod, Dialect, TokenSet } from "./common.js";
+export type {
+  AuthMethod,
+  Dialect,
+  ErrorKind,
+  OAuthError,
+  RotorError,
+  RotorErrorCode,
+  TokenSet,
+} from "./common.js";
 
 /** A client of one token endpoint. Unknown keys are refused (`invalid_config`). */
 export interface ClientConfig {
@@ -51,27 +58,6 @@ export interface TokenHttpResponse {
   body?: string | Uint8Array | ArrayBuffer;
 }
 
-/** The result of a refresh: all nine keys are always present, `null` when there is no value. */
-export interface TokenSet {
-  accessToken: string;
-  /** As sent (compare case-insensitively); `"Bearer"` when Keycloak omits it. */
-  tokenType: string;
-  /** `receivedAt + expires_in * 1000`, or null. */
-  expiresAt: number | null;
-  /** The response's refresh token, else `previous.refreshToken`. */
-  refreshToken: string | null;
-  /** `receivedAt + refresh_expires_in * 1000` (Keycloak), or null. */
-  refreshExpiresAt: number | null;
-  /** Granted scope, else the requested scope, else `previous.scope`. `""` = Curity granted no scope. */
-  scope: string | null;
-  /** The response's ID token, else `previous.idToken`. */
-  idToken: string | null;
-  /** True when the response carries a refresh token different from `previous.refreshToken`. */
-  rotated: boolean;
-  /** The `now` of the parse (ms). */
-  receivedAt: number;
-}
-
 /** Options of {@link parseTokenResponse}. */
 export interface ParseTokenResponseOptions {
   /** Milliseconds since the epoch (default `Date.now()`). */
@@ -80,34 +66,6 @@ export interface ParseTokenResponseOptions {
   previous?: Partial<TokenSet> | null;
   /** The `scope` that was sent in the request, if any. */
   requestedScope?: string;
-}
-
-/** What the caller should do about an error. */
-export type ErrorKind = "reauthenticate" | "retry" | "config" | "scope" | "protocol";
-
-/** The token endpoint said no (RFC 6749 §5.2). */
-export interface OAuthError extends Error {
-  name: "OAuthError";
-  /** The §5.2 `error` code, or one derived from the status (`server_error`, `temporarily_unavailable`, `invalid_request`, `invalid_client`, `unauthorized_client`). */
-  code: string;
-  kind: ErrorKind;
-  status: number;
-  /** The server's `error_description`, verbatim, or null. */
-  description: string | null;
-  /** The server's `error_uri`, or null. */
-  uri: string | null;
-  /** Milliseconds to wait, from `Retry-After` (seconds or HTTP date), or null. */
-  retryAfter: number | null;
-}
-
-/** Codes of errors rotor raises locally. */
-export type RotorErrorCode = "invalid_config" | "invalid_argument" | "scope_widening" | "invalid_response";
-
-/** rotor refused locally. */
-export interface RotorError extends Error {
-  name: "RotorError";
-  code: RotorErrorCode;
-  kind: ErrorKind;
 }
 
 /** `iat` and `exp` (seconds) of a JWT, UNVERIFIED. */

@@ -1,21 +1,24 @@
 // Types of rotor's edge issuer (RFC 6749 §6, RFC 9700 §4.14.2, RFC 7009, RFC 7662, RFC 8414).
+// Shared types (Dialect, AuthMethod, JsonValue, JwtKeyEntry) are in ./common.d.ts.
+import type { AuthMethod, Dialect, JsonValue, JwtKeyEntry } from "./common.js";
 
-/** A JSON value (session claims). */
-export type IssuerJsonValue = string | number | boolean | null | IssuerJsonValue[] | { [key: string]: IssuerJsonValue };
+/** A JSON value (session claims): the package's {@link JsonValue}. */
+export type IssuerJsonValue = JsonValue;
 
-/** Token-endpoint wire format of the issuer. */
-export type IssuerDialect = "rfc6749" | "keycloak" | "curity" | "pingfederate" | "tokenidp";
+/** Token-endpoint wire format of the issuer: every client {@link Dialect}. */
+export type IssuerDialect = Dialect;
 
-/** Client authentication methods the issuer accepts (RFC 6749 §2.3.1, RFC 7591 §2). */
-export type IssuerAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
+/**
+ * Client authentication methods the issuer accepts (RFC 6749 §2.3.1, RFC 7591 §2): the
+ * shared-secret and public ones of {@link AuthMethod}; it does not verify `client_secret_jwt`.
+ */
+export type IssuerAuthMethod = Exclude<AuthMethod, "client_secret_jwt">;
 
-/** One signing key: the first of `keys` signs, all verify (introspection). */
-export interface IssuerKey {
-  /** `kid` header value (RFC 7515 §4.1.4). */
-  kid: string;
-  /** At least 32 bytes (`weak_key` otherwise): raw bytes or their unpadded base64url. */
-  key: Uint8Array | string;
-}
+/**
+ * One signing key (`kid` per RFC 7515 §4.1.4; at least 32 bytes, `weak_key` otherwise): the
+ * first of `keys` signs, all verify (introspection).
+ */
+export type IssuerKey = JwtKeyEntry;
 
 /** A registered client (RFC 6749 §2). */
 export interface IssuerClient {

@@ -1,23 +1,6 @@
 // Types of rotor's HS256 JWT functions (RFC 7519, RFC 7515, RFC 8725, RFC 9068).
-
-/**
- * An HS256 key: raw bytes, or the bytes written as unpadded base64url (RFC 4648 §5, like the
- * `k` member of a JWK). At least 32 bytes; shorter throws `JwtError` `weak_key`; a string that
- * is not canonical base64url throws `RotorError` `invalid_argument`.
- */
-export type JwtKey = Uint8Array | string;
-
-/** A key named by `kid`, for key rotation: a token's `kid` header selects it. */
-export interface JwtKeyEntry {
-  kid: string;
-  key: JwtKey;
-}
-
-/** A JSON value as it appears in a JWT header or claims set. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [name: string]: JsonValue };
-
-/** A JSON object: a JOSE header or a JWT claims set. */
-export type JsonObject = { [name: string]: JsonValue };
+// Shared types (JwtKey, JwtKeyEntry, JsonValue, JwtError, JwtErrorCode) are in ./common.d.ts.
+import type { JsonValue, JwtKey, JwtKeyEntry } from "./common.js";
 
 /** The JWT claims set (RFC 7519 §4). Times (`exp`, `nbf`, `iat`) are in seconds. */
 export interface JwtClaims {
@@ -74,21 +57,6 @@ export interface VerifiedJwt {
   header: JwtHeader;
   claims: JwtClaims;
 }
-
-/** The `code` of a `JwtError`. */
-export type JwtErrorCode =
-  | "malformed"
-  | "too_large"
-  | "alg_not_allowed"
-  | "unknown_kid"
-  | "bad_signature"
-  | "expired"
-  | "not_yet_valid"
-  | "issued_in_future"
-  | "claim_mismatch"
-  | "missing_claim"
-  | "crit_unsupported"
-  | "weak_key";
 
 /**
  * Signs `claims` (a plain object, written with `JSON.stringify`) as a compact JWS with

@@ -135,14 +135,30 @@ impl ClientConfig {
     }
 }
 
-/// Checks a token endpoint URL (RFC 6749 §3.2: TLS required, no fragment; RFC 8252 §8.3 for
-/// loopback `http:`; RFC 9700 §4.1 and RFC 6749 §2.3.1: no credentials in URLs).
+/// The parts of an absolute `http:`/`https:` URL that rotor checks, as returned by
+/// [`check_url`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpUrl<'a> {
+    /// `https` or `http` (lower-case).
+    pub scheme: String,
+    /// The host as written: a name, an IPv4 address or a bracketed IPv6 address.
+    pub host: &'a str,
+    /// The port, when one is given.
+    pub port: Option<&'a str>,
+    /// Everything after the authority: the path (possibly empty) and the query, if any.
+    pub path_and_query: &'a str,
+}
+
+/// Checks an absolute URL of a server endpoint and splits it (RFC 3986 §3; RFC 6749 §3.2 and
+/// RFC 8414 §2: TLS required; RFC 8252 §8.3 for loopback `http:`; RFC 9700 §4.1 and RFC 6749
+/// §2.3.1: no credentials in URLs). `what` names the setting in messages (`tokenEndpoint`,
+/// `issuer`).
 ///
-/// Refused: anything but `https:` (or `http:` to `localhost`, `127.0.0.0/8` or `[::1]`),
-/// userinfo (`user:pass@`), a fragment, whitespace, control or non-ASCII characters, a bad
-/// port, an empty host, protocol parameters in the query, and `secret` anywhere in the URL.
-pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorError> {
-    let bad = |why: &str| Err(RotorError::config(format!("tokenEndpoint {why}")));
+/// Refused: anything but `https:` (or `http:` to `localhost`, `127.0.0.0/8` or `[::1]`, see
+/// [`is_loopback_host`]), userinfo (`user:pass@`), a fragment, whitespace, control or
+/// non-ASCII characters, a bad port and an empty or invalid host.
+pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError> {
+    let bad = |why: &str| Err(RotorError::config(format!("{what} {why}")));
     if url.len() > MAX_ENDPOINT_BYTES {
         return bad("is too long");
     }
@@ -150,7 +166,7 @@ pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorErr
         return bad("must be an absolute URL without spaces, control or non-ASCII characters");
     }
     if url.contains('#') {
-        return bad("must not have a fragment (RFC 6749 §3.2)");
+        return bad("must not have a fragment (RFC 6749 §3.2, RFC 8414 §2)");
     }
     let Some((scheme, rest)) = url.split_once("://") else {
         return bad("must be an absolute https: URL");
@@ -208,7 +224,19 @@ pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorErr
     if scheme == "http" && !is_loopback_host(host) {
         return bad("must use https: (http: is allowed only for localhost, 127.0.0.0/8 and [::1])");
     }
-    if let Some((_, query)) = path_and_query.split_once('?') {
+    Ok(HttpUrl {
+        scheme,
+        host,
+        port,
+        path_and_query,
+    })
+}
+
+/// Checks a token endpoint URL: the rules of [`check_url`], and (RFC 6749 §2.3.1, RFC 9700
+/// §4.1) no protocol parameter in the query and no `secret` anywhere in the URL.
+pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorError> {
+    let parts = check_url("tokenEndpoint", url)?;
+    if let Some((_, query)) = parts.path_and_query.split_once('?') {
         for (name, _) in form_urlencoded::parse(query.as_bytes()) {
             if is_protocol_param(&name) {
                 return Err(RotorError::config(format!(
@@ -218,7 +246,9 @@ pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorErr
         }
     }
     if secret.is_some_and(|s| contains_secret(url, s.expose())) {
-        return bad("must not contain the client secret (RFC 6749 §2.3.1)");
+        return Err(RotorError::config(
+            "tokenEndpoint must not contain the client secret (RFC 6749 §2.3.1)",
+        ));
     }
     Ok(())
 }

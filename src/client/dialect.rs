@@ -73,6 +73,14 @@ impl Dialect {
         self == Dialect::TokenIdp
     }
 
+    /// True when token responses, successes and errors alike, are wrapped in TokenIDP's
+    /// `{ isSuccess, data }` envelope with camelCase member names (`accessToken`,
+    /// `errorDescription`) instead of RFC 6749 §5.1/§5.2 JSON. The client reads this shape and
+    /// the issuer writes it.
+    pub fn enveloped_response(self) -> bool {
+        self == Dialect::TokenIdp
+    }
+
     /// True when client credentials in the body come before `refresh_token` (Curity's order).
     pub fn credentials_first(self) -> bool {
         self == Dialect::Curity

@@ -126,7 +126,7 @@ pub fn parse_token_response(
     let object = json::parse_object(response.body, MAX_RESPONSE_BYTES)
         .map_err(|e| RotorError::response(format!("token response is not a JSON object ({e})")))?;
     let dialect = config.dialect();
-    let members = if dialect == Dialect::TokenIdp {
+    let members = if dialect.enveloped_response() {
         match object.get("isSuccess") {
             Some(Value::Bool(true)) => match object.get("data") {
                 Some(Value::Object(data)) => data,
@@ -214,7 +214,7 @@ const TOKENIDP_NAMES: Names = Names {
 };
 
 fn read_fields(dialect: Dialect, obj: &Map<String, Value>) -> Result<Fields, RotorError> {
-    let names = if dialect == Dialect::TokenIdp {
+    let names = if dialect.enveloped_response() {
         &TOKENIDP_NAMES
     } else {
         &RFC_NAMES
@@ -408,7 +408,7 @@ pub fn error_from_response(
     }
     match json::parse_object(response.body, MAX_RESPONSE_BYTES) {
         Ok(obj) => {
-            if dialect == Dialect::TokenIdp && obj.contains_key("isSuccess") {
+            if dialect.enveloped_response() && obj.contains_key("isSuccess") {
                 return tokenidp_error(&obj, response, now_ms);
             }
             match obj.get("error").and_then(Value::as_str) {

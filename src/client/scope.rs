@@ -83,6 +83,13 @@ impl Scope {
             .collect()
     }
 
+    /// True when every token of `self` is in `granted` (RFC 6749 §6: a refresh request "MUST
+    /// NOT include any scope not originally granted"; RFC 6749 §3.3 for a client's registered
+    /// scope). The empty scope is a subset of every scope.
+    pub fn is_subset_of(&self, granted: &Scope) -> bool {
+        self.0.iter().all(|t| granted.0.contains(t))
+    }
+
     /// The canonical wire form: tokens joined by single spaces.
     pub fn to_wire(&self) -> String {
         self.0.join(" ")
@@ -114,5 +121,9 @@ mod tests {
         let asked = Scope::parse("profile write read admin").unwrap();
         assert_eq!(asked.not_in(&granted), vec!["write", "admin"]);
         assert!(Scope::parse("read").unwrap().not_in(&granted).is_empty());
+        assert!(Scope::parse("openid read").unwrap().is_subset_of(&granted));
+        assert!(Scope::default().is_subset_of(&granted));
+        assert!(!asked.is_subset_of(&granted));
+        assert!(!granted.is_subset_of(&Scope::default()));
     }
 }

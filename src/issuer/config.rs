@@ -9,8 +9,10 @@
 //!   `["none"]` without.
 
 use crate::b64;
+use crate::client::config::check_url;
+use crate::client::{AuthMethod, Dialect, Scope};
 use crate::error::{Error, JwtError, RotorError};
-use crate::jwt::Key;
+use crate::jwt::{Key, KeySet, Validation};
 use crate::secret::Secret;
 use serde::Deserialize;
 
@@ -99,56 +101,6 @@ pub enum Rotation {
     Reuse,
 }
 
-/// The server family whose token-endpoint wire format the issuer speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// Strict RFC 6749 §5.1 / §5.2.
-    Rfc6749,
-    /// Keycloak: adds `refresh_expires_in`, `not-before-policy`, `session_state`.
-    Keycloak,
-    /// Curity: `token_type: "bearer"`, `scope` always present.
-    Curity,
-    /// PingFederate: no `scope` member in success answers.
-    PingFederate,
-    /// TokenIDP: camelCase JSON request bodies and an `{ isSuccess, data }` envelope.
-    TokenIdp,
-}
-
-impl Dialect {
-    fn parse(name: &str) -> Option<Dialect> {
-        Some(match name {
-            "rfc6749" => Dialect::Rfc6749,
-            "keycloak" => Dialect::Keycloak,
-            "curity" => Dialect::Curity,
-            "pingfederate" => Dialect::PingFederate,
-            "tokenidp" => Dialect::TokenIdp,
-            _ => return None,
-        })
-    }
-}
-
-/// A client authentication method (RFC 6749 §2.3.1, RFC 7591 §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    /// HTTP Basic with form-urlencoded credentials.
-    ClientSecretBasic,
-    /// `client_id` and `client_secret` in the request body.
-    ClientSecretPost,
-    /// A public client: `client_id` only.
-    None,
-}
-
-impl AuthMethod {
-    /// The RFC 7591 name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthMethod::ClientSecretBasic => "client_secret_basic",
-            AuthMethod::ClientSecretPost => "client_secret_post",
-            AuthMethod::None => "none",
-        }
-    }
-}
-
 /// A validated client.
 #[derive(Debug)]
 pub struct Client {
@@ -158,8 +110,8 @@ pub struct Client {
     pub secret: Option<Secret>,
     /// Accepted authentication methods.
     pub auth_methods: Vec<AuthMethod>,
-    /// The widest scope this client may hold (scope tokens, deduplicated).
-    pub scope: Vec<String>,
+    /// The widest scope this client may hold.
+    pub scope: Scope,
     /// Refused with `invalid_client` when true.
     pub disabled: bool,
 }
@@ -173,8 +125,11 @@ pub struct Settings {
     pub path_prefix: String,
     /// `aud` claim value.
     pub audience: serde_json::Value,
-    /// Signing keys (`kid`, key); the first signs.
-    pub keys: Vec<(String, Key)>,
+    /// Signing keys by `kid`; the first signs ([`KeySet::signing_key`]), all verify.
+    pub keys: KeySet,
+    /// How introspection verifies this issuer's access tokens (RFC 7662 §2.2, RFC 9068 §4):
+    /// `typ` `at+jwt`, `iss` this issuer, `exp` required, no leeway.
+    pub access_token_validation: Validation,
     /// Access-token lifetime (s).
     pub access_token_ttl: u64,
     /// Absolute family lifetime (s).
@@ -195,77 +150,16 @@ fn cfg(msg: impl Into<String>) -> Error {
     Error::Rotor(RotorError::config(msg))
 }
 
-/// True for a valid scope token (RFC 6749 §3.3: 1*( %x21 / %x23-5B / %x5D-7E )).
-pub fn is_scope_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
-}
-
-/// Splits a scope string into tokens (RFC 6749 §3.3), refusing invalid characters and
-/// removing duplicates while keeping the first order.
-pub fn parse_scope(s: &str) -> Option<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
-    for part in s.split(' ') {
-        if part.is_empty() {
-            continue;
-        }
-        if !is_scope_token(part) {
-            return None;
-        }
-        if !out.iter().any(|p| p == part) {
-            out.push(part.to_owned());
-        }
-    }
-    Some(out)
-}
-
-/// Checks that `url` is an acceptable issuer identifier and returns its path prefix.
+/// Checks that `url` is an acceptable issuer identifier (RFC 8414 §2: an `https:` URL with no
+/// query or fragment; [`check_url`] for the rest) and returns its path prefix.
 fn issuer_path(url: &str) -> Result<String, Error> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| cfg("issuer must be an absolute https URL"))?;
-    if url.contains('?') || url.contains('#') {
+    let parts = check_url("issuer", url)?;
+    if parts.path_and_query.contains('?') {
         return Err(cfg(
             "issuer must not have a query or fragment (RFC 8414 §2)",
         ));
     }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(cfg("issuer must not contain whitespace"));
-    }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    if authority.is_empty() || authority.contains('@') {
-        return Err(cfg("issuer must have a host and no user information"));
-    }
-    let host = if let Some(h) = authority.strip_prefix('[') {
-        let end = h
-            .find(']')
-            .ok_or_else(|| cfg("issuer has an unterminated IPv6 host"))?;
-        format!("[{}]", &h[..end])
-    } else {
-        authority.split(':').next().unwrap_or_default().to_owned()
-    };
-    let host = host.to_ascii_lowercase();
-    match scheme {
-        "https" => {}
-        "http" => {
-            let loopback = host == "localhost"
-                || host == "[::1]"
-                || host
-                    .strip_prefix("127.")
-                    .is_some_and(|r| r.split('.').count() == 3);
-            if !loopback {
-                return Err(cfg(
-                    "issuer must be an https URL (http is allowed only for localhost, 127.0.0.0/8 and [::1])",
-                ));
-            }
-        }
-        _ => return Err(cfg("issuer must be an https URL")),
-    }
-    Ok(path.trim_end_matches('/').to_owned())
+    Ok(parts.path_and_query.trim_end_matches('/').to_owned())
 }
 
 fn ttl(name: &str, value: Option<u64>, default: u64) -> Result<u64, Error> {
@@ -323,6 +217,8 @@ impl IssuerConfig {
             })?;
             keys.push((k.kid, key));
         }
+        // Every kid was checked above (non-empty, distinct), with messages naming the entry.
+        let keys = KeySet::ByKid(keys);
         let access_token_ttl = ttl("accessTokenTtl", self.access_token_ttl, 300)?;
         let refresh_token_ttl = ttl("refreshTokenTtl", self.refresh_token_ttl, 30 * 24 * 3600)?;
         let refresh_idle_ttl = match self.refresh_idle_ttl {
@@ -342,13 +238,8 @@ impl IssuerConfig {
             return Err(cfg("reuseGraceSeconds applies only to rotation \"rotate\""));
         }
         let dialect = match self.dialect.as_deref() {
-            None => Dialect::Rfc6749,
-            Some(d) => Dialect::parse(d).ok_or_else(|| {
-                cfg(format!(
-                    "unknown dialect \"{}\" (expected one of rfc6749, keycloak, curity, pingfederate, tokenidp)",
-                    d.chars().take(40).collect::<String>()
-                ))
-            })?,
+            None => Dialect::default(),
+            Some(d) => Dialect::parse(d)?,
         };
         if self.clients.is_empty() {
             return Err(cfg("clients must hold at least one client"));
@@ -384,15 +275,14 @@ impl IssuerConfig {
                         return Err(cfg(format!("clients[{i}].authMethods must not be empty")));
                     }
                     let mut out = Vec::new();
-                    for m in &list {
-                        let m = match m.as_str() {
-                            "client_secret_basic" => AuthMethod::ClientSecretBasic,
-                            "client_secret_post" => AuthMethod::ClientSecretPost,
-                            "none" => AuthMethod::None,
-                            other => {
+                    for name in &list {
+                        // The issuer verifies shared secrets only: no client_secret_jwt.
+                        let m = match AuthMethod::parse(name) {
+                            Ok(m) if m != AuthMethod::ClientSecretJwt => m,
+                            _ => {
                                 return Err(cfg(format!(
                                     "clients[{i}].authMethods: unsupported method \"{}\" (expected client_secret_basic, client_secret_post or none)",
-                                    other.chars().take(40).collect::<String>()
+                                    name.chars().take(40).collect::<String>()
                                 )));
                             }
                         };
@@ -409,7 +299,7 @@ impl IssuerConfig {
                     out
                 }
             };
-            let scope = parse_scope(&c.scope).ok_or_else(|| {
+            let scope = Scope::parse(&c.scope).map_err(|_| {
                 cfg(format!(
                     "clients[{i}].scope must be space-separated scope tokens (RFC 6749 §3.3)"
                 ))
@@ -422,7 +312,13 @@ impl IssuerConfig {
                 disabled: c.disabled,
             });
         }
+        let access_token_validation = Validation {
+            issuer: Some(issuer.clone()),
+            typ: Some("at+jwt".to_owned()),
+            ..Validation::default()
+        };
         Ok(Settings {
+            access_token_validation,
             issuer,
             path_prefix,
             audience,

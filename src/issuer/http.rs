@@ -1,9 +1,10 @@
 //! HTTP shapes of the issuer: requests in, responses out, body parsing and client
 //! authentication (RFC 6749 §2.3.1, §3.2).
 
-use super::config::{AuthMethod, Client, Settings};
+use super::config::{Client, Settings};
 use super::token::RefreshToken;
 use crate::b64;
+use crate::client::AuthMethod;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -66,7 +67,7 @@ pub(crate) enum Endpoint {
 pub(crate) enum Op {
     Refresh {
         token: RefreshToken,
-        scope: Option<Vec<String>>,
+        scope: Option<crate::client::Scope>,
     },
     Revoke {
         token: RefreshToken,

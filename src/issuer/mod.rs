@@ -38,17 +38,17 @@ pub mod config;
 pub mod record;
 pub mod token;
 
-mod access;
 mod http;
 
-pub use config::{AuthMethod, Client, Dialect, IssuerConfig, Rotation, Settings};
+pub use crate::client::{AuthMethod, Dialect};
+pub use config::{Client, IssuerConfig, Rotation, Settings};
 pub use http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 pub use record::{FamilyRecord, RECORD_VERSION, RetiredToken};
 pub use token::{RefreshToken, family_key};
 
 use crate::b64;
+use crate::client::Scope;
 use crate::error::{Error, RotorError};
-use config::parse_scope;
 use http::{Endpoint, Op, Prepared};
 use serde_json::{Map, Value, json};
 
@@ -268,7 +268,7 @@ impl Issuer {
         mut record: FamilyRecord,
         client_id: &str,
         token: &RefreshToken,
-        requested: Option<Vec<String>>,
+        requested: Option<Scope>,
         now_ms: u64,
         random: &[u8; RANDOM_BYTES],
     ) -> Applied {
@@ -291,11 +291,11 @@ impl Issuer {
                 "the refresh token was issued to another client",
             );
         }
-        let granted: Vec<String> = parse_scope(&record.scope).unwrap_or_default();
+        let granted = Scope::parse(&record.scope).unwrap_or_default();
         let effective = match requested {
-            None => granted.clone(),
+            None => granted,
             Some(req) => {
-                if req.iter().any(|s| !granted.contains(s)) {
+                if !req.is_subset_of(&granted) {
                     return Applied {
                         change: RecordChange::Keep,
                         response: self.token_error(
@@ -382,12 +382,12 @@ impl Issuer {
         let scope = match &input.scope {
             None => client.scope.clone(),
             Some(s) => {
-                let scope = parse_scope(s).ok_or_else(|| {
+                let scope = Scope::parse(s).map_err(|_| {
                     invalid_argument(
                         "startSession: scope must be space-separated scope tokens (RFC 6749 §3.3)",
                     )
                 })?;
-                if scope.iter().any(|s| !client.scope.contains(s)) {
+                if !scope.is_subset_of(&client.scope) {
                     return Err(invalid_argument(
                         "startSession: scope exceeds the scope registered for the client",
                     ));
@@ -420,7 +420,7 @@ impl Issuer {
             version: RECORD_VERSION,
             client_id: client.client_id.clone(),
             subject: input.subject,
-            scope: scope.join(" "),
+            scope: scope.to_wire(),
             claims,
             created_at: now_ms,
             expires_at: now_ms.saturating_add(self.settings.refresh_token_ttl * 1000),
@@ -446,7 +446,7 @@ impl Issuer {
     fn access_token(
         &self,
         record: &FamilyRecord,
-        scope: &[String],
+        scope: &Scope,
         now_ms: u64,
         jti: &[u8; 16],
     ) -> String {
@@ -460,11 +460,16 @@ impl Issuer {
         claims.insert("iat".into(), json!(iat));
         claims.insert("jti".into(), json!(b64::encode(jti)));
         claims.insert("client_id".into(), json!(record.client_id));
-        claims.insert("scope".into(), json!(scope.join(" ")));
-        let (kid, key) = &s.keys[0];
+        claims.insert("scope".into(), json!(scope.to_wire()));
+        let (kid, key) = s
+            .keys
+            .signing_key()
+            .expect("validated settings hold at least one key");
         let mut header = Map::new();
         header.insert("typ".into(), json!("at+jwt"));
-        header.insert("kid".into(), json!(kid));
+        if let Some(kid) = kid {
+            header.insert("kid".into(), json!(kid));
+        }
         crate::jwt::sign(&header, &claims, key)
     }
 
@@ -472,13 +477,13 @@ impl Issuer {
     fn token_body(
         &self,
         access: &str,
-        scope: &[String],
+        scope: &Scope,
         refresh: &RefreshToken,
         record: &FamilyRecord,
         now_ms: u64,
     ) -> Value {
         let s = &self.settings;
-        let scope = scope.join(" ");
+        let scope = scope.to_wire();
         let refresh = refresh.encode();
         match s.dialect {
             Dialect::Rfc6749 => json!({
@@ -526,7 +531,27 @@ impl Issuer {
         description: &str,
         basic_used: bool,
     ) -> HttpResponse {
-        let body = if self.settings.dialect == Dialect::TokenIdp {
+        let enveloped = self.settings.dialect.enveloped_response();
+        self.error_response(status, code, description, basic_used, enveloped)
+    }
+
+    /// An error for the revocation and introspection endpoints (RFC 7009 §2.2.1, RFC 7662
+    /// §2.3): always the RFC 6749 §5.2 shape.
+    fn plain_error(&self, status: u16, code: &str, description: &str, basic: bool) -> HttpResponse {
+        self.error_response(status, code, description, basic, false)
+    }
+
+    /// An RFC 6749 §5.2 error body (or TokenIDP's envelope when `enveloped`); a 401 to a client
+    /// that tried HTTP Basic carries `WWW-Authenticate: Basic` (RFC 6749 §5.2, RFC 7617 §2).
+    fn error_response(
+        &self,
+        status: u16,
+        code: &str,
+        description: &str,
+        basic_used: bool,
+        enveloped: bool,
+    ) -> HttpResponse {
+        let body = if enveloped {
             json!({ "isSuccess": false, "data": null, "error": code, "errorDescription": description })
         } else {
             json!({ "error": code, "error_description": description })
@@ -542,25 +567,6 @@ impl Issuer {
             ));
         }
         response
-    }
-
-    /// An error for the revocation and introspection endpoints (RFC 7009 §2.2.1, RFC 7662
-    /// §2.3): always the RFC 6749 §5.2 shape.
-    fn plain_error(&self, status: u16, code: &str, description: &str, basic: bool) -> HttpResponse {
-        let mut r = http::json_response(
-            status,
-            &json!({ "error": code, "error_description": description }),
-        );
-        if basic && status == 401 {
-            r.headers.push((
-                "www-authenticate".into(),
-                format!(
-                    "Basic realm=\"{}\", charset=\"UTF-8\"",
-                    self.settings.issuer.replace('"', "")
-                ),
-            ));
-        }
-        r
     }
 
     /// The RFC 8414 §2 metadata document.
@@ -617,8 +623,10 @@ impl Issuer {
     }
 
     fn introspect_access(&self, token: &str, now_ms: u64) -> HttpResponse {
-        match access::verify(&self.settings, token, now_ms) {
-            Some(claims) => {
+        // RFC 7662 §2.2: only this issuer's own, valid, unexpired access tokens are active.
+        let s = &self.settings;
+        match crate::jwt::verify(token, &s.keys, &s.access_token_validation, now_ms) {
+            Ok(crate::jwt::Verified { claims, .. }) => {
                 let mut out = Map::new();
                 out.insert("active".into(), json!(true));
                 out.insert("token_type".into(), json!("Bearer"));
@@ -638,7 +646,7 @@ impl Issuer {
                 }
                 http::json_response(200, &Value::Object(out))
             }
-            None => http::json_response(200, &json!({ "active": false })),
+            Err(_) => http::json_response(200, &json!({ "active": false })),
         }
     }
 }
@@ -672,7 +680,7 @@ impl Issuer {
                 self.plain_error(status, code, desc, basic)
             }
         };
-        let allow_json = endpoint == Endpoint::Token && self.settings.dialect == Dialect::TokenIdp;
+        let allow_json = endpoint == Endpoint::Token && self.settings.dialect.json_body();
         let mut params = http::parse_body(req, allow_json)
             .map_err(|desc| err(400, "invalid_request", &desc, false))?;
         let (client, method) = http::authenticate(&self.settings, req, &mut params)
@@ -708,16 +716,16 @@ impl Issuer {
                 let raw = token_param(&mut params, "refresh_token")?;
                 let scope = match params.remove("scope") {
                     None => None,
-                    Some(s) => {
-                        Some(parse_scope(&s).filter(|v| !v.is_empty()).ok_or_else(|| {
+                    Some(s) => Some(Scope::parse(&s).ok().filter(|v| !v.is_empty()).ok_or_else(
+                        || {
                             err(
                                 400,
                                 "invalid_scope",
                                 "scope is not a valid scope string",
                                 false,
                             )
-                        })?)
-                    }
+                        },
+                    )?),
                 };
                 let token = RefreshToken::parse(&raw).ok_or_else(|| {
                     err(

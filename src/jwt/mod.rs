@@ -201,6 +201,17 @@ impl KeySet {
         Ok(KeySet::ByKid(keys))
     }
 
+    /// The key that signs when one set both signs and verifies (an issuer's keys, rotated by
+    /// adding the new key first): the single key, or the first of a `kid` set with its `kid`
+    /// for the header (RFC 7515 §4.1.4). `None` only for an empty `ByKid` set, which
+    /// [`KeySet::by_kid`] never builds.
+    pub fn signing_key(&self) -> Option<(Option<&str>, &Key)> {
+        match self {
+            KeySet::Single(key) => Some((None, key)),
+            KeySet::ByKid(keys) => keys.first().map(|(kid, key)| (Some(kid.as_str()), key)),
+        }
+    }
+
     /// The key for a token whose header has this `kid` (`unknown_kid` when none fits).
     pub fn select(&self, kid: Option<&str>) -> Result<&Key, JwtError> {
         match self {

@@ -104,6 +104,7 @@ const mainWorker :Workerd.Worker = (
  * Bundles `entry`, starts workerd on a free loopback port and waits until it answers.
  * Returns `{ url, port, stop() }`. Options are those of writeConfig (except outdir/modules),
  * plus `port` to choose the port and `quiet` to hide workerd's output.
+ * The result also has `pid` and `exited` (a promise of `{ code, signal }`).
  */
 export async function startWorkerd(entry, options = {}) {
   const { outdir, modules } = await bundleWorker(entry);
@@ -139,6 +140,9 @@ export async function startWorkerd(entry, options = {}) {
   return {
     url,
     port,
+    pid: child.pid,
+    /** Resolves with `{ code, signal }` when workerd exits (for whatever reason). */
+    exited,
     output: () => output,
     async stop() {
       if (child.exitCode === null) {

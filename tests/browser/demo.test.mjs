@@ -1,0 +1,192 @@
+// The demo end to end: the real worker (issuer + Durable Objects + protected API + embedded
+// page) on workerd, driven by headless Chromium. Short lifetimes (4 s access tokens) so that
+// renewals come every ~2 s. Saves test-results/demo-timeline.png (UPDATE_SCREENSHOT=1 also
+// copies it to www/screenshot.png for the README).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { freePort } from "../support/workerd.mjs";
+import { launchChromium, ROOT } from "../support/browser.mjs";
+import { startDemo } from "../../www/demo.mjs";
+
+const ACCESS_TTL = 4;
+let server;
+let browser;
+
+before(async () => {
+  server = await startDemo({
+    port: await freePort(),
+    accessTokenTtl: ACCESS_TTL,
+    refreshTokenTtl: 300,
+    refreshIdleTtl: 60,
+    apiIntervalMs: 400,
+    timelineSeconds: 21,
+    outageSeconds: 5, // longer than a renewal interval: at least two refused attempts
+  });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function stats() {
+  return (await fetch(`${server.url}/demo/stats`)).json();
+}
+
+const demoState = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.demo)));
+
+async function waitFor(page, predicate, arg, timeout = 15_000) {
+  await page.waitForFunction(predicate, arg, { timeout, polling: 100 });
+  return demoState(page);
+}
+
+async function open(path) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  await page.goto(server.url + path);
+  await page.waitForFunction(() => window.demo?.ready === true, null, { timeout: 15_000 });
+  page.errors = errors;
+  return page;
+}
+
+async function signIn(page, user) {
+  await page.fill("#username", user);
+  await page.fill("#password", "demo");
+  await page.click("#signin button[type=submit]");
+  await page.waitForFunction(() => window.demo.active === true, null, { timeout: 10_000 });
+}
+
+async function count(page, selector) {
+  return page.locator(`#timeline ${selector}`).count();
+}
+
+/** Waits until the timeline (redrawn a few times a second) has `n` elements matching `selector`. */
+async function drawn(page, selector, n, message) {
+  try {
+    await page.waitForFunction(([sel, min]) => document.querySelectorAll(`#timeline ${sel}`).length >= min, [selector, n], { timeout: 3000 });
+  } catch {
+    assert.fail(`${message}: ${await count(page, selector)} of ${n} "${selector}" drawn`);
+  }
+}
+
+test("page mode: silent renewals with rotation, a shared second tab, outage and revocation", async () => {
+  const a = await open("/?mode=page");
+  assert.equal((await demoState(a)).mode, "page");
+  await signIn(a, "alice");
+
+  // Three renewals, each rotating the refresh token, while the API is called every 400 ms.
+  let s = await waitFor(a, () => window.demo.counts.rotations >= 3 && window.demo.counts.renewals >= 3);
+  assert.equal(s.counts.apiFail, 0, `API failures: ${JSON.stringify(s.events.filter((e) => e.kind === "error"))}`);
+  assert.ok(s.counts.apiOk >= 5, `API calls answered: ${s.counts.apiOk}`);
+  assert.equal(s.counts.retries, 0);
+  assert.equal(s.lastApi.status, 200);
+  assert.equal(s.lastApi.body.hello, "alice");
+  await drawn(a, ".tl-rotated", 3, "the timeline marks the rotations");
+  await drawn(a, ".tl-renewed", 3, "the timeline marks the renewals");
+  await drawn(a, ".tl-bar", 4, "the timeline draws each access token");
+  await drawn(a, ".tl-api-ok", 5, "the timeline draws the API calls");
+  assert.equal(await count(a, ".tl-api-fail"), 0);
+  await drawn(a, ".tl-state", 2, "the timeline draws the machine's states");
+  assert.equal(typeof s.skewMs, "number", "the page measures the clock skew");
+  assert.ok(Math.abs(s.skewMs) < 2000, `skew against a local server: ${s.skewMs} ms`);
+  await drawn(a, ".tl-skew", 1, "the timeline draws the clock skew");
+  const server1 = await stats();
+  const after1 = (await demoState(a)).counts.tokenRequests;
+  assert.equal(server1.signins, 1);
+  assert.equal(server1.duplicateRedemptions, 0);
+  assert.ok(server1.redemptions >= s.counts.tokenRequests && server1.redemptions <= after1, "each redemption is one of the page's requests");
+
+  // A second tab shares the session: no sign-in, no second redemption of any refresh token.
+  const b = await open("/");
+  assert.equal((await demoState(b)).active, true, "the second tab finds the session");
+  const before = (await demoState(a)).counts.tokenRequests + (await demoState(b)).counts.tokenRequests;
+  await waitFor(b, () => window.demo.counts.adopted + window.demo.counts.renewals >= 3, null, 20_000);
+  const [sa, sb] = [await demoState(a), await demoState(b)];
+  const server2 = await stats();
+  const after2 = (await demoState(a)).counts.tokenRequests + (await demoState(b)).counts.tokenRequests;
+  assert.equal(server2.signins, 1, "the second tab did not sign in");
+  assert.equal(server2.duplicateRedemptions, 0, "no refresh token was redeemed twice");
+  assert.equal(server2.failedRedemptions, 0);
+  const requests = sa.counts.tokenRequests + sb.counts.tokenRequests;
+  assert.ok(server2.redemptions >= requests && server2.redemptions <= after2, "every redemption is one tab's request");
+  assert.ok(sa.counts.tokenRequests + sb.counts.tokenRequests > before, "renewals went on with two tabs");
+  assert.equal(sa.counts.apiFail + sb.counts.apiFail, 0, "API calls never failed in either tab");
+  assert.ok(sb.counts.apiOk >= 3);
+  assert.ok(sb.counts.adopted >= 1 || sa.counts.adopted >= 1, "a tab adopted the other's renewal");
+  await b.close();
+
+  // Outage of the token endpoint: the renewal backs off, then recovers.
+  await a.click("#outage");
+  s = await waitFor(a, () => window.demo.counts.retries >= 2, null, 15_000);
+  s = await waitFor(a, (n) => window.demo.counts.renewals > n && window.demo.state === "scheduled", s.counts.renewals, 20_000);
+  const recovered = s.counts.renewals;
+  assert.ok(s.events.some((e) => e.kind === "retrying" && /temporarily_unavailable/.test(e.text)), "retries name the 503");
+  await drawn(a, ".tl-retry", 2, "the timeline marks the retries");
+  await drawn(a, ".tl-backoff", 2, "the timeline draws the backoff waits");
+  await drawn(a, ".tl-outage", 1, "the timeline shades the outage");
+  await drawn(a, '.tl-request[data-status="503"]', 2, "the timeline shows the refused requests");
+  await waitFor(a, (n) => window.demo.counts.renewals >= n + 1, recovered);
+  const apiAfter = (await demoState(a)).counts.apiOk;
+  await waitFor(a, (n) => window.demo.counts.apiOk >= n + 2 && window.demo.lastApi.status === 200, apiAfter);
+
+  // Revocation: the next renewal is refused and the page says reauthenticate.
+  await a.click("#revoke");
+  s = await waitFor(a, () => window.demo.counts.reauthenticate >= 1 && window.demo.active === false);
+  assert.match(await a.locator("#banner").innerText(), /reauthenticate/);
+  assert.ok(await a.locator("#signin-panel").isVisible(), "the sign-in form is back");
+  await drawn(a, ".tl-reauth", 1, "timeline");
+  assert.equal((await stats()).revocations, 1);
+  await a.waitForTimeout(700); // one more frame of the timeline after the revocation
+  mkdirSync(join(ROOT, "test-results"), { recursive: true });
+  const shot = join(ROOT, "test-results/demo-timeline.png");
+  await a.setViewportSize({ width: 1440, height: 830 });
+  await a.waitForTimeout(400);
+  await a.screenshot({ path: shot, fullPage: false });
+  if (process.env.UPDATE_SCREENSHOT === "1") copyFileSync(shot, join(ROOT, "www/screenshot.png"));
+  assert.deepEqual(a.errors, []);
+  await a.close();
+});
+
+test("service-worker mode: rotor/sw renews silently, a second tab shares it, revocation", async () => {
+  const c = await open("/?mode=sw");
+  assert.equal((await demoState(c)).mode, "sw");
+  const signinsBefore = (await stats()).signins;
+  const redemptionsBefore = (await stats()).redemptions;
+  await signIn(c, "bob");
+  let s = await waitFor(c, () => window.demo.counts.rotations >= 3 && window.demo.counts.renewals >= 3, null, 20_000);
+  assert.equal(s.counts.apiFail, 0, `API failures: ${JSON.stringify(s.events.filter((e) => e.kind === "error"))}`);
+  assert.ok(s.counts.apiOk >= 5);
+  assert.equal(s.lastApi.body.hello, "bob", "the service worker attached bob's token");
+  await drawn(c, ".tl-rotated", 3, "timeline");
+  await drawn(c, '.tl-request[data-status="200"]', 3, "the worker reports its token requests");
+
+  const d = await open("/");
+  assert.equal((await demoState(d)).mode, "sw");
+  assert.equal((await demoState(d)).active, true, "the second tab is controlled by the same worker");
+  await waitFor(d, () => window.demo.counts.renewals >= 2 && window.demo.counts.apiOk >= 3, null, 15_000);
+  const server = await stats();
+  assert.equal(server.signins, signinsBefore + 1, "one sign-in for both tabs");
+  assert.equal(server.duplicateRedemptions, 0);
+  assert.equal((await demoState(d)).counts.apiFail, 0);
+  assert.equal((await demoState(c)).counts.apiFail, 0);
+  assert.ok(server.redemptions > redemptionsBefore);
+
+  await c.click("#revoke");
+  await waitFor(c, () => window.demo.counts.reauthenticate >= 1 && window.demo.active === false);
+  await waitFor(d, () => window.demo.counts.reauthenticate >= 1 && window.demo.active === false);
+  assert.match(await d.locator("#banner").innerText(), /reauthenticate/);
+  assert.deepEqual(c.errors, []);
+  assert.deepEqual(d.errors, []);
+  await c.close();
+
+  // The switch back to page mode leaves the service worker: nothing intercepts /api/ any more.
+  await Promise.all([d.waitForNavigation(), d.click('#mode label:has(input[value="page"])')]);
+  await d.waitForFunction(() => window.demo?.ready === true && window.demo.mode === "page", null, { timeout: 15_000 });
+  assert.equal(await d.evaluate(() => navigator.serviceWorker.controller), null);
+  assert.equal(await d.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length), 0);
+  assert.equal((await demoState(d)).active, false);
+});
