@@ -1,6 +1,20 @@
 // rotor: the edge issuer's JS driver. The Rust core (IssuerCore) decides everything; this file
 // only moves bytes between a fetch-API Request/Response, the core and an async store.
-import { IssuerCore } from "../gen/rotor.js";
+import * as generated from "../gen/rotor.js";
+
+// A namespace import, so that a client-only build (cargo feature `issuer` off) still loads:
+// only constructing an Issuer needs the issuer core.
+function issuerCore() {
+  const core = generated.IssuerCore;
+  if (!core) {
+    const err = new Error("this rotor build has no issuer (built without the `issuer` cargo feature)");
+    err.name = "RotorError";
+    err.code = "invalid_config";
+    err.kind = "config";
+    throw err;
+  }
+  return core;
+}
 
 /** Largest request body read (64 KiB); larger bodies are answered with invalid_request. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -157,7 +171,7 @@ export class Issuer {
     if (store !== undefined && (store === null || typeof store.update !== "function")) {
       throw rotorError("invalid_config", "store must have an update(key, fn, context) method");
     }
-    this.#core = new IssuerCore({ ...rest, keys: normaliseKeys(rest.keys) });
+    this.#core = new (issuerCore())({ ...rest, keys: normaliseKeys(rest.keys) });
     this.#store = store ?? new MemoryStore();
   }
 

@@ -22,7 +22,7 @@ pub(crate) fn to_js_error(err: impl Into<Error>) -> JsValue {
     let js = js_sys::Error::new(&err.to_string());
     let obj: &Object = js.as_ref();
     let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(obj, &JsValue::from_str(k), &v);
+        let _ = Reflect::set(obj, &JsValue::from_str(wasm_bindgen::intern(k)), &v);
     };
     set("code", JsValue::from_str(err.code()));
     match &err {
@@ -106,7 +106,8 @@ pub(crate) fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
     if !obj.is_object() {
         return None;
     }
-    Reflect::get(obj, &JsValue::from_str(key))
+    // Property names are interned: the JS string is made once, not on every call.
+    Reflect::get(obj, &JsValue::from_str(wasm_bindgen::intern(key)))
         .ok()
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
