@@ -32,6 +32,8 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --lib --no-default-features -- -D warnings
+	cargo clippy --quiet --lib --features lint-wasm -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
 	scripts/typecheck.sh
 
 test-rust:

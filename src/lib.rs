@@ -32,7 +32,7 @@ pub mod jwt;
 pub mod schedule;
 pub mod secret;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", feature = "lint-wasm"))]
 mod wasm;
 
 pub use error::{Error, ErrorKind, JwtError, JwtErrorCode, OAuthError, RotorError, RotorErrorCode};
