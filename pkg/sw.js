@@ -181,3 +181,9 @@ export function installSilentRenewal(self, options = {}) {
     },
   };
 }
+
+/**
+ * `init` (the default export of every rotor entry): loads the wasm module once; idempotent.
+ * `installSilentRenewal` calls it itself, so awaiting it is only needed to use the core directly.
+ */
+export { default } from "#rotor";

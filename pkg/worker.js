@@ -288,3 +288,6 @@ export const RotorFamily = standard.RotorFamily;
 export const startSession = standard.startSession;
 /** The default worker: `export { default, RotorFamily } from "rotor/worker"`. */
 export default standard.worker;
+
+/** `init` of the core: a no-op in workerd, where the module initialises on import. */
+export { default as init } from "#rotor";

@@ -48,3 +48,8 @@ export interface SilentRenewal {
 
 /** Installs silent renewal in a service worker (`self`). */
 export function installSilentRenewal(self: ServiceWorkerScopeLike, options: SilentRenewalOptions): SilentRenewal;
+
+/** Loads the wasm module once (idempotent); `installSilentRenewal` calls it itself. */
+export default function init(
+  input?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
+): Promise<void>;

@@ -80,3 +80,6 @@ export function startSession(env: WorkerEnv, input: SessionInput, options?: Issu
 /** The default worker (configured by {@link configFromEnv}, binding "ROTOR_FAMILY"). */
 declare const worker: WorkerHandler;
 export default worker;
+
+/** The core's `init`: a no-op in workerd, where the module initialises on import. */
+export function init(): Promise<void>;

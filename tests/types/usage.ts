@@ -37,6 +37,7 @@ import type {
   AuthorizationServerMetadata,
 } from "rotor";
 import * as sw from "rotor/sw";
+import swInit from "rotor/sw";
 import worker, {
   createWorker,
   configFromEnv,
@@ -194,7 +195,8 @@ function onSwMessage(message: sw.SilentRenewalMessage): void {
 }
 // @ts-expect-error apiPrefixes is required
 sw.installSilentRenewal(swScope, { client });
-void [silent, swMessage, onSwMessage];
+const swReady: Promise<void> = swInit();
+void [silent, swMessage, onSwMessage, swReady];
 
 // ---- JWT -----------------------------------------------------------------------------------
 const key = new Uint8Array(32).fill(7);
