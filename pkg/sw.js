@@ -18,7 +18,15 @@
 //   { type: "rotor:reauthenticate", code } { type: "rotor:error", code, kind }
 //   { type: "rotor:refresh-expiring", refreshExpiresAt }
 // A reply goes to `event.ports[0]` when the page sent a MessagePort, else to the sender.
-import init, { TokenManager, IndexedDbStorage } from "#rotor";
+//
+// Sign-in without the page ever holding the refresh token: list the sign-in (or code
+// exchange) endpoint in `sessionUrls`. A POST to it is passed to the network by the worker,
+// which parses the token response (parseTokenResponse), keeps the token set and answers the
+// page with { type: "rotor:session", tokenType, expiresAt, refreshExpiresAt, scope,
+// receivedAt } instead — no token. A 2xx that is not a token response becomes a 502
+// invalid_response (its body is dropped, since it might hold a token in another shape);
+// error answers pass through unchanged.
+import init, { TokenManager, IndexedDbStorage, parseTokenResponse } from "#rotor";
 
 const EVENTS = ["renewed", "rotated", "retrying", "reauthenticate", "error", "refresh-expiring"];
 
@@ -70,6 +78,27 @@ export function installSilentRenewal(self, options = {}) {
     return url.href;
   });
   const matches = (url) => prefixes.some((p) => url.startsWith(p));
+  if (options.sessionUrls !== undefined && !Array.isArray(options.sessionUrls)) {
+    throw configError("sessionUrls must be an array of URLs");
+  }
+  const sessionUrls = new Set(
+    (options.sessionUrls ?? []).map((u) => {
+      try {
+        const url = new URL(u, base);
+        url.hash = "";
+        url.search = "";
+        return url.href;
+      } catch {
+        throw configError("sessionUrls must be URLs");
+      }
+    }),
+  );
+  const isSessionUrl = (href) => {
+    const url = new URL(href);
+    url.hash = "";
+    url.search = "";
+    return sessionUrls.has(url.href);
+  };
   const storage = options.storage ?? new IndexedDbStorage({ database: "rotor-sw", key: "session" });
 
   let managerPromise = null;
@@ -163,11 +192,42 @@ export function installSilentRenewal(self, options = {}) {
     return response;
   }
 
+  async function captureSession(request) {
+    const response = await self.fetch(request);
+    if (!response.ok) return response; // an error answer carries no token
+    const body = await response.text();
+    let tokenSet;
+    try {
+      await init(wasm);
+      tokenSet = (core ?? { parseTokenResponse }).parseTokenResponse(client, {
+        status: response.status,
+        headers: response.headers,
+        body,
+      });
+    } catch (err) {
+      return Response.json(
+        { error: "invalid_response", error_description: `the sign-in answer is not a token response (${err?.code ?? "error"})` },
+        { status: 502, headers: { "cache-control": "no-store" } },
+      );
+    }
+    const m = await manager();
+    await m.setTokens(tokenSet);
+    const { tokenType, expiresAt, refreshExpiresAt, scope, receivedAt } = tokenSet;
+    return Response.json(
+      { type: "rotor:session", tokenType, expiresAt, refreshExpiresAt, scope, receivedAt },
+      { status: 200, headers: { "cache-control": "no-store" } },
+    );
+  }
+
   self.addEventListener("install", (event) => event.waitUntil(self.skipWaiting()));
   self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim().then(() => manager())));
   self.addEventListener("message", (event) => event.waitUntil(onMessage(event)));
   self.addEventListener("fetch", (event) => {
     const request = event.request;
+    if (request.method === "POST" && sessionUrls.size > 0 && isSessionUrl(request.url)) {
+      event.respondWith(captureSession(request));
+      return;
+    }
     if (request.mode === "navigate" || !matches(request.url)) return; // never any other request
     event.respondWith(authorizedFetch(request));
   });

@@ -6,6 +6,12 @@ export interface SilentRenewalOptions {
   client: ClientConfig;
   /** Absolute or scope-relative URL prefixes (end them with "/"); only matching requests get `Authorization`. */
   apiPrefixes: string[];
+  /**
+   * Sign-in (or code-exchange) endpoints, absolute or scope-relative: a POST to one of them is
+   * sent by the worker, which keeps the token set and answers the page with a
+   * {@link SilentRenewalSession} instead, so the page never holds the refresh token.
+   */
+  sessionUrls?: string[];
   policy?: TokenManagerPolicy;
   /** Default: IndexedDB database "rotor-sw", key "session". */
   storage?: TokenStorage;
@@ -30,6 +36,16 @@ export type SilentRenewalMessage =
   | { type: "rotor:reauthenticate"; code: string }
   | { type: "rotor:error"; code: string; kind: string }
   | { type: "rotor:refresh-expiring"; refreshExpiresAt: number };
+
+/** What a page gets back from a POST to one of `sessionUrls` (JSON): never a token. */
+export interface SilentRenewalSession {
+  type: "rotor:session";
+  tokenType: string;
+  expiresAt: number | null;
+  refreshExpiresAt: number | null;
+  scope: string | null;
+  receivedAt: number;
+}
 
 /** Minimal shape of the service-worker global this needs. */
 export interface ServiceWorkerScopeLike {

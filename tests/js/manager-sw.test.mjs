@@ -27,6 +27,12 @@ function fakeScope() {
     async fetch(input, init) {
       const req = new Request(input, init);
       network.push({ url: req.url, authorization: req.headers.get("authorization") });
+      if (req.url.split("?")[0] === `${ORIGIN}/signin`) {
+        const body = await req.text();
+        if (body === "bad") return Response.json({ error: "access_denied" }, { status: 401 });
+        if (body === "odd") return Response.json({ session: "rt-odd-shape" });
+        return Response.json({ access_token: "at-signin", token_type: "Bearer", expires_in: 300, refresh_token: "rt-signin", scope: "api" });
+      }
       if (req.url === client.tokenEndpoint) {
         generation += 1;
         validAccess = `at-${generation}`;
@@ -130,4 +136,46 @@ test("rotor/sw: messages from another origin are ignored; bad options are invali
     code: "invalid_config",
   });
   assert.throws(() => installSilentRenewal(fakeScope().scope, { apiPrefixes: ["/api/"] }), { code: "invalid_config" });
+});
+
+test("rotor/sw sessionUrls: the worker keeps the sign-in token set; the page gets no token", async (t) => {
+  const f = fakeScope();
+  const storage = new MemoryStorage();
+  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], storage });
+  t.after(() => sw.stop());
+  const before = Date.now();
+  const res = await f.dispatchFetch(`${ORIGIN}/signin?next=/home`, { method: "POST", body: "alice" });
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal(res.headers.get("cache-control"), "no-store");
+  const text = await res.text();
+  assert.doesNotMatch(text, /rt-signin|at-signin/);
+  const session = JSON.parse(text);
+  assert.deepEqual(Object.keys(session).sort(), ["expiresAt", "receivedAt", "refreshExpiresAt", "scope", "tokenType", "type"]);
+  assert.equal(session.type, "rotor:session");
+  assert.equal(session.tokenType, "Bearer");
+  assert.equal(session.scope, "api");
+  assert.equal(session.expiresAt, session.receivedAt + 300_000);
+  assert.ok(session.receivedAt >= before);
+  // The worker holds the set and uses it on the API prefix.
+  assert.equal((await storage.get()).refreshToken, "rt-signin");
+  f.network.length = 0;
+  await f.dispatchFetch(`${ORIGIN}/api/items`);
+  assert.deepEqual(f.network[0], { url: `${ORIGIN}/api/items`, authorization: "Bearer at-signin" });
+  // A GET to the sign-in URL is not captured; an error answer passes through unchanged.
+  assert.equal(await f.dispatchFetch(`${ORIGIN}/signin`), null);
+  const denied = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "bad" });
+  assert.equal(denied.status, 401);
+  assert.deepEqual(await denied.json(), { error: "access_denied" });
+  // A 2xx that is not a token response: 502, body dropped (it might hold a token), set kept.
+  const kept = (await storage.get()).refreshToken;
+  const odd = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "odd" });
+  assert.equal(odd.status, 502);
+  const oddBody = await odd.text();
+  assert.doesNotMatch(oddBody, /rt-odd-shape/);
+  assert.equal(JSON.parse(oddBody).error, "invalid_response");
+  assert.equal((await storage.get()).refreshToken, kept);
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/"], sessionUrls: "/signin" }), {
+    code: "invalid_config",
+  });
+  await sw.stop();
 });
