@@ -133,7 +133,29 @@ async function families({ count = 200, rounds = 3 }) {
       }),
     );
   }
-  return { families: fams.length, distinctFamilies: new Set(fams.map((f) => f.family)).size, refreshed, problems, latency: latencyStats(latencies), secrets };
+  // Crossing: a token made of family A's id and family B's random part is refused (and, being
+  // an unknown token of a known family, revokes A as a suspected forgery), while B's own
+  // token keeps working for B only.
+  let crossed = 0;
+  for (let i = 0; i + 1 < Math.min(fams.length, 20); i += 2) {
+    const a = fams[i];
+    const b = fams[i + 1];
+    const bytesA = jose.base64url.decode(a.token);
+    const bytesB = jose.base64url.decode(b.token);
+    const forged = jose.base64url.encode(new Uint8Array([...bytesA.subarray(0, 16), ...bytesB.subarray(16)]));
+    const x = await refresh(forged);
+    if (x.status !== 400 || x.body.error !== "invalid_grant") problems.push(`crossed token for ${a.subject}: ${x.status}`);
+    const ra = await refresh(a.token);
+    if (ra.status !== 400) problems.push(`${a.subject} still live after a forged token: ${ra.status}`);
+    const rb = await refresh(b.token);
+    if (rb.status !== 200) problems.push(`${b.subject} lost after a forgery against ${a.subject}: ${rb.status}`);
+    else {
+      if ((await subjectOf(rb.body.access_token)) !== b.subject) problems.push(`${b.subject}: crossed sub`);
+      secrets.push(rb.body.refresh_token, rb.body.access_token);
+    }
+    crossed++;
+  }
+  return { families: fams.length, distinctFamilies: new Set(fams.map((f) => f.family)).size, refreshed, crossed, problems, latency: latencyStats(latencies), secrets };
 }
 
 /**
