@@ -40,9 +40,10 @@ pub struct OAuthError {
     pub code: String,
     /// The HTTP status of the answer.
     pub status: u16,
-    /// The server's `error_description`, verbatim.
+    /// The server's `error_description`, verbatim except that the exchange's credentials
+    /// (refresh and ID token, client secret) are replaced by `[redacted]`.
     pub description: Option<String>,
-    /// The server's `error_uri`, verbatim.
+    /// The server's `error_uri`, verbatim except for the same redaction.
     pub uri: Option<String>,
     /// From `Retry-After` (seconds or HTTP date), in milliseconds from the response's `now`.
     pub retry_after_ms: Option<f64>,

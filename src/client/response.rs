@@ -111,7 +111,8 @@ pub fn parse_token_response(
         None => None,
     };
     if response.status >= 400 {
-        return Err(error_from_response(config.dialect(), response, now_ms).into());
+        let err = error_from_response(config.dialect(), response, now_ms);
+        return Err(redact_oauth_error(err, config, options).into());
     }
     if response.status < 200 || response.status >= 300 {
         return Err(RotorError::response(format!(
@@ -138,7 +139,8 @@ pub fn parse_token_response(
                 }
             },
             Some(Value::Bool(false)) => {
-                return Err(tokenidp_error(&object, response, now_ms).into());
+                let err = tokenidp_error(&object, response, now_ms);
+                return Err(redact_oauth_error(err, config, options).into());
             }
             _ => {
                 return Err(RotorError::response(
@@ -428,6 +430,60 @@ pub fn error_from_response(
         }
         Err(_) => status_error(status, retry_after_ms, None),
     }
+}
+
+/// Shortest secret text that is searched for and redacted in a server's error text (shorter
+/// values would garble ordinary words).
+const MIN_REDACTED_LEN: usize = 6;
+
+/// Removes the credentials of this exchange (the refresh and ID tokens being redeemed, the
+/// client secret and its HTTP Basic form) from a server's `error_description` / `error_uri`:
+/// a server that echoes them must not make rotor put them in error messages and logs
+/// (RFC 6819 §5.1.4, RFC 9700 §4.3).
+fn redact_oauth_error(
+    mut err: OAuthError,
+    config: &ClientConfig,
+    options: &ParseOptions,
+) -> OAuthError {
+    let mut secrets: Vec<String> = Vec::new();
+    if let Some(previous) = &options.previous {
+        for s in [&previous.refresh_token, &previous.id_token]
+            .into_iter()
+            .flatten()
+        {
+            secrets.push(s.expose().to_owned());
+        }
+    }
+    if let super::auth::ClientAuth::SecretBasic(s) | super::auth::ClientAuth::SecretPost(s) =
+        config.auth()
+    {
+        let secret = s.expose();
+        let user: String = form_urlencoded::byte_serialize(config.client_id().as_bytes()).collect();
+        let pass: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        secrets.push(crate::b64::encode_standard(format!("{user}:{pass}")));
+        secrets.push(pass);
+        secrets.push(secret.to_owned());
+    }
+    secrets.retain(|s| s.len() >= MIN_REDACTED_LEN);
+    // Longest first, so that a secret containing another is replaced whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let scrub = |text: &mut Option<String>| {
+        if let Some(t) = text {
+            for s in &secrets {
+                if t.contains(s.as_str()) {
+                    *t = t.replace(s.as_str(), "[redacted]");
+                }
+            }
+        }
+    };
+    scrub(&mut err.description);
+    scrub(&mut err.uri);
+    if secrets.iter().any(|s| err.code.contains(s.as_str())) {
+        // A server that answers with a credential as its error code: the status decides.
+        err.code = code_for_status(err.status).to_owned();
+        err.kind = OAuthError::kind_for(&err.code, err.status);
+    }
+    err
 }
 
 /// TokenIDP's failure envelope `{ isSuccess: false, error | errorCode | code,

@@ -13,8 +13,9 @@ use subtle::ConstantTimeEq;
 /// Largest accepted request body: 64 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// An HTTP request as the driver hands it over (header names lower-case).
-#[derive(Debug, Clone, Default)]
+/// An HTTP request as the driver hands it over (header names lower-case). `Debug` shows the
+/// header names only and not the body: they carry refresh tokens and client credentials.
+#[derive(Clone, Default)]
 pub struct HttpRequest {
     /// The method (`POST`, `GET`, ...).
     pub method: String,
@@ -35,8 +36,26 @@ impl HttpRequest {
     }
 }
 
-/// An HTTP response to send (header names lower-case).
-#[derive(Debug, Clone, PartialEq)]
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field(
+                "body",
+                &format_args!("[redacted {} bytes]", self.body.len()),
+            )
+            .finish()
+    }
+}
+
+/// An HTTP response to send (header names lower-case). `Debug` omits the body of successful
+/// responses (token responses carry the tokens); error bodies are shown.
+#[derive(Clone, PartialEq)]
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
@@ -44,6 +63,23 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The body (JSON text or empty).
     pub body: String,
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("HttpResponse");
+        d.field("status", &self.status)
+            .field("headers", &self.headers);
+        if self.status < 300 {
+            d.field(
+                "body",
+                &format_args!("[redacted {} bytes]", self.body.len()),
+            );
+        } else {
+            d.field("body", &self.body);
+        }
+        d.finish()
+    }
 }
 
 impl HttpResponse {

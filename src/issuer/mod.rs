@@ -120,8 +120,7 @@ pub struct SessionInput {
     pub claims: Option<Map<String, Value>>,
 }
 
-/// A created family.
-#[derive(Debug)]
+/// A created family. `Debug` leaves out the token response body (it holds the tokens).
 pub struct Session {
     /// The store key of the family.
     pub family_key: String,
@@ -129,6 +128,16 @@ pub struct Session {
     pub record: FamilyRecord,
     /// The token response body, in the issuer's dialect (as the token endpoint would answer).
     pub body: Value,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("family_key", &self.family_key)
+            .field("record", &self.record)
+            .field("body", &"[redacted]")
+            .finish()
+    }
 }
 
 /// A configured issuer (see the module docs).
