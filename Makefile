@@ -6,7 +6,7 @@ NODE_TEST := node --test --test-concurrency=1
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
 PKG_STAMP := pkg/gen/.stamp
 
-.PHONY: help pkg test test-rust lint test-node test-workerd test-browser demo bench fuzz fuzz-smoke setup clean
+.PHONY: help pkg test test-rust lint test-node test-workerd test-browser demo bench fuzz fuzz-smoke soak setup clean
 
 help:
 	@echo "make demo   — build everything and run the demo on workerd (prints the URL)"
@@ -14,6 +14,7 @@ help:
 	@echo "make pkg    — build the npm package into pkg/"
 	@echo "make bench  — benchmarks against the peers (prints a table)"
 	@echo "make fuzz   — run each fuzz target for a bounded time"
+	@echo "make soak   — 60 s sustained load against the workerd issuer (memory, 5xx, purge)"
 
 setup:
 	@source scripts/lib.sh && ensure_node_modules && ensure_chromium
@@ -58,6 +59,9 @@ bench: pkg setup
 
 fuzz:
 	scripts/fuzz.sh $${FUZZ_SECONDS:-60}
+
+soak: pkg setup
+	ROTOR_SOAK_SECONDS=$${ROTOR_SOAK_SECONDS:-60} $(NODE_TEST) tests/workerd/load.test.mjs
 
 fuzz-smoke:
 	scripts/fuzz.sh 10
