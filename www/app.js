@@ -188,8 +188,11 @@ class PageDriver {
     await this.manager.start();
   }
 
-  signIn(tokenSet) {
-    return this.manager.setTokens(tokenSet);
+  async signIn(res, body) {
+    // Page mode: this tab parses the sign-in answer and hands it to the TokenManager.
+    const tokenSet = rotor.parseTokenResponse(client, { status: res.status, headers: res.headers, body });
+    await this.manager.setTokens(tokenSet);
+    return tokenSet;
   }
 
   async callApi() {
@@ -269,9 +272,12 @@ class ServiceWorkerDriver {
     });
   }
 
-  signIn(tokenSet) {
-    // The page hands the sign-in result over once; from now on only the worker holds it.
-    return this.ask({ type: "rotor:set-tokens", tokenSet });
+  async signIn(res, body) {
+    // The worker performed the sign-in POST (rotor/sw `sessionUrls`) and kept the token set;
+    // the page only learns the lifetimes, never a token.
+    const session = JSON.parse(body);
+    if (session.type !== "rotor:session") throw new Error("the service worker did not take the sign-in");
+    return session;
   }
 
   callApi() {
@@ -397,8 +403,7 @@ $("signin").addEventListener("submit", async (e) => {
       banner("reauth", JSON.parse(body).error_description ?? `sign-in failed (${res.status})`);
       return;
     }
-    const tokenSet = rotor.parseTokenResponse(client, { status: res.status, headers: res.headers, body });
-    await driver.signIn(tokenSet);
+    const tokenSet = await driver.signIn(res, body);
     const now = Date.now();
     seenTokens.set(tokenSet.expiresAt, { at: now, byEvent: true });
     timeline.addToken(tokenSet.receivedAt, tokenSet.expiresAt);

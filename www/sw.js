@@ -58,6 +58,9 @@ self.addEventListener("message", (event) => {
 installSilentRenewal(self, {
   client: { tokenEndpoint: TOKEN_ENDPOINT, clientId: CLIENT_ID, authMethod: "none", grantedScope: "openid profile api.read" },
   apiPrefixes: [`${self.location.origin}/api/`],
+  // The worker performs the sign-in POST itself and keeps the token set: the page never
+  // holds the refresh token, not even once.
+  sessionUrls: [`${self.location.origin}/signin`],
   policy: { baseMs: 500, capMs: 8000 },
   storage,
   wasm: "/rotor_bg.wasm",

@@ -156,7 +156,13 @@ test("service-worker mode: rotor/sw renews silently, a second tab shares it, rev
   assert.equal((await demoState(c)).mode, "sw");
   const signinsBefore = (await stats()).signins;
   const redemptionsBefore = (await stats()).redemptions;
+  // The service worker performs the sign-in (rotor/sw sessionUrls): what reaches the page
+  // holds lifetimes only, never a token.
+  const signinAnswer = c.waitForResponse((r) => r.url().endsWith("/signin") && r.request().method() === "POST");
   await signIn(c, "bob");
+  const pageSaw = await (await signinAnswer).text();
+  assert.equal(JSON.parse(pageSaw).type, "rotor:session", pageSaw);
+  assert.doesNotMatch(pageSaw, /refresh_token|access_token|refreshToken|accessToken/);
   let s = await waitFor(c, () => window.demo.counts.rotations >= 3 && window.demo.counts.renewals >= 3, null, 20_000);
   assert.equal(s.counts.apiFail, 0, `API failures: ${JSON.stringify(s.events.filter((e) => e.kind === "error"))}`);
   assert.ok(s.counts.apiOk >= 5);
