@@ -27,16 +27,10 @@
 // invalid_response (its body is dropped, since it might hold a token in another shape);
 // error answers pass through unchanged.
 import init, { TokenManager, IndexedDbStorage, parseTokenResponse } from "#rotor";
+import { configError } from "./lib/errors.js";
 
 const EVENTS = ["renewed", "rotated", "retrying", "reauthenticate", "error", "refresh-expiring"];
 
-function configError(message) {
-  const err = new Error(message);
-  err.name = "RotorError";
-  err.code = "invalid_config";
-  err.kind = "config";
-  return err;
-}
 
 /** Only primitive fields cross to pages: no token, no error object. */
 function publicDetail(detail) {

@@ -6,17 +6,11 @@
 // request at a time, so a rotation is one serialized step: N concurrent redemptions of a token
 // yield one successor.
 import * as core from "#rotor";
+import { configError } from "./lib/errors.js";
 
 const TEST_CLOCK_HEADER = "x-rotor-test-now";
 const CREATE_PATH = "/__rotor/create";
 
-function configError(message) {
-  const err = new Error(message);
-  err.name = "RotorError";
-  err.code = "invalid_config";
-  err.kind = "config";
-  return err;
-}
 
 function jsonOf(value, name) {
   if (value === undefined || value === null || value === "") return undefined;

@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use rotor::RotorErrorCode;
 use rotor::schedule::{
     BackoffOptions, RefreshOptions, SkewInputs, TokenTimes, backoff_delay, estimate_clock_skew,
-    next_refresh_at, peek_jwt_times, refresh_token_expires_first,
+    next_refresh_at, refresh_token_expires_first, unverified_expires_at, unverified_issued_at,
 };
 
 const NOW: f64 = 1_700_000_000_000.0;
@@ -346,12 +346,26 @@ fn clock_skew_from_date_and_iat() {
 
 #[test]
 fn peek_ignores_non_jwts() {
-    assert_eq!(peek_jwt_times("abc"), None);
-    assert_eq!(peek_jwt_times("a.b.c.d"), None);
-    assert_eq!(peek_jwt_times(&jwt_with("[1]")), None);
-    assert_eq!(peek_jwt_times(&jwt_with(r#"{"iat":1,"iat":2}"#)), None);
-    let t = peek_jwt_times(&jwt_with(r#"{"iat":"x","exp":5}"#)).unwrap();
-    assert_eq!((t.issued_at, t.expires_at), (None, Some(5.0)));
+    assert_eq!(unverified_issued_at("abc"), None);
+    assert_eq!(unverified_issued_at("a.b.c.d"), None);
+    assert_eq!(unverified_issued_at(&jwt_with("[1]")), None);
+    assert_eq!(
+        unverified_issued_at(&jwt_with(r#"{"iat":1,"iat":2}"#)),
+        None
+    );
+    let t = jwt_with(r#"{"iat":"x","exp":5}"#);
+    assert_eq!(
+        (unverified_issued_at(&t), unverified_expires_at(&t)),
+        (None, Some(5.0))
+    );
+    let negative = jwt_with(r#"{"iat":-5,"exp":-1}"#);
+    assert_eq!(
+        (
+            unverified_issued_at(&negative),
+            unverified_expires_at(&negative)
+        ),
+        (None, None)
+    );
 }
 
 proptest! {

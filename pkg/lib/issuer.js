@@ -1,17 +1,14 @@
 // rotor: the edge issuer's JS driver. The Rust core (IssuerCore) decides everything; this file
 // only moves bytes between a fetch-API Request/Response, the core and an async store.
 import * as generated from "../gen/rotor.js";
+import { configError, rotorError } from "./errors.js";
 
 // A namespace import, so that a client-only build (cargo feature `issuer` off) still loads:
 // only constructing an Issuer needs the issuer core.
 function issuerCore() {
   const core = generated.IssuerCore;
   if (!core) {
-    const err = new Error("this rotor build has no issuer (built without the `issuer` cargo feature)");
-    err.name = "RotorError";
-    err.code = "invalid_config";
-    err.kind = "config";
-    throw err;
+    throw configError("this rotor build has no issuer (built without the `issuer` cargo feature)");
   }
   return core;
 }
@@ -24,13 +21,6 @@ const CONFIG_KEYS = [
   "rotation", "reuseGraceSeconds", "clients", "dialect",
 ];
 
-function rotorError(code, message) {
-  const err = new Error(message);
-  err.name = "RotorError";
-  err.code = code;
-  err.kind = "config";
-  return err;
-}
 
 function base64url(bytes) {
   let bin = "";

@@ -4,16 +4,10 @@
 // only does the I/O around it: fetch, timers, storage, Web Locks and BroadcastChannel.
 import { RenewalMachine, estimateClockSkew, nextRefreshAt } from "../gen/rotor.js";
 import * as clientCore from "./client.js";
+import { rotorError } from "./errors.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-function rotorError(code, message, kind = "config") {
-  const err = new Error(message);
-  err.name = "RotorError";
-  err.code = code;
-  err.kind = kind;
-  return err;
-}
 
 function makeEvent(type, detail) {
   if (typeof CustomEvent === "function") return new CustomEvent(type, { detail });

@@ -14,7 +14,7 @@ pub mod skew;
 pub mod timing;
 
 pub use machine::{Action, Event, Input, Policy, RenewalMachine, State};
-pub use skew::{SkewInputs, UnverifiedTimes, estimate_clock_skew, peek_jwt_times};
+pub use skew::{SkewInputs, estimate_clock_skew, unverified_expires_at, unverified_issued_at};
 pub use timing::{
     BackoffOptions, RefreshOptions, TokenTimes, backoff_delay, next_refresh_at,
     refresh_token_expires_first,

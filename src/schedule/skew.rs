@@ -16,44 +16,26 @@
 //! The JWT payload is decoded **without verification** and used for nothing but this estimate;
 //! the scheduler only ever lets a skew make refreshes earlier (see `timing`).
 
+use crate::client::unverified_jwt_times;
 use crate::error::RotorError;
-use serde_json::Value;
 
-/// Largest JWT accepted for the unverified `iat`/`exp` peek (16 KiB, as `verifyJwt`).
-pub const MAX_PEEK_BYTES: usize = 16 * 1024;
 /// Two observations further apart than this (ms) are not averaged; `Date` wins.
 pub const MAX_DISAGREEMENT_MS: f64 = 5_000.0;
 
-/// The numeric claims of an unverified JWT payload that scheduling may use.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct UnverifiedTimes {
-    /// `iat`, seconds.
-    pub issued_at: Option<f64>,
-    /// `exp`, seconds.
-    pub expires_at: Option<f64>,
+/// The access token's unverified `iat` (seconds), when it is a JWT with a non-negative,
+/// finite `iat` (read by the client module's one JWT peek, [`unverified_jwt_times`]).
+pub fn unverified_issued_at(access_token: &str) -> Option<f64> {
+    unverified_jwt_times(access_token)?
+        .iat
+        .filter(|iat| *iat >= 0.0)
 }
 
-/// Reads `iat` and `exp` from a compact JWS without verifying it. `None` for anything that
-/// is not a three-part JWS with a JSON object payload (opaque access tokens are normal).
-pub fn peek_jwt_times(token: &str) -> Option<UnverifiedTimes> {
-    if token.len() > MAX_PEEK_BYTES {
-        return None;
-    }
-    let mut parts = token.split('.');
-    let (_header, payload, _sig) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let bytes = crate::b64::decode(payload)?;
-    let claims = crate::json::parse_object(&bytes, MAX_PEEK_BYTES).ok()?;
-    let number = |name: &str| match claims.get(name) {
-        Some(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite() && *v >= 0.0),
-        _ => None,
-    };
-    Some(UnverifiedTimes {
-        issued_at: number("iat"),
-        expires_at: number("exp"),
-    })
+/// The access token's unverified `exp` (seconds), when it is a JWT with a non-negative,
+/// finite `exp`.
+pub fn unverified_expires_at(access_token: &str) -> Option<f64> {
+    unverified_jwt_times(access_token)?
+        .exp
+        .filter(|exp| *exp >= 0.0)
 }
 
 /// Inputs of [`estimate_clock_skew`].
@@ -101,8 +83,7 @@ pub fn estimate_clock_skew(inputs: &SkewInputs<'_>) -> Result<f64, RotorError> {
     };
     let from_iat = inputs
         .access_token
-        .and_then(peek_jwt_times)
-        .and_then(|t| t.issued_at)
+        .and_then(unverified_issued_at)
         .map(|iat| iat * 1000.0 + 500.0 - local_mid);
     let skew = match (from_date, from_iat) {
         (Some(d), Some(i)) if (d - i).abs() <= MAX_DISAGREEMENT_MS => (d + i) / 2.0,

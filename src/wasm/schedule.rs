@@ -5,7 +5,8 @@ use super::{bad_argument, get, now_or_clock, random_bytes, to_js, to_js_error};
 use crate::error::{ErrorKind, RotorError};
 use crate::schedule::{
     Action, BackoffOptions, Input, Policy, RefreshOptions, RenewalMachine as CoreMachine,
-    SkewInputs, TokenTimes, backoff_delay, estimate_clock_skew, next_refresh_at, peek_jwt_times,
+    SkewInputs, TokenTimes, backoff_delay, estimate_clock_skew, next_refresh_at,
+    unverified_expires_at,
 };
 use wasm_bindgen::prelude::*;
 
@@ -37,8 +38,7 @@ fn token_times(token_set: &JsValue) -> Result<TokenTimes, JsValue> {
     }
     let access_exp_seconds = string(token_set, "accessToken")?
         .as_deref()
-        .and_then(peek_jwt_times)
-        .and_then(|t| t.expires_at);
+        .and_then(unverified_expires_at);
     let times = TokenTimes {
         expires_at: number(token_set, "expiresAt")?,
         refresh_expires_at: number(token_set, "refreshExpiresAt")?,
