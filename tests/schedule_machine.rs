@@ -28,6 +28,20 @@ fn machine() -> RenewalMachine {
     .unwrap()
 }
 
+/// A machine given a token set that expired an hour ago: it is refreshing at `NOW`.
+fn refreshing_machine() -> RenewalMachine {
+    let mut m = machine();
+    let out = m
+        .step(
+            Input::TokensStored(tokens(NOW - 3_600_000.0, 300.0)),
+            NOW,
+            0.0,
+        )
+        .unwrap();
+    assert_eq!(out, vec![Action::CancelTimer, Action::SendRefresh]);
+    m
+}
+
 fn failed(kind: ErrorKind, code: &str, retry_after: Option<f64>) -> Input {
     Input::RefreshFailed {
         kind,
@@ -118,13 +132,7 @@ fn sleeping_laptop_wakeup_refreshes_without_the_timer() {
 
 #[test]
 fn transient_failures_back_off_keep_tokens_and_honour_retry_after() {
-    let mut m = machine();
-    m.step(
-        Input::TokensStored(tokens(NOW - 3_600_000.0, 300.0)),
-        NOW,
-        0.0,
-    )
-    .unwrap();
+    let mut m = refreshing_machine();
     let out = m
         .step(failed(ErrorKind::Retry, "server_error", None), NOW, 0.0)
         .unwrap();
@@ -183,13 +191,7 @@ fn transient_failures_back_off_keep_tokens_and_honour_retry_after() {
 
 #[test]
 fn backoff_grows_to_the_cap() {
-    let mut m = machine();
-    m.step(
-        Input::TokensStored(tokens(NOW - 3_600_000.0, 300.0)),
-        NOW,
-        0.0,
-    )
-    .unwrap();
+    let mut m = refreshing_machine();
     let mut now = NOW;
     let mut delays = vec![];
     for _ in 0..6 {
@@ -212,13 +214,7 @@ fn backoff_grows_to_the_cap() {
 
 #[test]
 fn invalid_grant_asks_for_reauthentication_and_drops_tokens() {
-    let mut m = machine();
-    m.step(
-        Input::TokensStored(tokens(NOW - 3_600_000.0, 300.0)),
-        NOW,
-        0.0,
-    )
-    .unwrap();
+    let mut m = refreshing_machine();
     let out = m
         .step(
             failed(ErrorKind::Reauthenticate, "invalid_grant", None),
@@ -248,13 +244,7 @@ fn invalid_grant_asks_for_reauthentication_and_drops_tokens() {
 
 #[test]
 fn config_errors_stop_without_dropping_tokens() {
-    let mut m = machine();
-    m.step(
-        Input::TokensStored(tokens(NOW - 3_600_000.0, 300.0)),
-        NOW,
-        0.0,
-    )
-    .unwrap();
+    let mut m = refreshing_machine();
     let out = m
         .step(failed(ErrorKind::Config, "invalid_client", None), NOW, 0.0)
         .unwrap();
@@ -373,13 +363,7 @@ fn rejected_access_token_refreshes_now_but_not_during_backoff() {
 
 #[test]
 fn a_set_stored_during_a_failing_refresh_is_kept() {
-    let mut m = machine();
-    m.step(
-        Input::TokensStored(tokens(NOW - 3_600_000.0, 300.0)),
-        NOW,
-        0.0,
-    )
-    .unwrap();
+    let mut m = refreshing_machine();
     assert_eq!(m.state(), State::Refreshing);
     // The user signs in again while the old refresh token is being redeemed.
     assert_eq!(
@@ -531,13 +515,7 @@ fn late_reauth_is_ignored_but_session_ended_elsewhere_ends_it_here() {
 
 #[test]
 fn a_renewed_set_due_on_arrival_backs_off_instead_of_looping() {
-    let mut m = machine();
-    m.step(
-        Input::TokensStored(tokens(NOW - 3_600_000.0, 300.0)),
-        NOW,
-        0.0,
-    )
-    .unwrap();
+    let mut m = refreshing_machine();
     let mut now = NOW;
     for expected_delay in [1000.0, 2000.0, 4000.0] {
         let out = m

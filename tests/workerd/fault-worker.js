@@ -4,25 +4,16 @@
 // returns the family's stored record. Modes: "put-before" (put throws, nothing written),
 // "put-after" (put writes, then throws: the response is lost), "get" (the read throws).
 import { createWorker } from "rotor/worker";
-
-async function familyStub(tools, env, request) {
-  const url = new URL(request.url);
-  const probe = new Request(new URL("/token", url), { method: "POST", headers: request.headers, body: request.body });
-  const routed = await tools.issuer.route(probe, { now: tools.now });
-  if (!routed.familyKey) return null;
-  return env.RotorFamily.get(env.RotorFamily.idFromName(routed.familyKey));
-}
+import { familyStub, startSessionRoute } from "./test-routes.js";
 
 const { worker, RotorFamily: Base } = createWorker({
   binding: "RotorFamily",
   async fetch(request, env, ctx, tools) {
     if (env.ROTOR_TEST_CLOCK !== "1" || request.method !== "POST") return undefined;
     const url = new URL(request.url);
-    if (url.pathname === "/test/session") {
-      return Response.json(await tools.startSession(await request.json(), { now: tools.now }));
-    }
+    if (url.pathname === "/test/session") return startSessionRoute(request, tools);
     if (url.pathname === "/test/fault" || url.pathname === "/test/record") {
-      const stub = await familyStub(tools, env, request);
+      const stub = await familyStub(request, env, tools);
       if (!stub) return new Response("no family", { status: 400 });
       return stub.fetch(`https://rotor-family/__test${url.pathname.slice(5)}${url.search}`, { method: "POST" });
     }

@@ -4,21 +4,18 @@
 // Durable Object still holds and whether its purge alarm is set — to prove expired families
 // are purged.
 import { createWorker } from "rotor/worker";
+import { familyStub, startSessionRoute } from "./test-routes.js";
 
 const { worker, RotorFamily: Base } = createWorker({
   binding: "RotorFamily",
   async fetch(request, env, ctx, tools) {
     if (env.ROTOR_TEST_CLOCK !== "1" || request.method !== "POST") return undefined;
     const url = new URL(request.url);
-    if (url.pathname === "/test/session") {
-      return Response.json(await tools.startSession(await request.json(), { now: tools.now }));
-    }
+    if (url.pathname === "/test/session") return startSessionRoute(request, tools);
     if (url.pathname === "/test/records") {
-      const probe = new Request(new URL("/token", url), { method: "POST", headers: request.headers, body: request.body });
-      const routed = await tools.issuer.route(probe, { now: tools.now });
-      if (!routed.familyKey) return new Response("no family in that request", { status: 400 });
-      const ns = env.RotorFamily;
-      return ns.get(ns.idFromName(routed.familyKey)).fetch("https://rotor-family/__test/records", { method: "POST" });
+      const stub = await familyStub(request, env, tools);
+      if (!stub) return new Response("no family in that request", { status: 400 });
+      return stub.fetch("https://rotor-family/__test/records", { method: "POST" });
     }
     return undefined;
   },
