@@ -4,7 +4,7 @@
 // returns the family's stored record. Modes: "put-before" (put throws, nothing written),
 // "put-after" (put writes, then throws: the response is lost), "get" (the read throws).
 import { createWorker } from "rotor/worker";
-import { familyStub, startSessionRoute } from "./test-routes.js";
+import { familyStub, startSessionRoute } from "./shared-routes.js";
 
 const { worker, RotorFamily: Base } = createWorker({
   binding: "RotorFamily",

@@ -4,7 +4,7 @@
 // Durable Object still holds and whether its purge alarm is set — to prove expired families
 // are purged.
 import { createWorker } from "rotor/worker";
-import { familyStub, startSessionRoute } from "./test-routes.js";
+import { familyStub, startSessionRoute } from "./shared-routes.js";
 
 const { worker, RotorFamily: Base } = createWorker({
   binding: "RotorFamily",
