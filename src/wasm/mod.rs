@@ -56,6 +56,80 @@ pub(crate) fn to_js_error(err: impl Into<Error>) -> JsValue {
     js.into()
 }
 
+/// The first byte of a result that is an error: `"!"` then the error as JSON
+/// (see [`error_text`]); anything else is the value as JSON. `pkg/lib/boundary.js` reads it.
+///
+/// Results cross the boundary as one string: building a JS object (or `Error`) from Rust takes
+/// one call into JS per property, while `JSON.parse` in JS builds it in one native call.
+pub(crate) const ERROR_MARK: char = '!';
+
+/// A result as boundary text: the value's JSON, or [`ERROR_MARK`] and the error's JSON.
+pub(crate) fn result_text<T: Serialize + ?Sized>(result: Result<&T, Error>) -> String {
+    match result {
+        Ok(value) => serde_json::to_string(value).unwrap_or_else(|e| {
+            error_text(crate::error::RotorError::argument(format!(
+                "the result cannot be written as JSON: {e}"
+            )))
+        }),
+        Err(err) => error_text(err),
+    }
+}
+
+/// An error as boundary text: `!{"name":..,"message":..,"code":..,...}` with the same fields
+/// [`to_js_error`] sets, which `pkg/lib/boundary.js` turns into a JS `Error`.
+pub(crate) fn error_text(err: impl Into<Error>) -> String {
+    use serde_json::{Map, Value};
+    let err: Error = err.into();
+    let mut o = Map::new();
+    let name = match &err {
+        Error::OAuth(_) => "OAuthError",
+        Error::Rotor(_) => "RotorError",
+        Error::Jwt(_) => "JwtError",
+    };
+    o.insert("name".into(), Value::from(name));
+    o.insert("message".into(), Value::from(err.to_string()));
+    o.insert("code".into(), Value::from(err.code()));
+    match &err {
+        Error::OAuth(e) => {
+            o.insert("status".into(), Value::from(e.status));
+            o.insert("kind".into(), Value::from(e.kind.as_str()));
+            o.insert("description".into(), e.description.clone().into());
+            o.insert("uri".into(), e.uri.clone().into());
+            o.insert(
+                "retryAfter".into(),
+                e.retry_after_ms.map_or(Value::Null, Value::from),
+            );
+        }
+        Error::Rotor(e) => {
+            o.insert("kind".into(), Value::from(e.code.kind().as_str()));
+        }
+        Error::Jwt(_) => {}
+    }
+    let mut text = String::from(ERROR_MARK);
+    text.push_str(&Value::Object(o).to_string());
+    text
+}
+
+/// Reads a JSON text argument (made by `JSON.stringify` in `pkg/lib/boundary.js`) into `T`.
+/// Errors are `invalid_argument` naming `what` (or `invalid_config` when `config`).
+pub(crate) fn read_json<T: DeserializeOwned>(
+    text: &str,
+    what: &str,
+    config: bool,
+) -> Result<T, Error> {
+    serde_json::from_str::<T>(text).map_err(|e| {
+        // serde_json's position suffix means nothing to a caller who passed an object.
+        let e = e.to_string();
+        let e = e.split(" at line ").next().unwrap_or_default();
+        let message = format!("{what}: {e}");
+        if config {
+            crate::error::RotorError::config(message).into()
+        } else {
+            crate::error::RotorError::argument(message).into()
+        }
+    })
+}
+
 /// An `invalid_argument` error for a JS value of the wrong shape.
 pub(crate) fn bad_argument(what: &str, err: impl std::fmt::Display) -> JsValue {
     to_js_error(crate::error::RotorError::argument(format!("{what}: {err}")))
