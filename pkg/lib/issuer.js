@@ -281,7 +281,7 @@ export class Issuer {
 
   #unavailable() {
     const r = unwrap(this.#core.errorResponse(503, "temporarily_unavailable", "the token store is unavailable; try again"));
-    r.headers.push(["retry-after", "1"]);
+    r.headers["retry-after"] = "1";
     return r;
   }
 

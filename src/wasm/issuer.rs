@@ -4,7 +4,7 @@
 //! boundary text ([`result_text`]: the value's JSON, or `"!"` and the error's JSON) that the JS
 //! driver reads with one `JSON.parse`. A request crosses as its method, path, headers (a JSON
 //! array of `[name, value]` pairs) and body bytes; a response comes back as
-//! `{"status":..,"headers":[[name, value], ..],"body":".."}`.
+//! `{"status":..,"headers":{name: value, ..},"body":".."}`.
 
 use super::{error_text, read_json, result_text};
 use crate::error::{Error, RotorError};
@@ -26,15 +26,46 @@ pub struct IssuerCore {
 #[derive(Serialize)]
 struct ResponseOut<'a> {
     status: u16,
-    headers: &'a [(String, String)],
+    headers: HeaderObject<'a>,
     body: &'a str,
+}
+
+/// Response headers as one JSON object (`{ name: value }`): workerd builds a `Response` from
+/// an object about twice as fast as from `[name, value]` pairs. A name given more than once
+/// has its values joined with ", " (RFC 9110 §5.3), which is what `Headers` does with them.
+struct HeaderObject<'a>(&'a [(String, String)]);
+
+impl Serialize for HeaderObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let headers = self.0;
+        let mut map = serializer.serialize_map(Some(headers.len()))?;
+        for (i, (name, value)) in headers.iter().enumerate() {
+            let same = |(other, _): &&(String, String)| other.eq_ignore_ascii_case(name);
+            if headers[..i].iter().any(|h| same(&h)) {
+                continue;
+            }
+            let mut later = headers[i + 1..].iter().filter(same).peekable();
+            if later.peek().is_none() {
+                map.serialize_entry(name, value)?;
+            } else {
+                let mut joined = value.clone();
+                for (_, v) in later {
+                    joined.push_str(", ");
+                    joined.push_str(v);
+                }
+                map.serialize_entry(name, &joined)?;
+            }
+        }
+        map.end()
+    }
 }
 
 impl<'a> From<&'a HttpResponse> for ResponseOut<'a> {
     fn from(r: &'a HttpResponse) -> Self {
         ResponseOut {
             status: r.status,
-            headers: &r.headers,
+            headers: HeaderObject(&r.headers),
             body: &r.body,
         }
     }
