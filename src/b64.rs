@@ -19,6 +19,17 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text.as_bytes()).ok()
 }
 
+/// Appends the unpadded base64url encoding of `bytes` to `out` (no intermediate `String`).
+pub fn encode_into(bytes: impl AsRef<[u8]>, out: &mut String) {
+    URL_SAFE_NO_PAD.encode_string(bytes, out);
+}
+
+/// Appends the decoding of canonical, unpadded base64url `text` to `out`; `false` (with `out`
+/// possibly extended) for anything else. Lets a caller decode several parts into one buffer.
+pub fn decode_into(text: &str, out: &mut Vec<u8>) -> bool {
+    URL_SAFE_NO_PAD.decode_vec(text.as_bytes(), out).is_ok()
+}
+
 /// Standard base64 with padding (RFC 4648 §4), as used by HTTP Basic (RFC 7617).
 pub fn encode_standard(bytes: impl AsRef<[u8]>) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -44,6 +55,18 @@ mod tests {
         assert_eq!(decode("+/8"), None, "standard alphabet");
         assert_eq!(decode("a"), None, "impossible length");
         assert_eq!(decode(""), Some(vec![]));
+    }
+
+    #[test]
+    fn into_buffers() {
+        let mut out = String::from("x.");
+        encode_into(b"\xfb\xff", &mut out);
+        assert_eq!(out, "x.-_8");
+        let mut buf = b"ab".to_vec();
+        assert!(decode_into("-_8", &mut buf));
+        assert_eq!(buf, b"ab\xfb\xff");
+        assert!(!decode_into("-_9", &mut buf), "stray bits");
+        assert!(!decode_into("-_8=", &mut Vec::new()), "padding");
     }
 
     #[test]
