@@ -455,7 +455,11 @@ pub fn verify_json(
     };
     // Both documents are decoded into one buffer laid out as the result text.
     let mut buf = Vec::with_capacity(
-        HEADER_PREFIX.len() + CLAIMS_PREFIX.len() + 1 + (header_b64.len() + payload_b64.len()) * 3 / 4 + 2,
+        HEADER_PREFIX.len()
+            + CLAIMS_PREFIX.len()
+            + 1
+            + (header_b64.len() + payload_b64.len()) * 3 / 4
+            + 2,
     );
     buf.extend_from_slice(HEADER_PREFIX);
     let header_start = buf.len();

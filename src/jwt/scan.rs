@@ -50,7 +50,7 @@ impl<'a> Raw<'a> {
     /// this is a number. Scanned numbers are always finite.
     pub(crate) fn as_f64(&self) -> Option<f64> {
         match self.kind {
-            Kind::Number => self.text.parse().ok(),
+            Kind::Number => number(self.text).ok(),
             _ => None,
         }
     }
@@ -110,6 +110,13 @@ pub(crate) fn object(text: &str) -> Result<Object<'_>, JsonError> {
 pub(crate) fn object_bytes(bytes: &[u8]) -> Result<Object<'_>, JsonError> {
     let text = std::str::from_utf8(bytes).map_err(|_| syntax("invalid UTF-8"))?;
     object(text)
+}
+
+/// A validated number's value, read by serde_json (as [`crate::json`] reads it: correctly
+/// rounded with `float_roundtrip`, out of the `f64` range refused). Using serde_json's reader
+/// rather than `str::parse` also keeps a second float parser out of the wasm module.
+fn number(text: &str) -> Result<f64, JsonError> {
+    serde_json::from_str::<f64>(text).map_err(|_| syntax("number out of range"))
 }
 
 fn syntax(message: &str) -> JsonError {
@@ -227,12 +234,7 @@ impl<'a> Scanner<'a> {
         // Without an exponent, fewer than 300 characters are always far below f64::MAX; only
         // other numbers can be out of range (which serde_json, and so rotor, refuses).
         if exponent || self.pos - start >= 300 {
-            let value: f64 = self.text[start..self.pos]
-                .parse()
-                .map_err(|_| syntax("invalid number"))?;
-            if !value.is_finite() {
-                return Err(syntax("number out of range"));
-            }
+            number(&self.text[start..self.pos])?;
         }
         Ok(Kind::Number)
     }
@@ -478,7 +480,12 @@ mod tests {
         let got = object_bytes(doc);
         match (&expected, &got) {
             (Ok(map), Ok(obj)) => {
-                assert_eq!(map.len(), obj.members.len(), "{:?}", String::from_utf8_lossy(doc));
+                assert_eq!(
+                    map.len(),
+                    obj.members.len(),
+                    "{:?}",
+                    String::from_utf8_lossy(doc)
+                );
                 for (name, raw) in &obj.members {
                     let value = &map[name.as_ref()];
                     match raw.kind {
@@ -595,8 +602,8 @@ mod tests {
 
     #[test]
     fn values_and_escapes() {
-        let doc = object(r#"{"s":"a\u00e9\ud83d\ude00\"b","n":-1.5e3,"l":[1,"x",[2],{"y":3}]}"#)
-            .unwrap();
+        let doc =
+            object(r#"{"s":"a\u00e9\ud83d\ude00\"b","n":-1.5e3,"l":[1,"x",[2],{"y":3}]}"#).unwrap();
         assert_eq!(doc.get("s").unwrap().as_str().unwrap(), "aé😀\"b");
         assert_eq!(doc.get("n").unwrap().as_f64(), Some(-1500.0));
         let list = doc.get("l").unwrap().elements().unwrap();
