@@ -101,6 +101,26 @@ function readKeys(keys) {
 }
 
 /**
+ * The last verify spec made from primitive options only (a single key, a string audience, no
+ * requiredClaims), to skip `JSON.stringify` when the same options come again. Strings and
+ * numbers are immutable, so comparing them with `===` is exact; options with arrays, which a
+ * caller may change in place, are written afresh every time.
+ */
+let lastSpec = { keys: undefined, issuer: null, audience: null, typ: null, leeway: null, max: null, text: "" };
+
+function verifySpec(keys, issuer, audience, typ, required, leeway, max) {
+  const reusable = (keys === null || typeof keys === "string") && required === null && (audience === null || audience.length === 1);
+  const aud = audience === null ? null : audience[0];
+  const last = lastSpec;
+  if (reusable && last.keys === keys && last.issuer === issuer && last.audience === aud && last.typ === typ && last.leeway === leeway && last.max === max) {
+    return last.text;
+  }
+  const text = JSON.stringify([keys, issuer, audience, typ, required, leeway, max]);
+  if (reusable) lastSpec = { keys, issuer, audience: aud, typ, leeway, max, text };
+  return text;
+}
+
+/**
  * `verifyJwt(token, { keys, issuer?, audience?, typ?, leewaySeconds?, now?, requiredClaims?,
  * maxTokenBytes? }) -> { header, claims }`: verifies an HS256 JWT (RFC 7515 §5.2, RFC 7519 §7.2,
  * RFC 8725 §3). Throws `JwtError` with a stable `code`, or `RotorError` `invalid_argument` for
@@ -137,8 +157,18 @@ export function verifyJwt(token, options) {
   if (token.length > limit) {
     throw errorFrom({ name: "JwtError", message: `the JWT is longer than ${limit} bytes`, code: "too_large" });
   }
-  const spec = JSON.stringify([keys, issuer, audience, typ, required, leeway, max]);
-  return unwrap(call(jwtVerify, bytes, spec, token, now));
+  return unwrap(call(jwtVerify, bytes, verifySpec(keys, issuer, audience, typ, required, leeway, max), token, now));
+}
+
+/** The last sign spec (all primitives, so `===` comparison is exact). */
+let lastSign = { key: undefined, kid: null, typ: null, text: "" };
+
+function signSpec(key, kid, typ) {
+  const last = lastSign;
+  if (last.key === key && last.kid === kid && last.typ === typ) return last.text;
+  const text = JSON.stringify([key, kid, typ]);
+  lastSign = { key, kid, typ, text };
+  return text;
 }
 
 /** An object whose prototype is `Object.prototype` or `null` (not an array, `Date`, class...). */
@@ -175,7 +205,7 @@ export function signJwt(claims, options) {
     json = undefined;
   }
   if (typeof json !== "string") throw argumentError("claims: cannot be written as JSON (BigInt values or cycles?)");
-  const out = call(jwtSign, bytes, JSON.stringify([text, kid, typ]), json);
+  const out = call(jwtSign, bytes, signSpec(text, kid, typ), json);
   if (out.charCodeAt(0) === ERROR_MARK) throw errorFrom(JSON.parse(out.slice(1)));
   return out;
 }
