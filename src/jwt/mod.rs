@@ -481,6 +481,7 @@ pub fn verify_json(
         return Err(not_base64url("signature"));
     }
 
+    let header = HeaderFields::of(&header);
     check_header(&header)?;
 
     // 6. Signature over the raw ASCII of `header.payload` (RFC 7515 §5.2 step 8), constant time.
@@ -495,7 +496,7 @@ pub fn verify_json(
 
     // 7. Explicit typing (RFC 8725 §3.11, RFC 9068 §4).
     if let Some(expected) = &validation.typ {
-        match header.get("typ") {
+        match header.typ {
             Some(raw) => match raw.as_str() {
                 Some(typ) if typ_matches(&typ, expected) => {}
                 Some(_) => {
@@ -522,7 +523,7 @@ pub fn verify_json(
 
     // 8. Claims (RFC 7519 §4.1).
     validate_claims(&claims, validation, now_ms)?;
-    drop((header, claims));
+    drop(claims);
 
     let text = String::from_utf8(buf).map_err(|_| {
         err(
@@ -537,10 +538,64 @@ pub fn verify_json(
     })
 }
 
-/// Steps 3–5 of the module documentation, on the header: `alg`, `crit`/`b64`, `kid` type.
-fn check_header(header: &Object<'_>) -> Result<(), JwtError> {
+/// The header parameters verification reads, found in one pass over the members.
+#[derive(Default)]
+struct HeaderFields<'a> {
+    alg: Option<Raw<'a>>,
+    crit: bool,
+    b64: Option<Raw<'a>>,
+    kid: Option<Raw<'a>>,
+    typ: Option<Raw<'a>>,
+}
+
+impl<'a> HeaderFields<'a> {
+    fn of(header: &Object<'a>) -> Self {
+        let mut fields = HeaderFields::default();
+        for (name, raw) in header.members() {
+            match name {
+                "alg" => fields.alg = Some(*raw),
+                "crit" => fields.crit = true,
+                "b64" => fields.b64 = Some(*raw),
+                "kid" => fields.kid = Some(*raw),
+                "typ" => fields.typ = Some(*raw),
+                _ => {}
+            }
+        }
+        fields
+    }
+}
+
+/// The registered claims verification reads, found in one pass over the members.
+#[derive(Default)]
+struct ClaimFields<'a> {
+    exp: Option<Raw<'a>>,
+    nbf: Option<Raw<'a>>,
+    iat: Option<Raw<'a>>,
+    iss: Option<Raw<'a>>,
+    aud: Option<Raw<'a>>,
+}
+
+impl<'a> ClaimFields<'a> {
+    fn of(claims: &Object<'a>) -> Self {
+        let mut fields = ClaimFields::default();
+        for (name, raw) in claims.members() {
+            match name {
+                "exp" => fields.exp = Some(*raw),
+                "nbf" => fields.nbf = Some(*raw),
+                "iat" => fields.iat = Some(*raw),
+                "iss" => fields.iss = Some(*raw),
+                "aud" => fields.aud = Some(*raw),
+                _ => {}
+            }
+        }
+        fields
+    }
+}
+
+/// Steps 3–4 of the module documentation, on the header: `alg`, `crit`/`b64`.
+fn check_header(header: &HeaderFields<'_>) -> Result<(), JwtError> {
     // 3. The algorithm allow-list, before anything about keys (RFC 8725 §3.1).
-    match header.get("alg") {
+    match header.alg {
         Some(alg) if alg.as_str().as_deref() == Some(ALG) => {}
         Some(_) => {
             return Err(err(
@@ -557,13 +612,13 @@ fn check_header(header: &Object<'_>) -> Result<(), JwtError> {
     }
 
     // 4. Extensions: rotor understands none (RFC 7515 §4.1.11, RFC 7797 §6).
-    if header.contains("crit") {
+    if header.crit {
         return Err(err(
             JwtErrorCode::CritUnsupported,
             "the JWT header has a crit parameter; rotor understands no JWS extension",
         ));
     }
-    if let Some(b64) = header.get("b64") {
+    if let Some(b64) = header.b64 {
         if b64.kind != Kind::True {
             return Err(err(
                 JwtErrorCode::CritUnsupported,
@@ -575,8 +630,8 @@ fn check_header(header: &Object<'_>) -> Result<(), JwtError> {
 }
 
 /// 5. The `kid` header parameter (RFC 7515 §4.1.4): absent, or a string.
-fn kid<'a>(header: &Object<'a>) -> Result<Option<Cow<'a, str>>, JwtError> {
-    match header.get("kid") {
+fn kid<'a>(header: &HeaderFields<'a>) -> Result<Option<Cow<'a, str>>, JwtError> {
+    match header.kid {
         None => Ok(None),
         Some(raw) => raw.as_str().map(Some).ok_or_else(|| {
             err(
@@ -611,10 +666,10 @@ fn raw_numeric_date(value: &Raw<'_>) -> Option<f64> {
         .filter(|v| v.is_finite() && (0.0..=MAX_NUMERIC_DATE).contains(v))
 }
 
-fn time_claim(claims: &Object<'_>, name: &str) -> Result<Option<f64>, JwtError> {
-    match claims.get(name) {
+fn time_claim(value: Option<Raw<'_>>, name: &str) -> Result<Option<f64>, JwtError> {
+    match value {
         None => Ok(None),
-        Some(value) => raw_numeric_date(value).map(Some).ok_or_else(|| {
+        Some(value) => raw_numeric_date(&value).map(Some).ok_or_else(|| {
             err(
                 JwtErrorCode::ClaimMismatch,
                 format!(
@@ -630,13 +685,18 @@ fn validate_claims(
     validation: &Validation,
     now_ms: u64,
 ) -> Result<(), JwtError> {
+    let fields = ClaimFields::of(claims);
     // Types first: a present but mistyped time claim is never silently ignored.
-    let exp = time_claim(claims, "exp")?;
-    let nbf = time_claim(claims, "nbf")?;
-    let iat = time_claim(claims, "iat")?;
+    let exp = time_claim(fields.exp, "exp")?;
+    let nbf = time_claim(fields.nbf, "nbf")?;
+    let iat = time_claim(fields.iat, "iat")?;
 
     for name in &validation.required_claims {
-        if !claims.contains(name) {
+        let present = match name.as_str() {
+            "exp" => exp.is_some(),
+            _ => claims.contains(name),
+        };
+        if !present {
             return Err(err(
                 JwtErrorCode::MissingClaim,
                 format!("the JWT has no \"{name}\" claim"),
@@ -673,7 +733,7 @@ fn validate_claims(
     }
 
     if let Some(issuer) = &validation.issuer {
-        match claims.get("iss") {
+        match fields.iss {
             Some(iss) if iss.as_str().as_deref() == Some(issuer.as_str()) => {}
             Some(_) => {
                 return Err(err(
@@ -698,7 +758,7 @@ fn validate_claims(
                 "the JWT aud claim is neither a string nor an array of strings",
             )
         };
-        let ok = match claims.get("aud") {
+        let ok = match fields.aud {
             Some(aud) if matches!(aud.kind, Kind::String { .. }) => {
                 aud.as_str().is_some_and(|a| accepted(&a))
             }

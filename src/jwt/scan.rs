@@ -83,6 +83,11 @@ impl<'a> Object<'a> {
             .map(|(_, v)| v)
     }
 
+    /// The members, in document order.
+    pub(crate) fn members(&self) -> impl Iterator<Item = (&str, &Raw<'a>)> {
+        self.members.iter().map(|(n, v)| (n.as_ref(), v))
+    }
+
     /// Whether the object has a member `name`.
     pub(crate) fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
@@ -265,6 +270,7 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
+            self.skip_plain();
             let Some(&c) = self.b.get(self.pos) else {
                 return Err(syntax("EOF while parsing a string"));
             };
@@ -307,6 +313,27 @@ impl<'a> Scanner<'a> {
                 }
                 _ => self.pos += 1,
             }
+        }
+    }
+
+    /// Skips string bytes that need no attention (not `"`, `\\` or a control character), eight
+    /// at a time: the bulk of a JWT's bytes are string contents.
+    #[inline]
+    fn skip_plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // Nonzero when some byte of `v` is zero / below 0x20 (may also flag a byte above a
+        // flagged one, which only ends the fast path early).
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            let special = zero(x ^ (ONES * u64::from(b'"')))
+                | zero(x ^ (ONES * u64::from(b'\\')))
+                | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+            if special != 0 {
+                return;
+            }
+            self.pos += 8;
         }
     }
 
@@ -421,10 +448,17 @@ impl<'a> Scanner<'a> {
 fn check_unique(names: &mut [Cow<'_, str>]) -> Result<(), JsonError> {
     let duplicate = |name: &str| JsonError::DuplicateKey(name.chars().take(64).collect());
     if names.len() <= 16 {
+        let mut seen: [&[u8]; 16] = [&[]; 16];
         for (i, name) in names.iter().enumerate() {
-            if names[..i].contains(name) {
-                return Err(duplicate(name));
+            let name: &[u8] = name.as_bytes();
+            // Length and first byte first: most names differ there.
+            if seen[..i]
+                .iter()
+                .any(|s| s.len() == name.len() && s.first() == name.first() && *s == name)
+            {
+                return Err(duplicate(&String::from_utf8_lossy(name)));
             }
+            seen[i] = name;
         }
         return Ok(());
     }
@@ -598,6 +632,19 @@ mod tests {
             object(&many_dup).unwrap_err(),
             JsonError::DuplicateKey(k) if k == "k7"
         ));
+    }
+
+    #[test]
+    fn specials_at_every_offset_of_the_eight_byte_fast_path() {
+        for at in 0..24 {
+            for special in [
+                "\"", "\\", "\\n", "\\u0041", "\u{1}", "\u{1f}", "\n", "\u{7f}", "é", " ",
+            ] {
+                let text = format!("{}{special}{}", "a".repeat(at), "b".repeat(at % 9));
+                let doc = format!("{{\"k{at}\":\"{text}\",\"z\":1}}");
+                agree(doc.as_bytes());
+            }
+        }
     }
 
     #[test]
