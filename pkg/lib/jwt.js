@@ -21,10 +21,10 @@ let scratch = new Uint8Array(2048);
 const SCRATCH_KEEP = 64 * 1024;
 
 /**
- * Calls `core(input, keyLen, specLen, ...rest)` with `input = [bytes | spec | text]` (UTF-8),
+ * Calls `core(input, keyLen, specLen, now)` with `input = [bytes | spec | text]` (UTF-8),
  * then wipes the part of the buffer it used (it held key material).
  */
-function call(core, bytes, spec, text, ...rest) {
+function call(core, bytes, spec, text, now) {
   const need = bytes.length + (spec.length + text.length) * 3;
   let buf = scratch;
   if (need > buf.length) {
@@ -35,7 +35,7 @@ function call(core, bytes, spec, text, ...rest) {
   const specLen = encoder.encodeInto(spec, buf.subarray(bytes.length)).written;
   const end = bytes.length + specLen + encoder.encodeInto(text, buf.subarray(bytes.length + specLen)).written;
   try {
-    return core(buf.subarray(0, end), bytes.length, specLen, ...rest);
+    return core(buf.subarray(0, end), bytes.length, specLen, now);
   } finally {
     buf.fill(0, 0, end);
   }
@@ -205,7 +205,7 @@ export function signJwt(claims, options) {
     json = undefined;
   }
   if (typeof json !== "string") throw argumentError("claims: cannot be written as JSON (BigInt values or cycles?)");
-  const out = call(jwtSign, bytes, signSpec(text, kid, typ), json);
+  const out = call(jwtSign, bytes, signSpec(text, kid, typ), json, 0);
   if (out.charCodeAt(0) === ERROR_MARK) throw errorFrom(JSON.parse(out.slice(1)));
   return out;
 }

@@ -102,7 +102,8 @@ pub(crate) fn object(text: &str) -> Result<Object<'_>, JsonError> {
     if s.peek() != Some(b'{') {
         return Err(syntax("expected a JSON object"));
     }
-    let mut members = Vec::new();
+    // Sized for a typical header or claims set, so that scanning one allocates once.
+    let mut members = Vec::with_capacity(16);
     s.object(1, Some(&mut members))?;
     s.ws();
     if s.pos != s.b.len() {
@@ -386,7 +387,7 @@ impl<'a> Scanner<'a> {
             return Ok(());
         }
         if self.names.len() < depth {
-            self.names.resize_with(depth, Vec::new);
+            self.names.resize_with(depth, || Vec::with_capacity(16));
         }
         let mut names = std::mem::take(&mut self.names[depth - 1]);
         names.clear();
