@@ -8,8 +8,9 @@
 //! 1. size: more than [`Validation::max_token_bytes`] bytes → `too_large`;
 //! 2. structure: exactly three `.`-separated segments, each canonical unpadded base64url
 //!    (RFC 7515 §2, §7.1; padding, stray trailing bits, the standard alphabet and whitespace are
-//!    refused), header and payload JSON objects read by [`crate::json`] (UTF-8, no duplicate
-//!    member names, depth ≤ 64, nothing after the value) → `malformed`;
+//!    refused), header and payload JSON objects with the verdicts of [`crate::json`] (UTF-8, no
+//!    duplicate member names, depth ≤ 64, numbers within the `f64` range, nothing after the
+//!    value; checked by a single-pass validating scan that builds no values) → `malformed`;
 //! 3. `alg`: anything but the JSON string `"HS256"` (including a missing `alg`, `none`,
 //!    `None`, `HS384`, `RS256`, ...) → `alg_not_allowed`, before any key is looked at;
 //! 4. `crit` (RFC 7515 §4.1.11): rotor understands no extension, so any `crit` member →

@@ -7,7 +7,7 @@
 //! §5.2, RFC 8725 §3.1). This scanner checks all of that without building a
 //! `serde_json::Value`: it keeps the top-level members as slices of the input and, for every
 //! object at every depth, the member names (borrowed unless they contain escapes) to find
-//! duplicates. The differential tests below and in `tests/jwt_scan.rs` hold it to the same
+//! duplicates. The differential tests below and in `tests/jwt_json.rs` hold it to the same
 //! verdicts as [`crate::json::parse`].
 
 use crate::json::{JsonError, MAX_DEPTH};
