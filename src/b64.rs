@@ -118,6 +118,17 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
     decode_with(text.as_bytes(), &URL_SAFE_DECODE)
 }
 
+/// Appends the unpadded base64url encoding of `bytes` to `out` (no intermediate `String`).
+pub fn encode_into(bytes: impl AsRef<[u8]>, out: &mut String) {
+    URL_SAFE_NO_PAD.encode_string(bytes, out);
+}
+
+/// Appends the decoding of canonical, unpadded base64url `text` to `out`; `false` (with `out`
+/// possibly extended) for anything else. Lets a caller decode several parts into one buffer.
+pub fn decode_into(text: &str, out: &mut Vec<u8>) -> bool {
+    URL_SAFE_NO_PAD.decode_vec(text.as_bytes(), out).is_ok()
+}
+
 /// Standard base64 with padding (RFC 4648 §4), as used by HTTP Basic (RFC 7617).
 pub fn encode_standard(bytes: impl AsRef<[u8]>) -> String {
     encode_with(bytes.as_ref(), STANDARD, true)
@@ -178,6 +189,18 @@ mod tests {
                 plain.as_bytes()
             );
         }
+    }
+
+    #[test]
+    fn into_buffers() {
+        let mut out = String::from("x.");
+        encode_into(b"\xfb\xff", &mut out);
+        assert_eq!(out, "x.-_8");
+        let mut buf = b"ab".to_vec();
+        assert!(decode_into("-_8", &mut buf));
+        assert_eq!(buf, b"ab\xfb\xff");
+        assert!(!decode_into("-_9", &mut buf), "stray bits");
+        assert!(!decode_into("-_8=", &mut Vec::new()), "padding");
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! 1. size: more than [`Validation::max_token_bytes`] bytes → `too_large`;
 //! 2. structure: exactly three `.`-separated segments, each canonical unpadded base64url
 //!    (RFC 7515 §2, §7.1; padding, stray trailing bits, the standard alphabet and whitespace are
-//!    refused), header and payload JSON objects read by [`crate::json`] (UTF-8, no duplicate
-//!    member names, depth ≤ 64, nothing after the value) → `malformed`;
+//!    refused), header and payload JSON objects with the verdicts of [`crate::json`] (UTF-8, no
+//!    duplicate member names, depth ≤ 64, numbers within the `f64` range, nothing after the
+//!    value; checked by a single-pass validating scan that builds no values) → `malformed`;
 //! 3. `alg`: anything but the JSON string `"HS256"` (including a missing `alg`, `none`,
 //!    `None`, `HS384`, `RS256`, ...) → `alg_not_allowed`, before any key is looked at;
 //! 4. `crit` (RFC 7515 §4.1.11): rotor understands no extension, so any `crit` member →
@@ -41,6 +42,11 @@ use crate::json::{self, JsonError};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
+use std::borrow::Cow;
+use std::ops::Range;
+
+mod scan;
+use scan::{Kind, Object, Raw};
 
 /// Shortest accepted HS256 key: 256 bits (RFC 7518 §3.2).
 pub const MIN_KEY_BYTES: usize = 32;
@@ -120,33 +126,65 @@ impl Key {
 /// `HS256`.
 pub fn sign(header: &Map<String, Value>, claims: &Map<String, Value>, key: &Key) -> String {
     let claims_json = serde_json::to_vec(claims).expect("JSON of a map");
-    sign_raw(header, &claims_json, key)
+    sign_raw(&header_json(header), &claims_json, key)
 }
 
 /// Signs already-serialized claims (`claims_json`, the exact JWS payload bytes) after checking
-/// that they are what [`verify`] would accept: one JSON object read by [`crate::json`] (no
-/// duplicate names, depth ≤ 64) whose `exp`, `nbf` and `iat`, when present, are NumericDates
-/// (RFC 7519 §2, §4.1.4–§4.1.6). Anything else is `invalid_argument`. RFC 7515 §7.1.
+/// that they are what [`verify`] would accept: one JSON object read with the verdicts of
+/// [`crate::json`] (UTF-8, no duplicate names, depth ≤ 64) whose `exp`, `nbf` and `iat`, when
+/// present, are NumericDates (RFC 7519 §2, §4.1.4–§4.1.6). Anything else is
+/// `invalid_argument`. RFC 7515 §7.1.
 pub fn sign_json(
     header: &Map<String, Value>,
     claims_json: &[u8],
     key: &Key,
 ) -> Result<String, RotorError> {
-    let claims = json::parse_object(claims_json, usize::MAX)
+    check_claims_json(claims_json)?;
+    Ok(sign_raw(&header_json(header), claims_json, key))
+}
+
+/// Like [`sign_json`], with the only header parameters rotor writes besides `alg` given
+/// directly: `kid` (RFC 7515 §4.1.4) and `typ` (RFC 7515 §4.1.9). The header is
+/// `{"alg":"HS256","kid":..,"typ":..}` (absent members left out), the same bytes [`sign`]
+/// writes for the same parameters.
+pub fn sign_claims_json(
+    kid: Option<&str>,
+    typ: Option<&str>,
+    claims_json: &[u8],
+    key: &Key,
+) -> Result<String, RotorError> {
+    check_claims_json(claims_json)?;
+    let mut header = String::with_capacity(64);
+    header.push_str("{\"alg\":\"HS256\"");
+    for (name, value) in [("kid", kid), ("typ", typ)] {
+        if let Some(value) = value {
+            header.push_str(",\"");
+            header.push_str(name);
+            header.push_str("\":");
+            header.push_str(&serde_json::to_string(value).expect("JSON of a string"));
+        }
+    }
+    header.push('}');
+    Ok(sign_raw(header.as_bytes(), claims_json, key))
+}
+
+fn check_claims_json(claims_json: &[u8]) -> Result<(), RotorError> {
+    let claims = scan::object_bytes(claims_json)
         .map_err(|e| RotorError::argument(format!("JWT claims: {}", json_message(&e))))?;
     for name in ["exp", "nbf", "iat"] {
         if let Some(value) = claims.get(name) {
-            numeric_date(value).ok_or_else(|| {
+            raw_numeric_date(value).ok_or_else(|| {
                 RotorError::argument(format!(
                     "JWT claim \"{name}\" must be a finite number of seconds between 0 and {MAX_NUMERIC_DATE}"
                 ))
             })?;
         }
     }
-    Ok(sign_raw(header, claims_json, key))
+    Ok(())
 }
 
-fn sign_raw(header: &Map<String, Value>, claims_json: &[u8], key: &Key) -> String {
+/// The JSON of a header: `alg` first as `HS256`, then the other parameters (sorted by name).
+fn header_json(header: &Map<String, Value>) -> Vec<u8> {
     let mut h = Map::new();
     h.insert("alg".into(), Value::String(ALG.into()));
     for (k, v) in header {
@@ -154,14 +192,17 @@ fn sign_raw(header: &Map<String, Value>, claims_json: &[u8], key: &Key) -> Strin
             h.insert(k.clone(), v.clone());
         }
     }
-    let header_json = serde_json::to_vec(&Value::Object(h)).expect("JSON of a map");
+    serde_json::to_vec(&Value::Object(h)).expect("JSON of a map")
+}
+
+fn sign_raw(header_json: &[u8], claims_json: &[u8], key: &Key) -> String {
     let mut out = String::with_capacity((header_json.len() + claims_json.len() + 32) * 4 / 3 + 8);
-    out.push_str(&b64::encode(header_json));
+    b64::encode_into(header_json, &mut out);
     out.push('.');
-    out.push_str(&b64::encode(claims_json));
+    b64::encode_into(claims_json, &mut out);
     let tag = key.mac(out.as_bytes());
     out.push('.');
-    out.push_str(&b64::encode(tag));
+    b64::encode_into(tag, &mut out);
     out
 }
 
@@ -294,16 +335,38 @@ pub struct Verified {
     pub claims: Map<String, Value>,
 }
 
-/// A verified token with the decoded JSON texts it was read from (for bindings that hand the
-/// exact text on instead of re-serializing it).
-#[derive(Debug)]
-pub(crate) struct VerifiedRaw {
-    pub(crate) header: Map<String, Value>,
-    pub(crate) claims: Map<String, Value>,
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) header_json: Vec<u8>,
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) claims_json: Vec<u8>,
+/// A verified token as JSON text, exactly as decoded from the token: the header and the claims
+/// set, and both together as `{"header":<header>,"claims":<claims>}` (for bindings that hand
+/// the text to a JSON reader in one call instead of building values here). Both parts were
+/// read with the verdicts of [`crate::json`]: UTF-8 JSON objects, no duplicate member names,
+/// depth ≤ 64, numbers within the `f64` range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedJson {
+    text: String,
+    header: Range<usize>,
+    claims: Range<usize>,
+}
+
+impl VerifiedJson {
+    /// The JOSE header's JSON text (RFC 7515 §4).
+    pub fn header_json(&self) -> &str {
+        &self.text[self.header.clone()]
+    }
+
+    /// The JWT claims set's JSON text (RFC 7519 §4), the exact JWS payload.
+    pub fn claims_json(&self) -> &str {
+        &self.text[self.claims.clone()]
+    }
+
+    /// `{"header":<header>,"claims":<claims>}`.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// `{"header":<header>,"claims":<claims>}`, without a copy.
+    pub fn into_string(self) -> String {
+        self.text
+    }
 }
 
 /// Verifies an HS256 compact JWS and validates its claims at `now_ms` (milliseconds since the
@@ -315,10 +378,18 @@ pub fn verify(
     validation: &Validation,
     now_ms: u64,
 ) -> Result<Verified, JwtError> {
-    let raw = verify_raw(token, keys, validation, now_ms)?;
+    let verified = verify_json(token, keys, validation, now_ms)?;
+    let map = |text: &str, what: &str| {
+        json::parse_object(text.as_bytes(), usize::MAX).map_err(|e| {
+            err(
+                JwtErrorCode::Malformed,
+                format!("the JWT {what} is not a JSON object: {}", json_message(&e)),
+            )
+        })
+    };
     Ok(Verified {
-        header: raw.header,
-        claims: raw.claims,
+        header: map(verified.header_json(), "header")?,
+        claims: map(verified.claims_json(), "payload")?,
     })
 }
 
@@ -333,32 +404,35 @@ fn json_message(e: &JsonError) -> String {
     }
 }
 
-fn decode_object(
-    segment: &str,
-    what: &str,
-    max: usize,
-) -> Result<(Map<String, Value>, Vec<u8>), JwtError> {
-    let bytes = b64::decode(segment).ok_or_else(|| {
-        err(
-            JwtErrorCode::Malformed,
-            format!("the JWT {what} is not canonical unpadded base64url"),
-        )
-    })?;
-    let map = json::parse_object(&bytes, max).map_err(|e| {
+fn not_base64url(what: &str) -> JwtError {
+    err(
+        JwtErrorCode::Malformed,
+        format!("the JWT {what} is not canonical unpadded base64url"),
+    )
+}
+
+fn scan_part<'a>(bytes: &'a [u8], what: &str) -> Result<Object<'a>, JwtError> {
+    scan::object_bytes(bytes).map_err(|e| {
         err(
             JwtErrorCode::Malformed,
             format!("the JWT {what} is not a JSON object: {}", json_message(&e)),
         )
-    })?;
-    Ok((map, bytes))
+    })
 }
 
-pub(crate) fn verify_raw(
+const HEADER_PREFIX: &[u8] = b"{\"header\":";
+const CLAIMS_PREFIX: &[u8] = b",\"claims\":";
+
+/// Like [`verify`], but returns the verified header and claims as JSON text instead of
+/// building `serde_json` maps: the same checks in the same order, on a single-pass validating
+/// scan of the two documents (same verdicts as [`crate::json`]). RFC 7515 §5.2, RFC 7519 §7.2,
+/// RFC 8725 §3.
+pub fn verify_json(
     token: &str,
     keys: &KeySet,
     validation: &Validation,
     now_ms: u64,
-) -> Result<VerifiedRaw, JwtError> {
+) -> Result<VerifiedJson, JwtError> {
     // 1. Size, before anything is decoded.
     if token.len() > validation.max_token_bytes {
         return Err(err(
@@ -380,19 +454,150 @@ pub(crate) fn verify_raw(
             "a JWT in compact JWS form has exactly three segments",
         ));
     };
-    let max = validation.max_token_bytes;
-    let (header, header_json) = decode_object(header_b64, "header", max)?;
-    let (claims, claims_json) = decode_object(payload_b64, "payload", max)?;
-    let signature = b64::decode(signature_b64).ok_or_else(|| {
+    // Both documents are decoded into one buffer laid out as the result text.
+    let mut buf = Vec::with_capacity(
+        HEADER_PREFIX.len()
+            + CLAIMS_PREFIX.len()
+            + 1
+            + (header_b64.len() + payload_b64.len()) * 3 / 4
+            + 2,
+    );
+    buf.extend_from_slice(HEADER_PREFIX);
+    let header_start = buf.len();
+    if !b64::decode_into(header_b64, &mut buf) {
+        return Err(not_base64url("header"));
+    }
+    let header_range = header_start..buf.len();
+    buf.extend_from_slice(CLAIMS_PREFIX);
+    let claims_start = buf.len();
+    if !b64::decode_into(payload_b64, &mut buf) {
+        return Err(not_base64url("payload"));
+    }
+    let claims_range = claims_start..buf.len();
+    buf.push(b'}');
+    let header = scan_part(&buf[header_range.clone()], "header")?;
+    let claims = scan_part(&buf[claims_range.clone()], "payload")?;
+    let mut signature = Vec::with_capacity(32);
+    if !b64::decode_into(signature_b64, &mut signature) {
+        return Err(not_base64url("signature"));
+    }
+
+    let header = HeaderFields::of(&header);
+    check_header(&header)?;
+
+    // 6. Signature over the raw ASCII of `header.payload` (RFC 7515 §5.2 step 8), constant time.
+    let key = keys.select(kid(&header)?.as_deref())?;
+    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+    if !key.verify_mac(signing_input.as_bytes(), &signature) {
+        return Err(err(
+            JwtErrorCode::BadSignature,
+            "the JWT signature does not match",
+        ));
+    }
+
+    // 7. Explicit typing (RFC 8725 §3.11, RFC 9068 §4).
+    if let Some(expected) = &validation.typ {
+        match header.typ {
+            Some(raw) => match raw.as_str() {
+                Some(typ) if typ_matches(&typ, expected) => {}
+                Some(_) => {
+                    return Err(err(
+                        JwtErrorCode::ClaimMismatch,
+                        format!("the JWT typ header is not \"{expected}\""),
+                    ));
+                }
+                None => {
+                    return Err(err(
+                        JwtErrorCode::ClaimMismatch,
+                        "the JWT typ header is not a string",
+                    ));
+                }
+            },
+            None => {
+                return Err(err(
+                    JwtErrorCode::ClaimMismatch,
+                    format!("the JWT has no typ header; \"{expected}\" is required"),
+                ));
+            }
+        }
+    }
+
+    // 8. Claims (RFC 7519 §4.1).
+    validate_claims(&claims, validation, now_ms)?;
+    drop(claims);
+
+    let text = String::from_utf8(buf).map_err(|_| {
         err(
             JwtErrorCode::Malformed,
-            "the JWT signature is not canonical unpadded base64url",
+            "the JWT header or payload is not UTF-8",
         )
     })?;
+    Ok(VerifiedJson {
+        text,
+        header: header_range,
+        claims: claims_range,
+    })
+}
 
+/// The header parameters verification reads, found in one pass over the members.
+#[derive(Default)]
+struct HeaderFields<'a> {
+    alg: Option<Raw<'a>>,
+    crit: bool,
+    b64: Option<Raw<'a>>,
+    kid: Option<Raw<'a>>,
+    typ: Option<Raw<'a>>,
+}
+
+impl<'a> HeaderFields<'a> {
+    fn of(header: &Object<'a>) -> Self {
+        let mut fields = HeaderFields::default();
+        for (name, raw) in header.members() {
+            match name {
+                "alg" => fields.alg = Some(*raw),
+                "crit" => fields.crit = true,
+                "b64" => fields.b64 = Some(*raw),
+                "kid" => fields.kid = Some(*raw),
+                "typ" => fields.typ = Some(*raw),
+                _ => {}
+            }
+        }
+        fields
+    }
+}
+
+/// The registered claims verification reads, found in one pass over the members.
+#[derive(Default)]
+struct ClaimFields<'a> {
+    exp: Option<Raw<'a>>,
+    nbf: Option<Raw<'a>>,
+    iat: Option<Raw<'a>>,
+    iss: Option<Raw<'a>>,
+    aud: Option<Raw<'a>>,
+}
+
+impl<'a> ClaimFields<'a> {
+    fn of(claims: &Object<'a>) -> Self {
+        let mut fields = ClaimFields::default();
+        for (name, raw) in claims.members() {
+            match name {
+                "exp" => fields.exp = Some(*raw),
+                "nbf" => fields.nbf = Some(*raw),
+                "iat" => fields.iat = Some(*raw),
+                "iss" => fields.iss = Some(*raw),
+                "aud" => fields.aud = Some(*raw),
+                _ => {}
+            }
+        }
+        fields
+    }
+}
+
+/// Steps 3–4 of the module documentation, on the header: `alg`, `crit`/`b64`.
+fn check_header(header: &HeaderFields<'_>) -> Result<(), JwtError> {
     // 3. The algorithm allow-list, before anything about keys (RFC 8725 §3.1).
-    match header.get("alg") {
-        Some(Value::String(alg)) if alg == ALG => {}
+    match header.alg {
+        Some(alg) if alg.as_str().as_deref() == Some(ALG) => {}
         Some(_) => {
             return Err(err(
                 JwtErrorCode::AlgNotAllowed,
@@ -408,77 +613,34 @@ pub(crate) fn verify_raw(
     }
 
     // 4. Extensions: rotor understands none (RFC 7515 §4.1.11, RFC 7797 §6).
-    if header.contains_key("crit") {
+    if header.crit {
         return Err(err(
             JwtErrorCode::CritUnsupported,
             "the JWT header has a crit parameter; rotor understands no JWS extension",
         ));
     }
-    if let Some(b64) = header.get("b64") {
-        if b64 != &Value::Bool(true) {
+    if let Some(b64) = header.b64 {
+        if b64.kind != Kind::True {
             return Err(err(
                 JwtErrorCode::CritUnsupported,
                 "the JWT header asks for an unencoded payload (b64), which rotor does not support",
             ));
         }
     }
+    Ok(())
+}
 
-    // 5. Key selection by kid (RFC 7515 §4.1.4).
-    let kid = match header.get("kid") {
-        None => None,
-        Some(Value::String(kid)) => Some(kid.as_str()),
-        Some(_) => {
-            return Err(err(
+/// 5. The `kid` header parameter (RFC 7515 §4.1.4): absent, or a string.
+fn kid<'a>(header: &HeaderFields<'a>) -> Result<Option<Cow<'a, str>>, JwtError> {
+    match header.kid {
+        None => Ok(None),
+        Some(raw) => raw.as_str().map(Some).ok_or_else(|| {
+            err(
                 JwtErrorCode::Malformed,
                 "the JWT kid header parameter is not a string",
-            ));
-        }
-    };
-    let key = keys.select(kid)?;
-
-    // 6. Signature over the raw ASCII of `header.payload` (RFC 7515 §5.2 step 8), constant time.
-    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
-    if !key.verify_mac(signing_input.as_bytes(), &signature) {
-        return Err(err(
-            JwtErrorCode::BadSignature,
-            "the JWT signature does not match",
-        ));
+            )
+        }),
     }
-
-    // 7. Explicit typing (RFC 8725 §3.11, RFC 9068 §4).
-    if let Some(expected) = &validation.typ {
-        match header.get("typ") {
-            Some(Value::String(typ)) if typ_matches(typ, expected) => {}
-            Some(Value::String(_)) => {
-                return Err(err(
-                    JwtErrorCode::ClaimMismatch,
-                    format!("the JWT typ header is not \"{expected}\""),
-                ));
-            }
-            Some(_) => {
-                return Err(err(
-                    JwtErrorCode::ClaimMismatch,
-                    "the JWT typ header is not a string",
-                ));
-            }
-            None => {
-                return Err(err(
-                    JwtErrorCode::ClaimMismatch,
-                    format!("the JWT has no typ header; \"{expected}\" is required"),
-                ));
-            }
-        }
-    }
-
-    // 8. Claims (RFC 7519 §4.1).
-    validate_claims(&claims, validation, now_ms)?;
-
-    Ok(VerifiedRaw {
-        header,
-        claims,
-        header_json,
-        claims_json,
-    })
 }
 
 /// `typ` comparison of RFC 7515 §4.1.9: media types are case-insensitive and the
@@ -499,19 +661,16 @@ fn typ_matches(actual: &str, expected: &str) -> bool {
 }
 
 /// A NumericDate (RFC 7519 §2): a JSON number, finite, within `0 ..= MAX_NUMERIC_DATE`.
-fn numeric_date(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => n
-            .as_f64()
-            .filter(|v| v.is_finite() && (0.0..=MAX_NUMERIC_DATE).contains(v)),
-        _ => None,
-    }
+fn raw_numeric_date(value: &Raw<'_>) -> Option<f64> {
+    value
+        .as_f64()
+        .filter(|v| v.is_finite() && (0.0..=MAX_NUMERIC_DATE).contains(v))
 }
 
-fn time_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, JwtError> {
-    match claims.get(name) {
+fn time_claim(value: Option<Raw<'_>>, name: &str) -> Result<Option<f64>, JwtError> {
+    match value {
         None => Ok(None),
-        Some(value) => numeric_date(value).map(Some).ok_or_else(|| {
+        Some(value) => raw_numeric_date(&value).map(Some).ok_or_else(|| {
             err(
                 JwtErrorCode::ClaimMismatch,
                 format!(
@@ -523,17 +682,22 @@ fn time_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>, Jw
 }
 
 fn validate_claims(
-    claims: &Map<String, Value>,
+    claims: &Object<'_>,
     validation: &Validation,
     now_ms: u64,
 ) -> Result<(), JwtError> {
+    let fields = ClaimFields::of(claims);
     // Types first: a present but mistyped time claim is never silently ignored.
-    let exp = time_claim(claims, "exp")?;
-    let nbf = time_claim(claims, "nbf")?;
-    let iat = time_claim(claims, "iat")?;
+    let exp = time_claim(fields.exp, "exp")?;
+    let nbf = time_claim(fields.nbf, "nbf")?;
+    let iat = time_claim(fields.iat, "iat")?;
 
     for name in &validation.required_claims {
-        if !claims.contains_key(name.as_str()) {
+        let present = match name.as_str() {
+            "exp" => exp.is_some(),
+            _ => claims.contains(name),
+        };
+        if !present {
             return Err(err(
                 JwtErrorCode::MissingClaim,
                 format!("the JWT has no \"{name}\" claim"),
@@ -570,8 +734,8 @@ fn validate_claims(
     }
 
     if let Some(issuer) = &validation.issuer {
-        match claims.get("iss") {
-            Some(Value::String(iss)) if iss == issuer => {}
+        match fields.iss {
+            Some(iss) if iss.as_str().as_deref() == Some(issuer.as_str()) => {}
             Some(_) => {
                 return Err(err(
                     JwtErrorCode::ClaimMismatch,
@@ -589,23 +753,25 @@ fn validate_claims(
 
     if !validation.audience.is_empty() {
         let accepted = |aud: &str| validation.audience.iter().any(|a| a == aud);
-        let ok = match claims.get("aud") {
-            Some(Value::String(aud)) => accepted(aud),
-            Some(Value::Array(list)) => {
-                if !list.iter().all(Value::is_string) {
-                    return Err(err(
-                        JwtErrorCode::ClaimMismatch,
-                        "the JWT aud claim is neither a string nor an array of strings",
-                    ));
+        let not_strings = || {
+            err(
+                JwtErrorCode::ClaimMismatch,
+                "the JWT aud claim is neither a string nor an array of strings",
+            )
+        };
+        let ok = match fields.aud {
+            Some(aud) if matches!(aud.kind, Kind::String { .. }) => {
+                aud.as_str().is_some_and(|a| accepted(&a))
+            }
+            Some(aud) if aud.kind == Kind::Array => {
+                let list = aud.elements().ok_or_else(not_strings)?;
+                let mut names = Vec::with_capacity(list.len());
+                for item in &list {
+                    names.push(item.as_str().ok_or_else(not_strings)?);
                 }
-                list.iter().filter_map(Value::as_str).any(accepted)
+                names.iter().any(|a| accepted(a))
             }
-            Some(_) => {
-                return Err(err(
-                    JwtErrorCode::ClaimMismatch,
-                    "the JWT aud claim is neither a string nor an array of strings",
-                ));
-            }
+            Some(_) => return Err(not_strings()),
             None => {
                 return Err(err(
                     JwtErrorCode::MissingClaim,
@@ -642,13 +808,20 @@ mod tests {
 
     #[test]
     fn numeric_dates() {
-        assert_eq!(numeric_date(&serde_json::json!(0)), Some(0.0));
-        assert_eq!(numeric_date(&serde_json::json!(1.5)), Some(1.5));
-        assert_eq!(numeric_date(&serde_json::json!(-1)), None);
-        assert_eq!(numeric_date(&serde_json::json!(1e300)), None);
-        assert_eq!(numeric_date(&serde_json::json!("1")), None);
-        assert_eq!(numeric_date(&serde_json::json!(null)), None);
-        assert_eq!(numeric_date(&serde_json::json!(u64::MAX)), None);
+        let date = |v: &str| {
+            let doc = format!("{{\"d\":{v}}}");
+            let obj = scan::object(&doc).unwrap();
+            raw_numeric_date(obj.get("d").unwrap())
+        };
+        assert_eq!(date("0"), Some(0.0));
+        assert_eq!(date("1.5"), Some(1.5));
+        assert_eq!(date("-1"), None);
+        assert_eq!(date("1e300"), None);
+        assert_eq!(date("\"1\""), None);
+        assert_eq!(date("null"), None);
+        assert_eq!(date(&u64::MAX.to_string()), None);
+        assert_eq!(date("253402300799"), Some(MAX_NUMERIC_DATE));
+        assert_eq!(date("253402300799.5"), None);
     }
 
     #[test]

@@ -1,328 +1,263 @@
-//! JS bindings for `crate::jwt`: `signJwt` and `verifyJwt` (shared API.md, "JWT (HS256)").
+//! JS bindings for `crate::jwt`, called by `pkg/lib/jwt.js` (`signJwt`, `verifyJwt`; shared
+//! API.md, "JWT (HS256)").
 //!
-//! Claims cross the boundary as JSON text, not as serde-converted objects: `signJwt` takes
-//! `JSON.stringify(claims)` (checked by the core's JSON reader) as the exact payload, and
-//! `verifyJwt` hands the already verified header and payload text to `JSON.parse`. That keeps
-//! the number of wasm/JS crossings constant whatever the size of the claims.
+//! Everything crosses the boundary as one byte array and numbers. `pkg/lib/jwt.js` checks the
+//! option shapes (the same `invalid_argument` errors as before), then writes into one reused
+//! buffer, with `TextEncoder.encodeInto` (several times faster than wasm-bindgen's per-character
+//! string copy for a few hundred characters), `[key bytes | spec | text]`:
+//! - the `Uint8Array` keys' bytes, concatenated;
+//! - the options as one small JSON text, the *spec* (see [`VerifySpec`] and [`SignSpec`]);
+//!   string keys travel inside it;
+//! - the token (or `JSON.stringify(claims)`, the exact JWS payload).
 //!
-//! Speed (the verifier runs on every API request): option names are JS strings made once,
-//! the result is built by a single `JSON.parse`, and prepared HMAC keys are kept in a small
-//! cache keyed by the caller's key bytes, so that a repeated key costs no key schedule.
+//! and passes the lengths of the first two parts and `now` as numbers.
+//!
+//! The result is one string: for `verifyJwt` the verified `{"header":..,"claims":..}` JSON,
+//! exactly as decoded from the token (the JS side `JSON.parse`s it); for `signJwt` the token;
+//! for errors `"!"` and the error's JSON (`super::error_text`).
+//!
+//! Speed (the verifier runs on every API request): preparing a spec (reading its JSON, the
+//! HMAC key schedule of every key) is cached, keyed by the spec text *and the key bytes*, so
+//! repeated options cost a comparison of a few dozen bytes. The cache is keyed by content, not
+//! by JS object identity, so a caller who mutates a key's `Uint8Array` between calls gets the
+//! new key.
 
-use super::{bad_argument, now_or_clock, to_js_error};
-use crate::error::{JwtError, JwtErrorCode};
+use super::error_text;
+use crate::error::{Error, RotorError};
 use crate::jwt::{self, Key, KeySet, Validation};
-use js_sys::{Array, JSON, Object, Reflect, Uint8Array};
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 use std::cell::RefCell;
-use wasm_bindgen::JsCast;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-/// Property names read from option objects, as JS strings created once per instance.
-struct Names {
-    keys: JsValue,
-    key: JsValue,
-    kid: JsValue,
-    typ: JsValue,
-    issuer: JsValue,
-    audience: JsValue,
-    leeway_seconds: JsValue,
-    now: JsValue,
-    required_claims: JsValue,
-    max_token_bytes: JsValue,
+/// How many prepared specs each cache keeps (a few option sets, each with a rotation set).
+const CACHE_SIZE: usize = 8;
+
+/// A small cache of prepared values keyed by (spec text, key bytes), most recent last.
+struct Cache<T> {
+    entries: Vec<(String, Vec<u8>, Rc<T>)>,
+}
+
+impl<T> Cache<T> {
+    const fn new() -> Self {
+        Cache {
+            entries: Vec::new(),
+        }
+    }
+
+    /// The prepared value for this spec and key bytes, from the cache or made by `make` and
+    /// remembered (only successes are cached). The comparison is of the caller's own options
+    /// and keys, never of attacker input, so it need not be constant time.
+    fn get_or_make(
+        cell: &'static std::thread::LocalKey<RefCell<Self>>,
+        spec: &str,
+        bytes: &[u8],
+        make: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<Rc<T>, Error> {
+        let hit = cell.with(|c| {
+            c.borrow()
+                .entries
+                .iter()
+                .rev()
+                .find(|(s, b, _)| s == spec && b == bytes)
+                .map(|(_, _, v)| v.clone())
+        });
+        if let Some(v) = hit {
+            return Ok(v);
+        }
+        let v = Rc::new(make()?);
+        cell.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.entries.len() >= CACHE_SIZE {
+                c.entries.remove(0);
+            }
+            c.entries.push((spec.to_owned(), bytes.to_vec(), v.clone()));
+        });
+        Ok(v)
+    }
 }
 
 thread_local! {
-    static NAMES: Names = Names {
-        keys: JsValue::from_str("keys"),
-        key: JsValue::from_str("key"),
-        kid: JsValue::from_str("kid"),
-        typ: JsValue::from_str("typ"),
-        issuer: JsValue::from_str("issuer"),
-        audience: JsValue::from_str("audience"),
-        leeway_seconds: JsValue::from_str("leewaySeconds"),
-        now: JsValue::from_str("now"),
-        required_claims: JsValue::from_str("requiredClaims"),
-        max_token_bytes: JsValue::from_str("maxTokenBytes"),
+    static VERIFY_CACHE: RefCell<Cache<(KeySet, Validation)>> = const { RefCell::new(Cache::new()) };
+    static SIGN_CACHE: RefCell<Cache<Signer>> = const { RefCell::new(Cache::new()) };
+}
+
+/// `[keys, issuer, audience, typ, requiredClaims, leewaySeconds, maxTokenBytes]`, as
+/// `pkg/lib/jwt.js` writes it (absent options are `null`). `keys` is `null` (one key: all of
+/// the key bytes), a string (one base64url key) or `[[kid, key], ...]` where `key` is a
+/// base64url string or the number of key bytes the entry takes, in order.
+#[derive(Deserialize)]
+struct VerifySpec(
+    Value,
+    Option<String>,
+    Option<Vec<String>>,
+    Option<String>,
+    Option<Vec<String>>,
+    Option<u64>,
+    Option<u64>,
+);
+
+/// A prepared [`SignSpec`].
+struct Signer {
+    key: Key,
+    kid: Option<String>,
+    typ: Option<String>,
+}
+
+/// `[key, kid, typ]`: `key` is `null` (the key bytes) or a base64url string.
+#[derive(Deserialize)]
+struct SignSpec(Option<String>, Option<String>, Option<String>);
+
+fn argument(message: impl Into<String>) -> Error {
+    RotorError::argument(message).into()
+}
+
+/// A key: the base64url text `text`, or else the bytes.
+fn key_from(text: Option<&str>, bytes: &[u8]) -> Result<Key, Error> {
+    match text {
+        Some(text) => Key::from_base64url(text),
+        None => Ok(Key::from_slice(bytes)?),
+    }
+}
+
+fn read_keys(spec: &Value, bytes: &[u8]) -> Result<KeySet, Error> {
+    let list = match spec {
+        Value::Null => return Ok(KeySet::single(key_from(None, bytes)?)),
+        Value::String(text) => return Ok(KeySet::single(key_from(Some(text), bytes)?)),
+        Value::Array(list) => list,
+        _ => return Err(argument("keys: expected a key or an array of { kid, key }")),
     };
-    /// Recently prepared keys: (kind tag + the caller's key bytes or text, prepared key).
-    static KEY_CACHE: RefCell<Vec<(Vec<u8>, Key)>> = const { RefCell::new(Vec::new()) };
+    let bad = || argument("keys: each entry must be an object { kid: string, key }");
+    let mut keys = Vec::with_capacity(list.len());
+    let mut rest = bytes;
+    for entry in list {
+        let Some([Value::String(kid), key]) = entry.as_array().map(Vec::as_slice) else {
+            return Err(bad());
+        };
+        let key = match key {
+            Value::String(text) => key_from(Some(text), &[])?,
+            Value::Number(n) => {
+                let n = n.as_u64().ok_or_else(bad)? as usize;
+                if n > rest.len() {
+                    return Err(bad());
+                }
+                let (mine, others) = rest.split_at(n);
+                rest = others;
+                key_from(None, mine)?
+            }
+            _ => return Err(bad()),
+        };
+        keys.push((kid.clone(), key));
+    }
+    Ok(KeySet::by_kid(keys)?)
 }
 
-/// How many prepared keys [`KEY_CACHE`] keeps (enough for a rotation set).
-const KEY_CACHE_SIZE: usize = 8;
-
-/// An optional property (`undefined` and `null` are absent).
-fn get(obj: &JsValue, name: &JsValue) -> Option<JsValue> {
-    Reflect::get(obj, name)
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
-}
-
-/// The prepared key for `material` (a tag byte then the key's bytes or text), from the cache
-/// or made by `make` and remembered. Only successfully prepared keys are cached. The lookup
-/// compares the caller's own configured keys, never attacker input, so it need not be
-/// constant time.
-fn cached_key(
-    material: Vec<u8>,
-    make: impl FnOnce(&[u8]) -> Result<Key, JsValue>,
-) -> Result<Key, JsValue> {
-    let hit = KEY_CACHE.with(|cache| {
-        let cache = cache.borrow();
-        cache
-            .iter()
-            .find(|(m, _)| *m == material)
-            .map(|(_, key)| key.clone())
-    });
-    if let Some(key) = hit {
-        return Ok(key);
-    }
-    let key = make(&material[1..])?;
-    KEY_CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= KEY_CACHE_SIZE {
-            cache.remove(0);
-        }
-        cache.push((material, key.clone()));
-    });
-    Ok(key)
-}
-
-/// A key given as a `Uint8Array` (raw bytes) or a base64url string (RFC 4648 §5).
-fn read_key(value: &JsValue, what: &str) -> Result<Key, JsValue> {
-    if let Some(text) = value.as_string() {
-        let mut material = Vec::with_capacity(text.len() + 1);
-        material.push(b's');
-        material.extend_from_slice(text.as_bytes());
-        return cached_key(material, |text| {
-            let text = std::str::from_utf8(text).expect("came from a String");
-            Key::from_base64url(text).map_err(to_js_error)
-        });
-    }
-    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
-        let mut material = vec![0u8; bytes.length() as usize + 1];
-        material[0] = b'u';
-        bytes.copy_to(&mut material[1..]);
-        return cached_key(material, |bytes| {
-            Key::from_slice(bytes).map_err(to_js_error)
-        });
-    }
-    Err(bad_argument(
-        what,
-        "expected a Uint8Array or a base64url string of at least 32 bytes",
-    ))
-}
-
-fn read_keys(value: &JsValue, names: &Names) -> Result<KeySet, JsValue> {
-    if !Array::is_array(value) {
-        return Ok(KeySet::single(read_key(value, "keys")?));
-    }
-    let list: &Array = value.unchecked_ref();
-    let mut keys = Vec::with_capacity(list.length() as usize);
-    for entry in list.iter() {
-        let kid = get(&entry, &names.kid)
-            .and_then(|k| k.as_string())
-            .ok_or_else(|| {
-                bad_argument("keys", "each entry must be an object { kid: string, key }")
-            })?;
-        let key = get(&entry, &names.key).ok_or_else(|| {
-            bad_argument("keys", "each entry must be an object { kid: string, key }")
-        })?;
-        keys.push((kid, read_key(&key, "keys[].key")?));
-    }
-    KeySet::by_kid(keys).map_err(to_js_error)
-}
-
-fn optional_string(
-    options: &JsValue,
-    name: &str,
-    js_name: &JsValue,
-) -> Result<Option<String>, JsValue> {
-    match get(options, js_name) {
-        None => Ok(None),
-        Some(v) => v
-            .as_string()
-            .map(Some)
-            .ok_or_else(|| bad_argument(name, "expected a string")),
-    }
-}
-
-fn string_list(value: &JsValue, name: &str) -> Result<Vec<String>, JsValue> {
-    if let Some(s) = value.as_string() {
-        return Ok(vec![s]);
-    }
-    if !Array::is_array(value) {
-        return Err(bad_argument(
-            name,
-            "expected a string or an array of strings",
-        ));
-    }
-    let list: &Array = value.unchecked_ref();
-    list.iter()
-        .map(|v| {
-            v.as_string()
-                .ok_or_else(|| bad_argument(name, "expected an array of strings"))
-        })
-        .collect()
-}
-
-fn optional_count(
-    options: &JsValue,
-    name: &str,
-    js_name: &JsValue,
-    min: f64,
-) -> Result<Option<f64>, JsValue> {
-    match get(options, js_name) {
-        None => Ok(None),
-        Some(v) => match v.as_f64() {
-            Some(n) if n.is_finite() && n >= min && n.fract() == 0.0 && n <= 9.0e15 => Ok(Some(n)),
-            _ => Err(bad_argument(
-                name,
-                format!("expected an integer of at least {min}"),
-            )),
-        },
-    }
-}
-
-fn read_validation(options: &JsValue, n: &Names) -> Result<(KeySet, Validation, u64), JsValue> {
-    if !options.is_object() {
-        return Err(bad_argument(
-            "verifyJwt options",
-            "expected an object with at least `keys`",
-        ));
-    }
-    let keys = read_keys(
-        &get(options, &n.keys).ok_or_else(|| bad_argument("keys", "is required"))?,
-        n,
-    )?;
+fn prepare_verify(spec: &str, bytes: &[u8]) -> Result<(KeySet, Validation), Error> {
+    let VerifySpec(keys, issuer, audience, typ, required, leeway, max) =
+        serde_json::from_str(spec).map_err(|_| argument("verifyJwt options: unreadable"))?;
+    let keys = read_keys(&keys, bytes)?;
     let mut validation = Validation {
-        issuer: optional_string(options, "issuer", &n.issuer)?,
-        typ: optional_string(options, "typ", &n.typ)?,
+        issuer,
+        typ,
         ..Validation::default()
     };
-    if let Some(aud) = get(options, &n.audience) {
-        validation.audience = string_list(&aud, "audience")?;
-        if validation.audience.is_empty() {
-            return Err(bad_argument("audience", "must name at least one audience"));
+    if let Some(audience) = audience {
+        if audience.is_empty() {
+            return Err(argument("audience: must name at least one audience"));
         }
+        validation.audience = audience;
     }
-    if let Some(leeway) = optional_count(options, "leewaySeconds", &n.leeway_seconds, 0.0)? {
-        validation.leeway_seconds = leeway as u64;
+    if let Some(required) = required {
+        validation.required_claims = required;
     }
-    if let Some(max) = optional_count(options, "maxTokenBytes", &n.max_token_bytes, 1.0)? {
-        validation.max_token_bytes = max as usize;
+    if let Some(leeway) = leeway {
+        validation.leeway_seconds = leeway;
     }
-    if let Some(required) = get(options, &n.required_claims) {
-        if !Array::is_array(&required) {
-            return Err(bad_argument(
-                "requiredClaims",
-                "expected an array of strings",
-            ));
+    if let Some(max) = max {
+        if max == 0 {
+            return Err(argument("maxTokenBytes: expected an integer of at least 1"));
         }
-        validation.required_claims = string_list(&required, "requiredClaims")?;
+        validation.max_token_bytes = usize::try_from(max).unwrap_or(usize::MAX);
     }
-    let now = match get(options, &n.now) {
-        None => now_or_clock(None)?,
-        Some(v) => {
-            now_or_clock(Some(v.as_f64().ok_or_else(|| {
-                bad_argument("now", "expected a number of milliseconds")
-            })?))?
-        }
-    };
-    Ok((keys, validation, now as u64))
+    Ok((keys, validation))
 }
 
-/// `verifyJwt(token, { keys, issuer?, audience?, typ?, leewaySeconds?, now?, requiredClaims?,
-/// maxTokenBytes? }) -> { header, claims }`: verifies an HS256 JWT (RFC 7515 §5.2, RFC 7519
-/// §7.2, RFC 8725 §3). Throws `JwtError` with a stable `code`, or `RotorError`
-/// `invalid_argument` for options of the wrong shape.
-#[wasm_bindgen(js_name = verifyJwt)]
-pub fn verify_jwt(token: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let Some(js_token) = token.dyn_ref::<js_sys::JsString>() else {
-        return Err(bad_argument("token", "expected a string"));
-    };
-    let (keys, validation, now_ms) = NAMES.with(|names| read_validation(&options, names))?;
-    // A string of more UTF-16 units than the limit has at least as many UTF-8 bytes: refuse it
-    // before copying it into wasm memory (which never shrinks).
-    if js_token.length() as usize > validation.max_token_bytes {
-        return Err(to_js_error(JwtError::new(
-            JwtErrorCode::TooLarge,
-            format!(
-                "the JWT is longer than {} bytes",
-                validation.max_token_bytes
-            ),
-        )));
+/// `now` in milliseconds: finite and non-negative (the JS side defaults it to `Date.now()`).
+fn now_ms(now: f64) -> Result<u64, Error> {
+    if now.is_finite() && now >= 0.0 {
+        Ok(now as u64)
+    } else {
+        Err(argument(
+            "now must be a finite, non-negative number of milliseconds",
+        ))
     }
-    let token = String::from(js_token);
-    let verified = jwt::verify_raw(&token, &keys, &validation, now_ms).map_err(to_js_error)?;
-    // Both texts were read by the core's JSON reader, so they are UTF-8 JSON objects without
-    // duplicate names: JSON.parse yields exactly the verified values. One parse builds both.
-    let (header, claims) = (&verified.header_json, &verified.claims_json);
-    let mut text = Vec::with_capacity(header.len() + claims.len() + 24);
-    text.extend_from_slice(b"{\"header\":");
-    text.extend_from_slice(header);
-    text.extend_from_slice(b",\"claims\":");
-    text.extend_from_slice(claims);
-    text.push(b'}');
-    let text = String::from_utf8(text).map_err(|_| bad_argument("token", "JSON is not UTF-8"))?;
-    JSON::parse(&text)
 }
 
-/// `signJwt(claims, { key, kid?, typ? }) -> string`: signs a plain object of claims as a
-/// compact JWS with `alg: "HS256"` (RFC 7515 §7.1, RFC 7519 §7.1). The payload is
-/// `JSON.stringify(claims)`; `exp`, `nbf` and `iat`, when present, must be finite numbers of
-/// seconds. Throws `JwtError` `weak_key`, or `RotorError` `invalid_argument`.
-#[wasm_bindgen(js_name = signJwt)]
-pub fn sign_jwt(claims: JsValue, options: JsValue) -> Result<String, JsValue> {
-    if !is_plain_object(&claims) {
-        return Err(bad_argument("claims", "expected a plain object"));
+/// Splits the one byte argument of the exports, `[key bytes | spec | text]`, as
+/// `pkg/lib/jwt.js` lays it out (one copy into wasm memory instead of three).
+fn split(input: &[u8], key_len: u32, spec_len: u32) -> Result<(&[u8], &str, &str), Error> {
+    let bad = || argument("the JWT arguments are not laid out as expected");
+    let (key_len, spec_len) = (key_len as usize, spec_len as usize);
+    if key_len
+        .checked_add(spec_len)
+        .is_none_or(|n| n > input.len())
+    {
+        return Err(bad());
     }
-    if !options.is_object() {
-        return Err(bad_argument(
-            "signJwt options",
-            "expected an object with at least `key`",
-        ));
-    }
-    let (key, kid, typ) = NAMES.with(|n| -> Result<_, JsValue> {
-        let key = read_key(
-            &get(&options, &n.key).ok_or_else(|| bad_argument("key", "is required"))?,
-            "key",
-        )?;
-        let kid = optional_string(&options, "kid", &n.kid)?;
-        let typ = optional_string(&options, "typ", &n.typ)?;
-        Ok((key, kid, typ))
+    let (key, rest) = input.split_at(key_len);
+    let (spec, text) = rest.split_at(spec_len);
+    let spec = std::str::from_utf8(spec).map_err(|_| bad())?;
+    let text = std::str::from_utf8(text).map_err(|_| argument("the text is not UTF-8"))?;
+    Ok((key, spec, text))
+}
+
+fn verify(input: &[u8], key_len: u32, spec_len: u32, now: f64) -> Result<String, Error> {
+    let (key_bytes, spec, token) = split(input, key_len, spec_len)?;
+    let now = now_ms(now)?;
+    let prepared = Cache::get_or_make(&VERIFY_CACHE, spec, key_bytes, || {
+        prepare_verify(spec, key_bytes)
     })?;
-    let mut header = Map::new();
-    if let Some(kid) = kid {
-        if kid.is_empty() {
-            return Err(bad_argument("kid", "must not be empty"));
-        }
-        header.insert("kid".into(), Value::String(kid));
-    }
-    if let Some(typ) = typ {
-        if typ.is_empty() {
-            return Err(bad_argument("typ", "must not be empty"));
-        }
-        header.insert("typ".into(), Value::String(typ));
-    }
-    let json = JSON::stringify(&claims)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| {
-            bad_argument(
-                "claims",
-                "cannot be written as JSON (BigInt values or cycles?)",
-            )
-        })?;
-    jwt::sign_json(&header, json.as_bytes(), &key).map_err(to_js_error)
+    let (keys, validation) = &*prepared;
+    Ok(jwt::verify_json(token, keys, validation, now)?.into_string())
 }
 
-/// An object whose prototype is `Object.prototype` (or `null`): not an array, class instance,
-/// `Date`, `Map`, ...
-fn is_plain_object(value: &JsValue) -> bool {
-    if !value.is_object() || Array::is_array(value) || value.is_function() {
-        return false;
-    }
-    let proto: JsValue = Object::get_prototype_of(value).into();
-    proto.is_null() || JsValue::from(Object::get_prototype_of(&proto)).is_null()
+/// Verifies an HS256 JWT (RFC 7515 §5.2, RFC 7519 §7.2, RFC 8725 §3) for `verifyJwt` in
+/// `pkg/lib/jwt.js`. `input` is `[key bytes | spec | token]` (UTF-8), `key_len` and `spec_len`
+/// the lengths of the first two parts; the spec is a [`VerifySpec`]. Returns
+/// `{"header":..,"claims":..}` JSON, or `"!"` and a `JwtError`/`RotorError` as JSON.
+#[wasm_bindgen(js_name = jwtVerify)]
+pub fn jwt_verify(input: &[u8], key_len: u32, spec_len: u32, now: f64) -> String {
+    verify(input, key_len, spec_len, now).unwrap_or_else(error_text)
+}
+
+fn sign(input: &[u8], key_len: u32, spec_len: u32) -> Result<String, Error> {
+    let (key_bytes, spec, claims_json) = split(input, key_len, spec_len)?;
+    let prepared = Cache::get_or_make(&SIGN_CACHE, spec, key_bytes, || {
+        let SignSpec(key, kid, typ) =
+            serde_json::from_str(spec).map_err(|_| argument("signJwt options: unreadable"))?;
+        if kid.as_deref() == Some("") {
+            return Err(argument("kid: must not be empty"));
+        }
+        if typ.as_deref() == Some("") {
+            return Err(argument("typ: must not be empty"));
+        }
+        let key = key_from(key.as_deref(), key_bytes)?;
+        Ok(Signer { key, kid, typ })
+    })?;
+    Ok(jwt::sign_claims_json(
+        prepared.kid.as_deref(),
+        prepared.typ.as_deref(),
+        claims_json.as_bytes(),
+        &prepared.key,
+    )?)
+}
+
+/// Signs claims JSON (the exact payload) as an HS256 compact JWS (RFC 7515 §7.1, RFC 7519
+/// §7.1) for `signJwt` in `pkg/lib/jwt.js`. `input` is `[key bytes | spec | claims JSON]`, the
+/// spec a [`SignSpec`]. Returns the token, or `"!"` and the error as JSON (a token never starts
+/// with `!`).
+#[wasm_bindgen(js_name = jwtSign)]
+pub fn jwt_sign(input: &[u8], key_len: u32, spec_len: u32) -> String {
+    sign(input, key_len, spec_len).unwrap_or_else(error_text)
 }
