@@ -24,51 +24,39 @@ const fn decode_table(alphabet: &[u8; 64]) -> [u8; 256] {
 static URL_SAFE_DECODE: [u8; 256] = decode_table(URL_SAFE);
 static STANDARD_DECODE: [u8; 256] = decode_table(STANDARD);
 
-fn encode_with(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
-    let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
+fn encode_with(bytes: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut String) {
+    out.reserve(bytes.len().div_ceil(3) * 4);
+    let sym = |n: u32| char::from(alphabet[(n & 63) as usize]);
     let mut chunks = bytes.chunks_exact(3);
     for c in &mut chunks {
         let n = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
-        out.extend_from_slice(&[
-            alphabet[(n >> 18) as usize & 63],
-            alphabet[(n >> 12) as usize & 63],
-            alphabet[(n >> 6) as usize & 63],
-            alphabet[n as usize & 63],
-        ]);
+        out.extend([sym(n >> 18), sym(n >> 12), sym(n >> 6), sym(n)]);
     }
     match *chunks.remainder() {
         [a] => {
-            out.extend_from_slice(&[
-                alphabet[usize::from(a >> 2)],
-                alphabet[usize::from(a & 3) << 4],
-            ]);
+            let n = u32::from(a) << 4;
+            out.extend([sym(n >> 6), sym(n)]);
             if pad {
-                out.extend_from_slice(b"==");
+                out.push_str("==");
             }
         }
         [a, b] => {
-            let n = u32::from(a) << 8 | u32::from(b);
-            out.extend_from_slice(&[
-                alphabet[(n >> 10) as usize & 63],
-                alphabet[(n >> 4) as usize & 63],
-                alphabet[(n << 2) as usize & 63],
-            ]);
+            let n = (u32::from(a) << 8 | u32::from(b)) << 2;
+            out.extend([sym(n >> 12), sym(n >> 6), sym(n)]);
             if pad {
-                out.push(b'=');
+                out.push('=');
             }
         }
         _ => {}
     }
-    // Every byte pushed comes from an ASCII alphabet or is `=`.
-    out.into_iter().map(char::from).collect()
 }
 
-/// Decodes unpadded text with `table`, refusing impossible lengths and non-zero trailing bits.
-fn decode_with(text: &[u8], table: &[u8; 256]) -> Option<Vec<u8>> {
+/// Appends to `out`; `false` (with `out` possibly extended) for a refused text.
+fn decode_with(text: &[u8], table: &[u8; 256], out: &mut Vec<u8>) -> bool {
     if text.len() % 4 == 1 {
-        return None;
+        return false;
     }
-    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
+    out.reserve(text.len() / 4 * 3 + 2);
     let mut chunks = text.chunks_exact(4);
     for c in &mut chunks {
         let (a, b, c, d) = (
@@ -78,7 +66,7 @@ fn decode_with(text: &[u8], table: &[u8; 256]) -> Option<Vec<u8>> {
             table[usize::from(c[3])],
         );
         if (a | b | c | d) & 0xc0 != 0 {
-            return None;
+            return false;
         }
         let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
         out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
@@ -87,7 +75,7 @@ fn decode_with(text: &[u8], table: &[u8; 256]) -> Option<Vec<u8>> {
         [a, b] => {
             let (a, b) = (table[usize::from(a)], table[usize::from(b)]);
             if (a | b) & 0xc0 != 0 || b & 0x0f != 0 {
-                return None;
+                return false;
             }
             out.push(a << 2 | b >> 4);
         }
@@ -98,40 +86,45 @@ fn decode_with(text: &[u8], table: &[u8; 256]) -> Option<Vec<u8>> {
                 table[usize::from(c)],
             );
             if (a | b | c) & 0xc0 != 0 || c & 0x03 != 0 {
-                return None;
+                return false;
             }
             let n = u32::from(a) << 10 | u32::from(b) << 4 | u32::from(c) >> 2;
             out.extend_from_slice(&[(n >> 8) as u8, n as u8]);
         }
         _ => {}
     }
-    Some(out)
+    true
 }
 
 /// Encodes bytes as unpadded base64url.
 pub fn encode(bytes: impl AsRef<[u8]>) -> String {
-    encode_with(bytes.as_ref(), URL_SAFE, false)
+    let mut out = String::new();
+    encode_with(bytes.as_ref(), URL_SAFE, false, &mut out);
+    out
 }
 
 /// Decodes canonical, unpadded base64url; `None` for anything else.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
-    decode_with(text.as_bytes(), &URL_SAFE_DECODE)
+    let mut out = Vec::new();
+    decode_with(text.as_bytes(), &URL_SAFE_DECODE, &mut out).then_some(out)
 }
 
 /// Appends the unpadded base64url encoding of `bytes` to `out` (no intermediate `String`).
 pub fn encode_into(bytes: impl AsRef<[u8]>, out: &mut String) {
-    URL_SAFE_NO_PAD.encode_string(bytes, out);
+    encode_with(bytes.as_ref(), URL_SAFE, false, out);
 }
 
 /// Appends the decoding of canonical, unpadded base64url `text` to `out`; `false` (with `out`
 /// possibly extended) for anything else. Lets a caller decode several parts into one buffer.
 pub fn decode_into(text: &str, out: &mut Vec<u8>) -> bool {
-    URL_SAFE_NO_PAD.decode_vec(text.as_bytes(), out).is_ok()
+    decode_with(text.as_bytes(), &URL_SAFE_DECODE, out)
 }
 
 /// Standard base64 with padding (RFC 4648 §4), as used by HTTP Basic (RFC 7617).
 pub fn encode_standard(bytes: impl AsRef<[u8]>) -> String {
-    encode_with(bytes.as_ref(), STANDARD, true)
+    let mut out = String::new();
+    encode_with(bytes.as_ref(), STANDARD, true, &mut out);
+    out
 }
 
 /// Decodes canonical, padded standard base64 (RFC 4648 §4); `None` for anything else.
@@ -145,7 +138,8 @@ pub fn decode_standard(text: &str) -> Option<Vec<u8>> {
         [rest @ .., b'='] => rest,
         _ => b,
     };
-    decode_with(unpadded, &STANDARD_DECODE)
+    let mut out = Vec::new();
+    decode_with(unpadded, &STANDARD_DECODE, &mut out).then_some(out)
 }
 
 #[cfg(test)]
