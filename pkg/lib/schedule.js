@@ -11,6 +11,16 @@ import {
 } from "../gen/rotor.js";
 import { argumentError, check, unwrap } from "./boundary.js";
 
+// Tokens cross as UTF-8 bytes: TextEncoder copies text ~20x faster than wasm-bindgen's
+// per-character string copy (see `frames` in src/wasm/client.rs).
+const encoder = new TextEncoder();
+const NO_TOKEN = new Uint8Array(0);
+
+/** An access token as the bytes that cross the boundary (empty when there is none). */
+function tokenBytes(token) {
+  return token ? encoder.encode(token) : NO_TOKEN;
+}
+
 /** An optional number member: `undefined` when absent or null, else it must be a number. */
 function number(object, key) {
   const value = object?.[key];
@@ -34,11 +44,11 @@ function nowOf(options) {
 
 /**
  * The members of a TokenSet that scheduling reads, in the order the core's functions take
- * them: expiresAt, refreshExpiresAt, receivedAt, accessToken ("" when none), has a refresh token.
+ * them: expiresAt, refreshExpiresAt, receivedAt, accessToken (bytes), has a refresh token.
  */
 function tokenTimes(tokenSet) {
   if (tokenSet === null || typeof tokenSet !== "object") throw argumentError("tokenSet: expected a TokenSet object");
-  const accessToken = string(tokenSet, "accessToken") ?? "";
+  const accessToken = tokenBytes(string(tokenSet, "accessToken"));
   return [
     number(tokenSet, "expiresAt"),
     number(tokenSet, "refreshExpiresAt"),
@@ -86,7 +96,7 @@ export function backoffDelay(attempt, options) {
 /** Server clock minus local clock (ms): `{ date?, accessToken?, now?, requestSentAt? }`. */
 export function estimateClockSkew(inputs) {
   const date = string(inputs, "date");
-  const accessToken = string(inputs, "accessToken") ?? "";
+  const accessToken = tokenBytes(string(inputs, "accessToken"));
   return unwrap(scheduleEstimateClockSkew(date, accessToken, nowOf(inputs), number(inputs, "requestSentAt")));
 }
 
@@ -156,7 +166,7 @@ export class RenewalMachine {
   step(input, options) {
     const type = string(input, "type");
     if (type === undefined) throw argumentError("input: expected { type }");
-    let times = [undefined, undefined, undefined, "", false];
+    let times = [undefined, undefined, undefined, NO_TOKEN, false];
     let rotated = false;
     let kind;
     let code;

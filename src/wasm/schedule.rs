@@ -7,7 +7,7 @@
 //! `null`). Results leave as boundary text (`super::result_text`), or as a primitive when
 //! nothing can fail.
 
-use super::client::{instant, random, text};
+use super::client::{instant, random, text, utf8};
 use super::error_text;
 use crate::error::{Error, ErrorKind, RotorError};
 use crate::schedule::{
@@ -16,20 +16,20 @@ use crate::schedule::{
 };
 use wasm_bindgen::prelude::*;
 
-/// The instants of a token set (`accessToken` is only peeked for a JWT `exp`; `""` when the
-/// set has none). NaN, infinite and negative instants are refused (`invalid_argument`).
+/// The instants of a token set (`accessToken`, as UTF-8 bytes, is only peeked for a JWT `exp`;
+/// empty when the set has none: a token crosses faster as bytes, see `super::client::frames`). NaN, infinite and negative instants are refused (`invalid_argument`).
 fn token_times(
     expires_at: Option<f64>,
     refresh_expires_at: Option<f64>,
     received_at: Option<f64>,
-    access_token: &str,
+    access_token: &[u8],
     has_refresh_token: bool,
 ) -> Result<TokenTimes, Error> {
     let times = TokenTimes {
         expires_at,
         refresh_expires_at,
         received_at,
-        access_exp_seconds: unverified_expires_at(access_token),
+        access_exp_seconds: utf8(access_token).and_then(unverified_expires_at),
         has_refresh_token,
     };
     times.validate()?;
@@ -44,7 +44,7 @@ pub fn next_refresh_at_js(
     expires_at: Option<f64>,
     refresh_expires_at: Option<f64>,
     received_at: Option<f64>,
-    access_token: &str,
+    access_token: &[u8],
     has_refresh_token: bool,
     now: f64,
     lead_seconds: Option<f64>,
@@ -103,11 +103,11 @@ pub fn backoff_delay_js(
 }
 
 /// Server minus local clock (ms) from a `Date` header (RFC 9110 §6.6.1) and a JWT access
-/// token's `iat` (RFC 7519 §4.1.6; `""` when there is none).
+/// token's `iat` (RFC 7519 §4.1.6; UTF-8 bytes, empty when there is none).
 #[wasm_bindgen(js_name = scheduleEstimateClockSkew, skip_typescript)]
 pub fn estimate_clock_skew_js(
     date: Option<String>,
-    access_token: &str,
+    access_token: &[u8],
     now: f64,
     request_sent_at: Option<f64>,
 ) -> String {
@@ -115,7 +115,7 @@ pub fn estimate_clock_skew_js(
         let now = instant(now)?;
         Ok(estimate_clock_skew(&SkewInputs {
             date: date.as_deref(),
-            access_token: Some(access_token),
+            access_token: utf8(access_token),
             now,
             request_sent_at,
         })?)
@@ -241,7 +241,7 @@ impl RenewalMachineJs {
         expires_at: Option<f64>,
         refresh_expires_at: Option<f64>,
         received_at: Option<f64>,
-        access_token: &str,
+        access_token: &[u8],
         has_refresh_token: bool,
         rotated: bool,
         error_kind_name: Option<String>,
