@@ -80,14 +80,24 @@ function testNow(request, env) {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
+// Module-private: how RotorFamily.alarm() tells its store which purge alarm is set now.
+const ALARM_SET = Symbol("rotor alarm set");
+
 /**
  * A store over Durable Object storage (one family per object). `update` runs one at a time
  * (a promise chain) so that the read-decide-write of a rotation is never interleaved, and an
  * alarm purges the record when it expires.
+ *
+ * The purge alarm is written only when it must move earlier: an alarm that fires before the
+ * record's (later) expiry re-arms itself for it (RotorFamily.alarm), so a rotation that pushes
+ * the expiry back (idle lifetime) or keeps it (absolute lifetime) costs no alarm write. While
+ * this object does not know which alarm is set (a fresh instance, a failed write), it sets one.
  */
 export class DurableObjectStore {
   #storage;
   #chain = Promise.resolve();
+  /** The alarm this store knows to be set (ms), or null when unknown or none. */
+  #alarmAt = null;
 
   constructor(storage) {
     this.#storage = storage;
@@ -105,15 +115,29 @@ export class DurableObjectStore {
       if (next === null) {
         await this.#storage.delete(key);
         // The purge alarm is housekeeping: its failure must not fail a committed change.
+        this.#alarmAt = null;
         await Promise.resolve(this.#storage.deleteAlarm?.()).catch(() => {});
         return null;
       }
       await this.#storage.put(key, { value: next.value, expiresAt: next.expiresAt });
-      await Promise.resolve(this.#storage.setAlarm?.(next.expiresAt)).catch(() => {});
+      if (this.#alarmAt === null || next.expiresAt < this.#alarmAt) await this.#arm(next.expiresAt);
       return next;
     });
     this.#chain = run.catch(() => {});
     return run;
+  }
+
+  async #arm(at) {
+    try {
+      await this.#storage.setAlarm?.(at);
+      this.#alarmAt = this.#storage.setAlarm ? at : null;
+    } catch {
+      this.#alarmAt = null;
+    }
+  }
+
+  [ALARM_SET](at) {
+    this.#alarmAt = at;
   }
 
   async delete(key) {
@@ -236,6 +260,7 @@ export function createWorker(options = {}) {
         }
       }
       if (next !== Infinity) await this.#state.storage.setAlarm(next);
+      this.#store[ALARM_SET](next === Infinity ? null : next);
     }
   }
 

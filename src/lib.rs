@@ -25,6 +25,8 @@
 pub mod b64;
 pub mod client;
 pub mod error;
+pub mod form;
+pub mod http_date;
 #[cfg(feature = "issuer")]
 pub mod issuer;
 pub mod json;

@@ -1,6 +1,11 @@
 // rotor: the edge issuer's JS driver. The Rust core (IssuerCore) decides everything; this file
 // only moves bytes between a fetch-API Request/Response, the core and an async store.
+//
+// The core takes text, bytes and numbers and answers one string (pkg/lib/boundary.js): a
+// request crosses as method, path, its headers as JSON text of [name, value] pairs and the body
+// bytes; the answer is parsed once with `unwrap`.
 import * as generated from "../gen/rotor.js";
+import { json, unwrap } from "./boundary.js";
 import { configError, rotorError } from "./errors.js";
 
 // A namespace import, so that a client-only build (cargo feature `issuer` off) still loads:
@@ -16,16 +21,67 @@ function issuerCore() {
 /** Largest request body read (64 KiB); larger bodies are answered with invalid_request. */
 const MAX_BODY_BYTES = 64 * 1024;
 
+/** Random bytes the core takes per apply / startSession (src/issuer: RANDOM_BYTES). */
+const RANDOM_BYTES = 64;
+
+const EMPTY = new Uint8Array(0);
+
 const CONFIG_KEYS = [
   "issuer", "audience", "keys", "accessTokenTtl", "refreshTokenTtl", "refreshIdleTtl",
   "rotation", "reuseGraceSeconds", "clients", "dialect",
 ];
 
-
 function base64url(bytes) {
   let bin = "";
   for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+// Random bytes are drawn from crypto.getRandomValues 64 calls' worth at a time (one call per
+// grant costs more than the rest of the boundary in Node); each slice is zeroed once the core
+// has copied it.
+const pool = new Uint8Array(RANDOM_BYTES * 64);
+let poolAt = pool.length;
+
+function randomBytes() {
+  if (poolAt === pool.length) {
+    try {
+      crypto.getRandomValues(pool);
+    } catch (e) {
+      throw configError(`no secure random source: ${e instanceof Error ? e.message : e}`);
+    }
+    poolAt = 0;
+  }
+  const out = pool.subarray(poolAt, poolAt + RANDOM_BYTES);
+  poolAt += RANDOM_BYTES;
+  return out;
+}
+
+/** JSON.stringify replacer for the config: numbers JSON cannot carry are refused, not nulled. */
+function finiteNumbers(key, value) {
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    throw new RangeError(`${key || "a value"} must be a finite number`);
+  }
+  return value;
+}
+
+function configText(config) {
+  try {
+    return JSON.stringify(config, finiteNumbers);
+  } catch (e) {
+    throw configError(`issuer config: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+/** The core for a config (JSON text); its constructor throws the error's boundary text. */
+function newCore(text) {
+  const Core = issuerCore();
+  try {
+    return new Core(text);
+  } catch (e) {
+    if (typeof e === "string") unwrap(e);
+    throw e;
+  }
 }
 
 function resolveNow(now) {
@@ -96,11 +152,17 @@ export class MemoryStore {
   }
 }
 
-async function readBody(request) {
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return new Uint8Array(MAX_BODY_BYTES + 1);
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
+// The largest body the core reads, plus one byte: what the core gets for a body over the limit
+// (it answers 400 invalid_request without looking at it).
+let tooLarge = null;
+function oversized() {
+  tooLarge ??= new Uint8Array(MAX_BODY_BYTES + 1);
+  return tooLarge;
+}
+
+/** Reads a body of unknown length chunk by chunk, stopping after MAX_BODY_BYTES. */
+async function readChunks(body) {
+  const reader = body.getReader();
   const chunks = [];
   let total = 0;
   for (;;) {
@@ -109,10 +171,11 @@ async function readBody(request) {
     total += value.byteLength;
     if (total > MAX_BODY_BYTES) {
       await reader.cancel().catch(() => {});
-      return new Uint8Array(MAX_BODY_BYTES + 1);
+      return oversized();
     }
     chunks.push(value);
   }
+  if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {
@@ -122,13 +185,54 @@ async function readBody(request) {
   return out;
 }
 
+/**
+ * The body bytes, at most MAX_BODY_BYTES (a larger body reads as `oversized()`). A declared
+ * Content-Length over the limit is refused unread. A body that arrives from the network with
+ * no length (Transfer-Encoding: chunked) is read chunk by chunk and cut at the limit; any
+ * other body is read in one `arrayBuffer()` (a body built in this isolate is in memory
+ * already), which is much faster than a stream reader in workerd, then checked.
+ */
+async function readBody(request) {
+  const body = request.body;
+  if (body === null) return EMPTY;
+  const headers = request.headers;
+  const declared = headers.get("content-length");
+  if (declared !== null) {
+    if (Number(declared) > MAX_BODY_BYTES) return oversized();
+  } else if (headers.has("transfer-encoding")) {
+    return readChunks(body);
+  }
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  return bytes.byteLength > MAX_BODY_BYTES ? oversized() : bytes;
+}
+
+/**
+ * The path of a request URL. `request.url` is a serialized absolute URL: for http(s) the path
+ * runs from the first "/" after the authority to the first "?" or "#" (the serializer
+ * percent-encodes "/", "?" and "#" in user info), which is what `new URL(url).pathname` gives,
+ * without parsing the URL again.
+ */
+function pathOf(url) {
+  if (url.startsWith("https://") || url.startsWith("http://")) {
+    const start = url.indexOf("/", url.indexOf("//") + 2);
+    if (start < 0) return "/";
+    let end = url.length;
+    const query = url.indexOf("?", start);
+    if (query >= 0) end = query;
+    const fragment = url.indexOf("#", start);
+    if (fragment >= 0 && fragment < end) end = fragment;
+    return url.slice(start, end);
+  }
+  return new URL(url).pathname;
+}
+
+/** A request as the core takes it: method, path, headers as JSON pairs text, body bytes. */
 async function readRequest(request) {
-  const url = new URL(request.url);
-  const headers = [];
-  request.headers.forEach((v, k) => headers.push([k, v]));
   const method = request.method.toUpperCase();
-  const body = method === "GET" || method === "HEAD" ? new Uint8Array(0) : await readBody(request);
-  return { method, path: url.pathname, headers, body };
+  const pairs = [];
+  request.headers.forEach((v, k) => pairs.push([k, v]));
+  const body = method === "GET" || method === "HEAD" ? EMPTY : await readBody(request);
+  return { method, path: pathOf(request.url), headers: JSON.stringify(pairs), body };
 }
 
 function toResponse(r, headOnly = false) {
@@ -161,7 +265,7 @@ export class Issuer {
     if (store !== undefined && (store === null || typeof store.update !== "function")) {
       throw rotorError("invalid_config", "store must have an update(key, fn, context) method");
     }
-    this.#core = new (issuerCore())({ ...rest, keys: normaliseKeys(rest.keys) });
+    this.#core = newCore(configText({ ...rest, keys: normaliseKeys(rest.keys) }));
     this.#store = store ?? new MemoryStore();
   }
 
@@ -172,12 +276,12 @@ export class Issuer {
 
   /** The RFC 8414 metadata document. */
   metadata() {
-    return this.#core.metadata();
+    return unwrap(this.#core.metadata());
   }
 
   #unavailable() {
-    const r = this.#core.errorResponse(503, "temporarily_unavailable", "the token store is unavailable; try again");
-    r.headers.push(["retry-after", "1"]);
+    const r = unwrap(this.#core.errorResponse(503, "temporarily_unavailable", "the token store is unavailable; try again"));
+    r.headers["retry-after"] = "1";
     return r;
   }
 
@@ -186,11 +290,11 @@ export class Issuer {
    * is answered without the store, else `{ familyKey, request }` with a replayable copy of
    * the request to hand to the family's owner.
    */
-  async route(request, options = {}) {
+  async route(request, options) {
     try {
-      const now = resolveNow(options.now);
+      const now = resolveNow(options?.now);
       const req = await readRequest(request);
-      const routed = this.#core.route(req, now);
+      const routed = unwrap(this.#core.route(req.method, req.path, req.headers, req.body, now));
       if (routed.response) return { response: toResponse(routed.response, req.method === "HEAD") };
       const copy = new Request(request.url, { method: req.method, headers: request.headers, body: req.body });
       return { familyKey: routed.familyKey, request: copy };
@@ -200,18 +304,29 @@ export class Issuer {
   }
 
   /** Answers one HTTP request. Never rejects; store failures are 503 temporarily_unavailable. */
-  async handle(request, options = {}) {
+  async handle(request, options) {
     try {
-      const now = resolveNow(options.now);
+      const now = resolveNow(options?.now);
       const req = await readRequest(request);
-      const routed = this.#core.route(req, now);
+      const core = this.#core;
+      const routed = unwrap(core.route(req.method, req.path, req.headers, req.body, now));
       if (routed.response) return toResponse(routed.response, req.method === "HEAD");
       let applied = null;
       await this.#store.update(
         routed.familyKey,
         (current) => {
           applied = null;
-          const out = this.#core.apply(req, current ? current.value : null, now);
+          // A record whose value is not text is a corrupt one: the core ends the family.
+          const value = current == null ? null : current.value;
+          const stored = value != null;
+          const random = randomBytes();
+          let text;
+          try {
+            text = core.apply(req.method, req.path, req.headers, req.body, stored, typeof value === "string" ? value : "", now, random);
+          } finally {
+            random.fill(0);
+          }
+          const out = unwrap(text);
           applied = out;
           if (out.change === "put") return { value: out.record, expiresAt: out.expiresAt };
           if (out.change === "delete") return null;
@@ -229,9 +344,17 @@ export class Issuer {
    * Starts a family for an authenticated user and returns its first token response (the
    * issuer's dialect, as the token endpoint answers).
    */
-  async startSession(input, options = {}) {
-    const now = resolveNow(options.now);
-    const session = this.#core.startSession(input, now);
+  async startSession(input, options) {
+    const now = resolveNow(options?.now);
+    const text = json(input, "startSession");
+    const random = randomBytes();
+    let result;
+    try {
+      result = this.#core.startSession(text, now, random);
+    } finally {
+      random.fill(0);
+    }
+    const session = unwrap(result);
     let created = false;
     await this.#store.update(
       session.familyKey,

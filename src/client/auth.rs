@@ -135,9 +135,8 @@ impl ClientAuth {
         let mut parts = AuthParts::default();
         match self {
             ClientAuth::SecretBasic(secret) => {
-                let user: String = form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
-                let pass: String =
-                    form_urlencoded::byte_serialize(secret.expose().as_bytes()).collect();
+                let user: String = crate::form::encode(client_id);
+                let pass: String = crate::form::encode(secret.expose());
                 parts.authorization = Some(format!(
                     "Basic {}",
                     b64::encode_standard(format!("{user}:{pass}"))

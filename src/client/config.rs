@@ -237,7 +237,7 @@ pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError
 pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorError> {
     let parts = check_url("tokenEndpoint", url)?;
     if let Some((_, query)) = parts.path_and_query.split_once('?') {
-        for (name, _) in form_urlencoded::parse(query.as_bytes()) {
+        for (name, _) in crate::form::parse(query.as_bytes()) {
             if is_protocol_param(&name) {
                 return Err(RotorError::config(format!(
                     "tokenEndpoint query must not carry the protocol parameter \"{name}\": tokens and secrets never go in URLs (RFC 6749 §2.3.1, RFC 9700 §4.1)"
@@ -266,7 +266,7 @@ pub(crate) fn contains_secret(url: &str, value: &str) -> bool {
     if url.contains(value) {
         return true;
     }
-    let encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let encoded: String = crate::form::encode(value);
     if url.contains(&encoded) {
         return true;
     }

@@ -214,11 +214,7 @@ pub fn build_refresh_request(
             "content-type".to_owned(),
             "application/x-www-form-urlencoded".to_owned(),
         );
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &fields {
-            form.append_pair(k, v);
-        }
-        form.finish()
+        crate::form::serialize(fields.iter().copied())
     };
     Ok(RefreshRequest {
         url: config.token_endpoint().to_owned(),

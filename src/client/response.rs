@@ -458,8 +458,8 @@ fn redact_oauth_error(
         config.auth()
     {
         let secret = s.expose();
-        let user: String = form_urlencoded::byte_serialize(config.client_id().as_bytes()).collect();
-        let pass: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let user: String = crate::form::encode(config.client_id());
+        let pass: String = crate::form::encode(secret);
         secrets.push(crate::b64::encode_standard(format!("{user}:{pass}")));
         secrets.push(pass);
         secrets.push(secret.to_owned());
@@ -521,8 +521,7 @@ pub fn retry_after(headers: &[(String, String)], now_ms: f64) -> Option<f64> {
         let seconds: u64 = value.parse().ok()?;
         return (seconds <= MAX_LIFETIME_SECONDS).then_some(seconds as f64 * 1000.0);
     }
-    let date = httpdate::parse_http_date(value).ok()?;
-    let at_ms = date.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as f64;
+    let at_ms = crate::http_date::parse(value)? as f64 * 1000.0;
     let delay = (at_ms - now_ms).max(0.0);
     (delay <= MAX_LIFETIME_SECONDS as f64 * 1000.0).then_some(delay)
 }

@@ -234,16 +234,16 @@ pub(crate) fn parse_body(req: &HttpRequest, allow_json: bool) -> Result<Params, 
         return Err("the body must be application/x-www-form-urlencoded".into());
     }
     let mut seen: Vec<String> = Vec::new();
-    for (k, v) in form_urlencoded::parse(text.as_bytes()) {
-        if seen.iter().any(|s| *s == k) {
+    for (k, v) in crate::form::parse(text.as_bytes()) {
+        if seen.contains(&k) {
             return Err(format!(
                 "parameter {} is given more than once",
                 k.chars().take(40).collect::<String>()
             ));
         }
-        seen.push(k.to_string());
+        seen.push(k.clone());
         if !v.is_empty() {
-            params.insert(k.into_owned(), v.into_owned());
+            params.insert(k, v);
         }
     }
     Ok(params)
@@ -276,13 +276,8 @@ fn secret_matches(given: &str, expected: &str) -> bool {
 
 fn form_decode(s: &str) -> Option<String> {
     // RFC 6749 §2.3.1: credentials are application/x-www-form-urlencoded before Basic.
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(format!("v={s}").as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    match pairs.as_slice() {
-        [(k, v)] if k == "v" => Some(v.clone()),
-        _ => None,
-    }
+    // One component: a `&` would have been percent-encoded by the client.
+    (!s.contains('&')).then(|| crate::form::decode(s.as_bytes()))
 }
 
 /// Authenticates the client (RFC 6749 §2.3): HTTP Basic, `client_secret` in the body, or

@@ -71,12 +71,9 @@ pub fn estimate_clock_skew(inputs: &SkewInputs<'_>) -> Result<f64, RotorError> {
     let local_mid = (sent + now) / 2.0;
     let from_date = match inputs.date {
         Some(text) => {
-            let at = httpdate::parse_http_date(text.trim())
-                .map_err(|_| RotorError::argument("date is not an HTTP date (RFC 9110 §5.6.7)"))?;
-            let secs = at
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_err(|_| RotorError::argument("date is before 1970"))?
-                .as_secs_f64();
+            let secs = crate::http_date::parse(text.trim()).ok_or_else(|| {
+                RotorError::argument("date is not an HTTP date after 1970 (RFC 9110 §5.6.7)")
+            })? as f64;
             Some(secs * 1000.0 + 500.0 - local_mid)
         }
         None => None,

@@ -1,13 +1,18 @@
 //! JS bindings for `crate::issuer`: the `IssuerCore` class driven by `pkg/lib/issuer.js`.
+//!
+//! Every argument crosses as text, bytes or a number, and every result as one string of
+//! boundary text ([`result_text`]: the value's JSON, or `"!"` and the error's JSON) that the JS
+//! driver reads with one `JSON.parse`. A request crosses as its method, path, headers (a JSON
+//! array of `[name, value]` pairs) and body bytes; a response comes back as
+//! `{"status":..,"headers":{name: value, ..},"body":".."}`.
 
-use super::{
-    bad_argument, bad_config, from_js, get, now_or_clock, random_bytes, read_headers, to_js,
-    to_js_error,
-};
+use super::{error_text, read_json, result_text};
+use crate::error::{Error, RotorError};
 use crate::issuer::{
-    self, HttpRequest, HttpResponse, IssuerConfig, RANDOM_BYTES, RecordChange, Route, SessionInput,
+    self, FamilyRecord, HttpRequest, HttpResponse, IssuerConfig, RANDOM_BYTES, RecordChange, Route,
+    SessionInput,
 };
-use js_sys::{Object, Reflect, Uint8Array};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// The sans-IO issuer core (RFC 6749 §6, RFC 9700 §4.14.2, RFC 7009, RFC 7662, RFC 8414).
@@ -17,148 +22,267 @@ pub struct IssuerCore {
     inner: issuer::Issuer,
 }
 
-fn set(obj: &Object, key: &str, value: JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), &value);
+/// A response as the driver builds its `Response` from it.
+#[derive(Serialize)]
+struct ResponseOut<'a> {
+    status: u16,
+    headers: HeaderObject<'a>,
+    body: &'a str,
 }
 
-fn read_request(value: &JsValue) -> Result<HttpRequest, JsValue> {
-    let text = |k: &str| -> Result<String, JsValue> {
-        get(value, k)
-            .and_then(|v| v.as_string())
-            .ok_or_else(|| bad_argument("request", format!("{k} must be a string")))
-    };
-    let method = text("method")?;
-    let path = text("path")?;
-    let headers = read_headers(&get(value, "headers").unwrap_or(JsValue::UNDEFINED))?;
-    let body = match get(value, "body") {
-        None => Vec::new(),
-        Some(b) if b.is_instance_of::<Uint8Array>() => Uint8Array::new(&b).to_vec(),
-        Some(b) => match b.as_string() {
-            Some(s) => s.into_bytes(),
-            None => {
-                return Err(bad_argument(
-                    "request",
-                    "body must be a Uint8Array or string",
-                ));
+/// Response headers as one JSON object (`{ name: value }`): workerd builds a `Response` from
+/// an object about twice as fast as from `[name, value]` pairs. A name given more than once
+/// has its values joined with ", " (RFC 9110 §5.3), which is what `Headers` does with them.
+struct HeaderObject<'a>(&'a [(String, String)]);
+
+impl Serialize for HeaderObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let headers = self.0;
+        let mut map = serializer.serialize_map(Some(headers.len()))?;
+        for (i, (name, value)) in headers.iter().enumerate() {
+            let same = |(other, _): &&(String, String)| other.eq_ignore_ascii_case(name);
+            if headers[..i].iter().any(|h| same(&h)) {
+                continue;
             }
-        },
-    };
-    Ok(HttpRequest {
-        method,
-        path,
-        headers,
-        body,
+            let mut later = headers[i + 1..].iter().filter(same).peekable();
+            if later.peek().is_none() {
+                map.serialize_entry(name, value)?;
+            } else {
+                let mut joined = value.clone();
+                for (_, v) in later {
+                    joined.push_str(", ");
+                    joined.push_str(v);
+                }
+                map.serialize_entry(name, &joined)?;
+            }
+        }
+        map.end()
+    }
+}
+
+impl<'a> From<&'a HttpResponse> for ResponseOut<'a> {
+    fn from(r: &'a HttpResponse) -> Self {
+        ResponseOut {
+            status: r.status,
+            headers: HeaderObject(&r.headers),
+            body: &r.body,
+        }
+    }
+}
+
+/// Phase 1: `{"response": ..}` or `{"familyKey": ".."}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RouteOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response: Option<ResponseOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    family_key: Option<&'a str>,
+}
+
+/// Phase 2: the record change (`"keep"`, `"put"` with the record's JSON text and its purge
+/// instant, `"delete"`) and the response.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ApplyOut<'a> {
+    change: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
+    response: ResponseOut<'a>,
+}
+
+/// A created family: its store key, record (JSON text), purge instant and the first token
+/// response body.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionOut<'a> {
+    family_key: &'a str,
+    record: String,
+    expires_at: u64,
+    body: &'a serde_json::Value,
+}
+
+/// `now` (ms) as the core takes it: refuses NaN, infinities and negative instants.
+fn now_ms(now: f64) -> Result<u64, Error> {
+    if now.is_finite() && now >= 0.0 {
+        Ok(now.floor() as u64)
+    } else {
+        Err(
+            RotorError::argument("now must be a finite, non-negative number of milliseconds")
+                .into(),
+        )
+    }
+}
+
+/// The random bytes of one call, drawn by the driver (`crypto.getRandomValues`).
+fn random_of(random: &[u8]) -> Result<&[u8; RANDOM_BYTES], Error> {
+    random.try_into().map_err(|_| {
+        RotorError::argument(format!(
+            "the core needs exactly {RANDOM_BYTES} random bytes per call"
+        ))
+        .into()
     })
 }
 
-fn response_js(r: &HttpResponse) -> JsValue {
-    let obj = Object::new();
-    set(&obj, "status", JsValue::from(r.status));
-    let headers = js_sys::Array::new();
-    for (k, v) in &r.headers {
-        let pair = js_sys::Array::new();
-        pair.push(&JsValue::from_str(k));
-        pair.push(&JsValue::from_str(v));
-        headers.push(&pair);
+fn request(method: &str, path: &str, headers: &str, body: &[u8]) -> Result<HttpRequest, Error> {
+    let mut headers: Vec<(String, String)> = read_json(headers, "request headers", false)?;
+    for (name, _) in headers.iter_mut() {
+        // Header names are case-insensitive (RFC 9110 §5.1); `Headers` gives them lower-case.
+        name.make_ascii_lowercase();
     }
-    set(&obj, "headers", headers.into());
-    set(&obj, "body", JsValue::from_str(&r.body));
-    obj.into()
+    Ok(HttpRequest {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        headers,
+        body: body.to_vec(),
+    })
 }
 
-fn now_ms(now: Option<f64>) -> Result<u64, JsValue> {
-    Ok(now_or_clock(now)?.floor() as u64)
+fn record_text(record: &FamilyRecord) -> Result<String, Error> {
+    serde_json::to_string(record).map_err(|e| {
+        RotorError::argument(format!("the family record cannot be written: {e}")).into()
+    })
+}
+
+impl IssuerCore {
+    fn route_text(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &[u8],
+        now: f64,
+    ) -> Result<String, Error> {
+        let req = request(method, path, headers, body)?;
+        let now = now_ms(now)?;
+        let routed = self.inner.route(&req, now);
+        let out = match &routed {
+            Route::Respond(r) => RouteOut {
+                response: Some(r.into()),
+                family_key: None,
+            },
+            Route::Family { family_key } => RouteOut {
+                response: None,
+                family_key: Some(family_key),
+            },
+        };
+        Ok(result_text(Ok(&out)))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_text(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &[u8],
+        stored: Option<&str>,
+        now: f64,
+        random: &[u8],
+    ) -> Result<String, Error> {
+        let req = request(method, path, headers, body)?;
+        let now = now_ms(now)?;
+        let random = random_of(random)?;
+        let applied = self.inner.apply(&req, stored, now, random);
+        let out = match &applied.change {
+            RecordChange::Keep => ApplyOut {
+                change: "keep",
+                record: None,
+                expires_at: None,
+                response: (&applied.response).into(),
+            },
+            RecordChange::Delete => ApplyOut {
+                change: "delete",
+                record: None,
+                expires_at: None,
+                response: (&applied.response).into(),
+            },
+            RecordChange::Put(record) => ApplyOut {
+                change: "put",
+                record: Some(record_text(record)?),
+                expires_at: Some(self.inner.purge_at(record)),
+                response: (&applied.response).into(),
+            },
+        };
+        Ok(result_text(Ok(&out)))
+    }
+
+    fn start_session_text(&self, input: &str, now: f64, random: &[u8]) -> Result<String, Error> {
+        let input: SessionInput = read_json(input, "startSession", false)?;
+        let now = now_ms(now)?;
+        let random = random_of(random)?;
+        let session = self.inner.start_session(input, now, random)?;
+        let out = SessionOut {
+            family_key: &session.family_key,
+            record: record_text(&session.record)?,
+            expires_at: self.inner.purge_at(&session.record),
+            body: &session.body,
+        };
+        Ok(result_text(Ok(&out)))
+    }
+}
+
+fn text(result: Result<String, Error>) -> String {
+    result.unwrap_or_else(error_text)
 }
 
 #[wasm_bindgen(js_class = IssuerCore)]
 impl IssuerCore {
-    /// Validates the configuration (`keys[].key` as base64url strings; no `store`).
+    /// Validates the configuration: JSON text of the JS config without `store`, `keys[].key`
+    /// as base64url strings. Throws the error's boundary text (a string) when it is invalid.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue) -> Result<IssuerCore, JsValue> {
-        let config: IssuerConfig = from_js(config).map_err(|e| {
-            bad_config("issuer config", e.to_string().trim_start_matches("Error: "))
-        })?;
-        let inner = issuer::Issuer::new(config).map_err(to_js_error)?;
+    pub fn new(config: &str) -> Result<IssuerCore, String> {
+        let config: IssuerConfig = read_json(config, "issuer config", true).map_err(error_text)?;
+        let inner = issuer::Issuer::new(config).map_err(error_text)?;
         Ok(IssuerCore { inner })
     }
 
-    /// Phase 1: `{ response }` or `{ familyKey }`.
-    pub fn route(&self, request: JsValue, now: Option<f64>) -> Result<JsValue, JsValue> {
-        let req = read_request(&request)?;
-        let now = now_ms(now)?;
-        let obj = Object::new();
-        match self.inner.route(&req, now) {
-            Route::Respond(r) => set(&obj, "response", response_js(&r)),
-            Route::Family { family_key } => set(&obj, "familyKey", JsValue::from_str(&family_key)),
-        }
-        Ok(obj.into())
+    /// Phase 1 (boundary text): `{ response }` or `{ familyKey }`. `headers` is the JSON text
+    /// of `[name, value]` pairs.
+    pub fn route(&self, method: &str, path: &str, headers: &str, body: &[u8], now: f64) -> String {
+        text(self.route_text(method, path, headers, body, now))
     }
 
-    /// Phase 2: `{ change: "keep" | "put" | "delete", record, expiresAt, response }`.
+    /// Phase 2 (boundary text): `{ change: "keep" | "put" | "delete", record?, expiresAt?,
+    /// response }`. `has_stored` says whether the store holds a record (`stored`);
+    /// `random` is [`RANDOM_BYTES`] bytes from `crypto.getRandomValues`.
+    #[allow(clippy::too_many_arguments)]
     pub fn apply(
         &self,
-        request: JsValue,
-        stored: Option<String>,
-        now: Option<f64>,
-    ) -> Result<JsValue, JsValue> {
-        let req = read_request(&request)?;
-        let now = now_ms(now)?;
-        let random = random_bytes::<RANDOM_BYTES>()?;
-        let applied = self.inner.apply(&req, stored.as_deref(), now, &random);
-        let obj = Object::new();
-        match &applied.change {
-            RecordChange::Keep => set(&obj, "change", JsValue::from_str("keep")),
-            RecordChange::Delete => set(&obj, "change", JsValue::from_str("delete")),
-            RecordChange::Put(record) => {
-                set(&obj, "change", JsValue::from_str("put"));
-                let json = serde_json::to_string(record).map_err(|e| bad_argument("record", e))?;
-                set(&obj, "record", JsValue::from_str(&json));
-                set(
-                    &obj,
-                    "expiresAt",
-                    JsValue::from_f64(self.inner.purge_at(record) as f64),
-                );
-            }
-        }
-        set(&obj, "response", response_js(&applied.response));
-        Ok(obj.into())
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &[u8],
+        has_stored: bool,
+        stored: &str,
+        now: f64,
+        random: &[u8],
+    ) -> String {
+        let stored = has_stored.then_some(stored);
+        text(self.apply_text(method, path, headers, body, stored, now, random))
     }
 
-    /// Creates a family: `{ familyKey, record, expiresAt, body }`.
+    /// Creates a family (boundary text): `{ familyKey, record, expiresAt, body }`. `input` is
+    /// the JSON text of `{ clientId, subject, scope?, claims? }`.
     #[wasm_bindgen(js_name = startSession)]
-    pub fn start_session(&self, input: JsValue, now: Option<f64>) -> Result<JsValue, JsValue> {
-        let input: SessionInput = from_js(input).map_err(|e| {
-            bad_argument("startSession", e.to_string().trim_start_matches("Error: "))
-        })?;
-        let now = now_ms(now)?;
-        let random = random_bytes::<RANDOM_BYTES>()?;
-        let session = self
-            .inner
-            .start_session(input, now, &random)
-            .map_err(to_js_error)?;
-        let obj = Object::new();
-        set(&obj, "familyKey", JsValue::from_str(&session.family_key));
-        let json = serde_json::to_string(&session.record).map_err(|e| bad_argument("record", e))?;
-        set(&obj, "record", JsValue::from_str(&json));
-        set(
-            &obj,
-            "expiresAt",
-            JsValue::from_f64(self.inner.purge_at(&session.record) as f64),
-        );
-        set(&obj, "body", to_js(&session.body)?);
-        Ok(obj.into())
+    pub fn start_session(&self, input: &str, now: f64, random: &[u8]) -> String {
+        text(self.start_session_text(input, now, random))
     }
 
-    /// A token-endpoint error response in the configured dialect (used for store failures:
-    /// 503 `temporarily_unavailable`).
+    /// A token-endpoint error response in the configured dialect (boundary text; used for
+    /// store failures: 503 `temporarily_unavailable`).
     #[wasm_bindgen(js_name = errorResponse)]
-    pub fn error_response(&self, status: u16, code: &str, description: &str) -> JsValue {
-        response_js(&self.inner.token_error(status, code, description, false))
+    pub fn error_response(&self, status: u16, code: &str, description: &str) -> String {
+        let r = self.inner.token_error(status, code, description, false);
+        result_text(Ok(&ResponseOut::from(&r)))
     }
 
-    /// The RFC 8414 metadata document.
-    pub fn metadata(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.metadata())
+    /// The RFC 8414 metadata document (boundary text).
+    pub fn metadata(&self) -> String {
+        result_text(Ok(&self.inner.metadata()))
     }
 
     /// The path prefix of the endpoints (the issuer URL's path).

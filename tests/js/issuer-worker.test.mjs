@@ -139,6 +139,48 @@ test("DurableObjectStore serializes updates", async () => {
   assert.equal(await store.get("k"), null);
 });
 
+test("DurableObjectStore writes the purge alarm only when it must move earlier", async () => {
+  const storage = new FakeStorage();
+  const writes = [];
+  const setAlarm = storage.setAlarm.bind(storage);
+  storage.setAlarm = async (at) => {
+    writes.push(at);
+    return setAlarm(at);
+  };
+  const store = new DurableObjectStore(storage);
+  const put = (expiresAt) => store.update("k", () => ({ value: "v", expiresAt }));
+  await put(5000);
+  assert.deepEqual(writes, [5000]);
+  // A later expiry (idle lifetime pushed back) or the same one: the alarm stays; when it
+  // fires, RotorFamily.alarm() re-arms it for the record's expiry.
+  await put(9000);
+  await put(9000);
+  assert.deepEqual(writes, [5000]);
+  assert.equal(storage.alarm, 5000);
+  // An earlier expiry moves it.
+  await put(3000);
+  assert.deepEqual(writes, [5000, 3000]);
+  // A failed alarm write is retried by the next update.
+  storage.setAlarm = async () => {
+    throw new Error("alarm down");
+  };
+  await put(2000);
+  storage.setAlarm = async (at) => {
+    writes.push(at);
+    return setAlarm(at);
+  };
+  await put(8000);
+  assert.deepEqual(writes, [5000, 3000, 8000]);
+  // After a delete the store no longer knows of an alarm: the next record sets one.
+  await store.update("k", () => null);
+  assert.equal(storage.alarm, null);
+  await put(7000);
+  assert.deepEqual(writes, [5000, 3000, 8000, 7000]);
+  // A fresh instance (an evicted object) does not know which alarm is set: it sets one.
+  await new DurableObjectStore(storage).update("k", () => ({ value: "v", expiresAt: 9999 }));
+  assert.equal(storage.alarm, 9999);
+});
+
 test("the alarm purges an expired family record and re-arms for a live one", async () => {
   const { RotorFamily, startSession } = createWorker();
   let e;

@@ -247,6 +247,11 @@ test("configuration errors are typed", () => {
     [{ store: {} }, "invalid_config"],
     [{ rotation: 3 }, "invalid_config"],
     [{ unknownOption: 1 }, "invalid_config"],
+    // JSON would turn these into null (= the default): they are refused instead.
+    [{ accessTokenTtl: NaN }, "invalid_config"],
+    [{ refreshIdleTtl: Infinity }, "invalid_config"],
+    [{ reuseGraceSeconds: 1.5 }, "invalid_config"],
+    [{ refreshTokenTtl: 10n }, "invalid_config"],
   ];
   for (const [extra, code] of cases) {
     assert.throws(() => new Issuer(config(extra)), (e) => e.code === code && !/s3cret/.test(e.message), JSON.stringify(Object.keys(extra)));
@@ -276,4 +281,67 @@ test("tokenidp dialect over handle(): JSON body in, envelope out", async () => {
   const body = await res.json();
   assert.equal(res.status, 200);
   assert.deepEqual(Object.keys(body.data).sort(), ["accessToken", "expiresIn", "refreshToken", "tokenType"]);
+});
+
+test("request bodies: a chunked body is cut at 64 KiB unread; paths come from the URL without query", async () => {
+  const issuer = new Issuer(config());
+  // Transfer-Encoding and no Content-Length (a body of unknown length from the network): read
+  // chunk by chunk and cancelled once over the limit, never buffered whole.
+  let pulled = 0;
+  let cancelled = false;
+  const chunk = new TextEncoder().encode("a=" + "x".repeat(8 * 1024));
+  const stream = new ReadableStream({
+    pull(c) {
+      pulled++;
+      if (pulled > 1000) c.close();
+      else c.enqueue(chunk);
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const chunked = new Request(ISS + "/token", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "transfer-encoding": "chunked" },
+    body: stream,
+    duplex: "half",
+  });
+  const body = await expectError(await issuer.handle(chunked), 400, "invalid_request");
+  assert.match(body.error_description, /larger than 65536 bytes/);
+  assert.ok(cancelled && pulled < 20, `pulled ${pulled} chunks`);
+  // A declared Content-Length over the limit is refused without reading.
+  const declared = new Request(ISS + "/token", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "content-length": "70000" },
+    body: "grant_type=refresh_token",
+  });
+  await expectError(await issuer.handle(declared), 400, "invalid_request");
+  // A chunked body under the limit is read whole.
+  const s = await issuer.startSession({ clientId: "spa", subject: "u" }, { now: T0 });
+  const form = new TextEncoder().encode(new URLSearchParams({ grant_type: "refresh_token", refresh_token: s.refresh_token, client_id: "spa" }).toString());
+  const small = new Request(ISS + "/token?ignored=1#frag", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "transfer-encoding": "chunked" },
+    body: new ReadableStream({
+      start(c) {
+        c.enqueue(form.subarray(0, 10));
+        c.enqueue(form.subarray(10));
+        c.close();
+      },
+    }),
+    duplex: "half",
+  });
+  const ok = await issuer.handle(small, { now: T0 });
+  assert.equal(ok.status, 200);
+  // The path is the URL's pathname (query and port ignored; no decoding, no trailing slash).
+  const table = [
+    ["https://id.example.com:8443/.well-known/oauth-authorization-server?x=/token", 200],
+    ["https://id.example.com/.well-known/oauth-authorization-server#/token", 200],
+    ["https://id.example.com/%2Ewell-known/oauth-authorization-server", 404],
+    ["https://id.example.com/.well-known/oauth-authorization-server/", 404],
+    ["https://id.example.com", 404],
+  ];
+  for (const [url, status] of table) {
+    assert.equal((await issuer.handle(new Request(url))).status, status, url);
+  }
 });
