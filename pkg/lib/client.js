@@ -9,6 +9,39 @@ import { argumentError, check, json, unwrap } from "./boundary.js";
 
 const encoder = new TextEncoder();
 
+// The JSON text of the last client configuration and the own values it was written from.
+let lastClient = null;
+let lastKeys = [];
+let lastValues = [];
+let lastClientText = "";
+
+/**
+ * `client` as JSON text. The text of the last configuration is reused while the same object
+ * has the same own keys holding the same primitive values (what JSON.stringify would read
+ * again): an application passes one configuration object on every call.
+ */
+function clientJson(client) {
+  if (client === lastClient) {
+    const keys = Object.keys(client);
+    let same = keys.length === lastKeys.length;
+    for (let i = 0; same && i < keys.length; i++) same = keys[i] === lastKeys[i] && client[keys[i]] === lastValues[i];
+    if (same) return lastClientText;
+  }
+  const text = json(client, "client", "invalid_config");
+  lastClient = null;
+  if (client !== null && typeof client === "object" && typeof client.toJSON !== "function") {
+    const keys = Object.keys(client);
+    const values = keys.map((k) => client[k]);
+    if (values.every((v) => v === null || typeof v !== "object")) {
+      lastClient = client;
+      lastKeys = keys;
+      lastValues = values;
+      lastClientText = text;
+    }
+  }
+  return text;
+}
+
 /** A number argument as it crosses; anything else (absent, or a type JSON refuses) is `Date.now()`. */
 function nowOf(options) {
   const now = options?.now;
@@ -17,7 +50,7 @@ function nowOf(options) {
 
 /** Builds the refresh-token request (RFC 6749 §6): `{ url, method, headers, body }`. */
 export function buildRefreshRequest(client, params) {
-  const input = `${json(client, "client", "invalid_config")}\n${json(params, "buildRefreshRequest")}`;
+  const input = `${clientJson(client)}\n${json(params, "buildRefreshRequest")}`;
   return unwrap(clientBuildRefreshRequest(encoder.encode(input), nowOf(params)));
 }
 
@@ -55,7 +88,7 @@ function responseError(clientText, message) {
  * (§5.2, error statuses) or a `RotorError`.
  */
 export function parseTokenResponse(client, response, options) {
-  const clientText = json(client, "client", "invalid_config");
+  const clientText = clientJson(client);
   if (response === null || typeof response !== "object") {
     throw responseError(clientText, "parseTokenResponse: the response must be an object { status, headers, body }");
   }

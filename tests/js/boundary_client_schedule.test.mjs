@@ -47,6 +47,25 @@ test("the cached configuration follows the client object: a changed secret chang
   assert.equal(buildRefreshRequest(c, { refreshToken: "r", now: NOW }).headers.authorization, b);
 });
 
+test("the reused client text follows added and removed keys, getters and toJSON", () => {
+  const c = { ...client };
+  assert.equal(code(() => buildRefreshRequest(c, { refreshToken: "r", now: NOW })), "no error");
+  c.tokenEndpiont = "https://as.example/token";
+  assert.equal(code(() => buildRefreshRequest(c, { refreshToken: "r", now: NOW })), "invalid_config");
+  delete c.tokenEndpiont;
+  delete c.clientSecret;
+  assert.equal(buildRefreshRequest(c, { refreshToken: "r", now: NOW }).headers.authorization, undefined);
+  let id = "first";
+  const g = { tokenEndpoint: client.tokenEndpoint, get clientId() { return id; } };
+  assert.match(buildRefreshRequest(g, { refreshToken: "r", now: NOW }).body, /client_id=first/);
+  id = "second";
+  assert.match(buildRefreshRequest(g, { refreshToken: "r", now: NOW }).body, /client_id=second/);
+  let n = 0;
+  const t = { toJSON: () => ({ tokenEndpoint: client.tokenEndpoint, clientId: `t${++n}` }) };
+  assert.match(buildRefreshRequest(t, { refreshToken: "r", now: NOW }).body, /client_id=t1/);
+  assert.match(buildRefreshRequest(t, { refreshToken: "r", now: NOW }).body, /client_id=t2/);
+});
+
 test("a string given where something else is expected is not echoed", () => {
   const secret = "rt_do-not-echo-0123456789";
   const errors = [];
