@@ -2,7 +2,7 @@
 //
 // The decisions (when to refresh, back off, give up) are the Rust RenewalMachine's; this file
 // only does the I/O around it: fetch, timers, storage, Web Locks and BroadcastChannel.
-import { RenewalMachine, estimateClockSkew, nextRefreshAt } from "../gen/rotor.js";
+import { RenewalMachine, estimateClockSkew, nextRefreshAt } from "./schedule.js";
 import * as clientCore from "./client.js";
 import { rotorError } from "./errors.js";
 
