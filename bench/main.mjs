@@ -1,6 +1,6 @@
 // The `make bench` driver (called by bench/run.sh after the builds): runs every measurement in
 // this one run, then prints the markdown table and writes bench/results/latest.{md,json}.
-//   node bench/main.mjs [--client-gen DIR] [--native BIN] [--quick]
+//   node bench/main.mjs [--client-gen DIR] [--native BIN] [--native-soft BIN] [--quick]
 import { spawn, execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -77,6 +77,12 @@ await step("size", () => runJson("node", ["size.mjs", ...(arg("--client-gen") ? 
 await step("native", async () => {
   const bin = arg("--native");
   if (!bin) throw new Error("no native binary (bench/run.sh builds it with the bench-native profile)");
+  return runJson(bin, tokens, { cpu: 0 });
+});
+
+await step("nativeSoft", async () => {
+  const bin = arg("--native-soft");
+  if (!bin) throw new Error("no software-SHA native binary");
   return runJson(bin, tokens, { cpu: 0 });
 });
 

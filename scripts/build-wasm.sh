@@ -24,11 +24,13 @@ if [ "$TOOLCHAIN" = rustup ]; then
   cargo build --quiet --lib --release --target wasm32-unknown-unknown "${CARGO_FLAGS[@]}"
 else
   WASM_LD="$(command -v wasm-ld-19 || echo /usr/lib/llvm-19/bin/wasm-ld)"
+  # std's `optimize_for_size` picks its smaller implementations: measured -2.9 % gzipped
+  # wasm with no measurable change in speed (README, Benchmarks).
   # Debian's cargo and rustc, explicitly: rustup's shims come first on PATH.
   PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$WASM_LD" \
     /usr/bin/cargo build --quiet --lib --release --target wasm32-unknown-unknown \
-      -Zbuild-std=std,panic_abort -Zbuild-std-features=panic_immediate_abort "${CARGO_FLAGS[@]}"
+      -Zbuild-std=std,panic_abort -Zbuild-std-features=panic_immediate_abort,optimize_for_size "${CARGO_FLAGS[@]}"
 fi
 RAW="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/rotor.wasm"
 
