@@ -74,14 +74,29 @@ function configText(config) {
 }
 
 /** The core for a config (JSON text); its constructor throws the error's boundary text. */
+// Cores by configuration text. An IssuerCore is immutable once made (every method takes
+// `&self`), so every Issuer of the same configuration can share one: rotor/worker makes an
+// Issuer in each Durable Object instance, and thousands of resident families would otherwise
+// each hold (and validate) their own copy of the keys and clients in wasm memory, which never
+// shrinks. A handful of configurations at most per isolate; the oldest is dropped first (its
+// wasm memory is freed once no Issuer uses it).
+const cores = new Map();
+const CORE_CACHE_SIZE = 4;
+
 function newCore(text) {
+  const cached = cores.get(text);
+  if (cached) return cached;
   const Core = issuerCore();
+  let core;
   try {
-    return new Core(text);
+    core = new Core(text);
   } catch (e) {
     if (typeof e === "string") unwrap(e);
     throw e;
   }
+  if (cores.size >= CORE_CACHE_SIZE) cores.delete(cores.keys().next().value);
+  cores.set(text, core);
+  return core;
 }
 
 function resolveNow(now) {
