@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every cargo-fuzz target for a bounded time: scripts/fuzz.sh SECONDS_PER_TARGET
+# (FUZZ_TARGETS="a b" limits it to those targets).
 # Seeds come from fuzz/seeds/<target> (committed); the working corpus is fuzz/corpus (ignored).
 # Crashes land in fuzz/artifacts/<target>; each one found becomes a regression test.
 source "$(dirname "$0")/lib.sh"
@@ -12,7 +13,7 @@ fi
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then TC=(+nightly); else TC=(); export RUSTC_BOOTSTRAP=1; fi
 export PATH="$TOOLS/bin:$PATH"
 cd "$ROOT/fuzz"
-targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | grep -v '^rotor-fuzz$')
+targets=${FUZZ_TARGETS:-$(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | grep -v '^rotor-fuzz$')}
 for t in $targets; do
   mkdir -p "corpus/$t"
   [ -d "seeds/$t" ] && cp -n seeds/"$t"/* "corpus/$t/" 2>/dev/null || true

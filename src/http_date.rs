@@ -3,23 +3,31 @@
 //! §10.2.3) and `Date` (§6.6.1).
 
 /// Seconds since the Unix epoch of an HTTP date, or `None` when `text` is not one (or names a
-/// day that does not exist, or a time before 1970).
+/// day that does not exist, a weekday that is not that day's, or a time before 1970).
 pub fn parse(text: &str) -> Option<u64> {
+    let (weekday, secs) = parse_parts(text)?;
+    // 1970-01-01 was a Thursday (index 3, counting from Monday).
+    ((secs / 86_400 + 3) % 7 == weekday).then_some(secs)
+}
+
+/// The weekday named in `text` (0 = Monday) and the instant it gives.
+fn parse_parts(text: &str) -> Option<(u64, u64)> {
     let b = text.as_bytes();
     // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (29 bytes).
     if b.len() == 29 && b[3] == b',' && b[4] == b' ' && &b[26..] == b"GMT" {
-        weekday(&b[..3])?;
+        let day = weekday(&b[..3])?;
         return at(
             number(&b[12..16])?,
             month(&b[8..11])?,
             number(&b[5..7])?,
             time(&b[17..25])?,
         )
-        .filter(|_| b[7] == b' ' && b[11] == b' ' && b[16] == b' ' && b[25] == b' ');
+        .filter(|_| b[7] == b' ' && b[11] == b' ' && b[16] == b' ' && b[25] == b' ')
+        .map(|secs| (day, secs));
     }
     // asctime: "Sun Nov  6 08:49:37 1994" (24 bytes; the day may be space-padded).
     if b.len() == 24 && b[3] == b' ' && b[7] == b' ' && b[10] == b' ' && b[19] == b' ' {
-        weekday(&b[..3])?;
+        let name = weekday(&b[..3])?;
         let day = if b[8] == b' ' {
             number(&b[9..10])?
         } else {
@@ -30,7 +38,8 @@ pub fn parse(text: &str) -> Option<u64> {
             month(&b[4..7])?,
             day,
             time(&b[11..19])?,
-        );
+        )
+        .map(|secs| (name, secs));
     }
     // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year: RFC 9110 §5.6.7 says to read
     // a year more than 50 years in the future as the past century; rotor reads 70-99 as 19xx).
@@ -44,16 +53,16 @@ pub fn parse(text: &str) -> Option<u64> {
         "Saturday",
         "Sunday",
     ];
-    if !LONG.contains(&day_name) {
-        return None;
-    }
+    let name = LONG.iter().position(|d| *d == day_name)? as u64;
     let r = rest.as_bytes();
     if r.len() != 22 || r[2] != b'-' || r[6] != b'-' || r[9] != b' ' || &r[19..] != b"GMT" {
         return None;
     }
     let yy = number(&r[7..9])?;
     let year = if yy >= 70 { 1900 + yy } else { 2000 + yy };
-    at(year, month(&r[3..6])?, number(&r[0..2])?, time(&r[10..18])?).filter(|_| r[18] == b' ')
+    at(year, month(&r[3..6])?, number(&r[0..2])?, time(&r[10..18])?)
+        .filter(|_| r[18] == b' ')
+        .map(|secs| (name, secs))
 }
 
 fn number(digits: &[u8]) -> Option<u64> {
@@ -63,9 +72,10 @@ fn number(digits: &[u8]) -> Option<u64> {
     Some(digits.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
-fn weekday(name: &[u8]) -> Option<()> {
+/// The index of a three-letter weekday name, 0 = Monday.
+fn weekday(name: &[u8]) -> Option<u64> {
     const DAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
-    DAYS.contains(&name).then_some(())
+    DAYS.iter().position(|d| *d == name).map(|i| i as u64)
 }
 
 fn month(name: &[u8]) -> Option<u64> {
@@ -150,6 +160,10 @@ mod tests {
             "Sun, 06 Nov 1969 08:49:37 GMT",
             "Sun,06 Nov 1994 08:49:37 GMT ",
             "Sun, 0x Nov 1994 08:49:37 GMT",
+            "Mon, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 07 Nov 1994 08:49:37 GMT",
+            "Monday, 06-Nov-94 08:49:37 GMT",
+            "Mon Nov  6 08:49:37 1994",
             "Someday, 06-Nov-94 08:49:37 GMT",
             "Sun Nov 6 08:49:37 1994",
             "120",
