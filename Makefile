@@ -40,6 +40,7 @@ lint:
 test-rust:
 	cargo test --quiet
 	cargo test --quiet --lib --no-default-features
+	cargo test --quiet --lib --features lint-wasm wasm::
 
 test-node: pkg setup
 	$(NODE_TEST) tests/js/

@@ -80,10 +80,7 @@ pub(crate) fn read_json<T: DeserializeOwned>(
     config: bool,
 ) -> Result<T, Error> {
     serde_json::from_str::<T>(text).map_err(|e| {
-        // serde_json's position suffix means nothing to a caller who passed an object.
-        let e = e.to_string();
-        let e = e.split(" at line ").next().unwrap_or_default();
-        let message = format!("{what}: {e}");
+        let message = format!("{what}: {}", scrub(&e));
         if config {
             crate::error::RotorError::config(message).into()
         } else {
@@ -92,8 +89,73 @@ pub(crate) fn read_json<T: DeserializeOwned>(
     })
 }
 
+/// serde_json's message without the parts that can quote the caller's values: a string given
+/// where something else was expected is shown as `string "…"`, an unknown enum value as
+/// ``unknown variant `…` ``, and either may be a token or secret put in the wrong place. The position suffix means nothing to a caller who passed an object.
+pub(crate) fn scrub(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let message = message.split(" at line ").next().unwrap_or_default();
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("string \"") {
+        out.push_str(&rest[..at]);
+        out.push_str("a string");
+        // The quoted value is Debug-escaped: skip to the first unescaped quote.
+        let quoted = &rest[at + "string \"".len()..];
+        let mut escaped = false;
+        let mut end = quoted.len();
+        for (i, c) in quoted.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = i + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = &quoted[end.min(quoted.len())..];
+    }
+    out.push_str(rest);
+    match out.find("unknown variant `") {
+        Some(at) => {
+            let tail = &out[at + "unknown variant `".len()..];
+            let after = tail.find('`').map_or("", |end| &tail[end + 1..]);
+            format!("{}unknown value{after}", &out[..at])
+        }
+        None => out,
+    }
+}
+
 /// The version of the rotor package (from `Cargo.toml`).
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_hides_quoted_values() {
+        let e = serde_json::from_str::<f64>(r#""rt-secret \"quoted\" value""#).unwrap_err();
+        let s = scrub(&e);
+        assert!(!s.contains("rt-secret"), "{s}");
+        assert!(s.starts_with("invalid type: a string, expected"), "{s}");
+    }
+
+    #[test]
+    fn scrub_hides_unknown_variants() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(rename_all = "lowercase")]
+        enum Mode {
+            Always,
+        }
+        let e = serde_json::from_str::<Mode>(r#""s3cret-value""#).unwrap_err();
+        let s = scrub(&e);
+        assert!(!s.contains("s3cret"), "{s}");
+        assert!(s.starts_with("unknown value, expected"), "{s}");
+    }
 }

@@ -252,6 +252,9 @@ test("configuration errors are typed", () => {
     [{ refreshIdleTtl: Infinity }, "invalid_config"],
     [{ reuseGraceSeconds: 1.5 }, "invalid_config"],
     [{ refreshTokenTtl: 10n }, "invalid_config"],
+    // A secret pasted into the wrong field is not quoted back (serde would show the value).
+    [{ accessTokenTtl: "s3cret-in-the-wrong-field" }, "invalid_config"],
+    [{ clients: [{ clientId: "spa", disabled: "s3cret-in-the-wrong-field" }] }, "invalid_config"],
   ];
   for (const [extra, code] of cases) {
     assert.throws(() => new Issuer(config(extra)), (e) => e.code === code && !/s3cret/.test(e.message), JSON.stringify(Object.keys(extra)));
