@@ -3,6 +3,8 @@
 // and the error's JSON. Building objects with `JSON.parse` is one native call, where building
 // them from Rust costs one call across the boundary per property.
 
+import { rotorError } from "./errors.js";
+
 const ERROR_MARK = 33; // "!"
 
 /** A JS `Error` from the core's error fields (`name`, `message`, `code`, and per name more). */
@@ -26,11 +28,7 @@ export function check(text) {
 
 /** A `RotorError` `invalid_argument` (or `invalid_config`) made in JS, shaped like the core's. */
 export function argumentError(message, code = "invalid_argument") {
-  const err = new Error(message);
-  err.name = "RotorError";
-  err.code = code;
-  err.kind = "config";
-  return err;
+  return rotorError(code, message);
 }
 
 /**

@@ -6,9 +6,8 @@
 // bytes, by content), lays out `[key bytes | spec | text]` in a reused buffer with
 // `TextEncoder.encodeInto` and reads the result.
 import { jwtSign, jwtVerify } from "../gen/rotor.js";
-import { argumentError, errorFrom, unwrap } from "./boundary.js";
+import { argumentError, check, errorFrom, unwrap } from "./boundary.js";
 
-const ERROR_MARK = 33; // "!"
 const NO_BYTES = new Uint8Array(0);
 const KEY_SHAPE = "expected a Uint8Array or a base64url string of at least 32 bytes";
 const ENTRY_SHAPE = "keys: each entry must be an object { kid: string, key }";
@@ -206,6 +205,6 @@ export function signJwt(claims, options) {
   }
   if (typeof json !== "string") throw argumentError("claims: cannot be written as JSON (BigInt values or cycles?)");
   const out = call(jwtSign, bytes, signSpec(text, kid, typ), json, 0);
-  if (out.charCodeAt(0) === ERROR_MARK) throw errorFrom(JSON.parse(out.slice(1)));
+  check(out); // a JWT on success (not JSON), else "!" and the error
   return out;
 }
