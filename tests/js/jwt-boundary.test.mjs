@@ -5,18 +5,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { signJwt, verifyJwt } from "rotor";
+import { codeOf } from "../support/code-of.mjs";
 
 const NOW = 1_700_000_000;
 const NOW_MS = NOW * 1000;
 
-const codeOf = (f) => {
-  try {
-    f();
-    return "ok";
-  } catch (e) {
-    return `${e.name}:${e.code}`;
-  }
-};
 
 test("a Uint8Array key changed in place between calls is the new key", () => {
   const key = new Uint8Array(32).fill(7);

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { signJwt, verifyJwt } from "rotor";
+import { codeOf } from "../support/code-of.mjs";
 
 const A1_KEY = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
 const A1_TOKEN =
@@ -14,15 +15,6 @@ const keyB64 = Buffer.from(key).toString("base64url");
 const NOW = 1_700_000_000;
 const NOW_MS = NOW * 1000;
 
-const codeOf = (f) => {
-  try {
-    f();
-    return "ok";
-  } catch (e) {
-    assert.ok(e instanceof Error);
-    return `${e.name}:${e.code}`;
-  }
-};
 
 test("RFC 7515 Appendix A.1 verifies with a fixed clock", () => {
   const out = verifyJwt(A1_TOKEN, { keys: A1_KEY, now: A1_EXP_MS - 1 });
