@@ -5,7 +5,7 @@
 // (`idFromName(familyKey)`), whose storage holds the family record. A Durable Object runs one
 // request at a time, so a rotation is one serialized step: N concurrent redemptions of a token
 // yield one successor.
-import * as core from "#rotor";
+import * as core from "#issuer";
 import { configError } from "./lib/errors.js";
 
 const TEST_CLOCK_HEADER = "x-rotor-test-now";
@@ -309,4 +309,4 @@ export const startSession = standard.startSession;
 export default standard.worker;
 
 /** `init` of the core: a no-op in workerd, where the module initialises on import. */
-export { default as init } from "#rotor";
+export { default as init } from "#issuer";

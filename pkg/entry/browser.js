@@ -8,7 +8,7 @@ let ready;
 /**
  * Loads and instantiates the wasm module. Idempotent: later calls return the same promise.
  * @param {RequestInfo | URL | Response | BufferSource | WebAssembly.Module} [input]
- *   where to load the module from; defaults to `rotor_bg.wasm` next to this package's files.
+ *   where to load the module from; defaults to `gen/rotor_bg.wasm` next to this package's files.
  */
 export default function init(input) {
   if (!ready) {

@@ -1,7 +1,8 @@
-// The public surface of rotor, shared by every entry. Each area lives in its own file.
+// The public surface of `rotor` (the browser module: client, scheduling, TokenManager and its
+// storages, HS256 JWT — no issuer code). Each area lives in its own file.
 export { version } from "../gen/rotor.js";
 export * from "./client.js";
 export * from "./schedule.js";
 export * from "./jwt.js";
 export * from "./manager.js";
-export * from "./issuer.js";
+export { OAuthError, RotorError, JwtError, isOAuthError, isRotorError, isJwtError } from "./errors.js";

@@ -1,129 +1,145 @@
 // rotor: client — building the refresh-token request and reading the answer (RFC 6749 §6,
-// §5.1, §5.2). The work happens in the wasm core (src/wasm/client.rs); this file turns the JS
-// arguments into what crosses the boundary: objects as JSON texts, joined with the body by
-// "\n" into ONE UTF-8 byte array (`frames` in src/wasm/client.rs: TextEncoder copies text ~20x
-// faster than wasm-bindgen's per-character string copy), and `now` and `status` as numbers
-// (JSON would turn NaN into null, and the core must refuse it).
-import { clientBuildRefreshRequest, clientConfigError, clientParseTokenResponse, clientUnverifiedJwtTimes } from "../gen/rotor.js";
-import { argumentError, check, json, unwrap } from "./boundary.js";
+// §5.1, §5.2). The work is the wasm core's (src/wasm/client.rs, `ClientHandle`): the
+// configuration is read and checked once per handle, and each call passes only the token,
+// scope, status, headers, body and `now`. This file takes those out of the caller's objects
+// and checks their JS types (wasm-bindgen would coerce a number to a string, or a string to
+// NaN); every other rule is the core's.
+import { ClientHandle, unverifiedJwtTimes } from "../gen/rotor.js";
+import { rotorError } from "./errors.js";
+
+export { unverifiedJwtTimes };
 
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+const PARAMS = new Set(["refreshToken", "scope", "extraParams", "now"]);
+const OPTIONS = new Set(["now", "previous", "requestedScope"]);
 
-// The JSON text of the last client configuration and the own values it was written from.
-let lastClient = null;
-let lastKeys = [];
-let lastValues = [];
-let lastClientText = "";
+function argument(message) {
+  return rotorError("invalid_argument", message, "config");
+}
+
+/** `value` when it is a string, `undefined` when absent or null; otherwise `invalid_argument`. */
+function optionalString(value, what) {
+  if (value == null) return undefined;
+  if (typeof value !== "string") throw argument(`${what}: expected a string`);
+  return value;
+}
+
+/** `now` in ms: a number as given (NaN included, which the core refuses), else `Date.now()`. */
+function nowOf(now) {
+  if (now == null) return Date.now();
+  if (typeof now !== "number") throw argument("now: expected a number");
+  return now;
+}
+
+/** Refuses what is not an object, and keys not in `known` (a typo must not be ignored). */
+function checkKeys(value, known, what) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw argument(`${what}: expected an object`);
+  for (const key in value) if (Object.hasOwn(value, key) && !known.has(key)) throw argument(`${what}: unknown option "${key.slice(0, 40)}"`);
+}
 
 /**
- * `client` as JSON text. The text of the last configuration is reused while the same object
- * has the same own keys holding the same primitive values (what JSON.stringify would read
- * again): an application passes one configuration object on every call.
+ * A client of one token endpoint (`createClient(config)`): the configuration is checked once;
+ * `buildRefreshRequest` and `parseTokenResponse` then do only the per-call work.
  */
-function clientJson(client) {
-  if (client === lastClient) {
-    const keys = Object.keys(client);
-    let same = keys.length === lastKeys.length;
-    for (let i = 0; same && i < keys.length; i++) same = keys[i] === lastKeys[i] && client[keys[i]] === lastValues[i];
-    if (same) return lastClientText;
+export class Client {
+  #core;
+  #url;
+  #headers;
+
+  /** @param {object} config ClientConfig (shared API.md); `invalid_config` when it is not valid. */
+  constructor(config) {
+    this.#core = new ClientHandle(config);
+    this.#url = this.#core.url;
+    this.#headers = this.#core.headers();
   }
-  const text = json(client, "client", "invalid_config");
-  lastClient = null;
-  if (client !== null && typeof client === "object" && typeof client.toJSON !== "function") {
-    const keys = Object.keys(client);
-    const values = keys.map((k) => client[k]);
-    if (values.every((v) => v === null || typeof v !== "object")) {
-      lastClient = client;
-      lastKeys = keys;
-      lastValues = values;
-      lastClientText = text;
+
+  /** The token endpoint. */
+  get tokenEndpoint() {
+    return this.#url;
+  }
+
+  /** The refresh-token request (RFC 6749 §6): `{ url, method: "POST", headers, body }`. */
+  buildRefreshRequest(params) {
+    checkKeys(params, PARAMS, "buildRefreshRequest");
+    const { refreshToken } = params;
+    if (typeof refreshToken !== "string") throw argument("refreshToken: expected a string");
+    const body = this.#core.body(refreshToken, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now));
+    return { url: this.#url, method: "POST", headers: { ...this.#headers }, body };
+  }
+
+  /**
+   * Reads the token endpoint's answer `{ status, headers, body }` (RFC 6749 §5.1): a
+   * `TokenSet`, or throws an `OAuthError` (§5.2) or a `RotorError`. `options`:
+   * `{ now?, previous?, requestedScope? }`.
+   */
+  parseTokenResponse(response, options) {
+    if (response === null || typeof response !== "object") {
+      throw argument("parseTokenResponse: the response must be an object { status, headers, body }");
     }
+    let now;
+    let previous;
+    let requestedScope;
+    if (options != null) {
+      checkKeys(options, OPTIONS, "parseTokenResponse options");
+      now = options.now;
+      previous = options.previous;
+      requestedScope = optionalString(options.requestedScope, "requestedScope");
+    }
+    const { status } = response;
+    let { body } = response;
+    // TextEncoder writes a string's UTF-8 many times faster than a per-character copy.
+    if (typeof body === "string") body = encoder.encode(body);
+    else if (body == null) body = EMPTY;
+    else if (body instanceof ArrayBuffer) body = new Uint8Array(body);
+    else if (!(body instanceof Uint8Array)) throw argument("response.body: must be a string, a Uint8Array or an ArrayBuffer");
+    let refreshToken;
+    let scope;
+    let idToken;
+    if (previous != null) {
+      if (typeof previous !== "object") throw argument("previous: expected a TokenSet");
+      refreshToken = optionalString(previous.refreshToken, "previous.refreshToken");
+      scope = optionalString(previous.scope, "previous.scope");
+      idToken = optionalString(previous.idToken, "previous.idToken");
+    }
+    return this.#core.parse(typeof status === "number" ? status : NaN, response.headers, body, nowOf(now), refreshToken, scope, idToken, requestedScope);
   }
-  return text;
+
+  /** Frees the wasm memory now (otherwise the garbage collector does). */
+  free() {
+    this.#core.free();
+  }
 }
 
-/** A number argument as it crosses; anything else (absent, or a type JSON refuses) is `Date.now()`. */
-function nowOf(options) {
-  const now = options?.now;
-  return typeof now === "number" ? now : Date.now();
+if (Symbol.dispose) Client.prototype[Symbol.dispose] = Client.prototype.free;
+
+/** `new Client(config)`. */
+export function createClient(config) {
+  return new Client(config);
 }
 
-/** Builds the refresh-token request (RFC 6749 §6): `{ url, method, headers, body }`. */
+/**
+ * Builds the refresh-token request (RFC 6749 §6) for `client` (a ClientConfig or a `Client`).
+ * With a plain configuration, it is checked on every call: make a `Client` once for repeated
+ * calls.
+ */
 export function buildRefreshRequest(client, params) {
-  const input = `${clientJson(client)}\n${json(params, "buildRefreshRequest")}`;
-  return unwrap(clientBuildRefreshRequest(encoder.encode(input), nowOf(params)));
-}
-
-/** The headers of a response as JSON: `null`, `[name, value]` pairs, or a plain object; `undefined` when none of these. */
-function headersText(headers) {
-  if (headers == null) return "null";
-  if (typeof headers !== "object") return undefined;
-  // The core reads one response header, Retry-After (RFC 9110 §10.2.3). A `Headers` instance
-  // is asked for it alone: iterating every header costs a native call per entry (measured
-  // ~6 µs a parse in workerd), and `get` combines repeated values as iteration would.
-  if (typeof Headers === "function" && headers instanceof Headers) {
-    const retryAfter = headers.get("retry-after");
-    return retryAfter === null ? "[]" : json([["retry-after", retryAfter]], "headers");
+  if (client instanceof Client) return client.buildRefreshRequest(params);
+  const once = new Client(client);
+  try {
+    return once.buildRefreshRequest(params);
+  } finally {
+    once.free();
   }
-  // Any other iterable of pairs becomes an array; arrays go as they are.
-  if (!Array.isArray(headers) && typeof headers[Symbol.iterator] === "function") return json(Array.from(headers), "headers");
-  return json(headers, "headers");
 }
 
-/**
- * The options as JSON, with only the members of `previous` that are read (refreshToken, scope,
- * idToken): a whole stored TokenSet may be passed, and its access token need not cross.
- */
-function optionsText(options) {
-  if (options == null) return "null";
-  const previous = options.previous;
-  if (previous !== null && typeof previous === "object" && !Array.isArray(previous)) {
-    const { refreshToken, scope, idToken } = previous;
-    return json({ ...options, previous: { refreshToken, scope, idToken } }, "parseTokenResponse options");
-  }
-  return json(options, "parseTokenResponse options");
-}
-
-/** A malformed response: the client configuration's error comes first, as in the core. */
-function responseError(clientText, message) {
-  check(clientConfigError(encoder.encode(clientText)));
-  return argumentError(message);
-}
-
-/**
- * Reads the token endpoint's answer (RFC 6749 §5.1): a `TokenSet`, or throws an `OAuthError`
- * (§5.2, error statuses) or a `RotorError`.
- */
+/** Reads the token endpoint's answer for `client` (a ClientConfig or a `Client`). */
 export function parseTokenResponse(client, response, options) {
-  const clientText = clientJson(client);
-  if (response === null || typeof response !== "object") {
-    throw responseError(clientText, "parseTokenResponse: the response must be an object { status, headers, body }");
+  if (client instanceof Client) return client.parseTokenResponse(response, options);
+  const once = new Client(client);
+  try {
+    return once.parseTokenResponse(response, options);
+  } finally {
+    once.free();
   }
-  const { status, headers, body } = response;
-  const statusNumber = typeof status === "number" ? status : NaN;
-  const headerText = headersText(headers);
-  if (headerText === undefined) throw responseError(clientText, "headers: expected a Headers instance or a plain object");
-  let input;
-  if (body == null || typeof body === "string") {
-    input = encoder.encode(`${clientText}\n${headerText}\n${optionsText(options)}\n${body ?? ""}`);
-  } else {
-    let bytes;
-    if (body instanceof Uint8Array) bytes = body;
-    else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
-    else throw responseError(clientText, "response.body: must be a string, a Uint8Array or an ArrayBuffer");
-    const head = encoder.encode(`${clientText}\n${headerText}\n${optionsText(options)}\n`);
-    input = new Uint8Array(head.length + bytes.length);
-    input.set(head);
-    input.set(bytes, head.length);
-  }
-  return unwrap(clientParseTokenResponse(input, statusNumber, nowOf(options)));
-}
-
-/**
- * `{ iat, exp }` (seconds) of a JWT access token, read WITHOUT verifying it (untrusted; for
- * clock-skew estimation only), or `null` when it is not a JWT.
- */
-export function unverifiedJwtTimes(token) {
-  if (typeof token !== "string") return null;
-  return unwrap(clientUnverifiedJwtTimes(encoder.encode(token)));
 }

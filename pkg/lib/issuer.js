@@ -1,21 +1,22 @@
 // rotor: the edge issuer's JS driver. The Rust core (IssuerCore) decides everything; this file
 // only moves bytes between a fetch-API Request/Response, the core and an async store.
 //
-// The core takes text, bytes and numbers and answers one string (pkg/lib/boundary.js): a
-// request crosses as method, path, its headers as JSON text of [name, value] pairs and the body
-// bytes; the answer is parsed once with `unwrap`.
-import * as generated from "../gen/rotor.js";
-import { json, unwrap } from "./boundary.js";
+// The core (the edge wasm module, gen/issuer.js) takes text, bytes and numbers and answers
+// one JSON text, or throws a RotorError: a request crosses as method, path, its headers as JSON
+// text of [name, value] pairs and the body bytes; the answer is parsed once with `JSON.parse`.
+import { IssuerCore } from "../gen/issuer.js";
 import { configError, rotorError } from "./errors.js";
 
-// A namespace import, so that a client-only build (cargo feature `issuer` off) still loads:
-// only constructing an Issuer needs the issuer core.
-function issuerCore() {
-  const core = generated.IssuerCore;
-  if (!core) {
-    throw configError("this rotor build has no issuer (built without the `issuer` cargo feature)");
+const unwrap = JSON.parse;
+
+/** `value` as JSON text for the core; values JSON cannot carry are refused (BigInt, cycles). */
+function json(value, what) {
+  if (value === undefined) return "null";
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw rotorError("invalid_argument", `${what}: cannot be written as JSON (${e instanceof Error ? e.message : e})`);
   }
-  return core;
 }
 
 /** Largest request body read (64 KiB); larger bodies are answered with invalid_request. */
@@ -73,7 +74,6 @@ function configText(config) {
   }
 }
 
-/** The core for a config (JSON text); its constructor throws the error's boundary text. */
 // Cores by configuration text. An IssuerCore is immutable once made (every method takes
 // `&self`), so every Issuer of the same configuration can share one: rotor/worker makes an
 // Issuer in each Durable Object instance, and thousands of resident families would otherwise
@@ -86,14 +86,7 @@ const CORE_CACHE_SIZE = 4;
 function newCore(text) {
   const cached = cores.get(text);
   if (cached) return cached;
-  const Core = issuerCore();
-  let core;
-  try {
-    core = new Core(text);
-  } catch (e) {
-    if (typeof e === "string") unwrap(e);
-    throw e;
-  }
+  const core = new IssuerCore(text);
   if (cores.size >= CORE_CACHE_SIZE) cores.delete(cores.keys().next().value);
   cores.set(text, core);
   return core;

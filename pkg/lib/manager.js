@@ -3,7 +3,7 @@
 // The decisions (when to refresh, back off, give up) are the Rust RenewalMachine's; this file
 // only does the I/O around it: fetch, timers, storage, Web Locks and BroadcastChannel.
 import { RenewalMachine, estimateClockSkew, nextRefreshAt } from "./schedule.js";
-import * as clientCore from "./client.js";
+import { Client } from "./client.js";
 import { rotorError } from "./errors.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -108,6 +108,7 @@ export class TokenManager extends EventTarget {
   #fetch;
   #storage;
   #core;
+  #handle = null;
   #machine;
   #policy;
   #name;
@@ -139,7 +140,7 @@ export class TokenManager extends EventTarget {
     if (typeof f !== "function") throw rotorError("invalid_config", "no fetch function available");
     this.#fetch = fetch ? fetch : (...args) => globalThis.fetch(...args);
     this.#storage = storage ?? new MemoryStorage();
-    this.#core = core ?? clientCore;
+    this.#core = core ?? null;
     this.#policy = { heartbeatMs: 15_000, ...policy };
     this.#machine = new RenewalMachine({
       leadSeconds: policy.leadSeconds,
@@ -147,6 +148,11 @@ export class TokenManager extends EventTarget {
       capMs: policy.capMs,
     });
     this.#name = `rotor:${name ?? this.#storage.name ?? `${client.tokenEndpoint}|${client.clientId}`}`;
+  }
+
+  /** The checked client configuration, made on first use (a bad one fails that refresh). */
+  #clientHandle() {
+    return (this.#handle ??= new Client(this.#client));
   }
 
   /** The machine's state (for diagnostics): idle, scheduled, refreshing, retry-wait, needs-reauthentication. */
@@ -290,7 +296,9 @@ export class TokenManager extends EventTarget {
     this.#redeeming = current.refreshToken;
     let req;
     try {
-      req = this.#core.buildRefreshRequest(this.#client, { refreshToken: current.refreshToken });
+      req = this.#core
+        ? this.#core.buildRefreshRequest(this.#client, { refreshToken: current.refreshToken })
+        : this.#clientHandle().buildRefreshRequest({ refreshToken: current.refreshToken });
     } catch (err) {
       this.#lastError = err;
       this.#step({ type: "refresh-failed", error: err });
@@ -301,7 +309,7 @@ export class TokenManager extends EventTarget {
     let body;
     try {
       response = await this.#fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
-      body = await response.text();
+      body = new Uint8Array(await response.arrayBuffer());
     } catch (err) {
       this.#lastError = err;
       this.#step({ type: "network-failed" });
@@ -310,11 +318,10 @@ export class TokenManager extends EventTarget {
     const now = Date.now();
     let tokenSet;
     try {
-      tokenSet = this.#core.parseTokenResponse(
-        this.#client,
-        { status: response.status, headers: response.headers, body },
-        { now, previous: current },
-      );
+      const answer = { status: response.status, headers: response.headers, body };
+      tokenSet = this.#core
+        ? this.#core.parseTokenResponse(this.#client, answer, { now, previous: current })
+        : this.#clientHandle().parseTokenResponse(answer, { now, previous: current });
     } catch (err) {
       this.#lastError = err;
       if (err?.kind === "reauthenticate") {

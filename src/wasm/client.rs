@@ -1,357 +1,319 @@
-//! JS bindings for `crate::client`, called by `pkg/lib/client.js` (which holds the public
-//! `buildRefreshRequest`, `parseTokenResponse` and `unverifiedJwtTimes`).
+//! JS bindings for `crate::client`: the `ClientHandle` class behind `createClient`,
+//! `buildRefreshRequest`, `parseTokenResponse` (pkg/lib/client.js) and `unverifiedJwtTimes`.
 //!
-//! Objects arrive as JSON text made by the JS wrapper (`JSON.stringify`), bodies as a string or
-//! bytes, `now` and `status` as numbers (JSON cannot carry NaN, and the core must see it to
-//! refuse it). Results leave as boundary text (`super::result_text`): the value's JSON, or `!`
-//! and the error's JSON.
+//! The configuration is read and checked once, by the constructor; each call then passes only
+//! the refresh token, scope and `now` (build) or the status, the `Headers`, the body bytes and
+//! the few members of `previous` that are read (parse), typed as wasm-bindgen passes them;
+//! pkg/lib/client.js takes them out of the caller's objects and checks their JS types (which
+//! wasm-bindgen would otherwise coerce).
 
-use super::{error_text, result_text, scrub};
+use super::options::Shape;
+use super::{argument, instant, js, random};
 use crate::client::{
-    self, ClientAuth, ClientConfig, ClientOptions, ParseOptions, RefreshParams, TokenResponse,
+    self, ClientAuth, ClientConfig, ClientOptions, ParseOptions, PreviousTokens, RefreshParams,
+    TokenResponse, TokenSet,
 };
-use crate::error::{Error, RotorError};
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
-use std::fmt;
-use std::rc::Rc;
+use crate::secret::Secret;
 use wasm_bindgen::prelude::*;
 
-/// A result as boundary text (see `super::result_text`).
-pub(super) fn text<T: Serialize>(result: Result<T, Error>) -> String {
-    match result {
-        Ok(value) => result_text(Ok(&value)),
-        Err(err) => error_text(err),
-    }
+#[wasm_bindgen(raw_module = "../lib/shapes.js")]
+extern "C" {
+    /// Builds a `TokenSet` from `text` (access token, token type, then the optional refresh
+    /// token, scope and ID token, concatenated) cut at the UTF-16 offsets given (`-1`: absent).
+    #[wasm_bindgen(js_name = tokenSet)]
+    #[allow(clippy::too_many_arguments)]
+    fn token_set(
+        text: &str,
+        access_end: i32,
+        type_end: i32,
+        refresh_end: i32,
+        scope_end: i32,
+        id_end: i32,
+        expires_at: Option<f64>,
+        refresh_expires_at: Option<f64>,
+        rotated: bool,
+        received_at: f64,
+    ) -> JsValue;
 }
 
-/// `N` random bytes from the platform (`crypto.getRandomValues`); `invalid_config` without one.
-pub(super) fn random<const N: usize>() -> Result<[u8; N], Error> {
-    let mut buf = [0u8; N];
-    getrandom::fill(&mut buf)
-        .map_err(|e| RotorError::config(format!("no secure random source: {e}")))?;
-    Ok(buf)
-}
-
-/// Refuses NaN, infinite and negative instants (ms since the epoch).
-pub(super) fn instant(now: f64) -> Result<f64, Error> {
-    if now.is_finite() && now >= 0.0 {
-        Ok(now)
-    } else {
-        Err(
-            RotorError::argument("now must be a finite, non-negative number of milliseconds")
-                .into(),
-        )
-    }
-}
-
-/// Where a JSON argument's errors go: its name, and `invalid_config` or `invalid_argument`.
-#[derive(Clone, Copy)]
-struct Arg {
-    what: &'static str,
-    config: bool,
-}
-
-impl Arg {
-    fn error(self, message: impl fmt::Display) -> Error {
-        let message = format!("{}: {message}", self.what);
-        if self.config {
-            RotorError::config(message).into()
-        } else {
-            RotorError::argument(message).into()
-        }
-    }
-
-    /// Reads a JSON object into `T`; anything but an object (arrays included: serde would read
-    /// a struct from one by position) is refused with `expected`.
-    fn object<T: DeserializeOwned>(self, text: &[u8], expected: &str) -> Result<T, Error> {
-        if text.first() != Some(&b'{') {
-            return Err(self.error(expected));
-        }
-        serde_json::from_slice(text).map_err(|e| self.error(scrub(&e)))
-    }
-}
-
-const CLIENT: Arg = Arg {
+const CLIENT: Shape = Shape {
     what: "client",
+    keys: &[
+        "tokenEndpoint",
+        "clientId",
+        "clientSecret",
+        "authMethod",
+        "dialect",
+        "grantedScope",
+    ],
     config: true,
 };
-const PARAMS: Arg = Arg {
-    what: "buildRefreshRequest",
-    config: false,
-};
-const OPTIONS: Arg = Arg {
-    what: "parseTokenResponse options",
-    config: false,
-};
-const HEADERS: Arg = Arg {
-    what: "headers",
-    config: false,
-};
 
-fn read_config(client: &[u8]) -> Result<ClientConfig, Error> {
-    let options: ClientOptions = CLIENT.object(client, "expected a ClientConfig object")?;
-    Ok(ClientConfig::from_options(options)?)
+/// A checked client configuration (RFC 6749 §2, §3.2) kept in wasm memory.
+#[wasm_bindgen]
+pub struct ClientHandle {
+    config: ClientConfig,
+    /// The request headers, which depend on the configuration only (`accept`,
+    /// `content-type`, and `authorization` for `client_secret_basic`).
+    headers: Vec<(String, String)>,
 }
 
-thread_local! {
-    /// The last valid configuration and the JSON text it was read from. An application talks
-    /// to one token endpoint, so every build and parse after the first skips reading and
-    /// checking the same configuration again (a string comparison instead). It holds nothing
-    /// the caller's `ClientConfig` object does not.
-    static LAST_CONFIG: RefCell<Option<(Vec<u8>, Rc<ClientConfig>)>> = const { RefCell::new(None) };
-}
-
-/// The configuration read from `client` (JSON text), from [`LAST_CONFIG`] when it is the same
-/// text. A configuration is a function of its text, so the cache never changes a result.
-fn config(client: &[u8]) -> Result<Rc<ClientConfig>, Error> {
-    let cached = LAST_CONFIG.with_borrow(|last| {
-        last.as_ref()
-            .filter(|(text, _)| text.as_slice() == client)
-            .map(|(_, config)| Rc::clone(config))
-    });
-    if let Some(config) = cached {
-        return Ok(config);
-    }
-    let config = Rc::new(read_config(client)?);
-    LAST_CONFIG.set(Some((client.to_owned(), Rc::clone(&config))));
-    Ok(config)
-}
-
-/// Splits the one byte argument of an export into `N` JSON texts separated by `\n` and the
-/// rest (a body, or the last JSON text), as `pkg/lib/client.js` frames them.
-///
-/// One `Uint8Array` made by `TextEncoder` crosses faster than several strings: wasm-bindgen
-/// copies a string into wasm memory one UTF-16 unit at a time in JS (~3 ns per character here),
-/// `TextEncoder` ~20 times faster. `JSON.stringify` never writes a raw line feed (it escapes
-/// control characters and adds no whitespace), so the separator cannot occur inside a text.
-pub(super) fn frames<const N: usize>(input: &[u8]) -> Result<([&[u8]; N], &[u8]), Error> {
-    let mut parts = [&input[..0]; N];
-    let mut rest = input;
-    for part in &mut parts {
-        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
-            return Err(RotorError::argument("the arguments are not framed as expected").into());
+#[wasm_bindgen]
+impl ClientHandle {
+    /// Reads and checks a `ClientConfig` object (`invalid_config`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<ClientHandle, JsValue> {
+        let o = CLIENT.fields(&config)?;
+        let options = ClientOptions {
+            token_endpoint: o.require("tokenEndpoint")?,
+            client_id: o.require("clientId")?,
+            client_secret: o.get::<String>("clientSecret")?.map(Secret::new),
+            auth_method: o.get("authMethod")?,
+            dialect: o.get("dialect")?,
+            granted_scope: o.get("grantedScope")?,
         };
-        *part = &rest[..end];
-        rest = &rest[end + 1..];
-    }
-    Ok((parts, rest))
-}
-
-/// `""` when `client` (JSON text) is a valid `ClientConfig`, else its error as boundary text.
-/// `pkg/lib/client.js` calls it before refusing a malformed response, so that a bad
-/// configuration is reported first, as `parseTokenResponse` does for well-formed responses.
-#[wasm_bindgen(js_name = clientConfigError, skip_typescript)]
-pub fn client_config_error(client: &[u8]) -> String {
-    match config(client) {
-        Ok(_) => String::new(),
-        Err(err) => error_text(err),
-    }
-}
-
-/// The refresh-token request (RFC 6749 §6) at `now` (ms; used by `client_secret_jwt`):
-/// `{ url, method, headers, body }`. `input` is the client's JSON text, `\n`, the params'
-/// (see [`frames`]).
-#[wasm_bindgen(js_name = clientBuildRefreshRequest, skip_typescript)]
-pub fn build_refresh_request(input: &[u8], now: f64) -> String {
-    text(build(input, now))
-}
-
-fn build(input: &[u8], now: f64) -> Result<client::RefreshRequest, Error> {
-    let ([client], params) = frames::<1>(input)?;
-    let config = config(client)?;
-    let params: RefreshParams = PARAMS.object(
-        params,
-        "the second argument must be an object with refreshToken",
-    )?;
-    let now = instant(now)?;
-    let entropy = match config.auth() {
-        ClientAuth::SecretJwt(_) => random::<16>()?,
-        _ => [0u8; 16],
-    };
-    Ok(client::build_refresh_request(
-        &config, &params, now, &entropy,
-    )?)
-}
-
-/// Response headers as JSON: `null`, an object of string (or number) values, or an array of
-/// `[name, value]` string pairs. Names are lower-cased (case-insensitive, RFC 9110 §5.1).
-struct Headers(Vec<(String, String)>);
-
-impl<'de> Deserialize<'de> for Headers {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(HeadersVisitor)
-    }
-}
-
-struct HeadersVisitor;
-
-impl<'de> Visitor<'de> for HeadersVisitor {
-    type Value = Headers;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Headers instance, [name, value] pairs or a plain object")
+        let config = js(ClientConfig::from_options(options))?;
+        // The headers do not depend on the token or the time: build them once.
+        let probe = RefreshParams {
+            refresh_token: Secret::new("probe"),
+            ..RefreshParams::default()
+        };
+        let headers = js(client::build_refresh_request(&config, &probe, 0.0, &[0; 16]))?
+            .headers
+            .into_iter()
+            .collect();
+        Ok(ClientHandle { config, headers })
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Headers, E> {
-        Ok(Headers(Vec::new()))
+    /// The token endpoint (RFC 6749 §3.2).
+    #[wasm_bindgen(getter)]
+    pub fn url(&self) -> String {
+        self.config.token_endpoint().to_owned()
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Headers, A::Error> {
-        let mut out = Vec::new();
-        while let Some(mut name) = map.next_key::<String>()? {
-            let value = map.next_value::<HeaderValue>().map_err(|_| {
-                de::Error::custom(format_args!(
-                    "the value of header \"{}\" is not a string",
-                    name.chars().take(40).collect::<String>()
-                ))
-            })?;
-            name.make_ascii_lowercase();
-            out.push((name, value.0));
+    /// The request headers as a fresh plain object (lower-case names).
+    pub fn headers(&self) -> js_sys::Object {
+        let object = js_sys::Object::new();
+        for (name, value) in &self.headers {
+            let _ = js_sys::Reflect::set(&object, &name.into(), &value.into());
         }
-        Ok(Headers(out))
+        object
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Headers, A::Error> {
-        let pairs = || de::Error::custom("each header must be a [name, value] pair of strings");
-        let mut out = Vec::new();
-        while let Some((mut name, value)) = seq
-            .next_element::<(String, String)>()
-            .map_err(|_| pairs())?
-        {
-            name.make_ascii_lowercase();
-            out.push((name, value));
+    /// The body of the refresh-token request (RFC 6749 §6) for `refresh_token`, `scope`
+    /// (`None` keeps the granted one) and `extra_params` (an object of string values, or
+    /// undefined/null) at `now` (ms).
+    pub fn body(
+        &self,
+        refresh_token: &str,
+        scope: Option<String>,
+        extra_params: JsValue,
+        now: f64,
+    ) -> Result<String, JsValue> {
+        let params = RefreshParams {
+            refresh_token: Secret::new(refresh_token),
+            scope,
+            extra_params: extra(&extra_params)?,
+            ..RefreshParams::default()
+        };
+        let now = instant(now)?;
+        let entropy = match self.config.auth() {
+            ClientAuth::SecretJwt(_) => random::<16>()?,
+            _ => [0; 16],
+        };
+        Ok(js(client::build_refresh_request(&self.config, &params, now, &entropy))?.body)
+    }
+
+    /// Reads the token endpoint's answer (RFC 6749 §5.1, §5.2) received at `now` (ms) into a
+    /// `TokenSet`, or throws the `OAuthError`/`RotorError`. `headers` is a `Headers`, a plain
+    /// object, `[name, value]` pairs, or undefined/null; `previous_*` are the members of the
+    /// token set being refreshed that are read.
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        &self,
+        status: f64,
+        headers: JsValue,
+        body: &[u8],
+        now: f64,
+        previous_refresh_token: Option<String>,
+        previous_scope: Option<String>,
+        previous_id_token: Option<String>,
+        requested_scope: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        if !(status.fract() == 0.0 && (100.0..=599.0).contains(&status)) {
+            return Err(argument(
+                "response.status must be an integer HTTP status (100-599)",
+            ));
         }
-        Ok(Headers(out))
-    }
-}
-
-/// A header value of a plain object: a string, or a number written as JS would.
-struct HeaderValue(String);
-
-impl<'de> Deserialize<'de> for HeaderValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = HeaderValue;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<HeaderValue, E> {
-                Ok(HeaderValue(v.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<HeaderValue, E> {
-                Ok(HeaderValue(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<HeaderValue, E> {
-                Ok(HeaderValue((v as f64).to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<HeaderValue, E> {
-                Ok(HeaderValue((v as f64).to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<HeaderValue, E> {
-                Ok(HeaderValue(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// Reads the token endpoint's answer (RFC 6749 §5.1, §5.2). `input` is the client's JSON
-/// text, the headers', the options' (or `null`) and the body, separated by `\n` (see
-/// [`frames`]); `status` and `now` are numbers. A `TokenSet`, or the `OAuthError`/`RotorError`
-/// as boundary text.
-#[wasm_bindgen(js_name = clientParseTokenResponse, skip_typescript)]
-pub fn parse_token_response(input: &[u8], status: f64, now: f64) -> String {
-    text(
-        frames::<3>(input).and_then(|([client, headers, options], body)| {
-            parse(client, status, headers, body, options, now)
-        }),
-    )
-}
-
-fn parse(
-    client: &[u8],
-    status: f64,
-    headers: &[u8],
-    body: &[u8],
-    options: &[u8],
-    now: f64,
-) -> Result<client::TokenSet, Error> {
-    let config = config(client)?;
-    if !(status.fract() == 0.0 && (100.0..=599.0).contains(&status)) {
-        return Err(RotorError::argument(
-            "response.status must be an integer HTTP status (100-599)",
-        )
-        .into());
-    }
-    let headers: Headers = serde_json::from_slice(headers).map_err(|e| HEADERS.error(scrub(&e)))?;
-    let options: ParseOptions = if options == b"null" {
-        ParseOptions::default()
-    } else {
-        OPTIONS.object(
-            options,
-            "expected an object { now?, previous?, requestedScope? }",
-        )?
-    };
-    let now = instant(now)?;
-    client::parse_token_response(
-        &config,
-        &TokenResponse {
+        let retry_after = retry_after(&headers)?;
+        let now = instant(now)?;
+        let previous = (previous_refresh_token.is_some()
+            || previous_scope.is_some()
+            || previous_id_token.is_some())
+        .then(|| PreviousTokens {
+            refresh_token: previous_refresh_token.map(Secret::new),
+            scope: previous_scope,
+            id_token: previous_id_token.map(Secret::new),
+        });
+        let options = ParseOptions {
+            previous,
+            requested_scope,
+            ..ParseOptions::default()
+        };
+        let headers: Vec<(String, String)> = retry_after
+            .map(|value| ("retry-after".to_owned(), value))
+            .into_iter()
+            .collect();
+        let response = TokenResponse {
             status: status as u16,
-            headers: &headers.0,
+            headers: &headers,
             body,
-        },
-        &options,
-        now,
+        };
+        let set = js(client::parse_token_response(
+            &self.config,
+            &response,
+            &options,
+            now,
+        ))?;
+        Ok(token_set_value(&set))
+    }
+}
+
+/// `now` in ms: the argument when it is a number, `Date.now()` when undefined/null.
+pub(super) fn now_or_clock(now: &JsValue) -> Result<f64, JsValue> {
+    if now.is_undefined() || now.is_null() {
+        return Ok(js_sys::Date::now());
+    }
+    instant(now.as_f64().ok_or_else(|| argument("now: expected a number"))?)
+}
+
+/// `extraParams` (RFC 8707 `resource` and the like): an object of string values, in order.
+fn extra(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !Shape::is_object(value) {
+        return Err(argument("extraParams: expected an object of string values"));
+    }
+    let entries = js_sys::Object::entries(value.unchecked_ref());
+    let mut out = Vec::with_capacity(entries.length() as usize);
+    for entry in entries.iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        let name = pair.get(0).as_string().unwrap_or_default();
+        let value = pair
+            .get(1)
+            .as_string()
+            .ok_or_else(|| argument("extraParams: every value must be a string"))?;
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+/// The one response header the core reads, `Retry-After` (RFC 9110 §10.2.3), from a
+/// `Headers` instance, a plain object (string or number values) or any iterable of
+/// `[name, value]` string pairs (names case-insensitive, RFC 9110 §5.1).
+fn retry_after(headers: &JsValue) -> Result<Option<String>, JsValue> {
+    const BAD: &str = "headers: expected a Headers instance, [name, value] pairs or a plain object";
+    if headers.is_undefined() || headers.is_null() {
+        return Ok(None);
+    }
+    if let Some(headers) = headers.dyn_ref::<web_sys::Headers>() {
+        return headers.get("retry-after").map_err(|_| argument(BAD));
+    }
+    if !headers.is_object() {
+        return Err(argument(BAD));
+    }
+    let (pairs, numbers_allowed) = match js_sys::try_iter(headers) {
+        Ok(Some(_)) => (js_sys::Array::from(headers), false),
+        Ok(None) => (js_sys::Object::entries(headers.unchecked_ref()), true),
+        Err(_) => return Err(argument(BAD)),
+    };
+    let mut found: Option<String> = None;
+    for pair in pairs.iter() {
+        let pair: js_sys::Array = pair
+            .dyn_into()
+            .map_err(|_| argument("headers: each header must be a [name, value] pair of strings"))?;
+        let (name, value) = (pair.get(0).as_string(), pair.get(1));
+        let value = match (value.as_string(), value.as_f64()) {
+            (Some(text), _) => text,
+            // A number in a plain object, written as JS writes it.
+            (None, Some(n)) if numbers_allowed => js_sys::Number::from(n)
+                .to_string(10)
+                .map(String::from)
+                .map_err(|_| argument("headers: header values must be strings"))?,
+            _ => return Err(argument("headers: header values must be strings")),
+        };
+        let Some(name) = name else {
+            return Err(argument("headers: header names must be strings"));
+        };
+        if name.eq_ignore_ascii_case("retry-after") {
+            // Repeated values are combined as `Headers` combines them (RFC 9110 §5.3).
+            found = Some(match found {
+                None => value,
+                Some(before) => [before, value].join(", "),
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// UTF-16 length of `s` (what JS's `slice` counts).
+fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.encode_utf16().count()
+    }
+}
+
+/// The `TokenSet` object: the five strings cross as one text (one decode), cut in JS.
+fn token_set_value(set: &TokenSet) -> JsValue {
+    let parts = [
+        Some(set.access_token.expose()),
+        Some(set.token_type.as_str()),
+        set.refresh_token.as_ref().map(Secret::expose),
+        set.scope.as_deref(),
+        set.id_token.as_ref().map(Secret::expose),
+    ];
+    let mut text = String::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
+    let mut ends = [-1i32; 5];
+    let mut offset = 0usize;
+    for (part, end) in parts.iter().zip(&mut ends) {
+        if let Some(part) = part {
+            text.push_str(part);
+            offset += utf16_len(part);
+            *end = i32::try_from(offset).unwrap_or(i32::MAX);
+        }
+    }
+    token_set(
+        &text,
+        ends[0],
+        ends[1],
+        ends[2],
+        ends[3],
+        ends[4],
+        set.expires_at,
+        set.refresh_expires_at,
+        set.rotated,
+        set.received_at,
     )
 }
 
 /// `{ iat, exp }` (seconds) of a JWT access token, read WITHOUT verifying it (untrusted; for
-/// clock-skew estimation only), or `null` when it is not a JWT. The token crosses as UTF-8
-/// bytes (see [`frames`] for why).
-#[wasm_bindgen(js_name = clientUnverifiedJwtTimes, skip_typescript)]
-pub fn unverified_jwt_times(token: &[u8]) -> String {
-    text(Ok(utf8(token).and_then(client::unverified_jwt_times)))
-}
-
-/// A token given as bytes (see [`frames`]) as text; `None` when the bytes are not UTF-8
-/// (`TextEncoder` always writes UTF-8).
-pub(super) fn utf8(token: &[u8]) -> Option<&str> {
-    std::str::from_utf8(token).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn frames_split_json_texts_and_keep_the_body_whole() {
-        let (parts, rest) = frames::<2>(b"{\"a\":1}\nnull\nbody\nwith lines\n").unwrap();
-        assert_eq!(parts, [&b"{\"a\":1}"[..], b"null"]);
-        assert_eq!(rest, b"body\nwith lines\n");
-        let (parts, rest) = frames::<1>(b"\n").unwrap();
-        assert_eq!((parts, rest), ([&b""[..]], &b""[..]));
-        assert!(frames::<2>(b"{}\n{}").is_err());
-    }
-
-    #[test]
-    fn headers_from_object_pairs_and_null() {
-        let h: Headers = serde_json::from_str(r#"{"Retry-After":3,"X-A":"b"}"#).unwrap();
-        assert_eq!(
-            h.0,
-            vec![
-                ("retry-after".into(), "3".into()),
-                ("x-a".into(), "b".into())
-            ]
-        );
-        let h: Headers = serde_json::from_str(r#"[["RETRY-AFTER","3"]]"#).unwrap();
-        assert_eq!(h.0, vec![("retry-after".into(), "3".into())]);
-        let h: Headers = serde_json::from_str("null").unwrap();
-        assert!(h.0.is_empty());
-        assert!(serde_json::from_str::<Headers>(r#"{"a":null}"#).is_err());
-        assert!(serde_json::from_str::<Headers>(r#"[["a",1]]"#).is_err());
-        assert!(serde_json::from_str::<Headers>(r#""a""#).is_err());
+/// clock-skew estimation only), or `null` when it is not a JWT.
+#[wasm_bindgen(js_name = unverifiedJwtTimes)]
+pub fn unverified_jwt_times(token: JsValue) -> JsValue {
+    let Some(token) = token.as_string() else {
+        return JsValue::NULL;
+    };
+    match client::unverified_jwt_times(&token) {
+        None => JsValue::NULL,
+        Some(times) => {
+            let object = js_sys::Object::new();
+            let number = |v: Option<f64>| v.map_or(JsValue::NULL, JsValue::from);
+            let _ = js_sys::Reflect::set(&object, &"iat".into(), &number(times.iat));
+            let _ = js_sys::Reflect::set(&object, &"exp".into(), &number(times.exp));
+            object.into()
+        }
     }
 }

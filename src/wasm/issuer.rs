@@ -1,12 +1,13 @@
 //! JS bindings for `crate::issuer`: the `IssuerCore` class driven by `pkg/lib/issuer.js`.
 //!
-//! Every argument crosses as text, bytes or a number, and every result as one string of
-//! boundary text ([`result_text`]: the value's JSON, or `"!"` and the error's JSON) that the JS
-//! driver reads with one `JSON.parse`. A request crosses as its method, path, headers (a JSON
+//! Every argument crosses as text, bytes or a number, and every result as one JSON text that
+//! the JS driver reads with one `JSON.parse`; errors are thrown (`super::js_error`). This is
+//! the edge module, where `serde_json` is allowed: the records it stores and the configuration
+//! it reads are JSON texts. A request crosses as its method, path, headers (a JSON
 //! array of `[name, value]` pairs) and body bytes; a response comes back as
 //! `{"status":..,"headers":{name: value, ..},"body":".."}`.
 
-use super::{error_text, read_json, result_text};
+use super::options::scrub;
 use crate::error::{Error, RotorError};
 use crate::issuer::{
     self, FamilyRecord, HttpRequest, HttpResponse, IssuerConfig, RANDOM_BYTES, RecordChange, Route,
@@ -225,28 +226,64 @@ impl IssuerCore {
     }
 }
 
-fn text(result: Result<String, Error>) -> String {
-    result.unwrap_or_else(error_text)
+fn text(result: Result<String, Error>) -> Result<String, JsValue> {
+    result.map_err(super::js_error)
+}
+
+/// A value as JSON text.
+fn result_text<T: Serialize + ?Sized>(value: Result<&T, Error>) -> String {
+    value
+        .ok()
+        .and_then(|v| serde_json::to_string(v).ok())
+        .unwrap_or_else(|| "null".to_owned())
+}
+
+/// Reads a JSON text argument (made by `JSON.stringify` in pkg/lib/issuer.js) into `T`;
+/// errors are `invalid_argument` naming `what` (or `invalid_config`), with serde's quotes of
+/// the caller's values removed.
+fn read_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+    config: bool,
+) -> Result<T, Error> {
+    serde_json::from_str::<T>(text).map_err(|e| {
+        let message = e.to_string();
+        let message = message.split(" at line ").next().unwrap_or_default();
+        let message = [what, ": ", &scrub(message)].concat();
+        if config {
+            RotorError::config(message).into()
+        } else {
+            RotorError::argument(message).into()
+        }
+    })
 }
 
 #[wasm_bindgen(js_class = IssuerCore)]
 impl IssuerCore {
     /// Validates the configuration: JSON text of the JS config without `store`, `keys[].key`
-    /// as base64url strings. Throws the error's boundary text (a string) when it is invalid.
+    /// as base64url strings; throws `invalid_config` when it is invalid.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: &str) -> Result<IssuerCore, String> {
-        let config: IssuerConfig = read_json(config, "issuer config", true).map_err(error_text)?;
-        let inner = issuer::Issuer::new(config).map_err(error_text)?;
+    pub fn new(config: &str) -> Result<IssuerCore, JsValue> {
+        let config: IssuerConfig =
+            read_json(config, "issuer config", true).map_err(super::js_error)?;
+        let inner = issuer::Issuer::new(config).map_err(super::js_error)?;
         Ok(IssuerCore { inner })
     }
 
-    /// Phase 1 (boundary text): `{ response }` or `{ familyKey }`. `headers` is the JSON text
+    /// Phase 1 (JSON text): `{ response }` or `{ familyKey }`. `headers` is the JSON text
     /// of `[name, value]` pairs.
-    pub fn route(&self, method: &str, path: &str, headers: &str, body: &[u8], now: f64) -> String {
+    pub fn route(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &[u8],
+        now: f64,
+    ) -> Result<String, JsValue> {
         text(self.route_text(method, path, headers, body, now))
     }
 
-    /// Phase 2 (boundary text): `{ change: "keep" | "put" | "delete", record?, expiresAt?,
+    /// Phase 2 (JSON text): `{ change: "keep" | "put" | "delete", record?, expiresAt?,
     /// response }`. `has_stored` says whether the store holds a record (`stored`);
     /// `random` is [`RANDOM_BYTES`] bytes from `crypto.getRandomValues`.
     #[allow(clippy::too_many_arguments)]
@@ -260,19 +297,19 @@ impl IssuerCore {
         stored: &str,
         now: f64,
         random: &[u8],
-    ) -> String {
+    ) -> Result<String, JsValue> {
         let stored = has_stored.then_some(stored);
         text(self.apply_text(method, path, headers, body, stored, now, random))
     }
 
-    /// Creates a family (boundary text): `{ familyKey, record, expiresAt, body }`. `input` is
+    /// Creates a family (JSON text): `{ familyKey, record, expiresAt, body }`. `input` is
     /// the JSON text of `{ clientId, subject, scope?, claims? }`.
     #[wasm_bindgen(js_name = startSession)]
-    pub fn start_session(&self, input: &str, now: f64, random: &[u8]) -> String {
+    pub fn start_session(&self, input: &str, now: f64, random: &[u8]) -> Result<String, JsValue> {
         text(self.start_session_text(input, now, random))
     }
 
-    /// A token-endpoint error response in the configured dialect (boundary text; used for
+    /// A token-endpoint error response in the configured dialect (JSON text; used for
     /// store failures: 503 `temporarily_unavailable`).
     #[wasm_bindgen(js_name = errorResponse)]
     pub fn error_response(&self, status: u16, code: &str, description: &str) -> String {
@@ -280,7 +317,7 @@ impl IssuerCore {
         result_text(Ok(&ResponseOut::from(&r)))
     }
 
-    /// The RFC 8414 metadata document (boundary text).
+    /// The RFC 8414 metadata document (JSON text).
     pub fn metadata(&self) -> String {
         result_text(Ok(&self.inner.metadata()))
     }

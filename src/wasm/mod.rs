@@ -1,161 +1,147 @@
-//! The JavaScript boundary: the only module with `#[wasm_bindgen]`.
+//! The JavaScript boundary: the only module with `#[wasm_bindgen]`, `JsValue`, `js_sys` and
+//! `web_sys`.
 //!
-//! Arguments cross as bytes (JSON texts and bodies written by `TextEncoder.encodeInto`, which
-//! is many times faster than wasm-bindgen's per-character string copy) and numbers; every
-//! result crosses as ONE string: the value's JSON, or [`ERROR_MARK`] and the error's JSON
-//! ([`error_text`]). `pkg/lib/boundary.js` turns that into a value (`JSON.parse`, one native
-//! call) or a real JS `Error` with `name`, a stable `code` and the error's fields. Building
-//! objects from Rust would instead cost one call across the boundary per property.
+//! One convention for every export (shared STYLE.md, "A boundary a reader learns once"):
+//! - **Handles.** A configuration is read once, when its handle is made
+//!   (`new ClientHandle(config)`, `new VerifierHandle(options)`, `new SignerHandle(options)`,
+//!   `new RenewalMachine(policy)`, `new IssuerCore(config)`): `serde-wasm-bindgen` reads the JS
+//!   object into the core's `Deserialize` struct and the core checks it; the checked value
+//!   stays in wasm memory. That is the cold path: `serde-wasm-bindgen` costs one JS call per
+//!   field, which is fine once per configuration and too much per request.
+//! - **Per call**, only tokens, bodies, numbers and short strings cross (as wasm-bindgen
+//!   passes them); results are strings, numbers, or one JS object built by one call of a
+//!   constructor in `pkg/lib/shapes.js` (a `TokenSet`).
+//! - **Errors** are `Result<_, JsValue>`: wasm-bindgen throws the value. [`js_error`] is the one
+//!   place that makes it, by calling the error class constructors of `pkg/lib/errors.js`
+//!   (`OAuthError`, `RotorError`, `JwtError`, with `code`, `kind` and the fields of shared
+//!   API.md), so that `instanceof` works on every error rotor throws.
+//!
+//! Which exports a module has is its role (cargo features): the browser module (`rotor`,
+//! built without `issuer`) has the client, scheduling and HS256 JWT; the edge module
+//! (`rotor/issuer`, built with `issuer`) has the issuer.
 
-use crate::error::Error;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use crate::error::{Error, RotorError};
 use wasm_bindgen::prelude::*;
 
+#[cfg(not(feature = "issuer"))]
 mod client;
 #[cfg(feature = "issuer")]
 mod issuer;
+#[cfg(not(feature = "issuer"))]
 mod jwt;
+#[cfg_attr(feature = "issuer", allow(dead_code))]
+mod options;
+#[cfg(not(feature = "issuer"))]
 mod schedule;
 
-/// The first byte of a result that is an error: `"!"` then the error as JSON
-/// (see [`error_text`]); anything else is the value as JSON. `pkg/lib/boundary.js` reads it.
-///
-/// Results cross the boundary as one string: building a JS object (or `Error`) from Rust takes
-/// one call into JS per property, while `JSON.parse` in JS builds it in one native call.
-pub(crate) const ERROR_MARK: char = '!';
+#[wasm_bindgen(raw_module = "../lib/errors.js")]
+extern "C" {
+    /// `new OAuthError(...)` (RFC 6749 §5.2 answers).
+    #[wasm_bindgen(js_name = newOAuthError)]
+    fn new_oauth_error(
+        code: &str,
+        message: &str,
+        kind: &str,
+        status: u16,
+        description: Option<String>,
+        uri: Option<String>,
+        retry_after: Option<f64>,
+    ) -> JsValue;
 
-/// A result as boundary text: the value's JSON, or [`ERROR_MARK`] and the error's JSON.
-pub(crate) fn result_text<T: Serialize + ?Sized>(result: Result<&T, Error>) -> String {
-    match result {
-        Ok(value) => serde_json::to_string(value).unwrap_or_else(|e| {
-            error_text(crate::error::RotorError::argument(format!(
-                "the result cannot be written as JSON: {e}"
-            )))
-        }),
-        Err(err) => error_text(err),
+    /// `new RotorError(code, message, kind)`.
+    #[wasm_bindgen(js_name = newRotorError)]
+    fn new_rotor_error(code: &str, message: &str, kind: &str) -> JsValue;
+
+    /// `new JwtError(code, message)`.
+    #[wasm_bindgen(js_name = newJwtError)]
+    fn new_jwt_error(code: &str, message: &str) -> JsValue;
+}
+
+/// The JS error for `err`: the one place errors cross into JS (as `Result<_, JsValue>`,
+/// which wasm-bindgen throws).
+pub(crate) fn js_error(err: impl Into<Error>) -> JsValue {
+    match err.into() {
+        Error::OAuth(e) => new_oauth_error(
+            &e.code,
+            &oauth_message(&e),
+            e.kind.as_str(),
+            e.status,
+            e.description,
+            e.uri,
+            e.retry_after_ms,
+        ),
+        Error::Rotor(e) => new_rotor_error(e.code.as_str(), &e.message, e.code.kind().as_str()),
+        Error::Jwt(e) => new_jwt_error(e.code.as_str(), &e.message),
     }
 }
 
-/// An error as boundary text: `!{"name":..,"message":..,"code":..,...}` with the fields of a JS
-/// error (name, message, code, kind, status, description, uri, retryAfter), which `pkg/lib/boundary.js` turns into a JS `Error`.
-pub(crate) fn error_text(err: impl Into<Error>) -> String {
-    use serde_json::{Map, Value};
-    let err: Error = err.into();
-    let mut o = Map::new();
-    let name = match &err {
-        Error::OAuth(_) => "OAuthError",
-        Error::Rotor(_) => "RotorError",
-        Error::Jwt(_) => "JwtError",
-    };
-    o.insert("name".into(), Value::from(name));
-    o.insert("message".into(), Value::from(err.to_string()));
-    o.insert("code".into(), Value::from(err.code()));
-    match &err {
-        Error::OAuth(e) => {
-            o.insert("status".into(), Value::from(e.status));
-            o.insert("kind".into(), Value::from(e.kind.as_str()));
-            o.insert("description".into(), e.description.clone().into());
-            o.insert("uri".into(), e.uri.clone().into());
-            o.insert(
-                "retryAfter".into(),
-                e.retry_after_ms.map_or(Value::Null, Value::from),
-            );
-        }
-        Error::Rotor(e) => {
-            o.insert("kind".into(), Value::from(e.code.kind().as_str()));
-        }
-        Error::Jwt(_) => {}
+/// `token endpoint answered CODE (HTTP STATUS): DESCRIPTION` (the description capped at 200
+/// characters, so that a huge body cannot flood logs), written without `core::fmt`.
+fn oauth_message(e: &crate::error::OAuthError) -> String {
+    let mut m = String::with_capacity(64);
+    m.push_str("token endpoint answered ");
+    m.push_str(&e.code);
+    m.push_str(" (HTTP ");
+    m.push_str(&decimal(u64::from(e.status)));
+    m.push(')');
+    if let Some(d) = &e.description {
+        m.push_str(": ");
+        m.extend(d.chars().take(200));
     }
-    let mut text = String::from(ERROR_MARK);
-    text.push_str(&Value::Object(o).to_string());
-    text
+    m
 }
 
-/// Reads a JSON text argument (made by `JSON.stringify` in `pkg/lib/boundary.js`) into `T`.
-/// Errors are `invalid_argument` naming `what` (or `invalid_config` when `config`).
-pub(crate) fn read_json<T: DeserializeOwned>(
-    text: &str,
-    what: &str,
-    config: bool,
-) -> Result<T, Error> {
-    serde_json::from_str::<T>(text).map_err(|e| {
-        let message = format!("{what}: {}", scrub(&e));
-        if config {
-            crate::error::RotorError::config(message).into()
-        } else {
-            crate::error::RotorError::argument(message).into()
-        }
-    })
+#[cfg_attr(feature = "issuer", allow(dead_code))]
+/// A result of the core as the boundary's result.
+pub(crate) fn js<T, E: Into<Error>>(result: Result<T, E>) -> Result<T, JsValue> {
+    result.map_err(js_error)
 }
 
-/// serde_json's message without the parts that can quote the caller's values: a string given
-/// where something else was expected is shown as `string "…"`, an unknown enum value as
-/// ``unknown variant `…` ``, and either may be a token or secret put in the wrong place. The position suffix means nothing to a caller who passed an object.
-pub(crate) fn scrub(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    let message = message.split(" at line ").next().unwrap_or_default();
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(at) = rest.find("string \"") {
-        out.push_str(&rest[..at]);
-        out.push_str("a string");
-        // The quoted value is Debug-escaped: skip to the first unescaped quote.
-        let quoted = &rest[at + "string \"".len()..];
-        let mut escaped = false;
-        let mut end = quoted.len();
-        for (i, c) in quoted.char_indices() {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => {
-                    end = i + 1;
-                    break;
-                }
-                _ => {}
-            }
-        }
-        rest = &quoted[end.min(quoted.len())..];
+#[cfg_attr(feature = "issuer", allow(dead_code))]
+/// `invalid_argument` as a JS error.
+pub(crate) fn argument(message: &str) -> JsValue {
+    js_error(RotorError::argument(message))
+}
+
+#[cfg_attr(feature = "issuer", allow(dead_code))]
+/// Refuses NaN, infinite and negative instants (ms since the epoch): `invalid_argument`.
+pub(crate) fn instant(now: f64) -> Result<f64, JsValue> {
+    if now.is_finite() && now >= 0.0 {
+        Ok(now)
+    } else {
+        Err(argument(
+            "now must be a finite, non-negative number of milliseconds",
+        ))
     }
-    out.push_str(rest);
-    match out.find("unknown variant `") {
-        Some(at) => {
-            let tail = &out[at + "unknown variant `".len()..];
-            let after = tail.find('`').map_or("", |end| &tail[end + 1..]);
-            format!("{}unknown value{after}", &out[..at])
+}
+
+#[cfg_attr(feature = "issuer", allow(dead_code))]
+/// `N` random bytes from the platform (`crypto.getRandomValues`, through `getrandom`);
+/// `invalid_config` without one.
+pub(crate) fn random<const N: usize>() -> Result<[u8; N], JsValue> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf)
+        .map_err(|_| js_error(RotorError::config("no secure random source")))?;
+    Ok(buf)
+}
+
+/// `n` in decimal, without `core::fmt`.
+pub(crate) fn decimal(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
-        None => out,
     }
+    digits[at..].iter().map(|&d| char::from(d)).collect()
 }
 
 /// The version of the rotor package (from `Cargo.toml`).
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scrub_hides_quoted_values() {
-        let e = serde_json::from_str::<f64>(r#""rt-secret \"quoted\" value""#).unwrap_err();
-        let s = scrub(&e);
-        assert!(!s.contains("rt-secret"), "{s}");
-        assert!(s.starts_with("invalid type: a string, expected"), "{s}");
-    }
-
-    #[test]
-    fn scrub_hides_unknown_variants() {
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(rename_all = "lowercase")]
-        enum Mode {
-            Always,
-        }
-        let e = serde_json::from_str::<Mode>(r#""s3cret-value""#).unwrap_err();
-        let s = scrub(&e);
-        assert!(!s.contains("s3cret"), "{s}");
-        assert!(s.starts_with("unknown value, expected"), "{s}");
-    }
 }

@@ -1,195 +1,186 @@
-//! JS bindings for `crate::schedule`, called by `pkg/lib/schedule.js` (which holds the public
-//! `nextRefreshAt`, `backoffDelay`, `estimateClockSkew` and the `RenewalMachine` class).
+//! JS bindings for `crate::schedule`: `nextRefreshAt`, `backoffDelay`, `estimateClockSkew`
+//! and the `RenewalMachine` class (re-exported as they are by pkg/lib/schedule.js).
 //!
-//! Every input here is a number, a bool or a string: the JS wrapper reads the few members of
-//! its arguments that scheduling uses, checks their JS types, and passes numbers as they are
-//! (NaN and infinities included, so that the core refuses them; JSON would turn them into
-//! `null`). Results leave as boundary text (`super::result_text`), or as a primitive when
-//! nothing can fail.
+//! Scheduling runs once per renewal, not per request: its option objects and the machine's
+//! inputs and actions are read and written with `serde-wasm-bindgen` on every call.
 
-use super::client::{instant, random, text, utf8};
-use super::error_text;
-use crate::error::{Error, ErrorKind, RotorError};
+use super::client::now_or_clock;
+use super::options::{Fields, Shape};
+use super::{argument, js, random};
+use crate::error::ErrorKind;
 use crate::schedule::{
-    Action, BackoffOptions, Input, Policy, RefreshOptions, RenewalMachine, SkewInputs, State,
+    BackoffOptions, Input, Policy, RefreshOptions, RenewalMachine as Machine, SkewInputs,
     TokenTimes, backoff_delay, estimate_clock_skew, next_refresh_at, unverified_expires_at,
 };
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-/// The instants of a token set (`accessToken`, as UTF-8 bytes, is only peeked for a JWT `exp`;
-/// empty when the set has none: a token crosses faster as bytes, see `super::client::frames`). NaN, infinite and negative instants are refused (`invalid_argument`).
-fn token_times(
-    expires_at: Option<f64>,
-    refresh_expires_at: Option<f64>,
-    received_at: Option<f64>,
-    access_token: &[u8],
-    has_refresh_token: bool,
-) -> Result<TokenTimes, Error> {
-    let times = TokenTimes {
-        expires_at,
-        refresh_expires_at,
-        received_at,
-        access_exp_seconds: utf8(access_token).and_then(unverified_expires_at),
-        has_refresh_token,
-    };
-    times.validate()?;
-    Ok(times)
-}
+const REFRESH: Shape = Shape {
+    what: "nextRefreshAt options",
+    keys: &["now", "leadSeconds", "jitter", "skewMs"],
+    config: false,
+};
 
-/// When to start refreshing (ms) a token set with these instants, or `null` when nothing
-/// expires (see `crate::schedule::timing`). `jitter` and `skewMs` are 0 when not given.
-#[wasm_bindgen(js_name = scheduleNextRefreshAt, skip_typescript)]
-#[allow(clippy::too_many_arguments)]
-pub fn next_refresh_at_js(
-    expires_at: Option<f64>,
-    refresh_expires_at: Option<f64>,
-    received_at: Option<f64>,
-    access_token: &[u8],
-    has_refresh_token: bool,
-    now: f64,
-    lead_seconds: Option<f64>,
-    jitter: f64,
-    skew_ms: f64,
-) -> String {
-    text((|| {
-        let times = token_times(
-            expires_at,
-            refresh_expires_at,
-            received_at,
-            access_token,
-            has_refresh_token,
-        )?;
-        let now = instant(now)?;
-        let options = RefreshOptions {
-            lead_seconds,
-            jitter,
-            skew_ms,
-        };
-        Ok(next_refresh_at(&times, now, &options)?)
-    })())
-}
+const BACKOFF: Shape = Shape {
+    what: "backoffDelay options",
+    keys: &["baseMs", "capMs", "jitter", "retryAfter"],
+    config: false,
+};
 
-fn backoff_options(
-    base_ms: Option<f64>,
-    cap_ms: Option<f64>,
-    jitter: Option<f64>,
-    retry_after_ms: Option<f64>,
-) -> BackoffOptions {
-    let d = BackoffOptions::default();
-    BackoffOptions {
-        base_ms: base_ms.unwrap_or(d.base_ms),
-        cap_ms: cap_ms.unwrap_or(d.cap_ms),
-        jitter: jitter.unwrap_or(0.0),
-        retry_after_ms,
+const SKEW: Shape = Shape {
+    what: "estimateClockSkew",
+    keys: &["date", "accessToken", "now", "requestSentAt"],
+    config: false,
+};
+
+const POLICY: Shape = Shape {
+    what: "policy",
+    keys: &["leadSeconds", "baseMs", "capMs", "jitter", "retryAfter"],
+    config: false,
+};
+
+/// The members of an options argument that may be omitted (undefined/null: none).
+fn optional(shape: Shape, value: &JsValue) -> Result<Option<Fields<'_>>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        shape.fields(value).map(Some)
     }
 }
 
-/// The delay (ms) before retry number `attempt` (see `crate::schedule::timing`).
-#[wasm_bindgen(js_name = scheduleBackoffDelay, skip_typescript)]
-pub fn backoff_delay_js(
-    attempt: f64,
-    base_ms: Option<f64>,
-    cap_ms: Option<f64>,
-    jitter: Option<f64>,
-    retry_after_ms: Option<f64>,
-) -> String {
-    text(
-        backoff_delay(
-            attempt,
-            &backoff_options(base_ms, cap_ms, jitter, retry_after_ms),
-        )
-        .map_err(Error::from),
-    )
+/// Member `name` of optional fields.
+fn member<T: serde::de::DeserializeOwned>(
+    o: &Option<Fields<'_>>,
+    name: &str,
+) -> Result<Option<T>, JsValue> {
+    o.as_ref().map_or(Ok(None), |o| o.get(name))
 }
 
-/// Server minus local clock (ms) from a `Date` header (RFC 9110 §6.6.1) and a JWT access
-/// token's `iat` (RFC 7519 §4.1.6; UTF-8 bytes, empty when there is none).
-#[wasm_bindgen(js_name = scheduleEstimateClockSkew, skip_typescript)]
-pub fn estimate_clock_skew_js(
-    date: Option<String>,
-    access_token: &[u8],
-    now: f64,
-    request_sent_at: Option<f64>,
-) -> String {
-    text((|| {
-        let now = instant(now)?;
-        Ok(estimate_clock_skew(&SkewInputs {
-            date: date.as_deref(),
-            access_token: utf8(access_token),
-            now,
-            request_sent_at,
-        })?)
-    })())
+/// `now` of optional fields, else `Date.now()`.
+fn now_of(o: &Option<Fields<'_>>) -> Result<f64, JsValue> {
+    now_or_clock(&o.as_ref().map_or(JsValue::UNDEFINED, |o| o.raw("now")))
 }
 
-fn error_kind(name: &str) -> Result<ErrorKind, Error> {
+/// The instants of a `TokenSet` (only `expiresAt`, `refreshExpiresAt`, `receivedAt`,
+/// `accessToken` — peeked for a JWT `exp` — and whether it has a `refreshToken`).
+fn token_times(token_set: &JsValue) -> Result<TokenTimes, JsValue> {
+    if !Shape::is_object(token_set) {
+        return Err(argument("tokenSet: expected a TokenSet object"));
+    }
+    let get = |name: &str| js_sys::Reflect::get(token_set, &JsValue::from_str(name)).unwrap_or_default();
+    let number = |name: &str| -> Result<Option<f64>, JsValue> {
+        let v = get(name);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.as_f64()
+            .map(Some)
+            .ok_or_else(|| argument(&[name, ": expected a number"].concat()))
+    };
+    let access_token = get("accessToken").as_string();
+    let refresh_token = get("refreshToken");
+    let times = TokenTimes {
+        expires_at: number("expiresAt")?,
+        refresh_expires_at: number("refreshExpiresAt")?,
+        received_at: number("receivedAt")?,
+        access_exp_seconds: access_token.as_deref().and_then(unverified_expires_at),
+        has_refresh_token: refresh_token.as_string().is_some_and(|t| !t.is_empty()),
+    };
+    js(times.validate())?;
+    Ok(times)
+}
+
+/// When to start refreshing `tokenSet` (ms since the epoch), or `null` when nothing expires.
+/// `options`: `{ now?, leadSeconds?, jitter?, skewMs? }`.
+#[wasm_bindgen(js_name = nextRefreshAt)]
+pub fn next_refresh_at_js(token_set: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let times = token_times(&token_set)?;
+    let o = optional(REFRESH, &options)?;
+    let now = now_of(&o)?;
+    let options = RefreshOptions {
+        lead_seconds: member(&o, "leadSeconds")?,
+        jitter: member(&o, "jitter")?.unwrap_or(0.0),
+        skew_ms: member(&o, "skewMs")?.unwrap_or(0.0),
+    };
+    Ok(js(next_refresh_at(&times, now, &options))?.map_or(JsValue::NULL, JsValue::from))
+}
+
+fn backoff(o: &Option<Fields<'_>>) -> Result<BackoffOptions, JsValue> {
+    let d = BackoffOptions::default();
+    Ok(BackoffOptions {
+        base_ms: member(o, "baseMs")?.unwrap_or(d.base_ms),
+        cap_ms: member(o, "capMs")?.unwrap_or(d.cap_ms),
+        jitter: member(o, "jitter")?.unwrap_or(0.0),
+        retry_after_ms: member(o, "retryAfter")?,
+    })
+}
+
+/// The delay (ms) before retry number `attempt` (from 0): `{ baseMs?, capMs?, jitter?,
+/// retryAfter? }`.
+#[wasm_bindgen(js_name = backoffDelay)]
+pub fn backoff_delay_js(attempt: JsValue, options: JsValue) -> Result<f64, JsValue> {
+    let attempt = attempt
+        .as_f64()
+        .ok_or_else(|| argument("attempt: expected a number"))?;
+    let o = optional(BACKOFF, &options)?;
+    js(backoff_delay(attempt, &backoff(&o)?))
+}
+
+/// Server clock minus local clock (ms) from a `Date` header (RFC 9110 §6.6.1) and a JWT access
+/// token's `iat` (RFC 7519 §4.1.6): `{ date?, accessToken?, now?, requestSentAt? }`.
+#[wasm_bindgen(js_name = estimateClockSkew)]
+pub fn estimate_clock_skew_js(inputs: JsValue) -> Result<f64, JsValue> {
+    let o = optional(SKEW, &inputs)?;
+    let date: Option<String> = member(&o, "date")?;
+    let access_token: Option<String> = member(&o, "accessToken")?;
+    let now = now_of(&o)?;
+    js(estimate_clock_skew(&SkewInputs {
+        date: date.as_deref(),
+        access_token: access_token.as_deref(),
+        now,
+        request_sent_at: member(&o, "requestSentAt")?,
+    }))
+}
+
+fn error_kind(name: &str) -> Result<ErrorKind, JsValue> {
     Ok(match name {
         "reauthenticate" => ErrorKind::Reauthenticate,
         "retry" => ErrorKind::Retry,
         "config" => ErrorKind::Config,
         "scope" => ErrorKind::Scope,
         "protocol" => ErrorKind::Protocol,
-        _ => return Err(RotorError::argument("kind: unknown error kind").into()),
+        _ => return Err(argument("kind: unknown error kind")),
     })
 }
 
-/// The renewal state machine (`crate::schedule::machine`) behind the JS `RenewalMachine`
-/// class of `pkg/lib/schedule.js`.
-#[wasm_bindgen(js_name = RenewalMachineCore)]
-pub struct RenewalMachineJs {
-    inner: RenewalMachine,
+/// The sans-IO renewal state machine (`crate::schedule::machine`) shared by `TokenManager`
+/// and `rotor/sw`: `new RenewalMachine({ leadSeconds?, baseMs?, capMs? })`, then
+/// `step(input, { now?, jitter? })` returns the actions to carry out, in order.
+#[wasm_bindgen]
+pub struct RenewalMachine {
+    inner: Machine,
 }
 
-/// `STATES` of `pkg/lib/schedule.js` lists the names in this order.
-fn state_index(state: State) -> u32 {
-    match state {
-        State::Idle => 0,
-        State::Scheduled => 1,
-        State::Refreshing => 2,
-        State::RetryWait => 3,
-        State::NeedsReauthentication => 4,
-    }
-}
-
-#[wasm_bindgen(js_class = RenewalMachineCore)]
-impl RenewalMachineJs {
-    /// A machine with the default policy; [`Self::configure`] sets the caller's.
+#[wasm_bindgen]
+impl RenewalMachine {
+    /// A machine with this policy (`jitter` and `retryAfter` are only checked, as backoff
+    /// options would be).
     #[wasm_bindgen(constructor)]
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> RenewalMachineJs {
-        RenewalMachineJs {
-            inner: RenewalMachine::new(Policy::default()).expect("the default policy is valid"),
-        }
-    }
-
-    /// Replaces the machine with one of this policy (`jitter` and `retryAfter` are only
-    /// checked, as backoff options); `""` or the error as boundary text.
-    pub fn configure(
-        &mut self,
-        lead_seconds: Option<f64>,
-        base_ms: Option<f64>,
-        cap_ms: Option<f64>,
-        jitter: Option<f64>,
-        retry_after_ms: Option<f64>,
-    ) -> String {
+    pub fn new(policy: JsValue) -> Result<RenewalMachine, JsValue> {
+        let o = optional(POLICY, &policy)?;
         let policy = Policy {
-            lead_seconds,
-            backoff: backoff_options(base_ms, cap_ms, jitter, retry_after_ms),
+            lead_seconds: member(&o, "leadSeconds")?,
+            backoff: backoff(&o)?,
         };
-        match RenewalMachine::new(policy) {
-            Ok(inner) => {
-                self.inner = inner;
-                String::new()
-            }
-            Err(err) => error_text(err),
-        }
+        Ok(RenewalMachine {
+            inner: js(Machine::new(policy))?,
+        })
     }
 
-    /// The state as an index into `STATES` of `pkg/lib/schedule.js` (a number crosses the
-    /// boundary for free; a string would be copied and decoded on every read).
-    #[wasm_bindgen(getter, js_name = stateIndex)]
-    pub fn state_index(&self) -> u32 {
-        state_index(self.inner.state())
+    /// `"idle" | "scheduled" | "refreshing" | "retry-wait" | "needs-reauthentication"`.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> String {
+        self.inner.state().as_str().to_owned()
     }
 
     /// The planned refresh instant (ms), if any.
@@ -210,118 +201,95 @@ impl RenewalMachineJs {
         self.inner.failures()
     }
 
-    /// Sets the clock skew (server − local, ms); `""` or the error as boundary text.
+    /// Sets the clock skew (server minus local, ms) for later schedules.
     #[wasm_bindgen(js_name = setSkew)]
-    pub fn set_skew(&mut self, skew_ms: f64) -> String {
-        match self.inner.set_skew_ms(skew_ms) {
-            Ok(()) => String::new(),
-            Err(err) => error_text(err),
-        }
+    pub fn set_skew(&mut self, skew_ms: JsValue) -> Result<(), JsValue> {
+        let skew = skew_ms
+            .as_f64()
+            .ok_or_else(|| argument("skewMs: expected a number"))?;
+        js(self.inner.set_skew_ms(skew))
     }
 
-    /// Whether the planned refresh or retry time has come; 2 when `now` is not a finite,
-    /// non-negative number (the wrapper throws `invalid_argument`).
+    /// Whether the planned refresh or retry time has come (`now` defaults to `Date.now()`).
     #[wasm_bindgen(js_name = isDue)]
-    pub fn is_due(&self, now: f64) -> u32 {
-        match instant(now) {
-            Ok(now) => u32::from(self.inner.is_due(now)),
-            Err(_) => 2,
-        }
+    pub fn is_due(&self, now: JsValue) -> Result<bool, JsValue> {
+        Ok(self.inner.is_due(now_or_clock(&now)?))
     }
 
-    /// Feeds one input of type `kind`; returns the actions (JSON array) or the error as
-    /// boundary text. The token set's instants are those of `tokens-stored` and
-    /// `refresh-succeeded`; `error_kind`, `code` and `retry_after_ms` are the failure's of
-    /// `refresh-failed` (`code` also that of `session-ended`). `jitter` is drawn from
-    /// `crypto.getRandomValues` when not given.
-    #[allow(clippy::too_many_arguments)]
-    pub fn step(
-        &mut self,
-        kind: &str,
-        expires_at: Option<f64>,
-        refresh_expires_at: Option<f64>,
-        received_at: Option<f64>,
-        access_token: &[u8],
-        has_refresh_token: bool,
-        rotated: bool,
-        error_kind_name: Option<String>,
-        code: Option<String>,
-        retry_after_ms: Option<f64>,
-        now: f64,
-        jitter: Option<f64>,
-    ) -> String {
-        let tokens = || {
-            token_times(
-                expires_at,
-                refresh_expires_at,
-                received_at,
-                access_token,
-                has_refresh_token,
+    /// Feeds one input (`{ type, tokenSet?, error?, code? }`); returns the actions to carry
+    /// out, in order. `options`: `{ now?, jitter? }`; without `jitter` one is drawn from
+    /// `crypto.getRandomValues`.
+    pub fn step(&mut self, input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        if !Shape::is_object(&input) {
+            return Err(argument("input: expected { type }"));
+        }
+        let get = |name: &str| js_sys::Reflect::get(&input, &JsValue::from_str(name)).unwrap_or_default();
+        let kind = get("type")
+            .as_string()
+            .ok_or_else(|| argument("input: expected { type }"))?;
+        let input = match kind.as_str() {
+            "tick" => Input::Tick,
+            "wake-up" => Input::WakeUp,
+            "demand" => Input::Demand,
+            "token-rejected" => Input::AccessTokenRejected,
+            "online" => Input::Online,
+            "offline" => Input::Offline,
+            "cleared" => Input::Cleared,
+            "network-failed" => Input::NetworkFailed,
+            "tokens-stored" => Input::TokensStored(token_times(&get("tokenSet"))?),
+            "refresh-succeeded" => {
+                let token_set = get("tokenSet");
+                let tokens = token_times(&token_set)?;
+                let rotated = js_sys::Reflect::get(&token_set, &JsValue::from_str("rotated"))
+                    .unwrap_or_default()
+                    .is_truthy();
+                Input::RefreshSucceeded { tokens, rotated }
+            }
+            "session-ended" => Input::SessionEnded {
+                code: get("code")
+                    .as_string()
+                    .unwrap_or_else(|| "session_ended".into()),
+            },
+            "refresh-failed" => {
+                let error = get("error");
+                let member = |name: &str| {
+                    if error.is_object() {
+                        js_sys::Reflect::get(&error, &JsValue::from_str(name)).unwrap_or_default()
+                    } else {
+                        JsValue::UNDEFINED
+                    }
+                };
+                let retry_after = member("retryAfter");
+                Input::RefreshFailed {
+                    kind: error_kind(member("kind").as_string().as_deref().unwrap_or("retry"))?,
+                    code: member("code")
+                        .as_string()
+                        .unwrap_or_else(|| "unknown_error".into()),
+                    retry_after_ms: retry_after.as_f64(),
+                }
+            }
+            _ => return Err(argument("input.type is not a RenewalMachine input")),
+        };
+        let o = if options.is_undefined() || options.is_null() {
+            None
+        } else {
+            Some(
+                Shape {
+                    what: "step options",
+                    keys: &["now", "jitter"],
+                    config: false,
+                }
+                .fields(&options)?,
             )
         };
-        let actions = (|| -> Result<Vec<Action>, Error> {
-            let input = match kind {
-                "tick" => Input::Tick,
-                "wake-up" => Input::WakeUp,
-                "demand" => Input::Demand,
-                "token-rejected" => Input::AccessTokenRejected,
-                "online" => Input::Online,
-                "offline" => Input::Offline,
-                "cleared" => Input::Cleared,
-                "network-failed" => Input::NetworkFailed,
-                "tokens-stored" => Input::TokensStored(tokens()?),
-                "refresh-succeeded" => Input::RefreshSucceeded {
-                    tokens: tokens()?,
-                    rotated,
-                },
-                "session-ended" => Input::SessionEnded {
-                    code: code.unwrap_or_else(|| "session_ended".into()),
-                },
-                "refresh-failed" => Input::RefreshFailed {
-                    kind: error_kind(error_kind_name.as_deref().unwrap_or("retry"))?,
-                    code: code.unwrap_or_else(|| "unknown_error".into()),
-                    retry_after_ms,
-                },
-                _ => {
-                    return Err(
-                        RotorError::argument("input.type is not a RenewalMachine input").into(),
-                    );
-                }
-            };
-            let now = instant(now)?;
-            let jitter = match jitter {
-                Some(j) => j,
-                None => f64::from(u32::from_le_bytes(random::<4>()?)) / 4_294_967_296.0,
-            };
-            Ok(self.inner.step(input, now, jitter)?)
-        })();
-        text(actions)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `STATES` of `pkg/lib/schedule.js`.
-    const STATES: [&str; 5] = [
-        "idle",
-        "scheduled",
-        "refreshing",
-        "retry-wait",
-        "needs-reauthentication",
-    ];
-
-    #[test]
-    fn state_names_match_the_core() {
-        for state in [
-            State::Idle,
-            State::Scheduled,
-            State::Refreshing,
-            State::RetryWait,
-            State::NeedsReauthentication,
-        ] {
-            assert_eq!(STATES[state_index(state) as usize], state.as_str());
-        }
+        let now = now_of(&o)?;
+        let jitter = match member::<f64>(&o, "jitter")? {
+            Some(j) => j,
+            None => f64::from(u32::from_le_bytes(random::<4>()?)) / 4_294_967_296.0,
+        };
+        let actions = js(self.inner.step(input, now, jitter))?;
+        actions
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(JsValue::from)
     }
 }

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as jose from "jose";
-import { Issuer, MemoryStore } from "rotor";
+import { Issuer, MemoryStore } from "rotor/issuer";
 import { DurableObjectStore } from "rotor/worker";
 
 const T0 = 1_800_000_000_000;

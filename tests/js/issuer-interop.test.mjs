@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as oauth from "oauth4webapi";
 import * as jose from "jose";
-import { Issuer } from "rotor";
+import { Issuer } from "rotor/issuer";
 
 const ISS = "https://id.example.com/tenant-a";
 const KEY = crypto.getRandomValues(new Uint8Array(32));

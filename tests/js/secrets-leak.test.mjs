@@ -12,10 +12,10 @@ import {
   parseTokenResponse,
   signJwt,
   verifyJwt,
-  Issuer,
   TokenManager,
   MemoryStorage,
 } from "rotor";
+import { Issuer } from "rotor/issuer";
 import { configFromEnv, createWorker } from "rotor/worker";
 
 const REFRESH = "rt_7Qm9ZpX2vLw8Ks4Nd6Hf1Jb3Gc5Ta0Ry";

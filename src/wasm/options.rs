@@ -1,0 +1,163 @@
+//! Reading JS option objects with `serde-wasm-bindgen`, once per handle (the cold path: one JS
+//! call per member).
+//!
+//! Members are read one by one ([`Fields`]), so that a message names the member that is
+//! wrong; keys no member has are refused by [`Shape::check_keys`] (a typo such as
+//! `tokenEndpiont` must be an error, not a silent default). Its messages can quote a value given in the wrong
+//! place (`invalid type: string "…"`), which may be a token or secret: [`scrub`] removes the
+//! quotes before a message is shown.
+
+use super::js_error;
+use crate::error::RotorError;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// What an option object is, for messages and the error code.
+#[derive(Clone, Copy)]
+pub(crate) struct Shape {
+    /// Named in messages: `client`, `verifyJwt options`, ...
+    pub what: &'static str,
+    /// The keys the struct knows.
+    pub keys: &'static [&'static str],
+    /// `invalid_config` when true, else `invalid_argument`.
+    pub config: bool,
+}
+
+impl Shape {
+    /// `what: message` as `invalid_config` or `invalid_argument`.
+    pub(crate) fn error(self, message: &str) -> JsValue {
+        let text = [self.what, ": ", message].concat();
+        js_error(if self.config {
+            RotorError::config(text)
+        } else {
+            RotorError::argument(text)
+        })
+    }
+
+    /// Whether `value` is a plain object (not null, an array or a function).
+    pub(crate) fn is_object(value: &JsValue) -> bool {
+        value.is_object() && !js_sys::Array::is_array(value)
+    }
+
+    /// Refuses a value that is not an object, and keys the struct does not know.
+    pub(crate) fn check_keys(self, value: &JsValue) -> Result<&js_sys::Object, JsValue> {
+        if !Self::is_object(value) {
+            return Err(self.error("expected an object"));
+        }
+        let object: &js_sys::Object = value.unchecked_ref();
+        for key in js_sys::Object::keys(object).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !self.keys.contains(&key.as_str()) {
+                let shown: String = key.chars().take(40).collect();
+                return Err(self.error(&["unknown option \"", &shown, "\""].concat()));
+            }
+        }
+        Ok(object)
+    }
+
+    /// The members of the option object `value` (after [`Shape::check_keys`]).
+    pub(crate) fn fields(self, value: &JsValue) -> Result<Fields<'_>, JsValue> {
+        let object = self.check_keys(value)?;
+        Ok(Fields {
+            shape: self,
+            object,
+        })
+    }
+}
+
+/// An option object being read, member by member, each with `serde-wasm-bindgen` (so that a
+/// message names the member that is wrong: `client: tokenEndpoint: invalid type: ...`).
+pub(crate) struct Fields<'a> {
+    shape: Shape,
+    object: &'a js_sys::Object,
+}
+
+impl Fields<'_> {
+    /// The raw value of member `name` (undefined when absent).
+    pub(crate) fn raw(&self, name: &str) -> JsValue {
+        js_sys::Reflect::get(self.object, &JsValue::from_str(name)).unwrap_or_default()
+    }
+
+    /// Member `name`, `None` when absent, undefined or null.
+    pub(crate) fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, JsValue> {
+        let value = self.raw(name);
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        serde_wasm_bindgen::from_value(value).map(Some).map_err(|e| {
+            let message = JsValue::from(e)
+                .dyn_into::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_default();
+            self.error(name, &scrub(&message))
+        })
+    }
+
+    /// Member `name`, which must be present.
+    pub(crate) fn require<T: DeserializeOwned>(&self, name: &str) -> Result<T, JsValue> {
+        self.get(name)?
+            .ok_or_else(|| self.shape.error(&["missing ", name].concat()))
+    }
+
+    /// `what: name: message` in the shape's error code.
+    pub(crate) fn error(&self, name: &str, message: &str) -> JsValue {
+        self.shape.error(&[name, ": ", message].concat())
+    }
+}
+
+/// serde's message without the parts that can quote the caller's values: a string given
+/// where something else was expected is shown as `string "…"`, an unknown enum value as
+/// ``unknown variant `…` ``, a number as ``floating point `…` ``; any may be a token or secret
+/// put in the wrong place.
+pub(crate) fn scrub(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("string \"") {
+        out.push_str(&rest[..at]);
+        out.push_str("a string");
+        // The quoted value is Debug-escaped: skip to the first unescaped quote.
+        let quoted = &rest[at + "string \"".len()..];
+        let mut escaped = false;
+        let mut end = quoted.len();
+        for (i, c) in quoted.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = i + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = &quoted[end..];
+    }
+    out.push_str(rest);
+    for (quote, shown) in [
+        ("unknown variant `", "unknown value"),
+        ("floating point `", "a number"),
+        ("integer `", "a number"),
+    ] {
+        while let Some(at) = out.find(quote) {
+            let tail = &out[at + quote.len()..];
+            let after = tail.find('`').map_or("", |end| &tail[end + 1..]);
+            out = [&out[..at], shown, after].concat();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub;
+
+    #[test]
+    fn scrub_hides_quoted_strings_and_variants() {
+        let s = scrub(r#"invalid type: string "rt-secret \"quoted\" value", expected f64"#);
+        assert_eq!(s, "invalid type: a string, expected f64");
+        let s = scrub("unknown variant `s3cret-value`, expected one of `a`, `b`");
+        assert_eq!(s, "unknown value, expected one of `a`, `b`");
+        let s = scrub("invalid type: floating point `123456.5`, expected a string");
+        assert_eq!(s, "invalid type: a number, expected a string");
+    }
+}
