@@ -26,6 +26,11 @@
 // receivedAt } instead — no token. A 2xx that is not a token response becomes a 502
 // invalid_response (its body is dropped, since it might hold a token in another shape);
 // error answers pass through unchanged.
+// Only a fetch() made by a window of this origin that this worker controls is captured: not a
+// navigation (a form posted by another site is one: login CSRF), not a request without a
+// client, not one whose Origin header or referrer names another origin. Any other POST to a
+// session URL is answered 403 access_denied by the worker and never reaches the network.
+// `sessionUrls` must be same-origin.
 import init, { TokenManager, IndexedDbStorage, parseTokenResponse } from "#rotor";
 import { configError } from "./lib/errors.js";
 
@@ -77,14 +82,16 @@ export function installSilentRenewal(self, options = {}) {
   }
   const sessionUrls = new Set(
     (options.sessionUrls ?? []).map((u) => {
+      let url;
       try {
-        const url = new URL(u, base);
-        url.hash = "";
-        url.search = "";
-        return url.href;
+        url = new URL(u, base);
       } catch {
         throw configError("sessionUrls must be URLs");
       }
+      if (url.origin !== self.location.origin) throw configError("sessionUrls must be URLs of the service worker's own origin");
+      url.hash = "";
+      url.search = "";
+      return url.href;
     }),
   );
   const isSessionUrl = (href) => {
@@ -186,7 +193,47 @@ export function installSilentRenewal(self, options = {}) {
     return response;
   }
 
-  async function captureSession(request) {
+  /** Is this URL (or header value) of the worker's own origin? */
+  const sameOrigin = (value) => {
+    try {
+      return new URL(value).origin === self.location.origin;
+    } catch {
+      return false;
+    }
+  };
+
+  /**
+   * Why a POST to a session URL must not be captured (login CSRF), or null when it may be:
+   * it must be a fetch (not a navigation) by a same-origin window this worker controls, and
+   * its Origin header and referrer, where present, must be this origin.
+   */
+  async function refuseCapture(event) {
+    const request = event.request;
+    if (request.mode === "navigate") return "a navigation (a form post) is never captured";
+    if (!sameOrigin(request.url)) return "cross-origin request";
+    const origin = request.headers.get("origin");
+    if (origin !== null && !sameOrigin(origin)) return "cross-origin Origin header";
+    const referrer = request.referrer;
+    if (referrer && referrer !== "about:client" && !sameOrigin(referrer)) return "cross-origin referrer";
+    if (!event.clientId) return "no client";
+    let client = null;
+    try {
+      client = await self.clients.get(event.clientId);
+    } catch {
+      client = null;
+    }
+    if (!client || client.type !== "window" || !sameOrigin(client.url)) return "not a window of this origin";
+    return null;
+  }
+
+  async function captureSession(event) {
+    const request = event.request;
+    if (await refuseCapture(event)) {
+      return Response.json(
+        { error: "access_denied", error_description: "sign-in is only accepted from a page of this origin" },
+        { status: 403, headers: { "cache-control": "no-store" } },
+      );
+    }
     const response = await self.fetch(request);
     if (!response.ok) return response; // an error answer carries no token
     const body = await response.text();
@@ -219,7 +266,7 @@ export function installSilentRenewal(self, options = {}) {
   self.addEventListener("fetch", (event) => {
     const request = event.request;
     if (request.method === "POST" && sessionUrls.size > 0 && isSessionUrl(request.url)) {
-      event.respondWith(captureSession(request));
+      event.respondWith(captureSession(event));
       return;
     }
     if (request.mode === "navigate" || !matches(request.url)) return; // never any other request

@@ -81,7 +81,25 @@ function api(request, env) {
   return json(200, { hello: sub, scope, jti, iat, exp, serverNow: Date.now() });
 }
 
+/**
+ * Login CSRF: a sign-in must come from this origin's own page, as a fetch with a JSON body.
+ * Browsers send `Origin` on every POST; another site's page cannot send
+ * `Content-Type: application/json` to this origin without a CORS preflight this worker never
+ * answers, and an HTML form cannot send it at all.
+ */
+function refuseCrossSite(request) {
+  const own = new URL(request.url).origin;
+  if (request.headers.get("origin") !== own) {
+    return oauthError(403, "access_denied", "sign-in is only accepted from this origin's page (Origin header)");
+  }
+  const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json") return oauthError(415, "invalid_request", "send Content-Type: application/json");
+  return null;
+}
+
 async function signIn(request, env, tools) {
+  const crossSite = refuseCrossSite(request);
+  if (crossSite) return crossSite;
   let form;
   try {
     form = await request.json();

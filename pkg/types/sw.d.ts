@@ -7,9 +7,13 @@ export interface SilentRenewalOptions {
   /** Absolute or scope-relative URL prefixes (end them with "/"); only matching requests get `Authorization`. */
   apiPrefixes: string[];
   /**
-   * Sign-in (or code-exchange) endpoints, absolute or scope-relative: a POST to one of them is
-   * sent by the worker, which keeps the token set and answers the page with a
-   * {@link SilentRenewalSession} instead, so the page never holds the refresh token.
+   * Sign-in (or code-exchange) endpoints of the worker's own origin, absolute or
+   * scope-relative: a POST to one of them is sent by the worker, which keeps the token set and
+   * answers the page with a {@link SilentRenewalSession} instead, so the page never holds the
+   * refresh token. Only a `fetch()` made by a same-origin window this worker controls is
+   * captured; a navigation (a form post, e.g. another site's: login CSRF), a request without
+   * a window client, or a cross-origin `Origin` header or referrer gets
+   * `403 access_denied` from the worker and never reaches the network.
    */
   sessionUrls?: string[];
   policy?: TokenManagerPolicy;

@@ -14,11 +14,15 @@ function fakeScope() {
   const network = [];
   let generation = 0;
   let validAccess = "at-0";
+  // The clients this worker sees: a controlled tab of its origin, and a dedicated worker.
+  const tab = { id: "tab-1", type: "window", url: `${ORIGIN}/app`, frameType: "top-level", postMessage: (m) => posted.push(m) };
+  const clientList = [tab, { id: "worker-1", type: "worker", url: `${ORIGIN}/worker.js`, postMessage: () => {} }];
   const scope = {
     location: { href: `${ORIGIN}/sw.js`, origin: ORIGIN },
     clients: {
       claim: async () => {},
-      matchAll: async () => [{ postMessage: (m) => posted.push(m) }],
+      matchAll: async (options) => clientList.filter((c) => !options?.type || c.type === options.type),
+      get: async (id) => clientList.find((c) => c.id === id),
     },
     skipWaiting: async () => {},
     addEventListener: (type, fn) => {
@@ -44,9 +48,15 @@ function fakeScope() {
       return new Response("ok");
     },
   };
-  const dispatchFetch = async (url, init) => {
+  // `event`: what the browser adds to the fetch event: the clientId (default: the tab's), and
+  // the request's mode and referrer (which `new Request` cannot set to "navigate").
+  const dispatchFetch = async (url, init, event = {}) => {
     let responded = null;
-    listeners.fetch({ request: new Request(url, init), respondWith: (p) => (responded = p) });
+    const request = new Request(url, init);
+    if (event.mode) Object.defineProperty(request, "mode", { value: event.mode });
+    if (event.referrer !== undefined) Object.defineProperty(request, "referrer", { value: event.referrer });
+    const clientId = "clientId" in event ? event.clientId : tab.id;
+    listeners.fetch({ request, clientId, respondWith: (p) => (responded = p) });
     return responded ? await responded : null; // null: the browser handles it (no SW involvement)
   };
   const dispatchMessage = async (data, origin = ORIGIN) => {
@@ -178,4 +188,46 @@ test("rotor/sw sessionUrls: the worker keeps the sign-in token set; the page get
     code: "invalid_config",
   });
   await sw.stop();
+});
+
+test("rotor/sw sessionUrls: only a same-origin page's fetch is captured, never a cross-site form post (login CSRF)", async (t) => {
+  const f = fakeScope();
+  const storage = new MemoryStorage();
+  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], storage });
+  t.after(() => sw.stop());
+  const victim = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "victim" }, { referrer: `${ORIGIN}/app` });
+  assert.equal(victim.status, 200);
+  assert.equal((await storage.get()).refreshToken, "rt-signin");
+  await storage.set({ ...(await storage.get()), refreshToken: "rt-victim" });
+  f.network.length = 0;
+
+  const refused = [
+    // A cross-site page auto-submitting a form to /signin: a navigation with no client.
+    ["cross-site form post", { mode: "navigate", clientId: "", referrer: "https://evil.example/" }],
+    ["same-origin form post (any navigation)", { mode: "navigate", clientId: "", referrer: `${ORIGIN}/app` }],
+    ["no client", { clientId: "" }],
+    ["an unknown client", { clientId: "gone" }],
+    ["a dedicated worker, not a window", { clientId: "worker-1" }],
+    ["a cross-origin referrer", { referrer: "https://evil.example/page" }],
+  ];
+  for (const [what, event] of refused) {
+    const res = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "attacker" }, event);
+    assert.equal(res?.status, 403, what);
+    assert.equal(res.headers.get("cache-control"), "no-store", what);
+    assert.deepEqual(await res.json(), { error: "access_denied", error_description: "sign-in is only accepted from a page of this origin" }, what);
+  }
+  const withOrigin = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "attacker", headers: { origin: "https://evil.example" } });
+  assert.equal(withOrigin.status, 403, "a cross-origin Origin header");
+  // None of them reached the network, and the victim's session is untouched.
+  assert.deepEqual(f.network, []);
+  assert.equal((await storage.get()).refreshToken, "rt-victim");
+
+  // A same-origin Origin header is fine.
+  const ok = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "again", headers: { origin: ORIGIN } });
+  assert.equal(ok.status, 200);
+  // A session URL of another origin is a configuration error.
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["https://evil.example/signin"] }), {
+    code: "invalid_config",
+    message: /own origin/,
+  });
 });
