@@ -6,7 +6,8 @@
 // retry after a 401 `invalid_token`, RFC 6750 §3.1), and tells its pages what happened with
 // postMessage. Pages never receive a token back.
 //
-// Message protocol (page -> worker; same-origin clients only):
+// Message protocol (page -> worker; only from a window of this origin: a message whose
+// `event.source` is not a same-origin WindowClient is ignored):
 //   { type: "rotor:set-tokens", tokenSet }   hand over a TokenSet after sign-in
 //   { type: "rotor:clear" }                  sign out
 //   { type: "rotor:status" }                 ask for { type: "rotor:status", ... }
@@ -26,6 +27,12 @@
 // receivedAt } instead — no token. A 2xx that is not a token response becomes a 502
 // invalid_response (its body is dropped, since it might hold a token in another shape);
 // error answers pass through unchanged.
+//
+// `apiPrefixes` are same-origin URL paths (a cross-origin prefix needs
+// `allowCrossOriginApi: true`); each ends at a "/" boundary ("/api" means "/api/": it never
+// matches "/apiary"). Requests the worker adds `Authorization` to are sent with
+// `redirect: "manual"`, so the token never follows a redirect (a redirecting API answer
+// reaches the page as a network error).
 // Only a fetch() made by a window of this origin that this worker controls is captured: not a
 // navigation (a form posted by another site is one: login CSRF), not a request without a
 // client, not one whose Origin header or referrer names another origin. Any other POST to a
@@ -74,6 +81,14 @@ export function installSilentRenewal(self, options = {}) {
     if (url.protocol !== "https:" && !["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)) {
       throw configError("apiPrefixes must be https: URLs (http: only on loopback)");
     }
+    if (url.search || url.hash || url.username || url.password) {
+      throw configError("apiPrefixes must be plain URL paths (no query, fragment or user info)");
+    }
+    if (url.origin !== self.location.origin && options.allowCrossOriginApi !== true) {
+      throw configError("apiPrefixes must be of the service worker's own origin (set allowCrossOriginApi: true to send tokens elsewhere)");
+    }
+    // A prefix ends at a path-segment boundary: "/api" is "/api/", which "/apiary" is not under.
+    if (!url.pathname.endsWith("/")) url.pathname += "/";
     return url.href;
   });
   const matches = (url) => prefixes.some((p) => url.startsWith(p));
@@ -138,9 +153,20 @@ export function installSilentRenewal(self, options = {}) {
     };
   }
 
+  /** Is this URL (or header value) of the worker's own origin? */
+  const sameOrigin = (value) => {
+    try {
+      return new URL(value).origin === self.location.origin;
+    } catch {
+      return false;
+    }
+  };
+
   async function onMessage(event) {
-    // Tokens only from this origin's own pages.
+    // Commands only from this origin's own pages: a window client, not another worker.
     if (event.origin && event.origin !== self.location.origin) return;
+    const source = event.source;
+    if (!source || source.type !== "window" || !sameOrigin(source.url)) return;
     const data = event.data;
     if (!data || typeof data.type !== "string" || !data.type.startsWith("rotor:")) return;
     const m = await manager();
@@ -179,7 +205,8 @@ export function installSilentRenewal(self, options = {}) {
     const headers = new Headers(request.headers);
     if (token) headers.set("authorization", `Bearer ${token}`);
     else headers.delete("authorization");
-    return new Request(request, { headers });
+    // Never carry the token to a redirect's target, same-origin or not.
+    return new Request(request, { headers, redirect: "manual" });
   }
 
   async function authorizedFetch(request) {
@@ -192,15 +219,6 @@ export function installSilentRenewal(self, options = {}) {
     }
     return response;
   }
-
-  /** Is this URL (or header value) of the worker's own origin? */
-  const sameOrigin = (value) => {
-    try {
-      return new URL(value).origin === self.location.origin;
-    } catch {
-      return false;
-    }
-  };
 
   /**
    * Why a POST to a session URL must not be captured (login CSRF), or null when it may be:

@@ -4,8 +4,16 @@ import type { TokenManagerPolicy, TokenStorage, RefreshProtocol } from "./manage
 
 export interface SilentRenewalOptions {
   client: ClientConfig;
-  /** Absolute or scope-relative URL prefixes (end them with "/"); only matching requests get `Authorization`. */
+  /**
+   * Absolute or scope-relative URL prefixes; only requests under one get `Authorization`. A
+   * prefix ends at a "/" boundary ("/api" is read as "/api/" and never matches "/apiary"),
+   * has no query or fragment, and must be of the worker's own origin unless
+   * {@link allowCrossOriginApi} is set. Those requests are sent with `redirect: "manual"`: a
+   * redirecting answer reaches the page as a network error, never followed with the token.
+   */
   apiPrefixes: string[];
+  /** Allow `apiPrefixes` of other origins (the token is then sent there). Default false. */
+  allowCrossOriginApi?: boolean;
   /**
    * Sign-in (or code-exchange) endpoints of the worker's own origin, absolute or
    * scope-relative: a POST to one of them is sent by the worker, which keeps the token set and
@@ -24,7 +32,7 @@ export interface SilentRenewalOptions {
   core?: RefreshProtocol;
 }
 
-/** Messages a page sends to the worker (same-origin only). */
+/** Messages a page sends to the worker (only from a same-origin WindowClient; others are ignored). */
 export type SilentRenewalCommand =
   | { type: "rotor:set-tokens"; tokenSet: TokenSet }
   | { type: "rotor:clear" }
@@ -54,7 +62,12 @@ export interface SilentRenewalSession {
 /** Minimal shape of the service-worker global this needs. */
 export interface ServiceWorkerScopeLike {
   location: { href: string; origin: string };
-  clients: { claim(): Promise<void>; matchAll(options?: object): Promise<ReadonlyArray<{ postMessage(message: SilentRenewalMessage): void }>> };
+  clients: {
+    claim(): Promise<void>;
+    matchAll(options?: object): Promise<ReadonlyArray<{ postMessage(message: SilentRenewalMessage): void }>>;
+    /** The client a fetch event came from (sign-in capture checks it is a same-origin window). */
+    get(id: string): Promise<{ type?: string; url: string } | undefined | null>;
+  };
   skipWaiting(): Promise<void>;
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   addEventListener(type: string, listener: (event: never) => void): void;

@@ -12,6 +12,7 @@ function fakeScope() {
   const listeners = {};
   const posted = [];
   const network = [];
+  const redirects = [];
   let generation = 0;
   let validAccess = "at-0";
   // The clients this worker sees: a controlled tab of its origin, and a dedicated worker.
@@ -31,6 +32,10 @@ function fakeScope() {
     async fetch(input, init) {
       const req = new Request(input, init);
       network.push({ url: req.url, authorization: req.headers.get("authorization") });
+      redirects.push(req.redirect);
+      if (req.url === `${ORIGIN}/api/moved`) {
+        return new Response(null, { status: 302, headers: { location: `${ORIGIN}/elsewhere` } });
+      }
       if (req.url.split("?")[0] === `${ORIGIN}/signin`) {
         const body = await req.text();
         if (body === "bad") return Response.json({ error: "access_denied" }, { status: 401 });
@@ -59,12 +64,14 @@ function fakeScope() {
     listeners.fetch({ request, clientId, respondWith: (p) => (responded = p) });
     return responded ? await responded : null; // null: the browser handles it (no SW involvement)
   };
-  const dispatchMessage = async (data, origin = ORIGIN) => {
+  // `source`: the sender as the worker sees it (default: the controlled tab).
+  const dispatchMessage = async (data, origin = ORIGIN, source = tab) => {
     const replies = [];
     let done;
     listeners.message({
       data,
       origin,
+      source,
       ports: [{ postMessage: (m) => replies.push(m) }],
       waitUntil: (p) => (done = p),
     });
@@ -75,6 +82,7 @@ function fakeScope() {
     scope,
     posted,
     network,
+    redirects,
     dispatchFetch,
     dispatchMessage,
     invalidate: () => {
@@ -230,4 +238,63 @@ test("rotor/sw sessionUrls: only a same-origin page's fetch is captured, never a
     code: "invalid_config",
     message: /own origin/,
   });
+});
+
+test("rotor/sw apiPrefixes: a '/' boundary, same-origin unless allowed, tokens never follow a redirect", async (t) => {
+  const f = fakeScope();
+  const storage = new MemoryStorage();
+  // No trailing slash: normalised to "/api/", which "/apiary" and "/api-admin" are not under.
+  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: [`${ORIGIN}/api`], storage });
+  t.after(() => sw.stop());
+  await f.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() });
+  assert.equal(await f.dispatchFetch(`${ORIGIN}/apiary/items`), null);
+  assert.equal(await f.dispatchFetch(`${ORIGIN}/api-admin`), null);
+  assert.equal(await f.dispatchFetch(`${ORIGIN}/api`), null);
+  assert.deepEqual(f.network, []);
+  assert.equal((await f.dispatchFetch(`${ORIGIN}/api/items`)).status, 200);
+  assert.deepEqual(f.network, [{ url: `${ORIGIN}/api/items`, authorization: "Bearer at-0" }]);
+  // Every request that carries the token is sent with redirect: "manual".
+  assert.deepEqual(f.redirects, ["manual"]);
+  const moved = await f.dispatchFetch(`${ORIGIN}/api/moved`);
+  assert.equal(moved.status, 302, "the redirect is handed back, not followed with the token");
+  assert.deepEqual(f.network.map((n) => n.url), [`${ORIGIN}/api/items`, `${ORIGIN}/api/moved`]);
+  assert.deepEqual(f.redirects, ["manual", "manual"]);
+
+  // A cross-origin prefix is refused unless explicitly allowed.
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["https://api.other.example/v1/"], storage }), {
+    code: "invalid_config",
+    message: /allowCrossOriginApi/,
+  });
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/?x=1"], storage }), { code: "invalid_config" });
+  const g = fakeScope();
+  const other = installSilentRenewal(g.scope, {
+    client,
+    apiPrefixes: ["https://api.other.example/v1"],
+    allowCrossOriginApi: true,
+    storage: new MemoryStorage(),
+  });
+  t.after(() => other.stop());
+  await g.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() });
+  await g.dispatchFetch("https://api.other.example/v1/items");
+  assert.equal(await g.dispatchFetch("https://api.other.example/v10/items"), null);
+  assert.equal(await g.dispatchFetch(`${ORIGIN}/api/items`), null);
+  assert.deepEqual(g.network, [{ url: "https://api.other.example/v1/items", authorization: "Bearer at-0" }]);
+});
+
+test("rotor/sw messages: only from a window client of this origin (not a worker, not without a source)", async (t) => {
+  const f = fakeScope();
+  const storage = new MemoryStorage();
+  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: ["/api/"], storage });
+  t.after(() => sw.stop());
+  const senders = [
+    ["no source", null],
+    ["a dedicated worker of this origin", { id: "worker-1", type: "worker", url: `${ORIGIN}/worker.js`, postMessage: () => {} }],
+    ["a window of another origin", { id: "x", type: "window", url: "https://evil.example/", postMessage: () => {} }],
+  ];
+  for (const [what, source] of senders) {
+    assert.deepEqual(await f.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() }, ORIGIN, source), [], what);
+    assert.equal(await storage.get(), null, what);
+  }
+  const [reply] = await f.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() });
+  assert.equal(reply.active, true, "the controlled tab may");
 });
