@@ -1,10 +1,23 @@
 // rotor/sw: silent renewal in a service worker.
 //
-// The service worker owns the token set (IndexedDB, so it survives the browser stopping and
-// restarting the worker), attaches `Authorization: Bearer` to requests whose URL starts with a
+// The service worker holds the token set, attaches `Authorization: Bearer` to requests under a
 // configured API prefix (and to no other request), renews ahead of expiry and on demand (one
 // retry after a 401 `invalid_token`, RFC 6750 §3.1), and tells its pages what happened with
-// postMessage. Pages never receive a token back.
+// postMessage. Pages are never sent a token.
+//
+// What that does and does not protect. By default the token set is kept in IndexedDB
+// (database "rotor-sw", key "session") so that it survives the browser stopping the idle
+// worker; but IndexedDB belongs to the origin, not to the worker: any script running in a
+// page of the same origin (XSS) can read the refresh token from it, write a token set of its
+// own, or hold the worker's Web Lock and stall its renewals. Keeping the token out of pages'
+// messages only stops accidental exposure (logs, page state, third-party page code that does
+// not go looking). `persist: false` keeps the token set in the worker's memory only, out of
+// reach of page script; the session is then lost whenever the browser stops the worker
+// (typically after ~30 s idle): the next API request goes out without `Authorization`, pages
+// are told { type: "rotor:reauthenticate", code: "no_session" } and `rotor:status` says
+// `active: false`. Even then, same-origin script can still make authorised API calls through
+// the worker while it runs. The real defence is keeping the refresh token out of the browser
+// (an edge token handler holding it behind an HttpOnly cookie: planned for rotor/worker).
 //
 // Message protocol (page -> worker; only from a window of this origin: a message whose
 // `event.source` is not a same-origin WindowClient is ignored):
@@ -38,7 +51,7 @@
 // client, not one whose Origin header or referrer names another origin. Any other POST to a
 // session URL is answered 403 access_denied by the worker and never reaches the network.
 // `sessionUrls` must be same-origin.
-import init, { TokenManager, IndexedDbStorage, parseTokenResponse } from "#rotor";
+import init, { TokenManager, IndexedDbStorage, MemoryStorage, parseTokenResponse } from "#rotor";
 import { configError } from "./lib/errors.js";
 
 const EVENTS = ["renewed", "rotated", "retrying", "reauthenticate", "error", "refresh-expiring"];
@@ -61,7 +74,8 @@ function saysInvalidToken(header) {
 /**
  * Installs silent renewal in the service worker `self`.
  * @param {ServiceWorkerGlobalScope} self
- * @param {object} options `{ client, apiPrefixes, policy?, storage?, wasm?, core? }`
+ * @param {object} options `{ client, apiPrefixes, allowCrossOriginApi?, sessionUrls?, policy?,
+ *   persist?, storage?, wasm?, core? }`
  * @returns {{ stop(): Promise<void> }}
  */
 export function installSilentRenewal(self, options = {}) {
@@ -115,7 +129,14 @@ export function installSilentRenewal(self, options = {}) {
     url.search = "";
     return sessionUrls.has(url.href);
   };
-  const storage = options.storage ?? new IndexedDbStorage({ database: "rotor-sw", key: "session" });
+  if (options.persist !== undefined && typeof options.persist !== "boolean") throw configError("persist must be a boolean");
+  const persist = options.persist !== false;
+  if (!persist && options.storage !== undefined) throw configError("persist: false keeps the tokens in memory: do not pass a storage");
+  const storage = persist
+    ? (options.storage ?? new IndexedDbStorage({ database: "rotor-sw", key: "session" }))
+    : new MemoryStorage();
+  // Whether pages have been told that there is no session (once, until the next sign-in).
+  let toldNoSession = false;
 
   let managerPromise = null;
   const manager = () => {
@@ -124,7 +145,11 @@ export function installSilentRenewal(self, options = {}) {
         await init(wasm);
         const m = new TokenManager({ client, policy, storage, core, name: "rotor-sw", fetch: (...a) => self.fetch(...a) });
         for (const type of EVENTS) {
-          m.addEventListener(type, (ev) => broadcast({ type: `rotor:${type}`, ...publicDetail(ev.detail) }));
+          m.addEventListener(type, (ev) => {
+            if (type === "reauthenticate") toldNoSession = true;
+            if (type === "renewed") toldNoSession = false;
+            broadcast({ type: `rotor:${type}`, ...publicDetail(ev.detail) });
+          });
         }
         await m.start();
         return m;
@@ -173,6 +198,7 @@ export function installSilentRenewal(self, options = {}) {
     switch (data.type) {
       case "rotor:set-tokens":
         await m.setTokens(data.tokenSet);
+        toldNoSession = false;
         break;
       case "rotor:clear":
         await m.clear();
@@ -196,8 +222,15 @@ export function installSilentRenewal(self, options = {}) {
     try {
       const m = await manager();
       return await m.getAccessToken(rejectedToken ? { rejectedToken } : undefined);
-    } catch {
-      return null; // no session or renewal failing: the API answers 401 and the page is told
+    } catch (err) {
+      // No session or renewal failing: the API answers 401 and the page is told. A failed
+      // renewal was announced by the manager; a missing session (never signed in, or lost
+      // when the browser stopped a worker with `persist: false`) is announced here, once.
+      if (err?.code === "no_session" && !toldNoSession) {
+        toldNoSession = true;
+        broadcast({ type: "rotor:reauthenticate", code: "no_session" }).catch(() => {});
+      }
+      return null;
     }
   }
 
@@ -271,6 +304,7 @@ export function installSilentRenewal(self, options = {}) {
     }
     const m = await manager();
     await m.setTokens(tokenSet);
+    toldNoSession = false;
     const { tokenType, expiresAt, refreshExpiresAt, scope, receivedAt } = tokenSet;
     return Response.json(
       { type: "rotor:session", tokenType, expiresAt, refreshExpiresAt, scope, receivedAt },
@@ -290,7 +324,8 @@ export function installSilentRenewal(self, options = {}) {
     if (request.mode === "navigate" || !matches(request.url)) return; // never any other request
     event.respondWith(authorizedFetch(request));
   });
-  // A worker restarted by the browser picks its session up from IndexedDB at once.
+  // A worker restarted by the browser picks its session up from storage at once (with
+  // `persist: false` there is none: it starts signed out).
   manager().catch(() => {});
   return {
     /** Stops the renewal timers (the listeners stay; for tests and teardown). */

@@ -25,7 +25,15 @@ export interface SilentRenewalOptions {
    */
   sessionUrls?: string[];
   policy?: TokenManagerPolicy;
-  /** Default: IndexedDB database "rotor-sw", key "session". */
+  /**
+   * Default true: the token set is stored (in {@link storage}), so a session survives the
+   * browser stopping the worker. Note that IndexedDB is readable and writable by any script of
+   * the origin. `false`: the set is kept in the worker's memory only (no `storage` allowed);
+   * when the browser stops the idle worker the session is lost, and the next API request goes
+   * out without a token and makes the worker post `{ type: "rotor:reauthenticate", code: "no_session" }`.
+   */
+  persist?: boolean;
+  /** Default: IndexedDB database "rotor-sw", key "session" (readable by any script of the origin). */
   storage?: TokenStorage;
   /** Where to load rotor_bg.wasm from (passed to `init`). */
   wasm?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module;

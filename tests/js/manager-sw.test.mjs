@@ -40,6 +40,7 @@ function fakeScope() {
         const body = await req.text();
         if (body === "bad") return Response.json({ error: "access_denied" }, { status: 401 });
         if (body === "odd") return Response.json({ session: "rt-odd-shape" });
+        validAccess = "at-signin";
         return Response.json({ access_token: "at-signin", token_type: "Bearer", expires_in: 300, refresh_token: "rt-signin", scope: "api" });
       }
       if (req.url === client.tokenEndpoint) {
@@ -297,4 +298,53 @@ test("rotor/sw messages: only from a window client of this origin (not a worker,
   }
   const [reply] = await f.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() });
   assert.equal(reply.active, true, "the controlled tab may");
+});
+
+test("rotor/sw persist: false: tokens in the worker's memory only; a stopped worker loses the session and pages are told", async (t) => {
+  // The worker as the browser first starts it: a sign-in through sessionUrls.
+  const first = fakeScope();
+  const sw1 = installSilentRenewal(first.scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], persist: false });
+  t.after(() => sw1.stop());
+  assert.equal((await first.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "alice" })).status, 200);
+  await first.dispatchFetch(`${ORIGIN}/api/items`);
+  assert.equal(first.network.at(-1).authorization, "Bearer at-signin");
+  const [running] = await first.dispatchMessage({ type: "rotor:status" });
+  assert.equal(running.active, true);
+  await sw1.stop();
+
+  // The browser stops the idle worker and starts it again for the next event: the script
+  // runs anew on a fresh global, and nothing of the session was stored anywhere.
+  const restarted = fakeScope();
+  const sw2 = installSilentRenewal(restarted.scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], persist: false });
+  t.after(() => sw2.stop());
+  const [status] = await restarted.dispatchMessage({ type: "rotor:status" });
+  assert.equal(status.active, false, "no session after the restart");
+  assert.equal(status.expiresAt, null);
+  const res = await restarted.dispatchFetch(`${ORIGIN}/api/items`);
+  assert.equal(res.status, 401, "the API request went out without a token");
+  assert.equal(restarted.network.at(-1).authorization, null);
+  assert.deepEqual(restarted.posted, [{ type: "rotor:reauthenticate", code: "no_session" }], "pages are told to sign in again");
+  await restarted.dispatchFetch(`${ORIGIN}/api/items`);
+  assert.equal(restarted.posted.length, 1, "told once, not on every request");
+  // Signing in again works, and a later loss is announced again.
+  assert.equal((await restarted.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "alice" })).status, 200);
+  assert.equal((await restarted.dispatchFetch(`${ORIGIN}/api/items`)).status, 200);
+
+  // With storage that outlives the worker (IndexedDB, the default) the session survives.
+  const idb = new MemoryStorage(); // a stand-in for the origin's IndexedDB
+  const a = fakeScope();
+  const swA = installSilentRenewal(a.scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], storage: idb });
+  await a.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "alice" });
+  await swA.stop();
+  const b = fakeScope();
+  const swB = installSilentRenewal(b.scope, { client, apiPrefixes: ["/api/"], storage: idb });
+  t.after(() => swB.stop());
+  await b.dispatchFetch(`${ORIGIN}/api/items`);
+  assert.deepEqual(b.network[0], { url: `${ORIGIN}/api/items`, authorization: "Bearer at-signin" });
+  assert.ok(!b.posted.some((m) => m.type === "rotor:reauthenticate"));
+
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/"], persist: false, storage: idb }), {
+    code: "invalid_config",
+  });
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/"], persist: "no" }), { code: "invalid_config" });
 });
