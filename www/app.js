@@ -247,7 +247,9 @@ class ServiceWorkerDriver {
   async start() {
     if (!("serviceWorker" in navigator)) throw new Error("this browser has no service workers");
     navigator.serviceWorker.addEventListener("message", (e) => this.#onMessage(e.data));
-    await navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" });
+    // A classic script (www/demo.mjs bundles it as an IIFE): Firefox ESR 140 has no module
+    // service workers.
+    await navigator.serviceWorker.register("/sw.js", { scope: "/" });
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
       await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));

@@ -79,10 +79,8 @@ const TYPES = {
 export async function buildAssets({ outdir = DIST } = {}) {
   if (!existsSync(WASM)) throw new Error(`${WASM} is missing: run \`make pkg\` first (\`make demo\` does)`);
   mkdirSync(outdir, { recursive: true });
-  const result = await esbuild.build({
-    entryPoints: { app: join(WWW, "app.js"), sw: join(WWW, "sw.js") },
+  const common = {
     bundle: true,
-    format: "esm",
     platform: "browser",
     target: "es2022",
     conditions: ["browser", "import"],
@@ -91,7 +89,19 @@ export async function buildAssets({ outdir = DIST } = {}) {
     sourcemap: false,
     write: false,
     logLevel: "error",
-  });
+  };
+  // The page is an ES module (<script type="module">). The service worker is one classic
+  // script (IIFE), registered without `type: "module"`: Firefox ESR 140 has no module service
+  // workers (it throws "ServiceWorker script ... threw an exception during script evaluation"
+  // on the first `import`/`export`), and a classic script has no top-level await, which
+  // esbuild refuses here at build time. rotor/sw loads the wasm with `init(wasm)` from the
+  // URL it is given (`wasm: "/rotor_bg.wasm"`), so `import.meta.url` (empty in an IIFE) is
+  // never needed.
+  const [page, worker] = await Promise.all([
+    esbuild.build({ ...common, entryPoints: { app: join(WWW, "app.js") }, format: "esm" }),
+    esbuild.build({ ...common, entryPoints: { sw: join(WWW, "sw.js") }, format: "iife" }),
+  ]);
+  const result = { outputFiles: [...page.outputFiles, ...worker.outputFiles] };
   const files = {
     "/index.html": { type: TYPES[".html"], text: readFileSync(join(WWW, "index.html"), "utf8") },
     "/style.css": { type: TYPES[".css"], text: readFileSync(join(WWW, "style.css"), "utf8") },
