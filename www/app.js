@@ -51,7 +51,8 @@ $("subtitle").textContent =
   `Edge issuer on workerd · access tokens ${config.accessTokenTtl} s · refresh family ${config.refreshTokenTtl} s` +
   ` · rotation ${config.rotation} · rotor ${rotor.version()}`;
 $("api-interval").textContent = `${config.apiIntervalMs / 1000} s`;
-$("signin-hint").textContent = `any user name, password "${config.password}"`;
+// The password is never served: the hint is static text about the local demo's default.
+$("signin-hint").hidden = !["127.0.0.1", "localhost", "[::1]"].includes(location.hostname);
 $("outage").textContent = `Simulate token endpoint outage (${config.outageSeconds} s)`;
 $("outage").hidden = !config.controls; // DEMO_CONTROLS off: no outage switch on this worker
 

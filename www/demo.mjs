@@ -57,7 +57,10 @@ export function ensureDevSecrets(file = SECRETS_FILE) {
   }
   // The same key for `wrangler dev --env-file .dev-secrets.env` (also git-ignored).
   const envFile = file.replace(/\.json$/, ".env");
-  const envText = `# rotor demo dev secrets for wrangler dev: generated locally, never commit\nROTOR_SIGNING_KEYS='${JSON.stringify(signingKeys)}'\n`;
+  // Also the local-only settings that www/wrangler.toml (the deployable template) leaves out.
+  const envText =
+    `# rotor demo dev secrets for wrangler dev: generated locally, never commit\n` +
+    `ROTOR_SIGNING_KEYS='${JSON.stringify(signingKeys)}'\nDEMO_PASSWORD='${DEFAULTS.password}'\nDEMO_CONTROLS='1'\n`;
   if (envFile !== file && (!existsSync(envFile) || readFileSync(envFile, "utf8") !== envText)) writeAtomic(envFile, envText, 0o600);
   return { signingKeys, created };
 }
@@ -133,6 +136,7 @@ export function bindings(o) {
     ROTOR_REFRESH_IDLE_TTL: String(o.refreshIdleTtl),
     ROTOR_ROTATION: o.rotation,
     ROTOR_REUSE_GRACE_SECONDS: String(o.reuseGraceSeconds),
+    // Local only (www/wrangler.toml, the deployable template, has neither).
     DEMO_CONTROLS: "1",
     DEMO_PASSWORD: o.password,
     DEMO_API_INTERVAL_MS: String(o.apiIntervalMs),
@@ -140,6 +144,8 @@ export function bindings(o) {
     DEMO_OUTAGE_SECONDS: String(o.outageSeconds),
     DEMO_BACKOFF_BASE_MS: String(o.backoffBaseMs),
     DEMO_BACKOFF_CAP_MS: String(o.backoffCapMs),
+    // Tests only: lets the x-rotor-test-now header set the clock (issuer and sign-in limits).
+    ...(o.testClock ? { ROTOR_TEST_CLOCK: "1" } : {}),
   };
 }
 

@@ -25,6 +25,11 @@ before(async () => {
     outageSeconds: 5, // longer than a renewal interval: at least two refused attempts
   });
   browser = await launchChromium();
+  // The demo sends a strict Content-Security-Policy (www/worker.js): record any violation.
+  await browser.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
 });
 
 after(async () => {
@@ -148,6 +153,7 @@ test("page mode: silent renewals with rotation, a shared second tab, outage and 
   await a.screenshot({ path: shot, fullPage: false });
   if (process.env.UPDATE_SCREENSHOT === "1") copyFileSync(shot, join(ROOT, "www/screenshot.png"));
   assert.deepEqual(a.errors, []);
+  assert.deepEqual(await a.evaluate(() => window.__cspViolations), [], "the page runs under its CSP without a violation");
   await a.close();
 });
 
@@ -187,6 +193,7 @@ test("service-worker mode: rotor/sw renews silently, a second tab shares it, rev
   assert.match(await d.locator("#banner").innerText(), /reauthenticate/);
   assert.deepEqual(c.errors, []);
   assert.deepEqual(d.errors, []);
+  for (const p of [c, d]) assert.deepEqual(await p.evaluate(() => window.__cspViolations), [], "no CSP violation in service-worker mode");
   await c.close();
 
   // The switch back to page mode leaves the service worker: nothing intercepts /api/ any more.

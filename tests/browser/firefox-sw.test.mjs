@@ -53,6 +53,20 @@ after(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
+/**
+ * Polls `predicate` in the page until it is true. Not puppeteer's waitForFunction: under
+ * WebDriver BiDi in Firefox its poller is evaluated in the page and the demo's CSP (no
+ * 'unsafe-eval') blocks it; page.evaluate runs in a privileged realm.
+ */
+async function waitUntil(page, predicate, timeout, what) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(predicate)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test("Firefox: the demo's service-worker mode signs in, renews silently and authorises API calls", { skip: skip ?? false }, async () => {
   const page = await browser.newPage();
   const errors = [];
@@ -60,10 +74,15 @@ test("Firefox: the demo's service-worker mode signs in, renews silently and auth
   page.on("console", (msg) => {
     if (msg.type() === "error") errors.push(msg.text());
   });
+  // The demo sends a strict Content-Security-Policy (www/worker.js): record any violation.
+  await page.evaluateOnNewDocument(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   await page.goto(`${server.url}/?mode=sw`);
   const state = () => page.evaluate(() => JSON.parse(JSON.stringify(window.demo ?? null)));
   try {
-    await page.waitForFunction(() => window.demo?.ready === true, { timeout: 20_000, polling: 100 });
+    await waitUntil(page, () => window.demo?.ready === true, 20_000, "the page to start");
   } catch {
     const banner = await page.evaluate(() => document.getElementById("banner")?.textContent ?? "");
     assert.fail(`the page did not start in Firefox: ${banner} ${errors.join(" | ")}`);
@@ -77,11 +96,11 @@ test("Firefox: the demo's service-worker mode signs in, renews silently and auth
     document.getElementById("password").value = "demo";
   });
   await page.click("#signin button[type=submit]");
-  await page.waitForFunction(() => window.demo.active === true, { timeout: 10_000, polling: 100 });
+  await waitUntil(page, () => window.demo.active === true, 10_000, "the sign-in");
   assert.equal((await (await fetch(`${server.url}/demo/stats`)).json()).signins, signinsBefore + 1);
 
   // One silent renewal by the worker (4 s access tokens), and API calls it authorised.
-  await page.waitForFunction(() => window.demo.counts.renewals >= 1 && window.demo.counts.apiOk >= 2, { timeout: 20_000, polling: 100 });
+  await waitUntil(page, () => window.demo.counts.renewals >= 1 && window.demo.counts.apiOk >= 2, 20_000, "a renewal and two API calls");
   const s = await state();
   assert.equal(s.counts.apiFail, 0, `API failures: ${JSON.stringify(s.events.filter((e) => e.kind === "error"))}`);
   assert.equal(s.lastApi.status, 200);
@@ -93,5 +112,6 @@ test("Firefox: the demo's service-worker mode signs in, renews silently and auth
   });
   assert.equal(direct.status, 200, "the worker authorised the page's plain fetch");
   assert.deepEqual(errors, []);
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], "no CSP violation in Firefox");
   await page.close();
 });
