@@ -40,17 +40,17 @@
 // receivedAt } instead — no token. A 2xx that is not a token response becomes a 502
 // invalid_response (its body is dropped, since it might hold a token in another shape);
 // error answers pass through unchanged.
+// Only a fetch() made by a window of this origin that this worker controls is captured: not a
+// navigation (a form posted by another site is one: login CSRF), not a request without a
+// client, not one whose Origin header or referrer names another origin. Any other POST to a
+// session URL is answered 403 access_denied by the worker and never reaches the network.
+// `sessionUrls` must be same-origin.
 //
 // `apiPrefixes` are same-origin URL paths (a cross-origin prefix needs
 // `allowCrossOriginApi: true`); each ends at a "/" boundary ("/api" means "/api/": it never
 // matches "/apiary"). Requests the worker adds `Authorization` to are sent with
 // `redirect: "manual"`, so the token never follows a redirect (a redirecting API answer
 // reaches the page as a network error).
-// Only a fetch() made by a window of this origin that this worker controls is captured: not a
-// navigation (a form posted by another site is one: login CSRF), not a request without a
-// client, not one whose Origin header or referrer names another origin. Any other POST to a
-// session URL is answered 403 access_denied by the worker and never reaches the network.
-// `sessionUrls` must be same-origin.
 import init, { TokenManager, IndexedDbStorage, MemoryStorage, parseTokenResponse } from "#rotor";
 import { configError } from "./lib/errors.js";
 
