@@ -1,12 +1,26 @@
 // rotor/sw: silent renewal in a service worker.
 //
-// The service worker owns the token set (IndexedDB, so it survives the browser stopping and
-// restarting the worker), attaches `Authorization: Bearer` to requests whose URL starts with a
+// The service worker holds the token set, attaches `Authorization: Bearer` to requests under a
 // configured API prefix (and to no other request), renews ahead of expiry and on demand (one
 // retry after a 401 `invalid_token`, RFC 6750 §3.1), and tells its pages what happened with
-// postMessage. Pages never receive a token back.
+// postMessage. Pages are never sent a token.
 //
-// Message protocol (page -> worker; same-origin clients only):
+// What that does and does not protect. By default the token set is kept in IndexedDB
+// (database "rotor-sw", key "session") so that it survives the browser stopping the idle
+// worker; but IndexedDB belongs to the origin, not to the worker: any script running in a
+// page of the same origin (XSS) can read the refresh token from it, write a token set of its
+// own, or hold the worker's Web Lock and stall its renewals. Keeping the token out of pages'
+// messages only stops accidental exposure (logs, page state, third-party page code that does
+// not go looking). `persist: false` keeps the token set in the worker's memory only, out of
+// reach of page script; the session is then lost whenever the browser stops the worker
+// (typically after ~30 s idle): the next API request goes out without `Authorization`, pages
+// are told { type: "rotor:reauthenticate", code: "no_session" } and `rotor:status` says
+// `active: false`. Even then, same-origin script can still make authorised API calls through
+// the worker while it runs. The real defence is keeping the refresh token out of the browser
+// (an edge token handler holding it behind an HttpOnly cookie: planned for rotor/worker).
+//
+// Message protocol (page -> worker; only from a window of this origin: a message whose
+// `event.source` is not a same-origin WindowClient is ignored):
 //   { type: "rotor:set-tokens", tokenSet }   hand over a TokenSet after sign-in
 //   { type: "rotor:clear" }                  sign out
 //   { type: "rotor:status" }                 ask for { type: "rotor:status", ... }
@@ -26,7 +40,18 @@
 // receivedAt } instead — no token. A 2xx that is not a token response becomes a 502
 // invalid_response (its body is dropped, since it might hold a token in another shape);
 // error answers pass through unchanged.
-import init, { TokenManager, IndexedDbStorage, parseTokenResponse } from "#rotor";
+// Only a fetch() made by a window of this origin that this worker controls is captured: not a
+// navigation (a form posted by another site is one: login CSRF), not a request without a
+// client, not one whose Origin header or referrer names another origin. Any other POST to a
+// session URL is answered 403 access_denied by the worker and never reaches the network.
+// `sessionUrls` must be same-origin.
+//
+// `apiPrefixes` are same-origin URL paths (a cross-origin prefix needs
+// `allowCrossOriginApi: true`); each ends at a "/" boundary ("/api" means "/api/": it never
+// matches "/apiary"). Requests the worker adds `Authorization` to are sent with
+// `redirect: "manual"`, so the token never follows a redirect (a redirecting API answer
+// reaches the page as a network error).
+import init, { TokenManager, IndexedDbStorage, MemoryStorage, parseTokenResponse } from "#rotor";
 import { configError } from "./lib/errors.js";
 
 const EVENTS = ["renewed", "rotated", "retrying", "reauthenticate", "error", "refresh-expiring"];
@@ -49,7 +74,8 @@ function saysInvalidToken(header) {
 /**
  * Installs silent renewal in the service worker `self`.
  * @param {ServiceWorkerGlobalScope} self
- * @param {object} options `{ client, apiPrefixes, policy?, storage?, wasm?, core? }`
+ * @param {object} options `{ client, apiPrefixes, allowCrossOriginApi?, sessionUrls?, policy?,
+ *   persist?, storage?, wasm?, core? }`
  * @returns {{ stop(): Promise<void> }}
  */
 export function installSilentRenewal(self, options = {}) {
@@ -69,6 +95,14 @@ export function installSilentRenewal(self, options = {}) {
     if (url.protocol !== "https:" && !["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)) {
       throw configError("apiPrefixes must be https: URLs (http: only on loopback)");
     }
+    if (url.search || url.hash || url.username || url.password) {
+      throw configError("apiPrefixes must be plain URL paths (no query, fragment or user info)");
+    }
+    if (url.origin !== self.location.origin && options.allowCrossOriginApi !== true) {
+      throw configError("apiPrefixes must be of the service worker's own origin (set allowCrossOriginApi: true to send tokens elsewhere)");
+    }
+    // A prefix ends at a path-segment boundary: "/api" is "/api/", which "/apiary" is not under.
+    if (!url.pathname.endsWith("/")) url.pathname += "/";
     return url.href;
   });
   const matches = (url) => prefixes.some((p) => url.startsWith(p));
@@ -77,14 +111,16 @@ export function installSilentRenewal(self, options = {}) {
   }
   const sessionUrls = new Set(
     (options.sessionUrls ?? []).map((u) => {
+      let url;
       try {
-        const url = new URL(u, base);
-        url.hash = "";
-        url.search = "";
-        return url.href;
+        url = new URL(u, base);
       } catch {
         throw configError("sessionUrls must be URLs");
       }
+      if (url.origin !== self.location.origin) throw configError("sessionUrls must be URLs of the service worker's own origin");
+      url.hash = "";
+      url.search = "";
+      return url.href;
     }),
   );
   const isSessionUrl = (href) => {
@@ -93,7 +129,14 @@ export function installSilentRenewal(self, options = {}) {
     url.search = "";
     return sessionUrls.has(url.href);
   };
-  const storage = options.storage ?? new IndexedDbStorage({ database: "rotor-sw", key: "session" });
+  if (options.persist !== undefined && typeof options.persist !== "boolean") throw configError("persist must be a boolean");
+  const persist = options.persist !== false;
+  if (!persist && options.storage !== undefined) throw configError("persist: false keeps the tokens in memory: do not pass a storage");
+  const storage = persist
+    ? (options.storage ?? new IndexedDbStorage({ database: "rotor-sw", key: "session" }))
+    : new MemoryStorage();
+  // Whether pages have been told that there is no session (once, until the next sign-in).
+  let toldNoSession = false;
 
   let managerPromise = null;
   const manager = () => {
@@ -102,7 +145,11 @@ export function installSilentRenewal(self, options = {}) {
         await init(wasm);
         const m = new TokenManager({ client, policy, storage, core, name: "rotor-sw", fetch: (...a) => self.fetch(...a) });
         for (const type of EVENTS) {
-          m.addEventListener(type, (ev) => broadcast({ type: `rotor:${type}`, ...publicDetail(ev.detail) }));
+          m.addEventListener(type, (ev) => {
+            if (type === "reauthenticate") toldNoSession = true;
+            if (type === "renewed") toldNoSession = false;
+            broadcast({ type: `rotor:${type}`, ...publicDetail(ev.detail) });
+          });
         }
         await m.start();
         return m;
@@ -131,15 +178,27 @@ export function installSilentRenewal(self, options = {}) {
     };
   }
 
+  /** Is this URL (or header value) of the worker's own origin? */
+  const sameOrigin = (value) => {
+    try {
+      return new URL(value).origin === self.location.origin;
+    } catch {
+      return false;
+    }
+  };
+
   async function onMessage(event) {
-    // Tokens only from this origin's own pages.
+    // Commands only from this origin's own pages: a window client, not another worker.
     if (event.origin && event.origin !== self.location.origin) return;
+    const source = event.source;
+    if (!source || source.type !== "window" || !sameOrigin(source.url)) return;
     const data = event.data;
     if (!data || typeof data.type !== "string" || !data.type.startsWith("rotor:")) return;
     const m = await manager();
     switch (data.type) {
       case "rotor:set-tokens":
         await m.setTokens(data.tokenSet);
+        toldNoSession = false;
         break;
       case "rotor:clear":
         await m.clear();
@@ -163,8 +222,15 @@ export function installSilentRenewal(self, options = {}) {
     try {
       const m = await manager();
       return await m.getAccessToken(rejectedToken ? { rejectedToken } : undefined);
-    } catch {
-      return null; // no session or renewal failing: the API answers 401 and the page is told
+    } catch (err) {
+      // No session or renewal failing: the API answers 401 and the page is told. A failed
+      // renewal was announced by the manager; a missing session (never signed in, or lost
+      // when the browser stopped a worker with `persist: false`) is announced here, once.
+      if (err?.code === "no_session" && !toldNoSession) {
+        toldNoSession = true;
+        broadcast({ type: "rotor:reauthenticate", code: "no_session" }).catch(() => {});
+      }
+      return null;
     }
   }
 
@@ -172,7 +238,8 @@ export function installSilentRenewal(self, options = {}) {
     const headers = new Headers(request.headers);
     if (token) headers.set("authorization", `Bearer ${token}`);
     else headers.delete("authorization");
-    return new Request(request, { headers });
+    // Never carry the token to a redirect's target, same-origin or not.
+    return new Request(request, { headers, redirect: "manual" });
   }
 
   async function authorizedFetch(request) {
@@ -186,7 +253,38 @@ export function installSilentRenewal(self, options = {}) {
     return response;
   }
 
-  async function captureSession(request) {
+  /**
+   * Why a POST to a session URL must not be captured (login CSRF), or null when it may be:
+   * it must be a fetch (not a navigation) by a same-origin window this worker controls, and
+   * its Origin header and referrer, where present, must be this origin.
+   */
+  async function refuseCapture(event) {
+    const request = event.request;
+    if (request.mode === "navigate") return "a navigation (a form post) is never captured";
+    if (!sameOrigin(request.url)) return "cross-origin request";
+    const origin = request.headers.get("origin");
+    if (origin !== null && !sameOrigin(origin)) return "cross-origin Origin header";
+    const referrer = request.referrer;
+    if (referrer && referrer !== "about:client" && !sameOrigin(referrer)) return "cross-origin referrer";
+    if (!event.clientId) return "no client";
+    let client = null;
+    try {
+      client = await self.clients.get(event.clientId);
+    } catch {
+      client = null;
+    }
+    if (!client || client.type !== "window" || !sameOrigin(client.url)) return "not a window of this origin";
+    return null;
+  }
+
+  async function captureSession(event) {
+    const request = event.request;
+    if (await refuseCapture(event)) {
+      return Response.json(
+        { error: "access_denied", error_description: "sign-in is only accepted from a page of this origin" },
+        { status: 403, headers: { "cache-control": "no-store" } },
+      );
+    }
     const response = await self.fetch(request);
     if (!response.ok) return response; // an error answer carries no token
     const body = await response.text();
@@ -206,6 +304,7 @@ export function installSilentRenewal(self, options = {}) {
     }
     const m = await manager();
     await m.setTokens(tokenSet);
+    toldNoSession = false;
     const { tokenType, expiresAt, refreshExpiresAt, scope, receivedAt } = tokenSet;
     return Response.json(
       { type: "rotor:session", tokenType, expiresAt, refreshExpiresAt, scope, receivedAt },
@@ -219,13 +318,14 @@ export function installSilentRenewal(self, options = {}) {
   self.addEventListener("fetch", (event) => {
     const request = event.request;
     if (request.method === "POST" && sessionUrls.size > 0 && isSessionUrl(request.url)) {
-      event.respondWith(captureSession(request));
+      event.respondWith(captureSession(event));
       return;
     }
     if (request.mode === "navigate" || !matches(request.url)) return; // never any other request
     event.respondWith(authorizedFetch(request));
   });
-  // A worker restarted by the browser picks its session up from IndexedDB at once.
+  // A worker restarted by the browser picks its session up from storage at once (with
+  // `persist: false` there is none: it starts signed out).
   manager().catch(() => {});
   return {
     /** Stops the renewal timers (the listeners stay; for tests and teardown). */

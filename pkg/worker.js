@@ -6,7 +6,7 @@
 // request at a time, so a rotation is one serialized step: N concurrent redemptions of a token
 // yield one successor.
 import * as core from "#issuer";
-import { configError } from "./lib/errors.js";
+import { configError, rotorError } from "./lib/errors.js";
 
 const TEST_CLOCK_HEADER = "x-rotor-test-now";
 const CREATE_PATH = "/__rotor/create";
@@ -159,22 +159,102 @@ class FamilyRouterStore {
     const next = fn(null);
     if (!next) return null;
     const stub = this.#ns.get(this.#ns.idFromName(key));
-    const res = await stub.fetch("https://rotor-family" + CREATE_PATH, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ key, value: next.value, expiresAt: next.expiresAt }),
-    });
+    let res;
+    try {
+      res = await stub.fetch("https://rotor-family" + CREATE_PATH, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ key, value: next.value, expiresAt: next.expiresAt }),
+      });
+    } catch {
+      throw storeUnavailable();
+    }
     if (res.status === 409) throw configError("family id collision");
-    if (!res.ok) throw new Error(`family store answered ${res.status}`);
+    if (!res.ok) throw storeUnavailable();
     return next;
   }
 }
 
-function errorJson(status, code, description) {
+/** The family store (a Durable Object) failed: an outage, answered 503 by the Worker. */
+function storeUnavailable() {
+  return rotorError("temporarily_unavailable", "the token store is unavailable; try again", "retry");
+}
+
+function errorJson(status, code, description, headers = {}) {
   return Response.json(
     { error: code, error_description: description },
-    { status, headers: { "cache-control": "no-store", pragma: "no-cache" } },
+    { status, headers: { "cache-control": "no-store", pragma: "no-cache", ...headers } },
   );
+}
+
+function unavailable() {
+  return errorJson(503, "temporarily_unavailable", "the token store is unavailable; try again", { "retry-after": "1" });
+}
+
+const ROTOR_ERRORS = ["RotorError", "JwtError", "OAuthError"];
+
+/**
+ * What the logs may say about an exception: rotor's own errors (name, code, message: never a
+ * token or secret) or, for anything else, only its name and stack frames (another error's
+ * message could quote a request body or a binding).
+ */
+function describe(err) {
+  // rotor's own errors (the core's and the drivers'): their messages never hold a secret.
+  if (err && typeof err === "object" && ROTOR_ERRORS.includes(err.name) && typeof err.code === "string") {
+    return `${err.name} ${err.code}: ${err.message}`;
+  }
+  const name = (err && typeof err === "object" && typeof err.name === "string" && err.name) || typeof err;
+  const frames = typeof err?.stack === "string" ? err.stack.split("\n").filter((l) => /^\s+at /.test(l)).slice(0, 8) : [];
+  return [`${name} (message withheld)`, ...frames].join("\n");
+}
+
+/**
+ * A configuration error or a bug: logged (without secrets) for the operator, and a generic
+ * 500 server_error for the caller, who can do nothing about it and must not learn the
+ * deployment's configuration from it.
+ */
+function internalError(what, err) {
+  console.error(`rotor/worker: ${what}: ${describe(err)}`);
+  return errorJson(500, "server_error", "internal error");
+}
+
+/** Largest issuer request body (as rotor/issuer reads it). */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * A request whose body has no Content-Length (chunked over HTTP/1.1, or streamed over
+ * HTTP/2/3, where no Transfer-Encoding header says so) is read here, chunk by chunk, and cut
+ * at MAX_BODY_BYTES: the answer is 400 without reading further. Returns the request to hand on
+ * (with its body in memory) or a Response.
+ */
+async function boundedBody(request) {
+  if (request.body === null || request.headers.has("content-length")) return request;
+  const reader = request.body.getReader();
+  const chunks = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > MAX_BODY_BYTES) {
+        reader.cancel().catch(() => {});
+        return errorJson(400, "invalid_request", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return errorJson(400, "invalid_request", "the request body could not be read");
+  }
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.byteLength;
+  }
+  const headers = new Headers(request.headers);
+  headers.delete("transfer-encoding");
+  return new Request(request.url, { method: request.method, headers, body });
 }
 
 /**
@@ -233,18 +313,21 @@ export function createWorker(options = {}) {
       if (url.pathname === CREATE_PATH && request.method === "POST") {
         const { key, value, expiresAt } = await request.json();
         let created = false;
-        await this.#store.update(key, (current) => {
-          if (current) return undefined;
-          created = true;
-          return { value, expiresAt };
-        });
+        try {
+          await this.#store.update(key, (current) => {
+            if (current) return undefined;
+            created = true;
+            return { value, expiresAt };
+          });
+        } catch {
+          return unavailable();
+        }
         return new Response(null, { status: created ? 201 : 409 });
       }
       try {
         this.#issuer ??= new core.Issuer({ ...configOf(this.#env), store: this.#store });
       } catch (err) {
-        console.error(`rotor issuer configuration: ${err.message}`);
-        return errorJson(500, "server_error", `rotor issuer configuration: ${err.message}`);
+        return internalError("issuer configuration", err);
       }
       return this.#issuer.handle(request, { now: testNow(request, this.#env) });
     }
@@ -270,28 +353,38 @@ export function createWorker(options = {}) {
       try {
         issuer = frontIssuer(env);
       } catch (err) {
-        console.error(`rotor issuer configuration: ${err.message}`);
-        return errorJson(500, "server_error", `rotor issuer configuration: ${err.message}`);
+        return internalError("issuer configuration", err);
       }
       if (options.fetch) {
-        const own = await options.fetch(request, env, ctx, {
-          issuer,
-          startSession: (input, opts) => startSession(env, input, opts),
-          now: testNow(request, env),
-        });
+        let own;
+        try {
+          own = await options.fetch(request, env, ctx, {
+            issuer,
+            startSession: (input, opts) => startSession(env, input, opts),
+            now: testNow(request, env),
+          });
+        } catch (err) {
+          // startSession's family store failing is an outage; anything else is a bug.
+          if (err?.code === "temporarily_unavailable") return unavailable();
+          return internalError("fetch hook", err);
+        }
         if (own) return own;
       }
       const now = testNow(request, env);
-      const routed = await issuer.route(request, { now });
+      const bounded = await boundedBody(request);
+      if (bounded instanceof Response) return bounded;
+      const routed = await issuer.route(bounded, { now });
       if (routed.response) return routed.response;
+      let ns;
       try {
-        const ns = namespace(env);
+        ns = namespace(env);
+      } catch (err) {
+        return internalError("Durable Object binding", err);
+      }
+      try {
         return await ns.get(ns.idFromName(routed.familyKey)).fetch(routed.request);
       } catch {
-        return new Response(
-          JSON.stringify({ error: "temporarily_unavailable", error_description: "the token store is unavailable; try again" }),
-          { status: 503, headers: { "content-type": "application/json", "cache-control": "no-store", pragma: "no-cache", "retry-after": "1" } },
-        );
+        return unavailable();
       }
     },
   };

@@ -57,3 +57,10 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] && return 0
   apt_ensure chromium
 }
+
+# Debian's Firefox ESR for the Firefox browser test (tests/browser/firefox-sw.test.mjs).
+# Returns non-zero (without failing the caller under `set -e` when used in `||`) if it cannot be installed.
+ensure_firefox() {
+  [ -x /usr/bin/firefox-esr ] && return 0
+  apt_ensure firefox-esr
+}

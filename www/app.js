@@ -51,7 +51,8 @@ $("subtitle").textContent =
   `Edge issuer on workerd · access tokens ${config.accessTokenTtl} s · refresh family ${config.refreshTokenTtl} s` +
   ` · rotation ${config.rotation} · rotor ${rotor.version()}`;
 $("api-interval").textContent = `${config.apiIntervalMs / 1000} s`;
-$("signin-hint").textContent = `any user name, password "${config.password}"`;
+// The password is never served: the hint is static text about the local demo's default.
+$("signin-hint").hidden = !["127.0.0.1", "localhost", "[::1]"].includes(location.hostname);
 $("outage").textContent = `Simulate token endpoint outage (${config.outageSeconds} s)`;
 $("outage").hidden = !config.controls; // DEMO_CONTROLS off: no outage switch on this worker
 
@@ -247,7 +248,9 @@ class ServiceWorkerDriver {
   async start() {
     if (!("serviceWorker" in navigator)) throw new Error("this browser has no service workers");
     navigator.serviceWorker.addEventListener("message", (e) => this.#onMessage(e.data));
-    await navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" });
+    // A classic script (www/demo.mjs bundles it as an IIFE): Firefox ESR 140 has no module
+    // service workers.
+    await navigator.serviceWorker.register("/sw.js", { scope: "/" });
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
       await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));

@@ -57,7 +57,10 @@ export function ensureDevSecrets(file = SECRETS_FILE) {
   }
   // The same key for `wrangler dev --env-file .dev-secrets.env` (also git-ignored).
   const envFile = file.replace(/\.json$/, ".env");
-  const envText = `# rotor demo dev secrets for wrangler dev: generated locally, never commit\nROTOR_SIGNING_KEYS='${JSON.stringify(signingKeys)}'\n`;
+  // Also the local-only settings that www/wrangler.toml (the deployable template) leaves out.
+  const envText =
+    `# rotor demo dev secrets for wrangler dev: generated locally, never commit\n` +
+    `ROTOR_SIGNING_KEYS='${JSON.stringify(signingKeys)}'\nDEMO_PASSWORD='${DEFAULTS.password}'\nDEMO_CONTROLS='1'\n`;
   if (envFile !== file && (!existsSync(envFile) || readFileSync(envFile, "utf8") !== envText)) writeAtomic(envFile, envText, 0o600);
   return { signingKeys, created };
 }
@@ -79,10 +82,8 @@ const TYPES = {
 export async function buildAssets({ outdir = DIST } = {}) {
   if (!existsSync(WASM)) throw new Error(`${WASM} is missing: run \`make pkg\` first (\`make demo\` does)`);
   mkdirSync(outdir, { recursive: true });
-  const result = await esbuild.build({
-    entryPoints: { app: join(WWW, "app.js"), sw: join(WWW, "sw.js") },
+  const common = {
     bundle: true,
-    format: "esm",
     platform: "browser",
     target: "es2022",
     conditions: ["browser", "import"],
@@ -91,7 +92,19 @@ export async function buildAssets({ outdir = DIST } = {}) {
     sourcemap: false,
     write: false,
     logLevel: "error",
-  });
+  };
+  // The page is an ES module (<script type="module">). The service worker is one classic
+  // script (IIFE), registered without `type: "module"`: Firefox ESR 140 has no module service
+  // workers (it throws "ServiceWorker script ... threw an exception during script evaluation"
+  // on the first `import`/`export`), and a classic script has no top-level await, which
+  // esbuild refuses here at build time. rotor/sw loads the wasm with `init(wasm)` from the
+  // URL it is given (`wasm: "/rotor_bg.wasm"`), so `import.meta.url` (empty in an IIFE) is
+  // never needed.
+  const [page, worker] = await Promise.all([
+    esbuild.build({ ...common, entryPoints: { app: join(WWW, "app.js") }, format: "esm" }),
+    esbuild.build({ ...common, entryPoints: { sw: join(WWW, "sw.js") }, format: "iife" }),
+  ]);
+  const result = { outputFiles: [...page.outputFiles, ...worker.outputFiles] };
   const files = {
     "/index.html": { type: TYPES[".html"], text: readFileSync(join(WWW, "index.html"), "utf8") },
     "/style.css": { type: TYPES[".css"], text: readFileSync(join(WWW, "style.css"), "utf8") },
@@ -123,6 +136,7 @@ export function bindings(o) {
     ROTOR_REFRESH_IDLE_TTL: String(o.refreshIdleTtl),
     ROTOR_ROTATION: o.rotation,
     ROTOR_REUSE_GRACE_SECONDS: String(o.reuseGraceSeconds),
+    // Local only (www/wrangler.toml, the deployable template, has neither).
     DEMO_CONTROLS: "1",
     DEMO_PASSWORD: o.password,
     DEMO_API_INTERVAL_MS: String(o.apiIntervalMs),
@@ -130,6 +144,8 @@ export function bindings(o) {
     DEMO_OUTAGE_SECONDS: String(o.outageSeconds),
     DEMO_BACKOFF_BASE_MS: String(o.backoffBaseMs),
     DEMO_BACKOFF_CAP_MS: String(o.backoffCapMs),
+    // Tests only: lets the x-rotor-test-now header set the clock (issuer and sign-in limits).
+    ...(o.testClock ? { ROTOR_TEST_CLOCK: "1" } : {}),
   };
 }
 

@@ -8,7 +8,8 @@
 // Settings (environment variables, seconds unless named _MS):
 //   PORT=8787  DEMO_ACCESS_TTL=20  DEMO_REFRESH_TTL=300  DEMO_REFRESH_IDLE_TTL=120
 //   DEMO_ROTATION=rotate|reuse  DEMO_REUSE_GRACE=5  DEMO_API_INTERVAL_MS=2000
-//   DEMO_TIMELINE_SECONDS=90  DEMO_OUTAGE_SECONDS=12  DEMO_PASSWORD=demo
+//   DEMO_TIMELINE_SECONDS=90  DEMO_OUTAGE_SECONDS=12  DEMO_PASSWORD=demo (local only: the
+//   deployable www/wrangler.toml has no password and no DEMO_CONTROLS)
 //   DEMO_STORAGE=disk|temp (Durable Object storage: www/dist/do-storage, the default, kept
 //   across restarts; or a temporary folder removed on exit)
 import { join } from "node:path";

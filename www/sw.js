@@ -37,6 +37,9 @@ self.fetch = async (input, init) => {
 // `rotor:reauthenticate`.
 self.addEventListener("message", (event) => {
   if (event.origin && event.origin !== self.location.origin) return;
+  // Only this origin's pages (a WindowClient), as rotor/sw itself checks.
+  const source = event.source;
+  if (!source || source.type !== "window" || new URL(source.url).origin !== self.location.origin) return;
   if (event.data?.type !== "demo:revoke") return;
   event.waitUntil(
     (async () => {

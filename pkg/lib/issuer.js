@@ -234,12 +234,22 @@ function pathOf(url) {
   return new URL(url).pathname;
 }
 
-/** A request as the core takes it: method, path, headers as JSON pairs text, body bytes. */
+/**
+ * A request as the core takes it: method, path, headers as JSON pairs text, body bytes; `null`
+ * when the body cannot be read (the client went away mid-request).
+ */
 async function readRequest(request) {
   const method = request.method.toUpperCase();
   const pairs = [];
   request.headers.forEach((v, k) => pairs.push([k, v]));
-  const body = method === "GET" || method === "HEAD" ? EMPTY : await readBody(request);
+  let body = EMPTY;
+  if (method !== "GET" && method !== "HEAD") {
+    try {
+      body = await readBody(request);
+    } catch {
+      return null;
+    }
+  }
   return { method, path: pathOf(request.url), headers: JSON.stringify(pairs), body };
 }
 
@@ -255,6 +265,40 @@ function normaliseKeys(keys) {
   return keys.map((k) =>
     k && typeof k === "object" && k.key instanceof Uint8Array ? { ...k, key: base64url(k.key) } : k,
   );
+}
+
+const ROTOR_ERRORS = ["RotorError", "JwtError", "OAuthError"];
+
+/**
+ * What the logs may say about an unexpected exception: rotor's own errors (name, code and
+ * message, which never hold a token or secret) or, for anything else, only its name and stack
+ * frames; never another error's message, which could quote a request body or a binding.
+ */
+function describeInternal(err) {
+  // rotor's own errors (the core's and the drivers'): their messages never hold a secret.
+  if (err && typeof err === "object" && ROTOR_ERRORS.includes(err.name) && typeof err.code === "string") {
+    return `${err.name} ${err.code}: ${err.message}`;
+  }
+  const name = (err && typeof err === "object" && typeof err.name === "string" && err.name) || typeof err;
+  const frames = typeof err?.stack === "string" ? err.stack.split("\n").filter((l) => /^\s+at /.test(l)).slice(0, 8) : [];
+  return [`${name} (message withheld)`, ...frames].join("\n");
+}
+
+/** A bug, not an outage: 500 server_error, logged without secrets. Built in JS (the core may be the broken part). */
+function internalError(where, err) {
+  console.error(`rotor issuer: internal error in ${where}: ${describeInternal(err)}`);
+  return new Response(JSON.stringify({ error: "server_error", error_description: "internal error" }), {
+    status: 500,
+    headers: { "content-type": "application/json", "cache-control": "no-store", pragma: "no-cache" },
+  });
+}
+
+/** The body could not be read (the client went away mid-request): the client's problem. */
+function unreadableBody() {
+  return new Response(JSON.stringify({ error: "invalid_request", error_description: "the request body could not be read" }), {
+    status: 400,
+    headers: { "content-type": "application/json", "cache-control": "no-store", pragma: "no-cache" },
+  });
 }
 
 /**
@@ -302,49 +346,70 @@ export class Issuer {
     try {
       const now = resolveNow(options?.now);
       const req = await readRequest(request);
+      if (req === null) return { response: unreadableBody() };
       const routed = unwrap(this.#core.route(req.method, req.path, req.headers, req.body, now));
       if (routed.response) return { response: toResponse(routed.response, req.method === "HEAD") };
       const copy = new Request(request.url, { method: req.method, headers: request.headers, body: req.body });
       return { familyKey: routed.familyKey, request: copy };
-    } catch {
-      return { response: toResponse(this.#unavailable()) };
+    } catch (err) {
+      // route uses no store: whatever throws here is a bug, never an outage.
+      return { response: internalError("Issuer.route", err) };
     }
   }
 
-  /** Answers one HTTP request. Never rejects; store failures are 503 temporarily_unavailable. */
+  /**
+   * Answers one HTTP request. Never rejects. Only a failure of the store is
+   * 503 temporarily_unavailable (with the family unchanged); any other exception is a bug:
+   * 500 server_error, logged without secrets.
+   */
   async handle(request, options) {
     try {
       const now = resolveNow(options?.now);
       const req = await readRequest(request);
+      if (req === null) return unreadableBody();
       const core = this.#core;
       const routed = unwrap(core.route(req.method, req.path, req.headers, req.body, now));
       if (routed.response) return toResponse(routed.response, req.method === "HEAD");
       let applied = null;
-      await this.#store.update(
-        routed.familyKey,
-        (current) => {
-          applied = null;
-          // A record whose value is not text is a corrupt one: the core ends the family.
-          const value = current == null ? null : current.value;
-          const stored = value != null;
-          const random = randomBytes();
-          let text;
-          try {
-            text = core.apply(req.method, req.path, req.headers, req.body, stored, typeof value === "string" ? value : "", now, random);
-          } finally {
-            random.fill(0);
-          }
-          const out = unwrap(text);
-          applied = out;
-          if (out.change === "put") return { value: out.record, expiresAt: out.expiresAt };
-          if (out.change === "delete") return null;
-          return undefined;
-        },
-        { now },
-      );
+      // An exception raised by the function the store runs (the core's answer) is a bug; one
+      // raised by the store itself (its read or its write) is an outage.
+      let applyFailed = null;
+      try {
+        await this.#store.update(
+          routed.familyKey,
+          (current) => {
+            applied = null;
+            applyFailed = null;
+            try {
+              // A record whose value is not text is a corrupt one: the core ends the family.
+              const value = current == null ? null : current.value;
+              const stored = value != null;
+              const random = randomBytes();
+              let text;
+              try {
+                text = core.apply(req.method, req.path, req.headers, req.body, stored, typeof value === "string" ? value : "", now, random);
+              } finally {
+                random.fill(0);
+              }
+              const out = unwrap(text);
+              applied = out;
+              if (out.change === "put") return { value: out.record, expiresAt: out.expiresAt };
+              if (out.change === "delete") return null;
+              return undefined;
+            } catch (err) {
+              applyFailed = { err };
+              throw err;
+            }
+          },
+          { now },
+        );
+      } catch (err) {
+        if (applyFailed) return internalError("Issuer.handle", applyFailed.err);
+        return toResponse(this.#unavailable());
+      }
       return toResponse(applied ? applied.response : this.#unavailable());
-    } catch {
-      return toResponse(this.#unavailable());
+    } catch (err) {
+      return internalError("Issuer.handle", err);
     }
   }
 

@@ -4,23 +4,43 @@ import type { TokenManagerPolicy, TokenStorage, RefreshProtocol } from "./manage
 
 export interface SilentRenewalOptions {
   client: ClientConfig;
-  /** Absolute or scope-relative URL prefixes (end them with "/"); only matching requests get `Authorization`. */
-  apiPrefixes: string[];
   /**
-   * Sign-in (or code-exchange) endpoints, absolute or scope-relative: a POST to one of them is
-   * sent by the worker, which keeps the token set and answers the page with a
-   * {@link SilentRenewalSession} instead, so the page never holds the refresh token.
+   * Absolute or scope-relative URL prefixes; only requests under one get `Authorization`. A
+   * prefix ends at a "/" boundary ("/api" is read as "/api/" and never matches "/apiary"),
+   * has no query or fragment, and must be of the worker's own origin unless
+   * {@link allowCrossOriginApi} is set. Those requests are sent with `redirect: "manual"`: a
+   * redirecting answer reaches the page as a network error, never followed with the token.
+   */
+  apiPrefixes: string[];
+  /** Allow `apiPrefixes` of other origins (the token is then sent there). Default false. */
+  allowCrossOriginApi?: boolean;
+  /**
+   * Sign-in (or code-exchange) endpoints of the worker's own origin, absolute or
+   * scope-relative: a POST to one of them is sent by the worker, which keeps the token set and
+   * answers the page with a {@link SilentRenewalSession} instead, so the page never holds the
+   * refresh token. Only a `fetch()` made by a same-origin window this worker controls is
+   * captured; a navigation (a form post, e.g. another site's: login CSRF), a request without
+   * a window client, or a cross-origin `Origin` header or referrer gets
+   * `403 access_denied` from the worker and never reaches the network.
    */
   sessionUrls?: string[];
   policy?: TokenManagerPolicy;
-  /** Default: IndexedDB database "rotor-sw", key "session". */
+  /**
+   * Default true: the token set is stored (in {@link storage}), so a session survives the
+   * browser stopping the worker. Note that IndexedDB is readable and writable by any script of
+   * the origin. `false`: the set is kept in the worker's memory only (no `storage` allowed);
+   * when the browser stops the idle worker the session is lost, and the next API request goes
+   * out without a token and makes the worker post `{ type: "rotor:reauthenticate", code: "no_session" }`.
+   */
+  persist?: boolean;
+  /** Default: IndexedDB database "rotor-sw", key "session" (readable by any script of the origin). */
   storage?: TokenStorage;
   /** Where to load rotor_bg.wasm from (passed to `init`). */
   wasm?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
   core?: RefreshProtocol;
 }
 
-/** Messages a page sends to the worker (same-origin only). */
+/** Messages a page sends to the worker (only from a same-origin WindowClient; others are ignored). */
 export type SilentRenewalCommand =
   | { type: "rotor:set-tokens"; tokenSet: TokenSet }
   | { type: "rotor:clear" }
@@ -50,7 +70,12 @@ export interface SilentRenewalSession {
 /** Minimal shape of the service-worker global this needs. */
 export interface ServiceWorkerScopeLike {
   location: { href: string; origin: string };
-  clients: { claim(): Promise<void>; matchAll(options?: object): Promise<ReadonlyArray<{ postMessage(message: SilentRenewalMessage): void }>> };
+  clients: {
+    claim(): Promise<void>;
+    matchAll(options?: object): Promise<ReadonlyArray<{ postMessage(message: SilentRenewalMessage): void }>>;
+    /** The client a fetch event came from (sign-in capture checks it is a same-origin window). */
+    get(id: string): Promise<{ type?: string; url: string } | undefined | null>;
+  };
   skipWaiting(): Promise<void>;
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   addEventListener(type: string, listener: (event: never) => void): void;

@@ -33,7 +33,13 @@ export interface CreateWorkerOptions {
   config?: (env: WorkerEnv) => Omit<IssuerConfig, "store">;
   /** Durable Object namespace binding name (default "ROTOR_FAMILY"). */
   binding?: string;
-  /** Runs first for your own routes (e.g. sign-in calling `tools.startSession`); return undefined to fall through. */
+  /**
+   * Runs first for your own routes (e.g. sign-in calling `tools.startSession`); return
+   * undefined to fall through. An exception it throws is answered `500 server_error`
+   * ("internal error") and logged without its message, except one whose `code` is
+   * `"temporarily_unavailable"` (what `startSession` throws when the family store is
+   * unreachable), which is a `503`. Its request bodies are yours to bound.
+   */
   fetch?: (request: Request, env: WorkerEnv, ctx: unknown, tools: WorkerTools) => Response | undefined | Promise<Response | undefined>;
 }
 

@@ -58,9 +58,11 @@ async function serveAndStop(signal) {
       assert.match(res.headers.get("www-authenticate"), /^Bearer .*error="invalid_token"/);
       assert.equal((await res.json()).error, "invalid_token");
     }
-    const denied = await fetch(`http://127.0.0.1:${port}/signin`, { method: "POST", body: JSON.stringify({ username: "eve", password: "guess" }) });
+    // The page's own sign-in: this origin, a JSON body (anything else is refused: login CSRF).
+    const headers = { origin: `http://127.0.0.1:${port}`, "content-type": "application/json" };
+    const denied = await fetch(`http://127.0.0.1:${port}/signin`, { method: "POST", headers, body: JSON.stringify({ username: "eve", password: "guess" }) });
     assert.equal(denied.status, 401);
-    const signin = await fetch(`http://127.0.0.1:${port}/signin`, { method: "POST", body: JSON.stringify({ username: "carol", password: "demo" }) });
+    const signin = await fetch(`http://127.0.0.1:${port}/signin`, { method: "POST", headers, body: JSON.stringify({ username: "carol", password: "demo" }) });
     const tokens = await signin.json();
     assert.equal(tokens.token_type, "Bearer");
     const hello = await fetch(`http://127.0.0.1:${port}/api/hello`, { headers: { authorization: `Bearer ${tokens.access_token}` } });

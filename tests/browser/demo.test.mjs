@@ -25,6 +25,11 @@ before(async () => {
     outageSeconds: 5, // longer than a renewal interval: at least two refused attempts
   });
   browser = await launchChromium();
+  // The demo sends a strict Content-Security-Policy (www/worker.js): record any violation.
+  await browser.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
 });
 
 after(async () => {
@@ -148,6 +153,7 @@ test("page mode: silent renewals with rotation, a shared second tab, outage and 
   await a.screenshot({ path: shot, fullPage: false });
   if (process.env.UPDATE_SCREENSHOT === "1") copyFileSync(shot, join(ROOT, "www/screenshot.png"));
   assert.deepEqual(a.errors, []);
+  assert.deepEqual(await a.evaluate(() => window.__cspViolations), [], "the page runs under its CSP without a violation");
   await a.close();
 });
 
@@ -187,6 +193,7 @@ test("service-worker mode: rotor/sw renews silently, a second tab shares it, rev
   assert.match(await d.locator("#banner").innerText(), /reauthenticate/);
   assert.deepEqual(c.errors, []);
   assert.deepEqual(d.errors, []);
+  for (const p of [c, d]) assert.deepEqual(await p.evaluate(() => window.__cspViolations), [], "no CSP violation in service-worker mode");
   await c.close();
 
   // The switch back to page mode leaves the service worker: nothing intercepts /api/ any more.
@@ -195,4 +202,30 @@ test("service-worker mode: rotor/sw renews silently, a second tab shares it, rev
   assert.equal(await d.evaluate(() => navigator.serviceWorker.controller), null);
   assert.equal(await d.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length), 0);
   assert.equal((await demoState(d)).active, false);
+});
+
+test("service-worker mode: another site's auto-submitted form to /signin does not replace the session (login CSRF)", async () => {
+  const victim = await open("/?mode=sw");
+  await signIn(victim, "victim");
+  await waitFor(victim, () => window.demo.counts.apiOk >= 1 && window.demo.lastApi?.body?.hello === "victim");
+  const signins = (await stats()).signins;
+
+  // The attacker's page (an opaque origin here) posts a form to the demo's /signin: a
+  // navigation, which the victim's service worker sees and must not capture.
+  const attacker = await browser.newPage();
+  await attacker.setContent(
+    `<form method="post" action="${server.url}/signin" enctype="text/plain">` +
+      `<input name='{"username":"mallory","password":"demo","x":"' value='"}'></form>`,
+  );
+  const [response] = await Promise.all([attacker.waitForNavigation(), attacker.evaluate(() => document.forms[0].submit())]);
+  assert.equal(response.status(), 403);
+  assert.equal(JSON.parse(await response.text()).error, "access_denied");
+  await attacker.close();
+
+  assert.equal((await stats()).signins, signins, "no session was started for the attacker");
+  const apiBefore = (await demoState(victim)).counts.apiOk;
+  const s = await waitFor(victim, (n) => window.demo.counts.apiOk >= n + 2, apiBefore);
+  assert.equal(s.lastApi.body.hello, "victim", "the worker still holds the victim's session");
+  assert.deepEqual(victim.errors, []);
+  await victim.close();
 });

@@ -98,6 +98,21 @@ test("service worker: Authorization only on the API prefix, survives a restart, 
   assert.equal(reply.type, "rotor:status");
   assert.equal(reply.active, true);
   assert.equal(JSON.stringify(reply).includes(session.refresh_token), false);
+  // What SECURITY.md says: the worker never sends the token to pages, but its default storage
+  // is the origin's IndexedDB, which any script of this origin can read.
+  const stolen = await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open("rotor-sw");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction("tokens").objectStore("tokens").get("session");
+          get.onsuccess = () => resolve(get.result?.refreshToken ?? null);
+          get.onerror = () => reject(get.error);
+        };
+      }),
+  );
+  assert.equal(stolen, session.refresh_token, "same-origin page script reads the refresh token from IndexedDB");
 
   const call = (path) =>
     page.evaluate(async (p) => {

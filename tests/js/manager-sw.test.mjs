@@ -12,13 +12,18 @@ function fakeScope() {
   const listeners = {};
   const posted = [];
   const network = [];
+  const redirects = [];
   let generation = 0;
   let validAccess = "at-0";
+  // The clients this worker sees: a controlled tab of its origin, and a dedicated worker.
+  const tab = { id: "tab-1", type: "window", url: `${ORIGIN}/app`, frameType: "top-level", postMessage: (m) => posted.push(m) };
+  const clientList = [tab, { id: "worker-1", type: "worker", url: `${ORIGIN}/worker.js`, postMessage: () => {} }];
   const scope = {
     location: { href: `${ORIGIN}/sw.js`, origin: ORIGIN },
     clients: {
       claim: async () => {},
-      matchAll: async () => [{ postMessage: (m) => posted.push(m) }],
+      matchAll: async (options) => clientList.filter((c) => !options?.type || c.type === options.type),
+      get: async (id) => clientList.find((c) => c.id === id),
     },
     skipWaiting: async () => {},
     addEventListener: (type, fn) => {
@@ -27,10 +32,15 @@ function fakeScope() {
     async fetch(input, init) {
       const req = new Request(input, init);
       network.push({ url: req.url, authorization: req.headers.get("authorization") });
+      redirects.push(req.redirect);
+      if (req.url === `${ORIGIN}/api/moved`) {
+        return new Response(null, { status: 302, headers: { location: `${ORIGIN}/elsewhere` } });
+      }
       if (req.url.split("?")[0] === `${ORIGIN}/signin`) {
         const body = await req.text();
         if (body === "bad") return Response.json({ error: "access_denied" }, { status: 401 });
         if (body === "odd") return Response.json({ session: "rt-odd-shape" });
+        validAccess = "at-signin";
         return Response.json({ access_token: "at-signin", token_type: "Bearer", expires_in: 300, refresh_token: "rt-signin", scope: "api" });
       }
       if (req.url === client.tokenEndpoint) {
@@ -44,17 +54,25 @@ function fakeScope() {
       return new Response("ok");
     },
   };
-  const dispatchFetch = async (url, init) => {
+  // `event`: what the browser adds to the fetch event: the clientId (default: the tab's), and
+  // the request's mode and referrer (which `new Request` cannot set to "navigate").
+  const dispatchFetch = async (url, init, event = {}) => {
     let responded = null;
-    listeners.fetch({ request: new Request(url, init), respondWith: (p) => (responded = p) });
+    const request = new Request(url, init);
+    if (event.mode) Object.defineProperty(request, "mode", { value: event.mode });
+    if (event.referrer !== undefined) Object.defineProperty(request, "referrer", { value: event.referrer });
+    const clientId = "clientId" in event ? event.clientId : tab.id;
+    listeners.fetch({ request, clientId, respondWith: (p) => (responded = p) });
     return responded ? await responded : null; // null: the browser handles it (no SW involvement)
   };
-  const dispatchMessage = async (data, origin = ORIGIN) => {
+  // `source`: the sender as the worker sees it (default: the controlled tab).
+  const dispatchMessage = async (data, origin = ORIGIN, source = tab) => {
     const replies = [];
     let done;
     listeners.message({
       data,
       origin,
+      source,
       ports: [{ postMessage: (m) => replies.push(m) }],
       waitUntil: (p) => (done = p),
     });
@@ -65,6 +83,7 @@ function fakeScope() {
     scope,
     posted,
     network,
+    redirects,
     dispatchFetch,
     dispatchMessage,
     invalidate: () => {
@@ -178,4 +197,154 @@ test("rotor/sw sessionUrls: the worker keeps the sign-in token set; the page get
     code: "invalid_config",
   });
   await sw.stop();
+});
+
+test("rotor/sw sessionUrls: only a same-origin page's fetch is captured, never a cross-site form post (login CSRF)", async (t) => {
+  const f = fakeScope();
+  const storage = new MemoryStorage();
+  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], storage });
+  t.after(() => sw.stop());
+  const victim = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "victim" }, { referrer: `${ORIGIN}/app` });
+  assert.equal(victim.status, 200);
+  assert.equal((await storage.get()).refreshToken, "rt-signin");
+  await storage.set({ ...(await storage.get()), refreshToken: "rt-victim" });
+  f.network.length = 0;
+
+  const refused = [
+    // A cross-site page auto-submitting a form to /signin: a navigation with no client.
+    ["cross-site form post", { mode: "navigate", clientId: "", referrer: "https://evil.example/" }],
+    ["same-origin form post (any navigation)", { mode: "navigate", clientId: "", referrer: `${ORIGIN}/app` }],
+    ["no client", { clientId: "" }],
+    ["an unknown client", { clientId: "gone" }],
+    ["a dedicated worker, not a window", { clientId: "worker-1" }],
+    ["a cross-origin referrer", { referrer: "https://evil.example/page" }],
+  ];
+  for (const [what, event] of refused) {
+    const res = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "attacker" }, event);
+    assert.equal(res?.status, 403, what);
+    assert.equal(res.headers.get("cache-control"), "no-store", what);
+    assert.deepEqual(await res.json(), { error: "access_denied", error_description: "sign-in is only accepted from a page of this origin" }, what);
+  }
+  const withOrigin = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "attacker", headers: { origin: "https://evil.example" } });
+  assert.equal(withOrigin.status, 403, "a cross-origin Origin header");
+  // None of them reached the network, and the victim's session is untouched.
+  assert.deepEqual(f.network, []);
+  assert.equal((await storage.get()).refreshToken, "rt-victim");
+
+  // A same-origin Origin header is fine.
+  const ok = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "again", headers: { origin: ORIGIN } });
+  assert.equal(ok.status, 200);
+  // A session URL of another origin is a configuration error.
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["https://evil.example/signin"] }), {
+    code: "invalid_config",
+    message: /own origin/,
+  });
+});
+
+test("rotor/sw apiPrefixes: a '/' boundary, same-origin unless allowed, tokens never follow a redirect", async (t) => {
+  const f = fakeScope();
+  const storage = new MemoryStorage();
+  // No trailing slash: normalised to "/api/", which "/apiary" and "/api-admin" are not under.
+  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: [`${ORIGIN}/api`], storage });
+  t.after(() => sw.stop());
+  await f.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() });
+  assert.equal(await f.dispatchFetch(`${ORIGIN}/apiary/items`), null);
+  assert.equal(await f.dispatchFetch(`${ORIGIN}/api-admin`), null);
+  assert.equal(await f.dispatchFetch(`${ORIGIN}/api`), null);
+  assert.deepEqual(f.network, []);
+  assert.equal((await f.dispatchFetch(`${ORIGIN}/api/items`)).status, 200);
+  assert.deepEqual(f.network, [{ url: `${ORIGIN}/api/items`, authorization: "Bearer at-0" }]);
+  // Every request that carries the token is sent with redirect: "manual".
+  assert.deepEqual(f.redirects, ["manual"]);
+  const moved = await f.dispatchFetch(`${ORIGIN}/api/moved`);
+  assert.equal(moved.status, 302, "the redirect is handed back, not followed with the token");
+  assert.deepEqual(f.network.map((n) => n.url), [`${ORIGIN}/api/items`, `${ORIGIN}/api/moved`]);
+  assert.deepEqual(f.redirects, ["manual", "manual"]);
+
+  // A cross-origin prefix is refused unless explicitly allowed.
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["https://api.other.example/v1/"], storage }), {
+    code: "invalid_config",
+    message: /allowCrossOriginApi/,
+  });
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/?x=1"], storage }), { code: "invalid_config" });
+  const g = fakeScope();
+  const other = installSilentRenewal(g.scope, {
+    client,
+    apiPrefixes: ["https://api.other.example/v1"],
+    allowCrossOriginApi: true,
+    storage: new MemoryStorage(),
+  });
+  t.after(() => other.stop());
+  await g.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() });
+  await g.dispatchFetch("https://api.other.example/v1/items");
+  assert.equal(await g.dispatchFetch("https://api.other.example/v10/items"), null);
+  assert.equal(await g.dispatchFetch(`${ORIGIN}/api/items`), null);
+  assert.deepEqual(g.network, [{ url: "https://api.other.example/v1/items", authorization: "Bearer at-0" }]);
+});
+
+test("rotor/sw messages: only from a window client of this origin (not a worker, not without a source)", async (t) => {
+  const f = fakeScope();
+  const storage = new MemoryStorage();
+  const sw = installSilentRenewal(f.scope, { client, apiPrefixes: ["/api/"], storage });
+  t.after(() => sw.stop());
+  const senders = [
+    ["no source", null],
+    ["a dedicated worker of this origin", { id: "worker-1", type: "worker", url: `${ORIGIN}/worker.js`, postMessage: () => {} }],
+    ["a window of another origin", { id: "x", type: "window", url: "https://evil.example/", postMessage: () => {} }],
+  ];
+  for (const [what, source] of senders) {
+    assert.deepEqual(await f.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() }, ORIGIN, source), [], what);
+    assert.equal(await storage.get(), null, what);
+  }
+  const [reply] = await f.dispatchMessage({ type: "rotor:set-tokens", tokenSet: tokenSet() });
+  assert.equal(reply.active, true, "the controlled tab may");
+});
+
+test("rotor/sw persist: false: tokens in the worker's memory only; a stopped worker loses the session and pages are told", async (t) => {
+  // The worker as the browser first starts it: a sign-in through sessionUrls.
+  const first = fakeScope();
+  const sw1 = installSilentRenewal(first.scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], persist: false });
+  t.after(() => sw1.stop());
+  assert.equal((await first.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "alice" })).status, 200);
+  await first.dispatchFetch(`${ORIGIN}/api/items`);
+  assert.equal(first.network.at(-1).authorization, "Bearer at-signin");
+  const [running] = await first.dispatchMessage({ type: "rotor:status" });
+  assert.equal(running.active, true);
+  await sw1.stop();
+
+  // The browser stops the idle worker and starts it again for the next event: the script
+  // runs anew on a fresh global, and nothing of the session was stored anywhere.
+  const restarted = fakeScope();
+  const sw2 = installSilentRenewal(restarted.scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], persist: false });
+  t.after(() => sw2.stop());
+  const [status] = await restarted.dispatchMessage({ type: "rotor:status" });
+  assert.equal(status.active, false, "no session after the restart");
+  assert.equal(status.expiresAt, null);
+  const res = await restarted.dispatchFetch(`${ORIGIN}/api/items`);
+  assert.equal(res.status, 401, "the API request went out without a token");
+  assert.equal(restarted.network.at(-1).authorization, null);
+  assert.deepEqual(restarted.posted, [{ type: "rotor:reauthenticate", code: "no_session" }], "pages are told to sign in again");
+  await restarted.dispatchFetch(`${ORIGIN}/api/items`);
+  assert.equal(restarted.posted.length, 1, "told once, not on every request");
+  // Signing in again works, and a later loss is announced again.
+  assert.equal((await restarted.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "alice" })).status, 200);
+  assert.equal((await restarted.dispatchFetch(`${ORIGIN}/api/items`)).status, 200);
+
+  // With storage that outlives the worker (IndexedDB, the default) the session survives.
+  const idb = new MemoryStorage(); // a stand-in for the origin's IndexedDB
+  const a = fakeScope();
+  const swA = installSilentRenewal(a.scope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], storage: idb });
+  await a.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "alice" });
+  await swA.stop();
+  const b = fakeScope();
+  const swB = installSilentRenewal(b.scope, { client, apiPrefixes: ["/api/"], storage: idb });
+  t.after(() => swB.stop());
+  await b.dispatchFetch(`${ORIGIN}/api/items`);
+  assert.deepEqual(b.network[0], { url: `${ORIGIN}/api/items`, authorization: "Bearer at-signin" });
+  assert.ok(!b.posted.some((m) => m.type === "rotor:reauthenticate"));
+
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/"], persist: false, storage: idb }), {
+    code: "invalid_config",
+  });
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/"], persist: "no" }), { code: "invalid_config" });
 });

@@ -195,6 +195,8 @@ function onSwMessage(message: sw.SilentRenewalMessage): void {
 }
 // @ts-expect-error apiPrefixes is required
 sw.installSilentRenewal(swScope, { client });
+sw.installSilentRenewal(swScope, { client, apiPrefixes: ["https://api.example.com/v1/"], allowCrossOriginApi: true });
+sw.installSilentRenewal(swScope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], persist: false });
 const swReady: Promise<void> = swInit();
 void [silent, swMessage, onSwMessage, swReady];
 

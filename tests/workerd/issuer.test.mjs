@@ -181,7 +181,7 @@ test("workerd: without grace, 50 concurrent redemptions give one winner and revo
   }
 });
 
-test("workerd: a weak or missing signing key fails with a clear configuration error", async () => {
+test("workerd: a weak or missing signing key is a clear configuration error in the log, a generic 500 to callers", async () => {
   for (const [extra, pattern] of [
     [{ ROTOR_SIGNING_KEYS: JSON.stringify([{ kid: "a", key: jose.base64url.encode(new Uint8Array(16)) }]) }, /at least 32 bytes/],
     [{ ROTOR_SIGNING_KEYS: "" }, /no signing key/],
@@ -190,11 +190,34 @@ test("workerd: a weak or missing signing key fails with a clear configuration er
     try {
       const res = await fetch(bad.url + "/.well-known/oauth-authorization-server");
       assert.equal(res.status, 500);
-      const body = await res.json();
-      assert.equal(body.error, "server_error");
-      assert.match(body.error_description, pattern);
+      assert.deepEqual(await res.json(), { error: "server_error", error_description: "internal error" });
+      // The operator reads the reason in the worker's log (workerd's output here).
+      const deadline = Date.now() + 5000;
+      while (!pattern.test(bad.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.match(bad.output(), /rotor\/worker: issuer configuration: /);
+      assert.match(bad.output(), pattern);
+      assert.doesNotMatch(bad.output(), new RegExp(jose.base64url.encode(KEY)), "never the key");
     } finally {
       await bad.stop();
     }
   }
+});
+
+test("workerd: a chunked body (no Content-Length) that never ends is answered 400 after 64 KiB, not read to its end", async () => {
+  const { request } = await import("node:http");
+  const answer = await new Promise((resolve, reject) => {
+    const req = request(server.url + "/token", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" } }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode, body }));
+    });
+    req.on("error", reject);
+    // 80 KiB and the stream left open: a server that reads to the end would never answer.
+    req.write("grant_type=refresh_token&refresh_token=" + "a".repeat(80 * 1024));
+    const timer = setTimeout(() => resolve({ status: "no answer within 10 s" }), 10_000);
+    timer.unref();
+  });
+  assert.equal(answer.status, 400);
+  assert.equal(JSON.parse(answer.body).error, "invalid_request");
+  assert.match(JSON.parse(answer.body).error_description, /larger than 65536 bytes/);
 });
