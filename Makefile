@@ -34,13 +34,14 @@ lint:
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --lib --no-default-features -- -D warnings
 	cargo clippy --quiet --lib --features lint-wasm -- -D warnings
+	cargo clippy --quiet --lib --no-default-features --features lint-wasm -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
 	scripts/typecheck.sh
 
 test-rust:
 	cargo test --quiet
 	cargo test --quiet --lib --no-default-features
-	cargo test --quiet --lib --features lint-wasm wasm::
+	cargo test --quiet --lib --no-default-features --features lint-wasm wasm::
 
 test-node: pkg setup
 	$(NODE_TEST) tests/js/

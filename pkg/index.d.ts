@@ -1,4 +1,5 @@
-// Types of the rotor npm package (see shared API.md for the contract).
+// Types of the rotor npm package's main entry, `rotor` (client, scheduling, TokenManager,
+// HS256 JWT). The issuer is `rotor/issuer` (./types/issuer.d.ts).
 // Types used by several areas are defined once in ./types/common.d.ts: the area files import
 // them and never export them again, so no name comes from two `export *` lines.
 export * from "./types/common.js";
@@ -6,7 +7,6 @@ export * from "./types/client.js";
 export * from "./types/schedule.js";
 export * from "./types/jwt.js";
 export * from "./types/manager.js";
-export * from "./types/issuer.js";
 
 /**
  * Loads and instantiates the wasm module. Required once in browsers, web workers and service

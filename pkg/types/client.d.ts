@@ -75,17 +75,38 @@ export interface UnverifiedJwtTimes {
 }
 
 /**
- * Builds the refresh-token request (RFC 6749 §6). Throws `RotorError` (`invalid_config`,
- * `invalid_argument`, `scope_widening`) before anything is sent.
+ * A client of one token endpoint, made by {@link createClient}: the configuration is read and
+ * checked once (`invalid_config`), each call does only the per-request work. Later changes to
+ * the configuration object are not seen.
  */
-export function buildRefreshRequest(client: ClientConfig, params: RefreshParams): RefreshRequest;
+export declare class Client {
+  constructor(config: ClientConfig);
+  /** The token endpoint. */
+  readonly tokenEndpoint: string;
+  /** The refresh-token request (RFC 6749 §6); see {@link buildRefreshRequest}. */
+  buildRefreshRequest(params: RefreshParams): RefreshRequest;
+  /** Reads the token endpoint's answer (RFC 6749 §5.1, §5.2); see {@link parseTokenResponse}. */
+  parseTokenResponse(response: TokenHttpResponse, options?: ParseTokenResponseOptions): TokenSet;
+  /** Frees the wasm memory now (otherwise the garbage collector does). */
+  free(): void;
+}
+
+/** Checks `config` once and returns a {@link Client} for repeated requests. */
+export function createClient(config: ClientConfig): Client;
+
+/**
+ * Builds the refresh-token request (RFC 6749 §6). Throws `RotorError` (`invalid_config`,
+ * `invalid_argument`, `scope_widening`) before anything is sent. A plain configuration is
+ * checked on every call; pass a {@link Client} for repeated calls.
+ */
+export function buildRefreshRequest(client: ClientConfig | Client, params: RefreshParams): RefreshRequest;
 
 /**
  * Reads the token endpoint's answer (RFC 6749 §5.1). Throws `OAuthError` for §5.2 errors and
  * error statuses, `RotorError` `invalid_response` for a success status without a valid token response.
  */
 export function parseTokenResponse(
-  client: ClientConfig,
+  client: ClientConfig | Client,
   response: TokenHttpResponse,
   options?: ParseTokenResponseOptions,
 ): TokenSet;

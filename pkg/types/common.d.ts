@@ -51,8 +51,9 @@ export interface TokenSet {
 /** What the caller should do about an error. */
 export type ErrorKind = "reauthenticate" | "retry" | "config" | "scope" | "protocol";
 
-/** The token endpoint said no (RFC 6749 §5.2). */
-export interface OAuthError extends Error {
+/** The token endpoint said no (RFC 6749 §5.2). `err instanceof OAuthError` works. */
+export declare class OAuthError extends Error {
+  private constructor();
   name: "OAuthError";
   /** The §5.2 `error` code, or one derived from the status (`server_error`, `temporarily_unavailable`, `invalid_request`, `invalid_client`, `unauthorized_client`). */
   code: string;
@@ -69,8 +70,9 @@ export interface OAuthError extends Error {
 /** Codes of errors rotor raises locally. */
 export type RotorErrorCode = "invalid_config" | "invalid_argument" | "scope_widening" | "invalid_response";
 
-/** rotor refused locally. */
-export interface RotorError extends Error {
+/** rotor refused locally. `err instanceof RotorError` works. */
+export declare class RotorError extends Error {
+  private constructor();
   name: "RotorError";
   code: RotorErrorCode;
   kind: ErrorKind;
@@ -91,8 +93,16 @@ export type JwtErrorCode =
   | "crit_unsupported"
   | "weak_key";
 
-/** A JWT was refused (RFC 7519 §7.2, RFC 8725), or a key was too short (`weak_key`). */
-export interface JwtError extends Error {
+/** A JWT was refused (RFC 7519 §7.2, RFC 8725), or a key was too short (`weak_key`). `err instanceof JwtError` works. */
+export declare class JwtError extends Error {
+  private constructor();
   name: "JwtError";
   code: JwtErrorCode;
 }
+
+/** Narrows a caught `unknown` to an {@link OAuthError}. */
+export declare function isOAuthError(err: unknown): err is OAuthError;
+/** Narrows a caught `unknown` to a {@link RotorError}. */
+export declare function isRotorError(err: unknown): err is RotorError;
+/** Narrows a caught `unknown` to a {@link JwtError}. */
+export declare function isJwtError(err: unknown): err is JwtError;

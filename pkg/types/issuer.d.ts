@@ -186,3 +186,11 @@ export class Issuer {
   startSession(input: SessionInput, options?: IssuerCallOptions): Promise<TokenResponseJson>;
   metadata(): AuthorizationServerMetadata;
 }
+
+/**
+ * Loads and instantiates the issuer's wasm module: a no-op in Node and workerd, where it
+ * initialises on import; required once elsewhere. Idempotent.
+ */
+export default function init(
+  input?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
+): Promise<void>;

@@ -71,3 +71,27 @@ export function signJwt(claims: JwtClaims, options: SignJwtOptions): string;
  * `RotorError` `invalid_argument` for options of the wrong shape.
  */
 export function verifyJwt(token: string, options: VerifyJwtOptions): VerifiedJwt;
+
+/** Verifies HS256 JWTs with one set of keys and options, read once ({@link createVerifier}). */
+export declare class Verifier {
+  constructor(options: VerifyJwtOptions);
+  /** `{ header, claims }` of a valid token; `now` (ms) defaults to the options' `now`, else `Date.now()`. Throws `JwtError`. */
+  verify(token: string, now?: number): VerifiedJwt;
+  /** Frees the wasm memory now (otherwise the garbage collector does). */
+  free(): void;
+}
+
+/** Signs HS256 JWTs with one key ({@link createSigner}). */
+export declare class Signer {
+  constructor(options: SignJwtOptions);
+  /** The compact JWS of `claims` (the payload is `JSON.stringify(claims)`). */
+  sign(claims: JwtClaims): string;
+  /** Frees the wasm memory now (otherwise the garbage collector does). */
+  free(): void;
+}
+
+/** Reads the keys and options once: the fast way to verify many tokens. */
+export function createVerifier(options: VerifyJwtOptions): Verifier;
+
+/** Reads the key once: the fast way to sign many claim sets. */
+export function createSigner(options: SignJwtOptions): Signer;

@@ -78,10 +78,12 @@ impl ClientHandle {
             refresh_token: Secret::new("probe"),
             ..RefreshParams::default()
         };
-        let headers = js(client::build_refresh_request(&config, &probe, 0.0, &[0; 16]))?
-            .headers
-            .into_iter()
-            .collect();
+        let headers = js(client::build_refresh_request(
+            &config, &probe, 0.0, &[0; 16],
+        ))?
+        .headers
+        .into_iter()
+        .collect();
         Ok(ClientHandle { config, headers })
     }
 
@@ -121,7 +123,13 @@ impl ClientHandle {
             ClientAuth::SecretJwt(_) => random::<16>()?,
             _ => [0; 16],
         };
-        Ok(js(client::build_refresh_request(&self.config, &params, now, &entropy))?.body)
+        Ok(js(client::build_refresh_request(
+            &self.config,
+            &params,
+            now,
+            &entropy,
+        ))?
+        .body)
     }
 
     /// Reads the token endpoint's answer (RFC 6749 §5.1, §5.2) received at `now` (ms) into a
@@ -184,7 +192,10 @@ pub(super) fn now_or_clock(now: &JsValue) -> Result<f64, JsValue> {
     if now.is_undefined() || now.is_null() {
         return Ok(js_sys::Date::now());
     }
-    instant(now.as_f64().ok_or_else(|| argument("now: expected a number"))?)
+    instant(
+        now.as_f64()
+            .ok_or_else(|| argument("now: expected a number"))?,
+    )
 }
 
 /// `extraParams` (RFC 8707 `resource` and the like): an object of string values, in order.
@@ -230,15 +241,15 @@ fn retry_after(headers: &JsValue) -> Result<Option<String>, JsValue> {
     };
     let mut found: Option<String> = None;
     for pair in pairs.iter() {
-        let pair: js_sys::Array = pair
-            .dyn_into()
-            .map_err(|_| argument("headers: each header must be a [name, value] pair of strings"))?;
+        let pair: js_sys::Array = pair.dyn_into().map_err(|_| {
+            argument("headers: each header must be a [name, value] pair of strings")
+        })?;
         let (name, value) = (pair.get(0).as_string(), pair.get(1));
         let value = match (value.as_string(), value.as_f64()) {
             (Some(text), _) => text,
             // A number in a plain object, written as JS writes it.
             (None, Some(n)) if numbers_allowed => js_sys::Number::from(n)
-                .to_string(10)
+                .to_string_with_radix(10)
                 .map(String::from)
                 .map_err(|_| argument("headers: header values must be strings"))?,
             _ => return Err(argument("headers: header values must be strings")),

@@ -189,7 +189,13 @@ impl VerifierHandle {
             now_or_clock(&now)?
         };
         let token = String::from(text);
-        Ok(js(jwt::verify_json(&token, &self.keys, &self.validation, now as u64))?.into_string())
+        Ok(js(jwt::verify_json(
+            &token,
+            &self.keys,
+            &self.validation,
+            now as u64,
+        ))?
+        .into_string())
     }
 }
 

@@ -84,13 +84,15 @@ impl Fields<'_> {
         if value.is_undefined() || value.is_null() {
             return Ok(None);
         }
-        serde_wasm_bindgen::from_value(value).map(Some).map_err(|e| {
-            let message = JsValue::from(e)
-                .dyn_into::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-                .unwrap_or_default();
-            self.error(name, &scrub(&message))
-        })
+        serde_wasm_bindgen::from_value(value)
+            .map(Some)
+            .map_err(|e| {
+                let message = JsValue::from(e)
+                    .dyn_into::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+                    .unwrap_or_default();
+                self.error(name, &scrub(&message))
+            })
     }
 
     /// Member `name`, which must be present.

@@ -67,7 +67,8 @@ fn token_times(token_set: &JsValue) -> Result<TokenTimes, JsValue> {
     if !Shape::is_object(token_set) {
         return Err(argument("tokenSet: expected a TokenSet object"));
     }
-    let get = |name: &str| js_sys::Reflect::get(token_set, &JsValue::from_str(name)).unwrap_or_default();
+    let get =
+        |name: &str| js_sys::Reflect::get(token_set, &JsValue::from_str(name)).unwrap_or_default();
     let number = |name: &str| -> Result<Option<f64>, JsValue> {
         let v = get(name);
         if v.is_undefined() || v.is_null() {
@@ -223,7 +224,8 @@ impl RenewalMachine {
         if !Shape::is_object(&input) {
             return Err(argument("input: expected { type }"));
         }
-        let get = |name: &str| js_sys::Reflect::get(&input, &JsValue::from_str(name)).unwrap_or_default();
+        let get =
+            |name: &str| js_sys::Reflect::get(&input, &JsValue::from_str(name)).unwrap_or_default();
         let kind = get("type")
             .as_string()
             .ok_or_else(|| argument("input: expected { type }"))?;

@@ -5,7 +5,7 @@
 // of unknown length are read by the Worker with the 64 KiB cap.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Issuer, MemoryStore } from "rotor";
+import { Issuer, MemoryStore } from "rotor/issuer";
 import { createWorker } from "rotor/worker";
 
 const ISS = "https://id.example.com";

@@ -9,17 +9,30 @@ import {
   unverifiedJwtTimes,
   signJwt,
   verifyJwt,
-  Issuer,
-  MemoryStore,
   version,
+  createClient,
+  createVerifier,
+  createSigner,
+  Client,
+  Verifier,
+  isOAuthError,
+  isRotorError,
+  isJwtError,
 } from "rotor";
+import issuerInit, { Issuer, MemoryStore } from "rotor/issuer";
+import type {
+  IssuerConfig,
+  IssuerStore,
+  SessionInput,
+  StoredRecord,
+  TokenResponseJson,
+  AuthorizationServerMetadata,
+} from "rotor/issuer";
 import type {
   AuthMethod,
   ClientConfig,
   Dialect,
   ErrorKind,
-  IssuerConfig,
-  IssuerStore,
   JsonValue,
   JwtClaims,
   JwtError,
@@ -28,13 +41,9 @@ import type {
   RefreshRequest,
   RotorError,
   RotorErrorCode,
-  SessionInput,
-  StoredRecord,
   TokenHttpResponse,
-  TokenResponseJson,
   TokenSet,
   VerifiedJwt,
-  AuthorizationServerMetadata,
 } from "rotor";
 import * as sw from "rotor/sw";
 import swInit from "rotor/sw";
@@ -352,3 +361,29 @@ void [
   handle, kinds, badCode, alg, kid, sub, custom, jwtCodes, jwtClient, badRotation, issue,
   fromEnv, workerd,
 ];
+
+// ---- Handles, error classes ---------------------------------------------------------------
+const clientHandle: Client = createClient({ tokenEndpoint: "https://as.example/token", clientId: "spa" });
+const viaHandle: RefreshRequest = buildRefreshRequest(clientHandle, { refreshToken: "rt" });
+const handleSet: TokenSet = clientHandle.parseTokenResponse({ status: 200, body: "{}" }, { previous: null });
+const verifier: Verifier = createVerifier({ keys: new Uint8Array(32), issuer: "https://as.example" });
+const verifiedByHandle: VerifiedJwt = verifier.verify("a.b.c", NOW);
+const signed: string = createSigner({ key: new Uint8Array(32), kid: "k" }).sign({ sub: "u" });
+void [viaHandle, handleSet, verifiedByHandle, signed, issuerInit()];
+try {
+  clientHandle.buildRefreshRequest({ refreshToken: "rt" });
+} catch (err) {
+  if (err instanceof rotor.OAuthError) {
+    const retry: number | null = err.retryAfter;
+    void retry;
+  } else if (isOAuthError(err)) {
+    const status: number = err.status;
+    void status;
+  } else if (isRotorError(err)) {
+    const code: RotorErrorCode = err.code;
+    void code;
+  } else if (isJwtError(err)) {
+    const code: JwtErrorCode = err.code;
+    void code;
+  }
+}
