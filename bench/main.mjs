@@ -1,6 +1,6 @@
 // The `make bench` driver (called by bench/run.sh after the builds): runs every measurement in
 // this one run, then prints the markdown table and writes bench/results/latest.{md,json}.
-//   node bench/main.mjs [--client-gen DIR] [--native BIN] [--native-soft BIN] [--quick]
+//   node bench/main.mjs [--native BIN] [--native-soft BIN] [--quick]
 import { spawn, execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -72,7 +72,7 @@ const cryptoKey = await crypto.subtle.importKey("raw", KEY_BYTES, { name: "HMAC"
 const tokens = [];
 for (let i = 0; i < TOKEN_POOL; i++) tokens.push(await new SignJWT(accessClaims(i)).setProtectedHeader(ACCESS_HEADER).sign(cryptoKey));
 
-await step("size", () => runJson("node", ["size.mjs", ...(arg("--client-gen") ? [arg("--client-gen")] : [])]));
+await step("size", () => runJson("node", ["size.mjs"]));
 
 await step("native", async () => {
   const bin = arg("--native");

@@ -12,7 +12,8 @@ const opts = { rounds: Number(process.env.BENCH_ROUNDS ?? 9), batchMs: Number(pr
 let rotor = {};
 let rotorImportError = null;
 try {
-  rotor = await import("rotor");
+  // The browser module and the edge module (rotor/issuer), as one namespace for the cases.
+  rotor = { ...(await import("rotor")), ...(await import("rotor/issuer")) };
 } catch (e) {
   rotorImportError = String(e?.message ?? e);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: installs the peers (bench/package-lock.json), builds the client-only wasm and the
-# native reference, then runs every benchmark in one process tree and prints one markdown table
+# `make bench`: installs the peers (bench/package-lock.json) and twiggy, builds the native
+# reference, then runs every benchmark in one process tree and prints one markdown table
 # (also written to bench/results/latest.md). BENCH_QUICK=1 for a short smoke run.
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
@@ -16,13 +16,10 @@ if ! { [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/bench/package-lock.json"; }; th
   cp "$ROOT/bench/package-lock.json" "$stamp"
 fi
 
-# 2. The client-only build (no `issuer` feature), rebuilt only when a source changed.
-CLIENT_GEN="$OUT/client-only"
-newest_src=$(find src Cargo.toml Cargo.lock scripts/build-wasm.sh -newer "$CLIENT_GEN/.stamp" 2>/dev/null | head -n 1 || true)
-if [ ! -f "$CLIENT_GEN/.stamp" ] || [ -n "$newest_src" ]; then
-  log "building the client-only wasm (--no-default-features)"
-  scripts/build-wasm.sh --no-default-features --out "$CLIENT_GEN"
-  touch "$CLIENT_GEN/.stamp"
+# 2. twiggy, for the size section's "what each wasm module holds" (once, into .tools/).
+if [ ! -x "$TOOLS/bin/twiggy" ]; then
+  log "installing twiggy into $TOOLS (once; a few minutes)"
+  cargo install twiggy --root "$TOOLS" --quiet || log "twiggy could not be installed; the size section will say so"
 fi
 
 # 3. The native reference: benches/verify.rs with the bench-native profile (opt-level 3).
@@ -42,4 +39,4 @@ if [ -n "$NATIVE_SOFT" ] && [ -x "$NATIVE_SOFT" ]; then NATIVE_ARGS+=(--native-s
 
 # 4. Everything else, in one driver.
 QUICK=(); [ -n "${BENCH_QUICK:-}" ] && QUICK=(--quick)
-node "$ROOT/bench/main.mjs" --client-gen "$CLIENT_GEN" "${NATIVE_ARGS[@]}" "${QUICK[@]}"
+node "$ROOT/bench/main.mjs" "${NATIVE_ARGS[@]}" "${QUICK[@]}"

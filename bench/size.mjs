@@ -1,9 +1,9 @@
-// Sizes: rotor's wasm module and package (full and client-only builds) next to the minified,
-// gzipped esbuild bundles of the peers. Prints one JSON object.
-//   node bench/size.mjs <clientOnlyGenDir>
+// Sizes: what a browser page loads from rotor, the edge module, the npm package and what each
+// wasm module holds (twiggy), next to the minified, gzipped esbuild bundles of the peers.
+// Prints one JSON object.   node bench/size.mjs
 import * as esbuild from "esbuild";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -11,7 +11,6 @@ import { BENCH } from "./lib/build-peers.mjs";
 
 const ROOT = resolve(BENCH, "..");
 const PKG = join(ROOT, "pkg");
-const clientGen = process.argv[2];
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
 const sizes = (buf) => ({ raw: buf.length, gz: gz(buf) });
 
@@ -25,34 +24,52 @@ function packSize(dir) {
   return { raw: out[0].unpackedSize, gz: tgz, files: out[0].entryCount };
 }
 
-/**
- * For the client-only build, pkg/lib/issuer.js (which imports IssuerCore, absent without the
- * `issuer` feature) is replaced by an empty module, as a client-only package would ship it.
- */
-const dropIssuerLib = {
-  name: "drop-issuer-lib",
-  setup(build) {
-    build.onLoad({ filter: /[\\/]lib[\\/]issuer\.js$/ }, () => ({ contents: "export {};", loader: "js" }));
-  },
-};
-
-/** The minified JS a browser loads from rotor (entry + lib + glue), without the .wasm file. */
-async function rotorJsBundle(pkgDir, clientOnly) {
+/** Minified ESM bundle of `source` (resolved from bench/, where `rotor` is the package). */
+async function bundle(source, { platform, conditions }) {
   const r = await esbuild.build({
-    plugins: clientOnly ? [dropIssuerLib] : [],
-    entryPoints: [join(pkgDir, "entry/browser.js")],
-    bundle: true, minify: true, format: "esm", platform: "browser", target: "es2022", write: false,
-    loader: { ".wasm": "empty" }, logLevel: "error",
+    stdin: { contents: source, resolveDir: BENCH, loader: "js" },
+    bundle: true, minify: true, format: "esm", platform, conditions, target: "es2022", write: false,
+    // The .wasm a module fetches (browser) or imports (workerd) is counted on its own.
+    loader: { ".wasm": "empty" }, external: ["cloudflare:*", "node:*"], logLevel: "error",
   });
   return Buffer.from(r.outputFiles[0].contents);
 }
 
-function rotorBuild(pkgDir, label) {
-  return (async () => {
-    const wasm = sizes(readFileSync(join(pkgDir, "gen/rotor_bg.wasm")));
-    const js = sizes(await rotorJsBundle(pkgDir, label === "client-only"));
-    return { label, wasm, js, shipped: { raw: wasm.raw + js.raw, gz: wasm.gz + js.gz }, package: packSize(pkgDir) };
-  })();
+/**
+ * What a browser page loads for `TokenManager` + `buildRefreshRequest` + `parseTokenResponse`:
+ * an esbuild browser bundle of a page importing them, and the wasm module it fetches.
+ */
+async function browserPage() {
+  const js = sizes(await bundle(
+    `import init, { TokenManager, IndexedDbStorage, buildRefreshRequest, parseTokenResponse } from "rotor";
+     await init();
+     globalThis.page = { TokenManager, IndexedDbStorage, buildRefreshRequest, parseTokenResponse };`,
+    { platform: "browser", conditions: ["browser"] },
+  ));
+  const wasm = sizes(readFileSync(join(PKG, "gen/rotor_bg.wasm")));
+  return { js, wasm, total: { raw: js.raw + wasm.raw, gz: js.gz + wasm.gz } };
+}
+
+/** The edge module: `rotor/worker` (which uses `rotor/issuer`) as workerd runs it, and its wasm. */
+async function edgeModule() {
+  const js = sizes(await bundle(`export { default, RotorFamily, createWorker } from "rotor/worker";`, { platform: "neutral", conditions: ["workerd", "worker", "browser"] }));
+  const wasm = sizes(readFileSync(join(PKG, "gen/issuer_bg.wasm")));
+  return { js, wasm, total: { raw: js.raw + wasm.raw, gz: js.gz + wasm.gz } };
+}
+
+/**
+ * What each wasm module holds: twiggy's largest items (of the build with names that
+ * scripts/build-wasm.sh keeps in target/wasm-names/; the same code as the shipped module).
+ */
+function twiggyTop(name) {
+  const twiggy = join(ROOT, ".tools/bin/twiggy");
+  const file = join(ROOT, "target/wasm-names", `${name}_bg.wasm`);
+  try {
+    const out = execFileSync(twiggy, ["top", "-n", "14", "--format", "json", file], { encoding: "utf8" });
+    return JSON.parse(out).map((x) => ({ name: x.name.slice(0, 90), bytes: x.shallow_size, percent: x.shallow_size_percent }));
+  } catch (e) {
+    return { error: String(e?.message ?? e).split("\n")[0] };
+  }
 }
 
 async function peerBundle(name, source, { platform = "browser", external = [] } = {}) {
@@ -67,15 +84,10 @@ async function peerBundle(name, source, { platform = "browser", external = [] } 
 }
 
 const result = { rotor: {}, peers: [] };
-result.rotor.full = await rotorBuild(PKG, "full");
-if (clientGen) {
-  const tmp = mkdtempSync(join(tmpdir(), "rotor-client-only-"));
-  cpSync(PKG, tmp, { recursive: true, filter: (src) => !src.includes("node_modules") });
-  rmSync(join(tmp, "gen"), { recursive: true, force: true });
-  cpSync(clientGen, join(tmp, "gen"), { recursive: true });
-  result.rotor.clientOnly = await rotorBuild(tmp, "client-only");
-  rmSync(tmp, { recursive: true, force: true });
-}
+result.rotor.page = await browserPage();
+result.rotor.edge = await edgeModule();
+result.rotor.package = packSize(PKG);
+result.rotor.twiggy = { rotor: twiggyTop("rotor"), issuer: twiggyTop("issuer") };
 result.peers.push(await peerBundle("oauth4webapi", `export * from "oauth4webapi";`));
 result.peers.push(await peerBundle("jose", `export * from "jose";`));
 result.peers.push(await peerBundle("jose (jwtVerify + SignJWT)", `export { jwtVerify, SignJWT } from "jose";`));

@@ -5,11 +5,14 @@
 //   POST /noop/<session|token>               the HTTP floor: no issuer work at all
 // Both issuers keep their state in this isolate's memory (rotor: the Issuer's default
 // in-memory store; workers-oauth-provider: an in-memory KV namespace stand-in).
-import * as rotor from "rotor";
+import * as browserModule from "rotor";
+import * as issuerModule from "rotor/issuer";
 import { caseVerify, caseSign, caseClient, caseIssuer } from "./lib/cases.mjs";
 import { makeWop } from "./lib/wop.mjs";
 import { makeRotorIssuer } from "./lib/rotor-issuer.mjs";
 
+// The browser module and the edge module (rotor/issuer), as one namespace for the cases.
+const rotor = { ...browserModule, ...issuerModule };
 const issuers = {};
 async function issuer(name, origin) {
   issuers[name] ??= name === "rotor" ? Promise.resolve(makeRotorIssuer(rotor, { origin })) : makeWop({ origin });

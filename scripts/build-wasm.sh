@@ -40,10 +40,16 @@ build_module() {
       /usr/bin/cargo build --quiet --lib --release --target wasm32-unknown-unknown \
         -Zbuild-std=std,panic_abort -Zbuild-std-features=panic_immediate_abort,optimize_for_size "$@"
   fi
-  "$TOOLS/bin/wasm-bindgen" --target web --out-dir "$OUT" --out-name "$name" "$RAW"
-  "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  "$TOOLS/bin/wasm-bindgen" --target web --keep-debug --out-dir "$OUT" --out-name "$name" "$RAW"
+  # Optimised once with its names kept (target/wasm-names/, for twiggy in `make bench`), then
+  # stripped for the package: the same code in both.
+  mkdir -p "$ROOT/target/wasm-names"
+  "$ROOT/node_modules/.bin/wasm-opt" -Oz -g --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    --strip-debug --strip-producers "$OUT/${name}_bg.wasm" -o "$OUT/${name}_bg.wasm"
+    "$OUT/${name}_bg.wasm" -o "$ROOT/target/wasm-names/${name}_bg.wasm"
+  "$ROOT/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    --strip-debug --strip-producers "$ROOT/target/wasm-names/${name}_bg.wasm" -o "$OUT/${name}_bg.wasm"
   local size gz
   size=$(wc -c < "$OUT/${name}_bg.wasm")
   gz=$(gzip -9 -c "$OUT/${name}_bg.wasm" | wc -c)
