@@ -33,6 +33,7 @@ pub mod json;
 pub mod jwt;
 pub mod schedule;
 pub mod secret;
+pub mod text;
 
 #[cfg(any(target_arch = "wasm32", feature = "lint-wasm"))]
 mod wasm;

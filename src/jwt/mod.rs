@@ -45,8 +45,7 @@ use sha2::Sha256;
 use std::borrow::Cow;
 use std::ops::Range;
 
-mod scan;
-use scan::{Kind, Object, Raw};
+use crate::json::scan::{self, Kind, Object, Raw};
 
 /// Shortest accepted HS256 key: 256 bits (RFC 7518 §3.2).
 pub const MIN_KEY_BYTES: usize = 32;
@@ -620,7 +619,7 @@ fn check_header(header: &HeaderFields<'_>) -> Result<(), JwtError> {
         ));
     }
     if let Some(b64) = header.b64 {
-        if b64.kind != Kind::True {
+        if b64.kind() != Kind::True {
             return Err(err(
                 JwtErrorCode::CritUnsupported,
                 "the JWT header asks for an unencoded payload (b64), which rotor does not support",
@@ -760,10 +759,8 @@ fn validate_claims(
             )
         };
         let ok = match fields.aud {
-            Some(aud) if matches!(aud.kind, Kind::String { .. }) => {
-                aud.as_str().is_some_and(|a| accepted(&a))
-            }
-            Some(aud) if aud.kind == Kind::Array => {
+            Some(aud) if aud.is_string() => aud.as_str().is_some_and(|a| accepted(&a)),
+            Some(aud) if aud.kind() == Kind::Array => {
                 let list = aud.elements().ok_or_else(not_strings)?;
                 let mut names = Vec::with_capacity(list.len());
                 for item in &list {
