@@ -44,7 +44,10 @@ pub mod scope;
 pub use auth::{ASSERTION_LIFETIME_SECONDS, AuthMethod, ClientAuth, JWT_BEARER_ASSERTION_TYPE};
 pub use config::{ClientConfig, ClientOptions};
 pub use dialect::Dialect;
-pub use request::{RefreshParams, RefreshRequest, build_refresh_request};
+pub use request::{
+    RefreshParams, RefreshRequest, build_refresh_request, refresh_request_body,
+    refresh_request_headers,
+};
 pub use response::{
     MAX_LIFETIME_SECONDS, MAX_RESPONSE_BYTES, ParseOptions, PreviousTokens, TokenResponse,
     TokenSet, UnverifiedJwtTimes, code_for_status, error_from_response, parse_token_response,

@@ -161,10 +161,15 @@ pub fn build_refresh_request(input: &[u8], now: f64) -> String {
 fn build(input: &[u8], now: f64) -> Result<client::RefreshRequest, Error> {
     let ([client], params) = frames::<1>(input)?;
     let config = config(client)?;
-    let params: RefreshParams = PARAMS.object(
+    let params: ParamsArg = PARAMS.object(
         params,
         "the second argument must be an object with refreshToken",
     )?;
+    let params = RefreshParams {
+        refresh_token: params.refresh_token,
+        scope: params.scope,
+        extra_params: params.extra_params,
+    };
     let now = instant(now)?;
     let entropy = match config.auth() {
         ClientAuth::SecretJwt(_) => random::<16>()?,
@@ -173,6 +178,33 @@ fn build(input: &[u8], now: f64) -> Result<client::RefreshRequest, Error> {
     Ok(client::build_refresh_request(
         &config, &params, now, &entropy,
     )?)
+}
+
+/// `buildRefreshRequest`'s params as the JS side writes them: the core's [`RefreshParams`] and
+/// `now`, which pkg/lib/client.js also passes as a number argument (the core takes it there).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ParamsArg {
+    refresh_token: crate::Secret,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default, deserialize_with = "crate::client::request::ordered_pairs")]
+    extra_params: Vec<(String, String)>,
+    #[serde(default, rename = "now")]
+    _now: Option<f64>,
+}
+
+/// `parseTokenResponse`'s options as the JS side writes them: the core's [`ParseOptions`] and
+/// `now` (passed as a number argument too).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OptionsArg {
+    #[serde(default)]
+    previous: Option<client::PreviousTokens>,
+    #[serde(default)]
+    requested_scope: Option<String>,
+    #[serde(default, rename = "now")]
+    _now: Option<f64>,
 }
 
 /// Response headers as JSON: `null`, an object of string (or number) values, or an array of
@@ -287,13 +319,17 @@ fn parse(
         .into());
     }
     let headers: Headers = serde_json::from_slice(headers).map_err(|e| HEADERS.error(scrub(&e)))?;
-    let options: ParseOptions = if options == b"null" {
-        ParseOptions::default()
+    let options: OptionsArg = if options == b"null" {
+        OptionsArg::default()
     } else {
         OPTIONS.object(
             options,
             "expected an object { now?, previous?, requestedScope? }",
         )?
+    };
+    let options = ParseOptions {
+        previous: options.previous,
+        requested_scope: options.requested_scope,
     };
     let now = instant(now)?;
     client::parse_token_response(
