@@ -2,8 +2,11 @@
 //!
 //! The pair of operations, sans-IO:
 //! - [`build_refresh_request`] turns a [`ClientConfig`] and [`RefreshParams`] into a
-//!   [`RefreshRequest`] (URL, method, lower-case headers, body) — the caller sends it;
-//! - [`parse_token_response`] turns the answer (`status`, headers, body) into a [`TokenSet`]
+//!   [`RefreshRequest`] (URL, method, lower-case headers, body) — the caller sends it. It is
+//!   [`refresh_request_headers`] (constant per configuration, so a binding computes them once
+//!   per client) together with [`refresh_request_body`] (per call, at `now`);
+//! - [`parse_token_response`] turns the answer (`status`, headers, body), read by the crate's
+//!   one JSON reader ([`crate::json::scan`], RFC 8259), into a [`TokenSet`]
 //!   or an error: [`crate::OAuthError`] when the server said no, [`crate::RotorError`]
 //!   (`invalid_response`) when a success status carried no valid token response.
 //!

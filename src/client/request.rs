@@ -144,7 +144,7 @@ pub fn refresh_request_headers(config: &ClientConfig) -> Vec<(&'static str, Stri
 /// the client authentication parameters, then the extra parameters — except in the `curity`
 /// dialect, where the client credentials come right after `grant_type` as in Curity's
 /// documentation. TokenIDP gets a JSON object `grantType`, `clientId`, `clientSecret`,
-/// `refreshToken`, `scope`, extras (written by [`crate::json::write`]).
+/// `refreshToken`, `scope`, extras (written by [`crate::json::write`](mod@crate::json::write)).
 pub fn refresh_request_body(
     config: &ClientConfig,
     params: &RefreshParams,

@@ -1,5 +1,5 @@
 //! JSON (RFC 8259) for rotor: one validating reader, [`scan`], and one string writer,
-//! [`write`].
+//! [`write`](mod@write).
 //!
 //! Every document rotor reads outside the issuer goes through [`scan`]: JWT headers and claims
 //! sets (RFC 7515 §5.2, RFC 7519 §7.2), token responses (RFC 6749 §5.1, §5.2) and TokenIDP's
@@ -17,7 +17,7 @@
 //! with more than 16 members (`n log n` comparisons).
 //!
 //! With the `issuer` feature, the issuer's own request bodies are still read by a bounded
-//! `serde_json` reader with the same depth and duplicate rules ([`parse`], [`parse_object`]).
+//! `serde_json` reader with the same depth and duplicate rules (`parse`, `parse_object`).
 
 pub mod scan;
 pub mod write;

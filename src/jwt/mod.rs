@@ -131,7 +131,7 @@ impl Key {
 /// `iat`, when present, are NumericDates (RFC 7519 §2, §4.1.4–§4.1.6); anything else is
 /// `invalid_argument`. The header holds the only parameters rotor writes: `alg`, then `kid`
 /// (RFC 7515 §4.1.4) and `typ` (RFC 7515 §4.1.9) when given —
-/// `{"alg":"HS256","kid":..,"typ":..}`, written by [`crate::json::write`].
+/// `{"alg":"HS256","kid":..,"typ":..}`, written by [`crate::json::write`](mod@crate::json::write).
 pub fn sign_claims_json(
     kid: Option<&str>,
     typ: Option<&str>,
@@ -601,10 +601,10 @@ fn kid<'a>(header: &HeaderFields<'a>) -> Result<Option<Cow<'a, str>>, JwtError> 
 fn typ_matches(actual: &str, expected: &str) -> bool {
     fn strip(s: &str) -> &str {
         const PREFIX: &str = "application/";
-        if s.len() >= PREFIX.len() && s[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
-            &s[PREFIX.len()..]
-        } else {
-            s
+        // `get` (not indexing): the token's `typ` may have a multi-byte character there.
+        match s.get(..PREFIX.len()) {
+            Some(head) if head.eq_ignore_ascii_case(PREFIX) => &s[PREFIX.len()..],
+            _ => s,
         }
     }
     let (a, e) = (strip(actual), strip(expected));
@@ -759,6 +759,9 @@ mod tests {
         assert!(!typ_matches("application/application/at+jwt", "at+jwt"));
         assert!(!typ_matches("text/at+jwt", "at+jwt"));
         assert!(!typ_matches("", "at+jwt"));
+        // A multi-byte character across the prefix's length is no panic.
+        assert!(!typ_matches("aaaaaaaaaaa\u{e9}", "at+jwt"));
+        assert!(!typ_matches("at+jwt", "aaaaaaaaaaa\u{e9}"));
     }
 
     #[test]
