@@ -49,7 +49,7 @@ pub(crate) fn error_text(err: impl Into<Error>) -> String {
         Error::Jwt(_) => "JwtError",
     };
     o.insert("name".into(), Value::from(name));
-    o.insert("message".into(), Value::from(err.to_string()));
+    o.insert("message".into(), Value::from(err.message()));
     o.insert("code".into(), Value::from(err.code()));
     match &err {
         Error::OAuth(e) => {
