@@ -68,19 +68,30 @@ impl OAuthError {
     }
 }
 
+impl OAuthError {
+    /// `token endpoint answered <code> (HTTP <status>)`, then `: ` and at most 200 characters
+    /// of the description when there is one (the server's text, capped so that a huge body
+    /// cannot flood logs).
+    pub fn message(&self) -> String {
+        let status = crate::text::u64_text(u64::from(self.status));
+        let mut parts = vec![
+            "token endpoint answered ",
+            &self.code,
+            " (HTTP ",
+            &status,
+            ")",
+        ];
+        if let Some(d) = &self.description {
+            parts.push(": ");
+            parts.push(crate::text::prefix(d, 200));
+        }
+        crate::text::join(&parts)
+    }
+}
+
 impl fmt::Display for OAuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "token endpoint answered {} (HTTP {})",
-            self.code, self.status
-        )?;
-        if let Some(d) = &self.description {
-            // The description is the server's text; cap it so a huge body cannot flood logs.
-            let short: String = d.chars().take(200).collect();
-            write!(f, ": {short}")?;
-        }
-        Ok(())
+        f.write_str(&self.message())
     }
 }
 
@@ -241,6 +252,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// The human-readable message (`err.message` in JS; no formatting machinery involved).
+    pub fn message(&self) -> String {
+        match self {
+            Error::OAuth(e) => e.message(),
+            Error::Rotor(e) => e.message.clone(),
+            Error::Jwt(e) => e.message.clone(),
+        }
+    }
+
     /// The stable code (`err.code` in JS).
     pub fn code(&self) -> &str {
         match self {
@@ -254,9 +274,9 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::OAuth(e) => e.fmt(f),
-            Error::Rotor(e) => e.fmt(f),
-            Error::Jwt(e) => e.fmt(f),
+            Error::OAuth(e) => f.write_str(&e.message()),
+            Error::Rotor(e) => f.write_str(&e.message),
+            Error::Jwt(e) => f.write_str(&e.message),
         }
     }
 }

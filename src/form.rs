@@ -45,6 +45,16 @@ pub fn serialize<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Str
 /// by two hex digits stays as it is), and the bytes are read as UTF-8 with U+FFFD for invalid
 /// sequences — the URL Standard's "percent-decode" and "UTF-8 decode without BOM".
 pub fn decode(component: &[u8]) -> String {
+    let bytes = decode_bytes(component);
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// The bytes of one form-urlencoded component (see [`decode`]), before UTF-8 decoding: the
+/// one percent-decoder of rotor.
+pub fn decode_bytes(component: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(component.len());
     let mut i = 0;
     while i < component.len() {
@@ -67,10 +77,7 @@ pub fn decode(component: &[u8]) -> String {
         }
         i += 1;
     }
-    match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }
+    bytes
 }
 
 fn hex(b: u8) -> Option<u8> {

@@ -17,6 +17,9 @@
 //! - `issuer` (cargo feature `issuer`, on by default): an edge token endpoint with refresh-token
 //!   rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2, RFC 7009, RFC 7662, RFC 8414).
 //!
+//! - [`json`]: the one JSON reader of the core (a validating scanner, RFC 8259) and writer;
+//!   `serde_json` is linked only with the `issuer` feature.
+//!
 //! The only place that knows about JavaScript is the private `wasm` module, compiled for
 //! `wasm32` only.
 #![warn(missing_docs)]
@@ -33,6 +36,7 @@ pub mod json;
 pub mod jwt;
 pub mod schedule;
 pub mod secret;
+pub mod text;
 
 #[cfg(any(target_arch = "wasm32", feature = "lint-wasm"))]
 mod wasm;

@@ -16,7 +16,7 @@ const RESPONSES: &str = include_str!("vectors/client/responses.json");
 struct RequestCase {
     name: String,
     client: Value,
-    params: RefreshParams,
+    params: VectorParams,
     #[serde(default)]
     random: Option<String>,
     expect: Value,
@@ -30,7 +30,8 @@ struct ResponseCase {
     name: String,
     client: Value,
     response: RawResponse,
-    options: ParseOptions,
+    #[serde(deserialize_with = "with_now")]
+    options: (f64, ParseOptions),
     expect: Value,
     #[serde(default)]
     #[allow(dead_code)]
@@ -42,6 +43,75 @@ struct RawResponse {
     status: u16,
     headers: BTreeMap<String, String>,
     body: String,
+}
+
+/// A request vector's params: `RefreshParams` and `now` (the JS API takes it there; the core
+/// takes it as an argument). Extra parameters keep their document order.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VectorParams {
+    refresh_token: rotor::Secret,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    extra_params: Option<OrderedPairs>,
+    now: f64,
+}
+
+impl VectorParams {
+    fn split(&self) -> (f64, RefreshParams) {
+        let params = RefreshParams {
+            refresh_token: self.refresh_token.clone(),
+            scope: self.scope.clone(),
+            extra_params: self
+                .extra_params
+                .as_ref()
+                .map(|p| p.0.clone())
+                .unwrap_or_default(),
+        };
+        (self.now, params)
+    }
+}
+
+struct OrderedPairs(Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for OrderedPairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = OrderedPairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<OrderedPairs, A::Error> {
+                let mut out = Vec::new();
+                while let Some(pair) = m.next_entry::<String, String>()? {
+                    out.push(pair);
+                }
+                Ok(OrderedPairs(out))
+            }
+        }
+        d.deserialize_map(Pairs)
+    }
+}
+
+/// The vectors give `now` inside the params/options object (as the JS API takes it); the core
+/// takes it as an argument.
+fn with_now<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+) -> Result<(f64, T), D::Error> {
+    let mut v = Value::deserialize(d)?;
+    let now = v
+        .as_object_mut()
+        .and_then(|o| o.remove("now"))
+        .and_then(|n| n.as_f64())
+        .ok_or_else(|| serde::de::Error::custom("vectors fix now"))?;
+    T::deserialize(v)
+        .map(|t| (now, t))
+        .map_err(serde::de::Error::custom)
 }
 
 fn config(client: &Value) -> Result<ClientConfig, RotorError> {
@@ -109,9 +179,9 @@ fn client_request_vectors() {
     let mut failures = Vec::new();
     for case in &cases {
         let entropy = case.random.as_deref().map(hex16).unwrap_or([0; 16]);
-        let now = case.params.now.expect("vectors fix now");
+        let (now, params) = case.params.split();
         let got = config(&case.client)
-            .and_then(|c| client::build_refresh_request(&c, &case.params, now, &entropy))
+            .and_then(|c| client::build_refresh_request(&c, &params, now, &entropy))
             .map(|r| serde_json::to_value(&r).unwrap())
             .map_err(|e| error_json(&Error::Rotor(e)));
         let got = match got {
@@ -140,10 +210,10 @@ fn client_response_vectors() {
             headers: &headers,
             body: case.response.body.as_bytes(),
         };
-        let now = case.options.now.expect("vectors fix now");
+        let (now, options) = &case.options;
         let got = config(&case.client)
             .map_err(Error::Rotor)
-            .and_then(|c| client::parse_token_response(&c, &response, &case.options, now));
+            .and_then(|c| client::parse_token_response(&c, &response, options, *now));
         let got = match got {
             Ok(set) => serde_json::json!({ "tokenSet": set }),
             Err(e) => serde_json::json!({ "error": error_json(&e) }),
@@ -161,9 +231,9 @@ fn client_vector_messages() {
     let cases: Vec<RequestCase> = serde_json::from_str(REQUESTS).unwrap();
     for case in &cases {
         let entropy = case.random.as_deref().map(hex16).unwrap_or([0; 16]);
-        let now = case.params.now.unwrap();
+        let (now, params) = case.params.split();
         if let Err(e) = config(&case.client)
-            .and_then(|c| client::build_refresh_request(&c, &case.params, now, &entropy))
+            .and_then(|c| client::build_refresh_request(&c, &params, now, &entropy))
         {
             println!("{:<70} {}", case.name, e);
         }
@@ -178,7 +248,7 @@ fn client_vector_messages() {
         };
         if let Err(e) = config(&case.client)
             .map_err(Error::Rotor)
-            .and_then(|c| client::parse_token_response(&c, &response, &case.options, 1.0))
+            .and_then(|c| client::parse_token_response(&c, &response, &case.options.1, 1.0))
         {
             println!("{:<70} {}", case.name, e);
         }

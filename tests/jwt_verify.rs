@@ -28,8 +28,61 @@ fn obj(v: Value) -> Map<String, Value> {
     }
 }
 
+/// A verified token's header and claims, read from `verify_json`'s text with serde_json.
+#[derive(Debug)]
+struct Verified {
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+}
+
+fn verify(
+    token: &str,
+    keys: &KeySet,
+    validation: &Validation,
+    now_ms: u64,
+) -> Result<Verified, rotor::JwtError> {
+    let ok = jwt::verify_json(token, keys, validation, now_ms)?;
+    Ok(Verified {
+        header: serde_json::from_str(ok.header_json()).unwrap(),
+        claims: serde_json::from_str(ok.claims_json()).unwrap(),
+    })
+}
+
+/// A token with any header (`alg: HS256` first, then the other parameters by name) and the
+/// claims' serde_json text, signed with `key`: hostile headers (`crit`, a non-string `kid`,
+/// ...) need a signer of their own. When the header has only string `kid`/`typ` members, the
+/// token is exactly what `jwt::sign_claims_json`, rotor's signer, writes.
+fn sign(header: &Map<String, Value>, claims: &Map<String, Value>, key: &Key) -> String {
+    let mut h = Map::new();
+    h.insert("alg".into(), json!("HS256"));
+    for (k, v) in header {
+        if k != "alg" {
+            h.insert(k.clone(), v.clone());
+        }
+    }
+    let header_json = serde_json::to_vec(&Value::Object(h)).unwrap();
+    let claims_json = serde_json::to_vec(claims).unwrap();
+    let input = format!(
+        "{}.{}",
+        rotor::b64::encode(&header_json),
+        rotor::b64::encode(&claims_json)
+    );
+    let token = format!("{input}.{}", rotor::b64::encode(key.mac(input.as_bytes())));
+    let kid = header.get("kid").and_then(Value::as_str);
+    let typ = header.get("typ").and_then(Value::as_str);
+    let simple = header.keys().all(|k| k == "kid" || k == "typ")
+        && header.get("kid").is_none_or(Value::is_string)
+        && header.get("typ").is_none_or(Value::is_string);
+    if simple {
+        if let Ok(signed) = jwt::sign_claims_json(kid, typ, &claims_json, key) {
+            assert_eq!(signed, token, "sign_claims_json writes the same bytes");
+        }
+    }
+    token
+}
+
 fn token(header: Value, claims: Value) -> String {
-    jwt::sign(&obj(header), &obj(claims), &key())
+    sign(&obj(header), &obj(claims), &key())
 }
 
 #[test]
@@ -37,7 +90,7 @@ fn rfc7515_appendix_a1_known_answer() {
     let keys = KeySet::single(Key::from_base64url(RFC7515_A1_KEY).unwrap());
     let v = Validation::default();
     // One second before exp: valid; the exact header and claims come back.
-    let ok = jwt::verify(RFC7515_A1_TOKEN, &keys, &v, RFC7515_A1_EXP_MS - 1000).unwrap();
+    let ok = verify(RFC7515_A1_TOKEN, &keys, &v, RFC7515_A1_EXP_MS - 1000).unwrap();
     assert_eq!(
         Value::Object(ok.header),
         json!({"typ": "JWT", "alg": "HS256"})
@@ -47,8 +100,8 @@ fn rfc7515_appendix_a1_known_answer() {
         json!({"iss": "joe", "exp": 1_300_819_380, "http://example.com/is_root": true})
     );
     // The last millisecond before exp is valid, exp itself is not (RFC 7519 §4.1.4).
-    assert!(jwt::verify(RFC7515_A1_TOKEN, &keys, &v, RFC7515_A1_EXP_MS - 1).is_ok());
-    let e = jwt::verify(RFC7515_A1_TOKEN, &keys, &v, RFC7515_A1_EXP_MS).unwrap_err();
+    assert!(verify(RFC7515_A1_TOKEN, &keys, &v, RFC7515_A1_EXP_MS - 1).is_ok());
+    let e = verify(RFC7515_A1_TOKEN, &keys, &v, RFC7515_A1_EXP_MS).unwrap_err();
     assert_eq!(e.code, C::Expired);
     // With 30 s of leeway it is valid until exp + 30 s.
     let lenient = Validation {
@@ -56,7 +109,7 @@ fn rfc7515_appendix_a1_known_answer() {
         ..Validation::default()
     };
     assert!(
-        jwt::verify(
+        verify(
             RFC7515_A1_TOKEN,
             &keys,
             &lenient,
@@ -65,7 +118,7 @@ fn rfc7515_appendix_a1_known_answer() {
         .is_ok()
     );
     assert_eq!(
-        jwt::verify(
+        verify(
             RFC7515_A1_TOKEN,
             &keys,
             &lenient,
@@ -81,7 +134,7 @@ fn rfc7515_appendix_a1_known_answer() {
     assert_eq!(rotor::b64::encode(key.mac(input.as_bytes())), sig);
     // Any other key: bad_signature.
     assert_eq!(
-        jwt::verify(RFC7515_A1_TOKEN, &KeySet::single(other_key()), &v, 0)
+        verify(RFC7515_A1_TOKEN, &KeySet::single(other_key()), &v, 0)
             .unwrap_err()
             .code,
         C::BadSignature
@@ -110,7 +163,7 @@ fn sign_then_verify_exact_wire() {
         ..Validation::default()
     };
     let keys = KeySet::by_kid(vec![("k0".into(), other_key()), ("k1".into(), key())]).unwrap();
-    let ok = jwt::verify(&t, &keys, &v, NOW_MS).unwrap();
+    let ok = verify(&t, &keys, &v, NOW_MS).unwrap();
     assert_eq!(ok.claims["sub"], "alice");
     assert_eq!(ok.header["kid"], "k1");
 }
@@ -129,10 +182,9 @@ fn signing_key_is_the_first_of_the_set() {
 }
 
 #[test]
-fn sign_json_checks_claims() {
-    let header = Map::new();
-    let ok = jwt::sign_json(&header, br#"{"sub":"a","exp":1.5}"#, &key()).unwrap();
-    assert!(jwt::verify(&ok, &KeySet::single(key()), &Validation::default(), 0).is_ok());
+fn sign_claims_json_checks_claims() {
+    let ok = jwt::sign_claims_json(None, None, br#"{"sub":"a","exp":1.5}"#, &key()).unwrap();
+    assert!(verify(&ok, &KeySet::single(key()), &Validation::default(), 0).is_ok());
     for bad in [
         &br#"[1]"#[..],
         br#"{"a":1,"a":2}"#,
@@ -141,7 +193,7 @@ fn sign_json_checks_claims() {
         br#"{"iat":-5}"#,
         br#"{"x":1} {}"#,
     ] {
-        let e = jwt::sign_json(&header, bad, &key()).unwrap_err();
+        let e = jwt::sign_claims_json(None, None, bad, &key()).unwrap_err();
         assert_eq!(
             e.code,
             rotor::RotorErrorCode::InvalidArgument,
@@ -498,7 +550,7 @@ fn claims_table() {
     let keys = KeySet::single(key());
     for case in cases {
         let t = token(case.header, case.claims);
-        let got = jwt::verify(&t, &keys, &case.validation, NOW_MS)
+        let got = verify(&t, &keys, &case.validation, NOW_MS)
             .map(|_| ())
             .map_err(|e| e.code);
         assert_eq!(got, case.expect, "{}", case.name);
@@ -511,35 +563,35 @@ fn alg_is_checked_before_keys_and_crit() {
     let keys = KeySet::by_kid(vec![("k1".into(), key())]).unwrap();
     let h = rotor::b64::encode(br#"{"alg":"none","kid":"nope","crit":["x"]}"#);
     let p = rotor::b64::encode(br#"{"exp":1}"#);
-    let e = jwt::verify(&format!("{h}.{p}."), &keys, &v(), NOW_MS).unwrap_err();
+    let e = verify(&format!("{h}.{p}."), &keys, &v(), NOW_MS).unwrap_err();
     assert_eq!(e.code, C::AlgNotAllowed);
     // crit before kid.
-    let t = jwt::sign(
+    let t = sign(
         &obj(json!({"kid": "nope", "crit": ["x"]})),
         &obj(json!({"exp": 1})),
         &key(),
     );
     assert_eq!(
-        jwt::verify(&t, &keys, &v(), NOW_MS).unwrap_err().code,
+        verify(&t, &keys, &v(), NOW_MS).unwrap_err().code,
         C::CritUnsupported
     );
     // kid before signature; signature before claims.
-    let t = jwt::sign(
+    let t = sign(
         &obj(json!({"kid": "nope"})),
         &obj(json!({"exp": 1})),
         &other_key(),
     );
     assert_eq!(
-        jwt::verify(&t, &keys, &v(), NOW_MS).unwrap_err().code,
+        verify(&t, &keys, &v(), NOW_MS).unwrap_err().code,
         C::UnknownKid
     );
-    let t = jwt::sign(
+    let t = sign(
         &obj(json!({"kid": "k1"})),
         &obj(json!({"exp": 1})),
         &other_key(),
     );
     assert_eq!(
-        jwt::verify(&t, &keys, &v(), NOW_MS).unwrap_err().code,
+        verify(&t, &keys, &v(), NOW_MS).unwrap_err().code,
         C::BadSignature
     );
     // Size before structure.
@@ -548,7 +600,7 @@ fn alg_is_checked_before_keys_and_crit() {
         ..v()
     };
     assert_eq!(
-        jwt::verify("a.b.", &keys, &small, NOW_MS).unwrap_err().code,
+        verify("a.b.", &keys, &small, NOW_MS).unwrap_err().code,
         C::TooLarge
     );
 }
@@ -556,13 +608,13 @@ fn alg_is_checked_before_keys_and_crit() {
 #[test]
 fn error_messages_carry_no_token_or_key() {
     let secret_claim = "s3cr3t-claim-value";
-    let t = jwt::sign(
+    let t = sign(
         &Map::new(),
         &obj(json!({"exp": 1, "x": secret_claim})),
         &key(),
     );
     for keys in [KeySet::single(key()), KeySet::single(other_key())] {
-        let e = jwt::verify(&t, &keys, &v(), NOW_MS).unwrap_err();
+        let e = verify(&t, &keys, &v(), NOW_MS).unwrap_err();
         let text = format!("{e} {e:?}");
         assert!(
             !text.contains(&t[..20]) && !text.contains(secret_claim),
@@ -614,10 +666,10 @@ proptest! {
     #[test]
     fn sign_verify_round_trips(claims in claims_strategy(), kid in "[ -~]{1,16}") {
         let header = obj(json!({"kid": kid.clone(), "typ": "at+jwt"}));
-        let t = jwt::sign(&header, &claims, &key());
+        let t = sign(&header, &claims, &key());
         let keys = KeySet::by_kid(vec![(kid.clone(), key())]).unwrap();
         let validation = Validation { typ: Some("at+jwt".into()), ..Validation::default() };
-        let ok = jwt::verify(&t, &keys, &validation, NOW_MS).unwrap();
+        let ok = verify(&t, &keys, &validation, NOW_MS).unwrap();
         prop_assert_eq!(&ok.claims, &claims);
         prop_assert_eq!(&ok.header["kid"], &Value::String(kid));
         prop_assert_eq!(&ok.header["alg"], &Value::String("HS256".into()));
@@ -629,7 +681,7 @@ proptest! {
         position in any::<prop::sample::Index>(),
         byte in any::<u8>(),
     ) {
-        let t = jwt::sign(&Map::new(), &claims, &key());
+        let t = sign(&Map::new(), &claims, &key());
         let mut bytes = t.clone().into_bytes();
         let i = position.index(bytes.len());
         prop_assume!(bytes[i] != byte);
@@ -637,7 +689,7 @@ proptest! {
         // A mutation that breaks UTF-8 cannot even be a &str; everything else must be refused.
         if let Ok(mutated) = String::from_utf8(bytes) {
             let keys = KeySet::single(key());
-            prop_assert!(jwt::verify(&mutated, &keys, &Validation::default(), NOW_MS).is_err());
+            prop_assert!(verify(&mutated, &keys, &Validation::default(), NOW_MS).is_err());
         }
     }
 }

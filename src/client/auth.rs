@@ -3,9 +3,10 @@
 
 use crate::b64;
 use crate::error::RotorError;
-use crate::jwt::{self, Key, MIN_KEY_BYTES};
+use crate::json::write::{push_name, push_string};
+use crate::jwt::{self, Key};
 use crate::secret::Secret;
-use serde_json::{Map, Value};
+use crate::text::{join, prefix, push_i64};
 
 /// `client_assertion_type` for a JWT client assertion (RFC 7523 §2.2).
 pub const JWT_BEARER_ASSERTION_TYPE: &str =
@@ -51,10 +52,11 @@ impl AuthMethod {
         .into_iter()
         .find(|m| m.as_str() == name)
         .ok_or_else(|| {
-            RotorError::config(format!(
-                "unknown authMethod \"{}\" (expected client_secret_basic, client_secret_post, client_secret_jwt or none)",
-                name.chars().take(40).collect::<String>()
-            ))
+            RotorError::config(join(&[
+                "unknown authMethod \"",
+                prefix(name, 40),
+                "\" (expected client_secret_basic, client_secret_post, client_secret_jwt or none)",
+            ]))
         })
     }
 }
@@ -73,15 +75,6 @@ pub enum ClientAuth {
     None,
 }
 
-/// What a client authentication strategy adds to a request.
-#[derive(Debug, Default)]
-pub(crate) struct AuthParts {
-    /// Body parameters, as (name, value) with RFC 6749 (snake_case) names.
-    pub params: Vec<(&'static str, String)>,
-    /// An `authorization` header value.
-    pub authorization: Option<String>,
-}
-
 impl ClientAuth {
     /// Builds the strategy from a method and an optional secret (checks RFC 6749 §2.3.1 and
     /// the HS256 key length rule of RFC 7518 §3.2).
@@ -94,17 +87,18 @@ impl ClientAuth {
             (AuthMethod::None, Some(_)) => Err(RotorError::config(
                 "clientSecret is set but authMethod is \"none\": a public client has no secret",
             )),
-            (m, None) => Err(RotorError::config(format!(
-                "authMethod \"{}\" needs a clientSecret",
-                m.as_str()
-            ))),
+            (m, None) => Err(RotorError::config(join(&[
+                "authMethod \"",
+                m.as_str(),
+                "\" needs a clientSecret",
+            ]))),
             (AuthMethod::ClientSecretBasic, Some(s)) => Ok(ClientAuth::SecretBasic(s)),
             (AuthMethod::ClientSecretPost, Some(s)) => Ok(ClientAuth::SecretPost(s)),
             (AuthMethod::ClientSecretJwt, Some(s)) => {
                 Key::new(s.expose().as_bytes().to_vec()).map(ClientAuth::SecretJwt).map_err(|_| {
-                    RotorError::config(format!(
-                        "client_secret_jwt needs a clientSecret of at least {MIN_KEY_BYTES} bytes to key HS256 (RFC 7518 §3.2); use client_secret_basic or client_secret_post with this secret"
-                    ))
+                    RotorError::config(
+                        "client_secret_jwt needs a clientSecret of at least 32 bytes to key HS256 (RFC 7518 §3.2); use client_secret_basic or client_secret_post with this secret",
+                    )
                 })
             }
         }
@@ -120,58 +114,88 @@ impl ClientAuth {
         }
     }
 
-    /// The parameters and header this strategy adds to a token request.
+    /// The `authorization` header this strategy adds to every token request, if any (constant
+    /// for a configuration): `Basic base64(urlencode(client_id) ":" urlencode(secret))` for
+    /// `client_secret_basic` (RFC 6749 §2.3.1, RFC 7617).
+    pub(crate) fn authorization(&self, client_id: &str) -> Option<String> {
+        match self {
+            ClientAuth::SecretBasic(secret) => {
+                Some(join(&["Basic ", &basic_credentials(client_id, secret)]))
+            }
+            _ => None,
+        }
+    }
+
+    /// The body parameters this strategy adds to a token request, as (name, value) with
+    /// RFC 6749 (snake_case) names.
     ///
     /// `now_ms` and `jti_entropy` are used by `client_secret_jwt` only: `iat` = `now` in
     /// seconds, `exp` = `iat` + [`ASSERTION_LIFETIME_SECONDS`], `jti` = base64url of the
-    /// entropy (RFC 7523 §3).
-    pub(crate) fn apply(
+    /// entropy (RFC 7523 §3). A `now` after the year 9999 cannot date an assertion
+    /// (`invalid_argument`, RFC 7519 §2).
+    pub(crate) fn body_params(
         &self,
         client_id: &str,
         token_endpoint: &str,
         now_ms: f64,
         jti_entropy: &[u8; 16],
-    ) -> AuthParts {
-        let mut parts = AuthParts::default();
+    ) -> Result<Vec<(&'static str, String)>, RotorError> {
+        let mut params = Vec::with_capacity(3);
         match self {
-            ClientAuth::SecretBasic(secret) => {
-                let user: String = crate::form::encode(client_id);
-                let pass: String = crate::form::encode(secret.expose());
-                parts.authorization = Some(format!(
-                    "Basic {}",
-                    b64::encode_standard(format!("{user}:{pass}"))
-                ));
-            }
+            ClientAuth::SecretBasic(_) => {}
             ClientAuth::SecretPost(secret) => {
-                parts.params.push(("client_id", client_id.to_owned()));
-                parts
-                    .params
-                    .push(("client_secret", secret.expose().to_owned()));
+                params.push(("client_id", client_id.to_owned()));
+                params.push(("client_secret", secret.expose().to_owned()));
             }
             ClientAuth::SecretJwt(key) => {
                 let iat = (now_ms / 1000.0).floor() as i64;
-                let mut claims = Map::new();
-                claims.insert("iss".into(), Value::from(client_id));
-                claims.insert("sub".into(), Value::from(client_id));
-                claims.insert("aud".into(), Value::from(token_endpoint));
-                claims.insert("jti".into(), Value::from(b64::encode(jti_entropy)));
-                claims.insert("iat".into(), Value::from(iat));
-                claims.insert("exp".into(), Value::from(iat + ASSERTION_LIFETIME_SECONDS));
-                let mut header = Map::new();
-                header.insert("typ".into(), Value::from("JWT"));
+                let claims = assertion_claims(client_id, token_endpoint, iat, jti_entropy);
+                let assertion = jwt::sign_claims_json(None, Some("JWT"), claims.as_bytes(), key)
+                    .map_err(|_| {
+                        RotorError::argument(
+                            "now is too late to date a client_secret_jwt assertion (after the year 9999, RFC 7519 §2)",
+                        )
+                    })?;
                 // RFC 7523 §3: client_id is optional with an assertion but harmless and
                 // lets servers find the client before verifying (OIDC Core §9 allows it).
-                parts.params.push(("client_id", client_id.to_owned()));
-                parts.params.push((
+                params.push(("client_id", client_id.to_owned()));
+                params.push((
                     "client_assertion_type",
                     JWT_BEARER_ASSERTION_TYPE.to_owned(),
                 ));
-                parts
-                    .params
-                    .push(("client_assertion", jwt::sign(&header, &claims, key)));
+                params.push(("client_assertion", assertion));
             }
-            ClientAuth::None => parts.params.push(("client_id", client_id.to_owned())),
+            ClientAuth::None => params.push(("client_id", client_id.to_owned())),
         }
-        parts
+        Ok(params)
     }
+}
+
+/// `base64(urlencode(client_id) ":" urlencode(secret))` (RFC 6749 §2.3.1, RFC 7617 §2).
+pub(crate) fn basic_credentials(client_id: &str, secret: &Secret) -> String {
+    let mut pair = crate::form::encode(client_id);
+    pair.push(':');
+    crate::form::encode_into(&mut pair, secret.expose());
+    b64::encode_standard(pair)
+}
+
+/// The claims of a `client_secret_jwt` assertion (RFC 7523 §3): `iss` and `sub` the client,
+/// `aud` the token endpoint, `jti`, `iat` and `exp`, in name order.
+fn assertion_claims(client_id: &str, token_endpoint: &str, iat: i64, jti: &[u8; 16]) -> String {
+    let mut out = String::with_capacity(128 + 2 * client_id.len() + token_endpoint.len());
+    out.push('{');
+    push_name(&mut out, "aud");
+    push_string(&mut out, token_endpoint);
+    push_name(&mut out, "exp");
+    push_i64(&mut out, iat.saturating_add(ASSERTION_LIFETIME_SECONDS));
+    push_name(&mut out, "iat");
+    push_i64(&mut out, iat);
+    push_name(&mut out, "iss");
+    push_string(&mut out, client_id);
+    push_name(&mut out, "jti");
+    push_string(&mut out, &b64::encode(jti));
+    push_name(&mut out, "sub");
+    push_string(&mut out, client_id);
+    out.push('}');
+    out
 }

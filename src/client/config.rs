@@ -5,6 +5,7 @@ use super::dialect::Dialect;
 use super::scope::Scope;
 use crate::error::RotorError;
 use crate::secret::Secret;
+use crate::text::join;
 use serde::Deserialize;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -101,7 +102,8 @@ impl ClientConfig {
         let granted_scope = match options.granted_scope.as_deref() {
             None => None,
             Some(text) => Some(
-                Scope::parse(text).map_err(|e| RotorError::config(format!("grantedScope: {e}")))?,
+                Scope::parse(text)
+                    .map_err(|e| RotorError::config(join(&["grantedScope: ", &e.message()])))?,
             ),
         };
         Ok(ClientConfig {
@@ -158,7 +160,7 @@ pub struct HttpUrl<'a> {
 /// [`is_loopback_host`]), userinfo (`user:pass@`), a fragment, whitespace, control or
 /// non-ASCII characters, a bad port and an empty or invalid host.
 pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError> {
-    let bad = |why: &str| Err(RotorError::config(format!("{what} {why}")));
+    let bad = |why: &str| Err(RotorError::config(join(&[what, " ", why])));
     if url.len() > MAX_ENDPOINT_BYTES {
         return bad("is too long");
     }
@@ -239,9 +241,11 @@ pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorErr
     if let Some((_, query)) = parts.path_and_query.split_once('?') {
         for (name, _) in crate::form::parse(query.as_bytes()) {
             if is_protocol_param(&name) {
-                return Err(RotorError::config(format!(
-                    "tokenEndpoint query must not carry the protocol parameter \"{name}\": tokens and secrets never go in URLs (RFC 6749 §2.3.1, RFC 9700 §4.1)"
-                )));
+                return Err(RotorError::config(join(&[
+                    "tokenEndpoint query must not carry the protocol parameter \"",
+                    &name,
+                    "\": tokens and secrets never go in URLs (RFC 6749 §2.3.1, RFC 9700 §4.1)",
+                ])));
             }
         }
     }
@@ -271,30 +275,8 @@ pub(crate) fn contains_secret(url: &str, value: &str) -> bool {
         return true;
     }
     // A fully decoded comparison catches other percent-encodings of the same bytes.
-    let decoded: Vec<u8> = percent_decode(url);
+    let decoded: Vec<u8> = crate::form::decode_bytes(url.as_bytes());
     decoded.windows(value.len()).any(|w| w == value.as_bytes())
-}
-
-fn percent_decode(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
-    out
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
 }
 
 /// Loopback hosts for which `http:` is allowed (RFC 8252 §8.3): `localhost`, `127.0.0.0/8`

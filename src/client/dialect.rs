@@ -61,10 +61,11 @@ impl Dialect {
             .into_iter()
             .find(|d| d.as_str() == name)
             .ok_or_else(|| {
-                RotorError::config(format!(
-                    "unknown dialect \"{}\" (expected one of rfc6749, keycloak, curity, pingfederate, tokenidp)",
-                    name.chars().take(40).collect::<String>()
-                ))
+                RotorError::config(crate::text::join(&[
+                    "unknown dialect \"",
+                    crate::text::prefix(name, 40),
+                    "\" (expected one of rfc6749, keycloak, curity, pingfederate, tokenidp)",
+                ]))
             })
     }
 

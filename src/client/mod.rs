@@ -2,8 +2,11 @@
 //!
 //! The pair of operations, sans-IO:
 //! - [`build_refresh_request`] turns a [`ClientConfig`] and [`RefreshParams`] into a
-//!   [`RefreshRequest`] (URL, method, lower-case headers, body) — the caller sends it;
-//! - [`parse_token_response`] turns the answer (`status`, headers, body) into a [`TokenSet`]
+//!   [`RefreshRequest`] (URL, method, lower-case headers, body) — the caller sends it. It is
+//!   [`refresh_request_headers`] (constant per configuration, so a binding computes them once
+//!   per client) together with [`refresh_request_body`] (per call, at `now`);
+//! - [`parse_token_response`] turns the answer (`status`, headers, body), read by the crate's
+//!   one JSON reader ([`crate::json::scan`], RFC 8259), into a [`TokenSet`]
 //!   or an error: [`crate::OAuthError`] when the server said no, [`crate::RotorError`]
 //!   (`invalid_response`) when a success status carried no valid token response.
 //!
@@ -44,7 +47,10 @@ pub mod scope;
 pub use auth::{ASSERTION_LIFETIME_SECONDS, AuthMethod, ClientAuth, JWT_BEARER_ASSERTION_TYPE};
 pub use config::{ClientConfig, ClientOptions};
 pub use dialect::Dialect;
-pub use request::{RefreshParams, RefreshRequest, build_refresh_request};
+pub use request::{
+    RefreshParams, RefreshRequest, build_refresh_request, refresh_request_body,
+    refresh_request_headers,
+};
 pub use response::{
     MAX_LIFETIME_SECONDS, MAX_RESPONSE_BYTES, ParseOptions, PreviousTokens, TokenResponse,
     TokenSet, UnverifiedJwtTimes, code_for_status, error_from_response, parse_token_response,

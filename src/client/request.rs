@@ -1,9 +1,13 @@
-//! Building the refresh-token request (RFC 6749 §6).
+//! Building the refresh-token request (RFC 6749 §6), in two parts so that a binding can
+//! compute the headers once per client: [`refresh_request_headers`] (constant for a
+//! configuration) and [`refresh_request_body`] (per call); [`build_refresh_request`] is both.
 
 use super::config::{ClientConfig, contains_secret, is_protocol_param};
 use super::scope::Scope;
 use crate::error::RotorError;
+use crate::json::write::{push_name, push_string};
 use crate::secret::Secret;
+use crate::text::{join, prefix};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,7 +15,8 @@ use std::fmt;
 /// Longest accepted refresh token, in bytes (a guard against absurd inputs).
 pub const MAX_REFRESH_TOKEN_BYTES: usize = 64 * 1024;
 
-/// What the caller asks for (`buildRefreshRequest`'s second argument, without `now`).
+/// What the caller asks for (`buildRefreshRequest`'s second argument); `now` is an argument
+/// of [`refresh_request_body`].
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefreshParams {
@@ -24,14 +29,12 @@ pub struct RefreshParams {
     /// repeat a protocol parameter.
     #[serde(default, deserialize_with = "ordered_pairs")]
     pub extra_params: Vec<(String, String)>,
-    /// The current time in milliseconds (used only by `client_secret_jwt`); the JS layer
-    /// fills it from `Date.now()` when omitted.
-    #[serde(default)]
-    pub now: Option<f64>,
 }
 
 /// Reads a JSON/JS object of string values into ordered pairs (document order is kept).
-fn ordered_pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+pub(crate) fn ordered_pairs<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<(String, String)>, D::Error> {
     struct PairsVisitor;
     impl<'de> serde::de::Visitor<'de> for PairsVisitor {
         type Value = Vec<(String, String)>;
@@ -86,7 +89,49 @@ impl fmt::Debug for RefreshRequest {
     }
 }
 
-/// Builds the refresh-token request (RFC 6749 §6) for `config`.
+/// Builds the refresh-token request (RFC 6749 §6) for `config`: the URL, `POST`, the headers
+/// of [`refresh_request_headers`] and the body of [`refresh_request_body`] (see there for
+/// what is refused and the parameter order).
+pub fn build_refresh_request(
+    config: &ClientConfig,
+    params: &RefreshParams,
+    now_ms: f64,
+    jti_entropy: &[u8; 16],
+) -> Result<RefreshRequest, RotorError> {
+    let body = refresh_request_body(config, params, now_ms, jti_entropy)?;
+    let headers = refresh_request_headers(config)
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    Ok(RefreshRequest {
+        url: config.token_endpoint().to_owned(),
+        method: "POST",
+        headers,
+        body,
+    })
+}
+
+/// The headers of every refresh request of `config`, in name order (lower-case names):
+/// `accept: application/json`, `authorization: Basic ...` for `client_secret_basic`
+/// (RFC 6749 §2.3.1) and `content-type` (`application/x-www-form-urlencoded`, RFC 6749
+/// §4.1.3 and Appendix B, or `application/json` for TokenIDP). They depend on the
+/// configuration only, so a binding may compute them once per client.
+pub fn refresh_request_headers(config: &ClientConfig) -> Vec<(&'static str, String)> {
+    let mut headers = Vec::with_capacity(3);
+    headers.push(("accept", "application/json".to_owned()));
+    if let Some(authorization) = config.auth().authorization(config.client_id()) {
+        headers.push(("authorization", authorization));
+    }
+    let content_type = if config.dialect().json_body() {
+        "application/json"
+    } else {
+        "application/x-www-form-urlencoded"
+    };
+    headers.push(("content-type", content_type.to_owned()));
+    headers
+}
+
+/// The body of the refresh-token request (RFC 6749 §6) for `config` and `params` at `now_ms`.
 ///
 /// `now_ms` and `jti_entropy` (16 random bytes) are used only by `client_secret_jwt`
 /// (RFC 7523 §3). Refused before anything is sent: an empty refresh token or one with
@@ -99,13 +144,13 @@ impl fmt::Debug for RefreshRequest {
 /// the client authentication parameters, then the extra parameters — except in the `curity`
 /// dialect, where the client credentials come right after `grant_type` as in Curity's
 /// documentation. TokenIDP gets a JSON object `grantType`, `clientId`, `clientSecret`,
-/// `refreshToken`, `scope`, extras.
-pub fn build_refresh_request(
+/// `refreshToken`, `scope`, extras (written by [`crate::json::write`](mod@crate::json::write)).
+pub fn refresh_request_body(
     config: &ClientConfig,
     params: &RefreshParams,
     now_ms: f64,
     jti_entropy: &[u8; 16],
-) -> Result<RefreshRequest, RotorError> {
+) -> Result<String, RotorError> {
     let token = params.refresh_token.expose();
     if token.is_empty() {
         return Err(RotorError::argument("refreshToken must not be empty"));
@@ -137,10 +182,11 @@ pub fn build_refresh_request(
                 if !extra.is_empty() {
                     return Err(RotorError::new(
                         crate::error::RotorErrorCode::ScopeWidening,
-                        format!(
-                            "scope \"{}\" is not within the granted scope (RFC 6749 §6); sign in again to widen it",
-                            extra.join(" ")
-                        ),
+                        join(&[
+                            "scope \"",
+                            &extra.join(" "),
+                            "\" is not within the granted scope (RFC 6749 §6); sign in again to widen it",
+                        ]),
                     ));
                 }
             }
@@ -154,23 +200,25 @@ pub fn build_refresh_request(
             ));
         }
         if is_protocol_param(name) {
-            return Err(RotorError::argument(format!(
-                "extraParams must not set the protocol parameter \"{}\"",
-                name.chars().take(40).collect::<String>()
-            )));
+            return Err(RotorError::argument(join(&[
+                "extraParams must not set the protocol parameter \"",
+                prefix(name, 40),
+                "\"",
+            ])));
         }
     }
 
     let dialect = config.dialect();
-    let auth = config.auth().apply(
+    let auth = config.auth().body_params(
         config.client_id(),
         config.token_endpoint(),
         now_ms,
         jti_entropy,
-    );
+    )?;
 
-    let mut fields: Vec<(&str, &str)> = vec![("grant_type", "refresh_token")];
-    let auth_fields = auth.params.iter().map(|(k, v)| (*k, v.as_str()));
+    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(8 + params.extra_params.len());
+    fields.push(("grant_type", "refresh_token"));
+    let auth_fields = auth.iter().map(|(k, v)| (*k, v.as_str()));
     if dialect.credentials_first() || dialect.json_body() {
         fields.extend(auth_fields);
         fields.push(("refresh_token", token));
@@ -191,46 +239,27 @@ pub fn build_refresh_request(
             .map(|(k, v)| (k.as_str(), v.as_str())),
     );
 
-    let mut headers = BTreeMap::new();
-    headers.insert("accept".to_owned(), "application/json".to_owned());
-    if let Some(a) = auth.authorization {
-        headers.insert("authorization".to_owned(), a);
-    }
-    let body = if dialect.json_body() {
-        headers.insert("content-type".to_owned(), "application/json".to_owned());
-        let members: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}:{}",
-                    serde_json::Value::from(camel_case(k)),
-                    serde_json::Value::from(*v)
-                )
-            })
-            .collect();
-        format!("{{{}}}", members.join(","))
+    if dialect.json_body() {
+        let mut body = String::with_capacity(64 + token.len());
+        body.push('{');
+        for (name, value) in &fields {
+            push_name(&mut body, camel_case(name));
+            push_string(&mut body, value);
+        }
+        body.push('}');
+        Ok(body)
     } else {
-        headers.insert(
-            "content-type".to_owned(),
-            "application/x-www-form-urlencoded".to_owned(),
-        );
-        crate::form::serialize(fields.iter().copied())
-    };
-    Ok(RefreshRequest {
-        url: config.token_endpoint().to_owned(),
-        method: "POST",
-        headers,
-        body,
-    })
+        Ok(crate::form::serialize(fields.iter().copied()))
+    }
 }
 
 /// TokenIDP's camelCase names for the protocol parameters; extra parameters keep theirs.
-fn camel_case(name: &str) -> String {
+fn camel_case(name: &str) -> &str {
     match name {
-        "grant_type" => "grantType".into(),
-        "refresh_token" => "refreshToken".into(),
-        "client_id" => "clientId".into(),
-        "client_secret" => "clientSecret".into(),
-        other => other.into(),
+        "grant_type" => "grantType",
+        "refresh_token" => "refreshToken",
+        "client_id" => "clientId",
+        "client_secret" => "clientSecret",
+        other => other,
     }
 }

@@ -1,14 +1,16 @@
 //! Reading the token endpoint's answer: RFC 6749 §5.1 success, §5.2 error, and the quirks of
-//! each dialect (see [`super::dialect`]).
+//! each dialect (see [`super::dialect`]). Bodies are read by the crate's one JSON reader,
+//! [`crate::json::scan`] (RFC 8259; no duplicate names, depth ≤ 64, bounded counts).
 
 use super::config::ClientConfig;
 use super::dialect::Dialect;
 use super::scope::Scope;
 use crate::error::{Error, ErrorKind, OAuthError, RotorError};
-use crate::json::{self, JsonError};
+use crate::json::JsonError;
+use crate::json::scan::{self, Kind, Object, Raw};
 use crate::secret::Secret;
+use crate::text::{join, u64_text};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// Largest response body read: 1 MiB.
 pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
@@ -44,13 +46,11 @@ pub struct PreviousTokens {
     pub id_token: Option<Secret>,
 }
 
-/// Options of `parseTokenResponse` (`{ now?, previous?, requestedScope? }`).
+/// Options of `parseTokenResponse` (`{ previous?, requestedScope? }`); the time of receipt
+/// is an argument of [`parse_token_response`].
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ParseOptions {
-    /// The time of receipt in milliseconds; the JS layer fills it from `Date.now()`.
-    #[serde(default)]
-    pub now: Option<f64>,
     /// The token set being refreshed.
     #[serde(default)]
     pub previous: Option<PreviousTokens>,
@@ -115,34 +115,44 @@ pub fn parse_token_response(
         return Err(redact_oauth_error(err, config, options).into());
     }
     if response.status < 200 || response.status >= 300 {
-        return Err(RotorError::response(format!(
-            "the token endpoint answered HTTP {}, not a token response",
-            response.status
-        ))
+        return Err(RotorError::response(join(&[
+            "the token endpoint answered HTTP ",
+            &u64_text(u64::from(response.status)),
+            ", not a token response",
+        ]))
         .into());
     }
     if response.body.len() > MAX_RESPONSE_BYTES {
         return Err(RotorError::response("token response body is larger than 1 MiB").into());
     }
-    let object = json::parse_object(response.body, MAX_RESPONSE_BYTES)
-        .map_err(|e| RotorError::response(format!("token response is not a JSON object ({e})")))?;
+    let object = scan::object_bytes(response.body).map_err(|e| {
+        RotorError::response(join(&[
+            "token response is not a JSON object (",
+            &e.message(),
+            ")",
+        ]))
+    })?;
     let dialect = config.dialect();
+    let data;
     let members = if dialect.enveloped_response() {
-        match object.get("isSuccess") {
-            Some(Value::Bool(true)) => match object.get("data") {
-                Some(Value::Object(data)) => data,
-                _ => {
+        match object.get("isSuccess").and_then(Raw::as_bool) {
+            Some(true) => match object.get("data").and_then(Raw::object) {
+                Some(inner) => {
+                    data = inner;
+                    &data
+                }
+                None => {
                     return Err(RotorError::response(
                         "TokenIDP envelope with isSuccess: true has no data object",
                     )
                     .into());
                 }
             },
-            Some(Value::Bool(false)) => {
+            Some(false) => {
                 let err = tokenidp_error(&object, response, now_ms);
                 return Err(redact_oauth_error(err, config, options).into());
             }
-            _ => {
+            None => {
                 return Err(RotorError::response(
                     "TokenIDP response has no boolean isSuccess (expected the { isSuccess, data } envelope)",
                 )
@@ -215,30 +225,30 @@ const TOKENIDP_NAMES: Names = Names {
     id_token: "idToken",
 };
 
-fn read_fields(dialect: Dialect, obj: &Map<String, Value>) -> Result<Fields, RotorError> {
+fn read_fields(dialect: Dialect, obj: &Object<'_>) -> Result<Fields, RotorError> {
     let names = if dialect.enveloped_response() {
         &TOKENIDP_NAMES
     } else {
         &RFC_NAMES
     };
     let get = |name: &str| match obj.get(name) {
-        Some(Value::Null) if dialect.null_members_absent() => None,
+        Some(v) if v.is_null() && dialect.null_members_absent() => None,
         other => other,
     };
+    let member =
+        |name: &str, why: &str| RotorError::response(join(&["token response member ", name, why]));
     let string = |name: &str| -> Result<Option<String>, RotorError> {
         match get(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(RotorError::response(format!(
-                "token response member {name} must be a string"
-            ))),
+            Some(v) => match v.as_str() {
+                Some(s) => Ok(Some(s.into_owned())),
+                None => Err(member(name, " must be a string")),
+            },
         }
     };
     let token = |name: &str| -> Result<Option<Secret>, RotorError> {
         match string(name)? {
-            Some(s) if s.is_empty() => Err(RotorError::response(format!(
-                "token response member {name} must not be empty"
-            ))),
+            Some(s) if s.is_empty() => Err(member(name, " must not be empty")),
             other => Ok(other.map(Secret::new)),
         }
     };
@@ -248,27 +258,20 @@ fn read_fields(dialect: Dialect, obj: &Map<String, Value>) -> Result<Fields, Rot
             .transpose()
     };
 
-    let access_token = token(names.access_token)?.ok_or_else(|| {
-        RotorError::response(format!(
-            "token response has no {} (RFC 6749 §5.1)",
-            names.access_token
-        ))
-    })?;
+    let missing = |name: &str| {
+        RotorError::response(join(&["token response has no ", name, " (RFC 6749 §5.1)"]))
+    };
+    let access_token = token(names.access_token)?.ok_or_else(|| missing(names.access_token))?;
     let token_type = match string(names.token_type)? {
         Some(t) if !t.is_empty() && t.chars().all(|c| c.is_ascii_graphic()) => t,
         Some(_) => {
-            return Err(RotorError::response(format!(
-                "token response member {} is empty or has invalid characters",
-                names.token_type
-            )));
+            return Err(member(
+                names.token_type,
+                " is empty or has invalid characters",
+            ));
         }
         None if dialect.token_type_optional() => "Bearer".to_owned(),
-        None => {
-            return Err(RotorError::response(format!(
-                "token response has no {} (RFC 6749 §5.1)",
-                names.token_type
-            )));
-        }
+        None => return Err(missing(names.token_type)),
     };
     let expires_in = lifetime(names.expires_in)?;
     let refresh_token = token(names.refresh_token)?;
@@ -281,8 +284,9 @@ fn read_fields(dialect: Dialect, obj: &Map<String, Value>) -> Result<Fields, Rot
     let scope = match string(names.scope)? {
         None => None,
         Some(text) => {
-            let scope = Scope::parse(&text)
-                .map_err(|e| RotorError::response(format!("token response member scope: {e}")))?;
+            let scope = Scope::parse(&text).map_err(|e| {
+                RotorError::response(join(&["token response member scope: ", &e.message()]))
+            })?;
             if scope.is_empty() && !dialect.empty_scope_allowed() {
                 return Err(RotorError::response(
                     "token response member scope is empty (RFC 6749 §3.3 needs at least one scope token)",
@@ -305,36 +309,33 @@ fn read_fields(dialect: Dialect, obj: &Map<String, Value>) -> Result<Fields, Rot
 
 /// Reads a lifetime in seconds: a non-negative whole JSON number of at most
 /// [`MAX_LIFETIME_SECONDS`]; with `allow_string`, also a string of ASCII digits.
-fn read_lifetime(name: &str, value: &Value, allow_string: bool) -> Result<u64, RotorError> {
-    let bad = |why: &str| RotorError::response(format!("token response member {name} {why}"));
-    let seconds = match value {
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                u
-            } else if n.as_i64().is_some() {
-                return Err(bad("must not be negative"));
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                if !f.is_finite() || f.fract() != 0.0 {
-                    return Err(bad("must be a whole number of seconds"));
-                }
-                if f < 0.0 {
-                    return Err(bad("must not be negative"));
-                }
-                if f > MAX_LIFETIME_SECONDS as f64 {
-                    return Err(bad("is larger than 10 years"));
-                }
-                f as u64
+fn read_lifetime(name: &str, value: &Raw<'_>, allow_string: bool) -> Result<u64, RotorError> {
+    let bad = |why: &str| RotorError::response(join(&["token response member ", name, " ", why]));
+    let seconds = match value.kind() {
+        Kind::Number => {
+            // Scanned numbers are finite; integers beyond u64 and fractions alike are read as
+            // the correctly rounded f64, which is exact for every whole value up to 10 years.
+            let f = value.as_f64().unwrap_or(f64::NAN);
+            if !f.is_finite() || f.fract() != 0.0 {
+                return Err(bad("must be a whole number of seconds"));
             }
+            if f < 0.0 {
+                return Err(bad("must not be negative"));
+            }
+            if f > MAX_LIFETIME_SECONDS as f64 {
+                return Err(bad("is larger than 10 years"));
+            }
+            f as u64
         }
-        Value::String(s) if allow_string => {
+        Kind::String { .. } if allow_string => {
+            let s = value.as_str().unwrap_or_default();
             if s.is_empty() || s.len() > 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad("must be a whole number of seconds"));
             }
             s.parse::<u64>()
                 .map_err(|_| bad("must be a whole number of seconds"))?
         }
-        Value::String(_) => {
+        Kind::String { .. } => {
             return Err(bad("must be a JSON number, not a string (RFC 6749 §5.1)"));
         }
         _ => return Err(bad("must be a number of seconds")),
@@ -380,10 +381,10 @@ fn valid_error_code(code: &str) -> bool {
             .all(|c| matches!(c, '\u{20}'..='\u{21}' | '\u{23}'..='\u{5B}' | '\u{5D}'..='\u{7E}'))
 }
 
-fn optional_string(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
+fn optional_string(obj: &Object<'_>, names: &[&str]) -> Option<String> {
     names
         .iter()
-        .find_map(|n| obj.get(*n).and_then(Value::as_str).map(str::to_owned))
+        .find_map(|n| obj.get(n).and_then(Raw::as_str).map(|s| s.into_owned()))
 }
 
 /// Turns an error status (4xx/5xx) into an [`OAuthError`] (RFC 6749 §5.2).
@@ -408,19 +409,19 @@ pub fn error_from_response(
     if response.body.len() > MAX_RESPONSE_BYTES {
         return status_error(status, retry_after_ms, None);
     }
-    match json::parse_object(response.body, MAX_RESPONSE_BYTES) {
+    match scan::object_bytes(response.body) {
         Ok(obj) => {
-            if dialect.enveloped_response() && obj.contains_key("isSuccess") {
+            if dialect.enveloped_response() && obj.contains("isSuccess") {
                 return tokenidp_error(&obj, response, now_ms);
             }
-            match obj.get("error").and_then(Value::as_str) {
-                Some(code) if valid_error_code(code) => OAuthError {
-                    code: code.to_owned(),
+            match obj.get("error").and_then(Raw::as_str) {
+                Some(code) if valid_error_code(&code) => OAuthError {
+                    kind: OAuthError::kind_for(&code, status),
+                    code: code.into_owned(),
                     status,
                     description: optional_string(&obj, &["error_description"]),
                     uri: optional_string(&obj, &["error_uri"]),
                     retry_after_ms,
-                    kind: OAuthError::kind_for(code, status),
                 },
                 _ => status_error(status, retry_after_ms, None),
             }
@@ -458,10 +459,8 @@ fn redact_oauth_error(
         config.auth()
     {
         let secret = s.expose();
-        let user: String = crate::form::encode(config.client_id());
-        let pass: String = crate::form::encode(secret);
-        secrets.push(crate::b64::encode_standard(format!("{user}:{pass}")));
-        secrets.push(pass);
+        secrets.push(super::auth::basic_credentials(config.client_id(), s));
+        secrets.push(crate::form::encode(secret));
         secrets.push(secret.to_owned());
     }
     secrets.retain(|s| s.len() >= MIN_REDACTED_LEN);
@@ -489,11 +488,7 @@ fn redact_oauth_error(
 /// TokenIDP's failure envelope `{ isSuccess: false, error | errorCode | code,
 /// errorDescription | error_description | message }` as an [`OAuthError`]. Without a code,
 /// the status decides ([`code_for_status`]; a 2xx status gives `invalid_request`).
-fn tokenidp_error(
-    obj: &Map<String, Value>,
-    response: &TokenResponse<'_>,
-    now_ms: f64,
-) -> OAuthError {
+fn tokenidp_error(obj: &Object<'_>, response: &TokenResponse<'_>, now_ms: f64) -> OAuthError {
     let retry_after_ms = retry_after(response.headers, now_ms);
     let status = response.status;
     let code = optional_string(obj, &["error", "errorCode", "code"])
@@ -551,15 +546,17 @@ pub fn unverified_jwt_times(token: &str) -> Option<UnverifiedJwtTimes> {
     if parts.next().is_some() {
         return None;
     }
-    let header = json::parse_object(&crate::b64::decode(header)?, MAX_UNVERIFIED_JWT_BYTES).ok()?;
-    if !header.get("alg").is_some_and(Value::is_string) {
+    let header = crate::b64::decode(header)?;
+    let header = scan::object_bytes(&header).ok()?;
+    if !header.get("alg").is_some_and(Raw::is_string) {
         return None;
     }
-    let claims = json::parse_object(&crate::b64::decode(claims)?, MAX_UNVERIFIED_JWT_BYTES).ok()?;
+    let claims = crate::b64::decode(claims)?;
+    let claims = scan::object_bytes(&claims).ok()?;
     let number = |k: &str| {
         claims
             .get(k)
-            .and_then(Value::as_f64)
+            .and_then(Raw::as_f64)
             .filter(|f| f.is_finite())
     };
     Some(UnverifiedJwtTimes {

@@ -18,14 +18,22 @@ pub enum ScopeError {
     BadCharacter(usize),
 }
 
+impl ScopeError {
+    /// A human-readable message.
+    pub fn message(&self) -> String {
+        match self {
+            ScopeError::BadCharacter(at) => crate::text::join(&[
+                "character ",
+                &crate::text::u64_text(*at as u64),
+                " is not allowed in a scope token (RFC 6749 §3.3: %x21 / %x23-5B / %x5D-7E, separated by spaces)",
+            ]),
+        }
+    }
+}
+
 impl std::fmt::Display for ScopeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ScopeError::BadCharacter(at) => write!(
-                f,
-                "character {at} is not allowed in a scope token (RFC 6749 §3.3: %x21 / %x23-5B / %x5D-7E, separated by spaces)"
-            ),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -54,11 +62,13 @@ impl Scope {
 
     /// Parses a scope argument: invalid characters or no token at all are `invalid_argument`.
     pub(crate) fn parse_argument(what: &str, text: &str) -> Result<Scope, RotorError> {
-        let scope = Scope::parse(text).map_err(|e| RotorError::argument(format!("{what}: {e}")))?;
+        let scope = Scope::parse(text)
+            .map_err(|e| RotorError::argument(crate::text::join(&[what, ": ", &e.message()])))?;
         if scope.is_empty() {
-            return Err(RotorError::argument(format!(
-                "{what} has no scope token; omit it to keep the granted scope (RFC 6749 §6)"
-            )));
+            return Err(RotorError::argument(crate::text::join(&[
+                what,
+                " has no scope token; omit it to keep the granted scope (RFC 6749 §6)",
+            ])));
         }
         Ok(scope)
     }

@@ -362,7 +362,19 @@ impl Issuer {
             }
         }
         record.last_used_at = now_ms;
-        let access = self.access_token(&record, &effective, now_ms, &jti);
+        let Ok(access) = self.access_token(&record, &effective, now_ms, &jti) else {
+            // Claims stored by start_session were signed once already: only a damaged store
+            // gets here, and the family is left as it is.
+            return Applied {
+                change: RecordChange::Keep,
+                response: self.token_error(
+                    500,
+                    "server_error",
+                    "the session's claims cannot be signed",
+                    false,
+                ),
+            };
+        };
         let body = self.token_body(&access, &effective, &issued, &record, now_ms);
         Applied {
             change: RecordChange::Put(Box::new(record)),
@@ -438,7 +450,9 @@ impl Issuer {
             current_hash: token.hash(),
             previous: None,
         };
-        let access = self.access_token(&record, &scope, now_ms, &jti);
+        let access = self
+            .access_token(&record, &scope, now_ms, &jti)
+            .map_err(|e| invalid_argument(crate::text::join(&["startSession: ", &e.message])))?;
         let body = self.token_body(&access, &scope, &token, &record, now_ms);
         Ok(Session {
             family_key: family_key(&family_id),
@@ -458,7 +472,7 @@ impl Issuer {
         scope: &Scope,
         now_ms: u64,
         jti: &[u8; 16],
-    ) -> String {
+    ) -> Result<String, RotorError> {
         let s = &self.settings;
         let iat = seconds(now_ms);
         let mut claims = record.claims.clone();
@@ -474,12 +488,8 @@ impl Issuer {
             .keys
             .signing_key()
             .expect("validated settings hold at least one key");
-        let mut header = Map::new();
-        header.insert("typ".into(), json!("at+jwt"));
-        if let Some(kid) = kid {
-            header.insert("kid".into(), json!(kid));
-        }
-        crate::jwt::sign(&header, &claims, key)
+        let claims_json = serde_json::to_vec(&claims).expect("JSON of a map");
+        crate::jwt::sign_claims_json(kid, Some("at+jwt"), &claims_json, key)
     }
 
     /// The token response body in the configured dialect (RFC 6749 §5.1).
@@ -634,8 +644,13 @@ impl Issuer {
     fn introspect_access(&self, token: &str, now_ms: u64) -> HttpResponse {
         // RFC 7662 §2.2: only this issuer's own, valid, unexpired access tokens are active.
         let s = &self.settings;
-        match crate::jwt::verify(token, &s.keys, &s.access_token_validation, now_ms) {
-            Ok(crate::jwt::Verified { claims, .. }) => {
+        let verified = crate::jwt::verify_json(token, &s.keys, &s.access_token_validation, now_ms);
+        let claims = verified
+            .as_ref()
+            .ok()
+            .and_then(|v| crate::json::scan::object(v.claims_json()).ok());
+        match claims {
+            Some(claims) => {
                 let mut out = Map::new();
                 out.insert("active".into(), json!(true));
                 out.insert("token_type".into(), json!("Bearer"));
@@ -650,12 +665,15 @@ impl Issuer {
                     "jti",
                 ] {
                     if let Some(v) = claims.get(k) {
-                        out.insert(k.into(), v.clone());
+                        // A verified claims set is valid JSON, so each member's text is too.
+                        if let Ok(v) = serde_json::from_str::<Value>(v.json()) {
+                            out.insert(k.into(), v);
+                        }
                     }
                 }
                 http::json_response(200, &Value::Object(out))
             }
-            Err(_) => http::json_response(200, &json!({ "active": false })),
+            None => http::json_response(200, &json!({ "active": false })),
         }
     }
 }

@@ -38,24 +38,27 @@
 
 use crate::b64;
 use crate::error::{JwtError, JwtErrorCode, RotorError};
-use crate::json::{self, JsonError};
+use crate::json::JsonError;
+use crate::json::write::push_string;
+use crate::text::{join, u64_text};
 use hmac::{Hmac, Mac};
-use serde_json::{Map, Value};
 use sha2::Sha256;
 use std::borrow::Cow;
 use std::ops::Range;
 
-mod scan;
-use scan::{Kind, Object, Raw};
+use crate::json::scan::{self, Kind, Object, Raw};
 
 /// Shortest accepted HS256 key: 256 bits (RFC 7518 §3.2).
 pub const MIN_KEY_BYTES: usize = 32;
 
-/// Default largest token [`verify`] reads: 16 KiB.
+/// Default largest token [`verify_json`] reads: 16 KiB.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// Largest NumericDate rotor accepts: 9999-12-31T23:59:59Z, in seconds (RFC 7519 §2).
 pub const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
+
+/// [`MAX_NUMERIC_DATE`] in decimal, for messages (no float formatting in the core).
+const MAX_NUMERIC_DATE_TEXT: &str = "253402300799";
 
 /// The one `alg` value rotor signs with and accepts (RFC 7518 §3.2).
 pub const ALG: &str = "HS256";
@@ -85,10 +88,10 @@ impl Key {
         if bytes.len() < MIN_KEY_BYTES {
             return Err(JwtError::new(
                 JwtErrorCode::WeakKey,
-                format!(
-                    "HS256 keys must be at least {MIN_KEY_BYTES} bytes, got {}",
-                    bytes.len()
-                ),
+                join(&[
+                    "HS256 keys must be at least 32 bytes, got ",
+                    &u64_text(bytes.len() as u64),
+                ]),
             ));
         }
         let mac = Hmac::<Sha256>::new_from_slice(bytes).expect("HMAC takes any key length");
@@ -120,33 +123,15 @@ impl Key {
     }
 }
 
-/// Signs `claims` as a compact JWS with `alg: "HS256"` (RFC 7515 §7.1).
+/// Signs already-serialized claims (`claims_json`, the exact JWS payload bytes) as a compact
+/// JWS with `alg: "HS256"` (RFC 7515 §7.1, RFC 7519 §7.1), the one signer of rotor.
 ///
-/// `header` holds extra header parameters such as `kid` and `typ`; its `alg` is always set to
-/// `HS256`.
-pub fn sign(header: &Map<String, Value>, claims: &Map<String, Value>, key: &Key) -> String {
-    let claims_json = serde_json::to_vec(claims).expect("JSON of a map");
-    sign_raw(&header_json(header), &claims_json, key)
-}
-
-/// Signs already-serialized claims (`claims_json`, the exact JWS payload bytes) after checking
-/// that they are what [`verify`] would accept: one JSON object read with the verdicts of
-/// [`crate::json`] (UTF-8, no duplicate names, depth ≤ 64) whose `exp`, `nbf` and `iat`, when
-/// present, are NumericDates (RFC 7519 §2, §4.1.4–§4.1.6). Anything else is
-/// `invalid_argument`. RFC 7515 §7.1.
-pub fn sign_json(
-    header: &Map<String, Value>,
-    claims_json: &[u8],
-    key: &Key,
-) -> Result<String, RotorError> {
-    check_claims_json(claims_json)?;
-    Ok(sign_raw(&header_json(header), claims_json, key))
-}
-
-/// Like [`sign_json`], with the only header parameters rotor writes besides `alg` given
-/// directly: `kid` (RFC 7515 §4.1.4) and `typ` (RFC 7515 §4.1.9). The header is
-/// `{"alg":"HS256","kid":..,"typ":..}` (absent members left out), the same bytes [`sign`]
-/// writes for the same parameters.
+/// The claims are first checked to be what [`verify_json`] would accept: one JSON object read
+/// by [`crate::json::scan`] (UTF-8, no duplicate names, depth ≤ 64) whose `exp`, `nbf` and
+/// `iat`, when present, are NumericDates (RFC 7519 §2, §4.1.4–§4.1.6); anything else is
+/// `invalid_argument`. The header holds the only parameters rotor writes: `alg`, then `kid`
+/// (RFC 7515 §4.1.4) and `typ` (RFC 7515 §4.1.9) when given —
+/// `{"alg":"HS256","kid":..,"typ":..}`, written by [`crate::json::write`](mod@crate::json::write).
 pub fn sign_claims_json(
     kid: Option<&str>,
     typ: Option<&str>,
@@ -161,7 +146,7 @@ pub fn sign_claims_json(
             header.push_str(",\"");
             header.push_str(name);
             header.push_str("\":");
-            header.push_str(&serde_json::to_string(value).expect("JSON of a string"));
+            push_string(&mut header, value);
         }
     }
     header.push('}');
@@ -170,29 +155,20 @@ pub fn sign_claims_json(
 
 fn check_claims_json(claims_json: &[u8]) -> Result<(), RotorError> {
     let claims = scan::object_bytes(claims_json)
-        .map_err(|e| RotorError::argument(format!("JWT claims: {}", json_message(&e))))?;
+        .map_err(|e| RotorError::argument(join(&["JWT claims: ", &json_message(&e)])))?;
     for name in ["exp", "nbf", "iat"] {
         if let Some(value) = claims.get(name) {
             raw_numeric_date(value).ok_or_else(|| {
-                RotorError::argument(format!(
-                    "JWT claim \"{name}\" must be a finite number of seconds between 0 and {MAX_NUMERIC_DATE}"
-                ))
+                RotorError::argument(join(&[
+                    "JWT claim \"",
+                    name,
+                    "\" must be a finite number of seconds between 0 and ",
+                    MAX_NUMERIC_DATE_TEXT,
+                ]))
             })?;
         }
     }
     Ok(())
-}
-
-/// The JSON of a header: `alg` first as `HS256`, then the other parameters (sorted by name).
-fn header_json(header: &Map<String, Value>) -> Vec<u8> {
-    let mut h = Map::new();
-    h.insert("alg".into(), Value::String(ALG.into()));
-    for (k, v) in header {
-        if k != "alg" {
-            h.insert(k.clone(), v.clone());
-        }
-    }
-    serde_json::to_vec(&Value::Object(h)).expect("JSON of a map")
 }
 
 fn sign_raw(header_json: &[u8], claims_json: &[u8], key: &Key) -> String {
@@ -326,15 +302,6 @@ impl Default for Validation {
     }
 }
 
-/// A verified token: its JOSE header and its claims set.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verified {
-    /// The JOSE header (RFC 7515 §4).
-    pub header: Map<String, Value>,
-    /// The JWT claims set (RFC 7519 §4).
-    pub claims: Map<String, Value>,
-}
-
 /// A verified token as JSON text, exactly as decoded from the token: the header and the claims
 /// set, and both together as `{"header":<header>,"claims":<claims>}` (for bindings that hand
 /// the text to a JSON reader in one call instead of building values here). Both parts were
@@ -369,45 +336,22 @@ impl VerifiedJson {
     }
 }
 
-/// Verifies an HS256 compact JWS and validates its claims at `now_ms` (milliseconds since the
-/// Unix epoch). RFC 7515 §5.2, RFC 7519 §7.2, RFC 8725 §3; the order of checks is in the
-/// [module documentation](self).
-pub fn verify(
-    token: &str,
-    keys: &KeySet,
-    validation: &Validation,
-    now_ms: u64,
-) -> Result<Verified, JwtError> {
-    let verified = verify_json(token, keys, validation, now_ms)?;
-    let map = |text: &str, what: &str| {
-        json::parse_object(text.as_bytes(), usize::MAX).map_err(|e| {
-            err(
-                JwtErrorCode::Malformed,
-                format!("the JWT {what} is not a JSON object: {}", json_message(&e)),
-            )
-        })
-    };
-    Ok(Verified {
-        header: map(verified.header_json(), "header")?,
-        claims: map(verified.claims_json(), "payload")?,
-    })
-}
-
 fn err(code: JwtErrorCode, message: impl Into<String>) -> JwtError {
     JwtError::new(code, message)
 }
 
+/// A scanner refusal for a message: a duplicate name is not quoted (it may be the token's).
 fn json_message(e: &JsonError) -> String {
     match e {
         JsonError::DuplicateKey(_) => "duplicate JSON member name".to_owned(),
-        other => other.to_string(),
+        other => other.message(),
     }
 }
 
 fn not_base64url(what: &str) -> JwtError {
     err(
         JwtErrorCode::Malformed,
-        format!("the JWT {what} is not canonical unpadded base64url"),
+        join(&["the JWT ", what, " is not canonical unpadded base64url"]),
     )
 }
 
@@ -415,7 +359,12 @@ fn scan_part<'a>(bytes: &'a [u8], what: &str) -> Result<Object<'a>, JwtError> {
     scan::object_bytes(bytes).map_err(|e| {
         err(
             JwtErrorCode::Malformed,
-            format!("the JWT {what} is not a JSON object: {}", json_message(&e)),
+            join(&[
+                "the JWT ",
+                what,
+                " is not a JSON object: ",
+                &json_message(&e),
+            ]),
         )
     })
 }
@@ -423,10 +372,13 @@ fn scan_part<'a>(bytes: &'a [u8], what: &str) -> Result<Object<'a>, JwtError> {
 const HEADER_PREFIX: &[u8] = b"{\"header\":";
 const CLAIMS_PREFIX: &[u8] = b",\"claims\":";
 
-/// Like [`verify`], but returns the verified header and claims as JSON text instead of
-/// building `serde_json` maps: the same checks in the same order, on a single-pass validating
-/// scan of the two documents (same verdicts as [`crate::json`]). RFC 7515 §5.2, RFC 7519 §7.2,
-/// RFC 8725 §3.
+/// Verifies an HS256 compact JWS and validates its claims at `now_ms` (milliseconds since the
+/// Unix epoch), the one verifier of rotor. RFC 7515 §5.2, RFC 7519 §7.2, RFC 8725 §3; the
+/// order of checks is in the [module documentation](self).
+///
+/// Returns the verified header and claims as JSON text, exactly as decoded from the token
+/// (read them with [`crate::json::scan::object`], or hand them to a JSON reader): both were
+/// validated by a single-pass scan ([`crate::json::scan`]) and build no value tree here.
 pub fn verify_json(
     token: &str,
     keys: &KeySet,
@@ -437,10 +389,11 @@ pub fn verify_json(
     if token.len() > validation.max_token_bytes {
         return Err(err(
             JwtErrorCode::TooLarge,
-            format!(
-                "the JWT is longer than {} bytes",
-                validation.max_token_bytes
-            ),
+            join(&[
+                "the JWT is longer than ",
+                &u64_text(validation.max_token_bytes as u64),
+                " bytes",
+            ]),
         ));
     }
 
@@ -503,7 +456,7 @@ pub fn verify_json(
                 Some(_) => {
                     return Err(err(
                         JwtErrorCode::ClaimMismatch,
-                        format!("the JWT typ header is not \"{expected}\""),
+                        join(&["the JWT typ header is not \"", expected, "\""]),
                     ));
                 }
                 None => {
@@ -516,7 +469,7 @@ pub fn verify_json(
             None => {
                 return Err(err(
                     JwtErrorCode::ClaimMismatch,
-                    format!("the JWT has no typ header; \"{expected}\" is required"),
+                    join(&["the JWT has no typ header; \"", expected, "\" is required"]),
                 ));
             }
         }
@@ -620,7 +573,7 @@ fn check_header(header: &HeaderFields<'_>) -> Result<(), JwtError> {
         ));
     }
     if let Some(b64) = header.b64 {
-        if b64.kind != Kind::True {
+        if b64.kind() != Kind::True {
             return Err(err(
                 JwtErrorCode::CritUnsupported,
                 "the JWT header asks for an unencoded payload (b64), which rotor does not support",
@@ -648,10 +601,10 @@ fn kid<'a>(header: &HeaderFields<'a>) -> Result<Option<Cow<'a, str>>, JwtError> 
 fn typ_matches(actual: &str, expected: &str) -> bool {
     fn strip(s: &str) -> &str {
         const PREFIX: &str = "application/";
-        if s.len() >= PREFIX.len() && s[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
-            &s[PREFIX.len()..]
-        } else {
-            s
+        // `get` (not indexing): the token's `typ` may have a multi-byte character there.
+        match s.get(..PREFIX.len()) {
+            Some(head) if head.eq_ignore_ascii_case(PREFIX) => &s[PREFIX.len()..],
+            _ => s,
         }
     }
     let (a, e) = (strip(actual), strip(expected));
@@ -673,9 +626,13 @@ fn time_claim(value: Option<Raw<'_>>, name: &str) -> Result<Option<f64>, JwtErro
         Some(value) => raw_numeric_date(&value).map(Some).ok_or_else(|| {
             err(
                 JwtErrorCode::ClaimMismatch,
-                format!(
-                    "the JWT claim \"{name}\" is not a NumericDate (a number of seconds from 0 to {MAX_NUMERIC_DATE})"
-                ),
+                join(&[
+                    "the JWT claim \"",
+                    name,
+                    "\" is not a NumericDate (a number of seconds from 0 to ",
+                    MAX_NUMERIC_DATE_TEXT,
+                    ")",
+                ]),
             )
         }),
     }
@@ -700,7 +657,7 @@ fn validate_claims(
         if !present {
             return Err(err(
                 JwtErrorCode::MissingClaim,
-                format!("the JWT has no \"{name}\" claim"),
+                join(&["the JWT has no \"", name, "\" claim"]),
             ));
         }
     }
@@ -760,10 +717,8 @@ fn validate_claims(
             )
         };
         let ok = match fields.aud {
-            Some(aud) if matches!(aud.kind, Kind::String { .. }) => {
-                aud.as_str().is_some_and(|a| accepted(&a))
-            }
-            Some(aud) if aud.kind == Kind::Array => {
+            Some(aud) if aud.is_string() => aud.as_str().is_some_and(|a| accepted(&a)),
+            Some(aud) if aud.kind() == Kind::Array => {
                 let list = aud.elements().ok_or_else(not_strings)?;
                 let mut names = Vec::with_capacity(list.len());
                 for item in &list {
@@ -804,6 +759,9 @@ mod tests {
         assert!(!typ_matches("application/application/at+jwt", "at+jwt"));
         assert!(!typ_matches("text/at+jwt", "at+jwt"));
         assert!(!typ_matches("", "at+jwt"));
+        // A multi-byte character across the prefix's length is no panic.
+        assert!(!typ_matches("aaaaaaaaaaa\u{e9}", "at+jwt"));
+        assert!(!typ_matches("at+jwt", "aaaaaaaaaaa\u{e9}"));
     }
 
     #[test]
@@ -822,6 +780,7 @@ mod tests {
         assert_eq!(date(&u64::MAX.to_string()), None);
         assert_eq!(date("253402300799"), Some(MAX_NUMERIC_DATE));
         assert_eq!(date("253402300799.5"), None);
+        assert_eq!(MAX_NUMERIC_DATE.to_string(), MAX_NUMERIC_DATE_TEXT);
     }
 
     #[test]

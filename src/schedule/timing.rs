@@ -115,9 +115,10 @@ fn check_instant(name: &str, value: f64) -> Result<f64, RotorError> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)
     } else {
-        Err(RotorError::argument(format!(
-            "{name} must be a finite, non-negative number"
-        )))
+        Err(RotorError::argument(crate::text::join(&[
+            name,
+            " must be a finite, non-negative number",
+        ])))
     }
 }
 

@@ -55,7 +55,7 @@ pub struct ClientHandle {
     config: ClientConfig,
     /// The request headers, which depend on the configuration only (`accept`,
     /// `content-type`, and `authorization` for `client_secret_basic`).
-    headers: Vec<(String, String)>,
+    headers: Vec<(&'static str, String)>,
 }
 
 #[wasm_bindgen]
@@ -73,17 +73,8 @@ impl ClientHandle {
             granted_scope: o.get("grantedScope")?,
         };
         let config = js(ClientConfig::from_options(options))?;
-        // The headers do not depend on the token or the time: build them once.
-        let probe = RefreshParams {
-            refresh_token: Secret::new("probe"),
-            ..RefreshParams::default()
-        };
-        let headers = js(client::build_refresh_request(
-            &config, &probe, 0.0, &[0; 16],
-        ))?
-        .headers
-        .into_iter()
-        .collect();
+        // The headers do not depend on the token or the time: built once.
+        let headers = client::refresh_request_headers(&config);
         Ok(ClientHandle { config, headers })
     }
 
@@ -97,7 +88,7 @@ impl ClientHandle {
     pub fn headers(&self) -> js_sys::Object {
         let object = js_sys::Object::new();
         for (name, value) in &self.headers {
-            let _ = js_sys::Reflect::set(&object, &name.into(), &value.into());
+            let _ = js_sys::Reflect::set(&object, &(*name).into(), &value.into());
         }
         object
     }
@@ -116,7 +107,6 @@ impl ClientHandle {
             refresh_token: Secret::new(refresh_token),
             scope,
             extra_params: extra(&extra_params)?,
-            ..RefreshParams::default()
         };
         let now = instant(now)?;
         let entropy = match self.config.auth() {
@@ -166,7 +156,6 @@ impl ClientHandle {
         let options = ParseOptions {
             previous,
             requested_scope,
-            ..ParseOptions::default()
         };
         let headers: Vec<(String, String)> = retry_after
             .map(|value| ("retry-after".to_owned(), value))

@@ -177,7 +177,7 @@ impl VerifierHandle {
         // A string of more UTF-16 units than the limit has at least as many UTF-8 bytes:
         // refuse it before it is copied into wasm memory (which never shrinks).
         if text.length() as usize > self.validation.max_token_bytes {
-            let limit = super::decimal(self.validation.max_token_bytes as u64);
+            let limit = crate::text::u64_text(self.validation.max_token_bytes as u64);
             return Err(super::js_error(JwtError::new(
                 JwtErrorCode::TooLarge,
                 ["the JWT is longer than ", &limit, " bytes"].concat(),

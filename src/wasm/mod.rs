@@ -63,7 +63,7 @@ pub(crate) fn js_error(err: impl Into<Error>) -> JsValue {
     match err.into() {
         Error::OAuth(e) => new_oauth_error(
             &e.code,
-            &oauth_message(&e),
+            &e.message(),
             e.kind.as_str(),
             e.status,
             e.description,
@@ -75,36 +75,20 @@ pub(crate) fn js_error(err: impl Into<Error>) -> JsValue {
     }
 }
 
-/// `token endpoint answered CODE (HTTP STATUS): DESCRIPTION` (the description capped at 200
-/// characters, so that a huge body cannot flood logs), written without `core::fmt`.
-fn oauth_message(e: &crate::error::OAuthError) -> String {
-    let mut m = String::with_capacity(64);
-    m.push_str("token endpoint answered ");
-    m.push_str(&e.code);
-    m.push_str(" (HTTP ");
-    m.push_str(&decimal(u64::from(e.status)));
-    m.push(')');
-    if let Some(d) = &e.description {
-        m.push_str(": ");
-        m.extend(d.chars().take(200));
-    }
-    m
-}
-
-#[cfg_attr(feature = "issuer", allow(dead_code))]
 /// A result of the core as the boundary's result.
+#[cfg_attr(feature = "issuer", allow(dead_code))]
 pub(crate) fn js<T, E: Into<Error>>(result: Result<T, E>) -> Result<T, JsValue> {
     result.map_err(js_error)
 }
 
-#[cfg_attr(feature = "issuer", allow(dead_code))]
 /// `invalid_argument` as a JS error.
+#[cfg_attr(feature = "issuer", allow(dead_code))]
 pub(crate) fn argument(message: &str) -> JsValue {
     js_error(RotorError::argument(message))
 }
 
-#[cfg_attr(feature = "issuer", allow(dead_code))]
 /// Refuses NaN, infinite and negative instants (ms since the epoch): `invalid_argument`.
+#[cfg_attr(feature = "issuer", allow(dead_code))]
 pub(crate) fn instant(now: f64) -> Result<f64, JsValue> {
     if now.is_finite() && now >= 0.0 {
         Ok(now)
@@ -115,29 +99,14 @@ pub(crate) fn instant(now: f64) -> Result<f64, JsValue> {
     }
 }
 
-#[cfg_attr(feature = "issuer", allow(dead_code))]
 /// `N` random bytes from the platform (`crypto.getRandomValues`, through `getrandom`);
 /// `invalid_config` without one.
+#[cfg_attr(feature = "issuer", allow(dead_code))]
 pub(crate) fn random<const N: usize>() -> Result<[u8; N], JsValue> {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf)
         .map_err(|_| js_error(RotorError::config("no secure random source")))?;
     Ok(buf)
-}
-
-/// `n` in decimal, without `core::fmt`.
-pub(crate) fn decimal(mut n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits[at..].iter().map(|&d| char::from(d)).collect()
 }
 
 /// The version of the rotor package (from `Cargo.toml`).

@@ -1,54 +1,99 @@
-//! A single-pass validating JSON scanner for JWT headers and claims sets.
+//! The one JSON reader of rotor's core: a single-pass validating scanner (RFC 8259).
 //!
-//! Verification only needs a handful of members (`alg`, `kid`, `exp`, ...), yet the document
-//! must be refused exactly when [`crate::json::parse`] would refuse it: not UTF-8, not RFC 8259
-//! JSON (including lone UTF-16 surrogates in `\u` escapes and numbers outside the `f64` range),
-//! nested deeper than [`MAX_DEPTH`], or the same member name twice in one object (RFC 7515
-//! §5.2, RFC 8725 §3.1). This scanner checks all of that without building a
-//! `serde_json::Value`: it keeps the top-level members as slices of the input and, for every
-//! object at every depth, the member names (borrowed unless they contain escapes) to find
-//! duplicates. The differential tests below and in `tests/jwt_json.rs` hold it to the same
-//! verdicts as [`crate::json::parse`].
+//! Callers need a handful of members (`alg`, `exp`, `access_token`, ...), yet a document must
+//! be refused whenever it is not exactly one valid JSON text: not UTF-8 (RFC 8259 §8.1), not
+//! RFC 8259 JSON (including lone UTF-16 surrogates in `\u` escapes, §7 and §8.2, and numbers
+//! outside the `f64` range, §6), nested deeper than [`MAX_DEPTH`], a container longer than
+//! [`MAX_CONTAINER_LEN`], more than [`MAX_VALUES`] values, or the same member name twice in
+//! one object (RFC 7515 §5.2, RFC 8725 §3.1). The scanner checks all of that without building
+//! a value tree: [`object`] keeps the top-level members as [`Raw`] slices of the input and,
+//! for every object at every depth, the member names (borrowed unless they contain escapes)
+//! to find duplicates. Nested containers are read on demand ([`Raw::elements`],
+//! [`Raw::object`]) by scanning their (already validated) text again.
+//!
+//! Numbers are read with `str::parse::<f64>` (correctly rounded; a result outside the `f64`
+//! range is refused). The differential tests below and in `tests/jwt_json.rs` hold the
+//! scanner to the verdicts of a `serde_json` reader with the same rules.
+//!
+//! Work is linear in the input, plus `n log n` name comparisons for objects of more than 16
+//! members; every refusal is a [`JsonError`].
 
-use crate::json::{JsonError, MAX_DEPTH};
+use super::{JsonError, MAX_CONTAINER_LEN, MAX_DEPTH, MAX_VALUES};
 use std::borrow::Cow;
 
 /// The type of a JSON value (RFC 8259 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
+    /// An object (RFC 8259 §4).
     Object,
+    /// An array (RFC 8259 §5).
     Array,
-    /// A string; `escaped` when its text contains a `\` escape.
+    /// A string (RFC 8259 §7); `escaped` when its text contains a `\` escape.
     String {
+        /// Whether the raw text has escapes (decoding then allocates).
         escaped: bool,
     },
+    /// A number (RFC 8259 §6), finite as `f64`.
     Number,
+    /// `true`.
     True,
+    /// `false`.
     False,
+    /// `null`.
     Null,
 }
 
-/// A value inside a scanned document: its type and its raw text (for strings, the text
-/// between the quotes, still escaped).
+/// A value inside a scanned document: its type and its JSON text (for strings, with the
+/// quotes and still escaped).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Raw<'a> {
-    pub(crate) kind: Kind,
-    pub(crate) text: &'a str,
+pub struct Raw<'a> {
+    kind: Kind,
+    text: &'a str,
 }
 
 impl<'a> Raw<'a> {
-    /// The decoded string, if this is a string.
-    pub(crate) fn as_str(&self) -> Option<Cow<'a, str>> {
+    /// The type of the value.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The value's JSON text, exactly as in the document (a valid JSON text on its own).
+    pub fn json(&self) -> &'a str {
+        self.text
+    }
+
+    /// True for a string.
+    pub fn is_string(&self) -> bool {
+        matches!(self.kind, Kind::String { .. })
+    }
+
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        self.kind == Kind::Null
+    }
+
+    /// The boolean, if this is `true` or `false`.
+    pub fn as_bool(&self) -> Option<bool> {
         match self.kind {
-            Kind::String { escaped: false } => Some(Cow::Borrowed(self.text)),
-            Kind::String { escaped: true } => Some(Cow::Owned(unescape(self.text))),
+            Kind::True => Some(true),
+            Kind::False => Some(false),
             _ => None,
         }
     }
 
-    /// The number as `f64` (correctly rounded, like `serde_json` with `float_roundtrip`), if
-    /// this is a number. Scanned numbers are always finite.
-    pub(crate) fn as_f64(&self) -> Option<f64> {
+    /// The decoded string, if this is a string (borrowed when it has no escapes).
+    pub fn as_str(&self) -> Option<Cow<'a, str>> {
+        let inner = self.text.get(1..self.text.len().saturating_sub(1))?;
+        match self.kind {
+            Kind::String { escaped: false } => Some(Cow::Borrowed(inner)),
+            Kind::String { escaped: true } => Some(Cow::Owned(unescape(inner))),
+            _ => None,
+        }
+    }
+
+    /// The number as `f64` (correctly rounded), if this is a number. Scanned numbers are
+    /// always finite.
+    pub fn as_f64(&self) -> Option<f64> {
         match self.kind {
             Kind::Number => number(self.text).ok(),
             _ => None,
@@ -56,7 +101,7 @@ impl<'a> Raw<'a> {
     }
 
     /// The elements of an array (`None` if this is not an array).
-    pub(crate) fn elements(&self) -> Option<Vec<Raw<'a>>> {
+    pub fn elements(&self) -> Option<Vec<Raw<'a>>> {
         if self.kind != Kind::Array {
             return None;
         }
@@ -66,17 +111,25 @@ impl<'a> Raw<'a> {
         s.array(1, Some(&mut out)).ok()?;
         Some(out)
     }
+
+    /// The members of an object (`None` if this is not an object).
+    pub fn object(&self) -> Option<Object<'a>> {
+        if self.kind != Kind::Object {
+            return None;
+        }
+        object(self.text).ok()
+    }
 }
 
-/// A scanned JSON object: its members, in document order, names decoded.
+/// A scanned JSON object: its members, in document order, names decoded and unique.
 #[derive(Debug)]
-pub(crate) struct Object<'a> {
+pub struct Object<'a> {
     members: Vec<(Cow<'a, str>, Raw<'a>)>,
 }
 
 impl<'a> Object<'a> {
     /// The value of member `name`, if present (names are unique).
-    pub(crate) fn get(&self, name: &str) -> Option<&Raw<'a>> {
+    pub fn get(&self, name: &str) -> Option<&Raw<'a>> {
         self.members
             .iter()
             .find(|(n, _)| n.as_ref() == name)
@@ -84,24 +137,34 @@ impl<'a> Object<'a> {
     }
 
     /// The members, in document order.
-    pub(crate) fn members(&self) -> impl Iterator<Item = (&str, &Raw<'a>)> {
+    pub fn members(&self) -> impl Iterator<Item = (&str, &Raw<'a>)> {
         self.members.iter().map(|(n, v)| (n.as_ref(), v))
     }
 
     /// Whether the object has a member `name`.
-    pub(crate) fn contains(&self, name: &str) -> bool {
+    pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
+    }
+
+    /// The number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// True when the object has no member.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
     }
 }
 
-/// Scans `text` as one JSON object (surrounded only by whitespace) with the same verdicts as
-/// [`crate::json::parse_object`].
-pub(crate) fn object(text: &str) -> Result<Object<'_>, JsonError> {
+/// Scans `text` as one JSON object, surrounded only by whitespace (RFC 8259 §2).
+pub fn object(text: &str) -> Result<Object<'_>, JsonError> {
     let mut s = Scanner::new(text);
     s.ws();
     if s.peek() != Some(b'{') {
         return Err(syntax("expected a JSON object"));
     }
+    s.count()?;
     // Sized for a typical header or claims set, so that scanning one allocates once.
     let mut members = Vec::with_capacity(16);
     s.object(1, Some(&mut members))?;
@@ -112,17 +175,19 @@ pub(crate) fn object(text: &str) -> Result<Object<'_>, JsonError> {
     Ok(Object { members })
 }
 
-/// Scans `bytes` as a JSON object after checking that it is UTF-8.
-pub(crate) fn object_bytes(bytes: &[u8]) -> Result<Object<'_>, JsonError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| syntax("invalid UTF-8"))?;
+/// Scans `bytes` as a JSON object after checking that they are UTF-8 (RFC 8259 §8.1).
+pub fn object_bytes(bytes: &[u8]) -> Result<Object<'_>, JsonError> {
+    let text = core::str::from_utf8(bytes).map_err(|_| syntax("invalid UTF-8"))?;
     object(text)
 }
 
-/// A validated number's value, read by serde_json (as [`crate::json`] reads it: correctly
-/// rounded with `float_roundtrip`, out of the `f64` range refused). Using serde_json's reader
-/// rather than `str::parse` also keeps a second float parser out of the wasm module.
+/// A validated number's value: `str::parse` is correctly rounded; results outside the `f64`
+/// range (infinite) are refused, as RFC 8259 §6 allows and `serde_json` does.
 fn number(text: &str) -> Result<f64, JsonError> {
-    serde_json::from_str::<f64>(text).map_err(|_| syntax("number out of range"))
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(syntax("number out of range")),
+    }
 }
 
 fn syntax(message: &str) -> JsonError {
@@ -135,6 +200,8 @@ struct Scanner<'a> {
     pos: usize,
     /// Member names of the objects being scanned, one reused list per depth.
     names: Vec<Vec<Cow<'a, str>>>,
+    /// Values scanned so far (at most [`MAX_VALUES`]).
+    values: usize,
 }
 
 impl<'a> Scanner<'a> {
@@ -144,6 +211,17 @@ impl<'a> Scanner<'a> {
             b: text.as_bytes(),
             pos: 0,
             names: Vec::new(),
+            values: 0,
+        }
+    }
+
+    /// Counts one more value against [`MAX_VALUES`].
+    fn count(&mut self) -> Result<(), JsonError> {
+        self.values += 1;
+        if self.values > MAX_VALUES {
+            Err(JsonError::TooMany)
+        } else {
+            Ok(())
         }
     }
 
@@ -160,6 +238,7 @@ impl<'a> Scanner<'a> {
     /// One value starting at the current position (no leading whitespace), inside a
     /// container at `depth`.
     fn value(&mut self, depth: usize) -> Result<Raw<'a>, JsonError> {
+        self.count()?;
         let start = self.pos;
         let kind = match self.peek() {
             Some(b'{') => {
@@ -171,11 +250,8 @@ impl<'a> Scanner<'a> {
                 Kind::Array
             }
             Some(b'"') => {
-                let (text, escaped) = self.string()?;
-                return Ok(Raw {
-                    kind: Kind::String { escaped },
-                    text,
-                });
+                let escaped = self.string()?.1;
+                Kind::String { escaped }
             }
             Some(b't') => self.literal(b"true", Kind::True)?,
             Some(b'f') => self.literal(b"false", Kind::False)?,
@@ -191,7 +267,11 @@ impl<'a> Scanner<'a> {
     }
 
     fn literal(&mut self, word: &[u8], kind: Kind) -> Result<Kind, JsonError> {
-        if self.b[self.pos..].starts_with(word) {
+        if self
+            .b
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(word))
+        {
             self.pos += word.len();
             Ok(kind)
         } else {
@@ -238,7 +318,7 @@ impl<'a> Scanner<'a> {
             }
         }
         // Without an exponent, fewer than 300 characters are always far below f64::MAX; only
-        // other numbers can be out of range (which serde_json, and so rotor, refuses).
+        // other numbers can be out of range (refused).
         if exponent || self.pos - start >= 300 {
             number(&self.text[start..self.pos])?;
         }
@@ -354,7 +434,12 @@ impl<'a> Scanner<'a> {
             self.pos += 1;
             return Ok(());
         }
+        let mut len = 0;
         loop {
+            len += 1;
+            if len > MAX_CONTAINER_LEN {
+                return Err(JsonError::TooMany);
+            }
             let v = self.value(depth)?;
             if let Some(out) = out.as_deref_mut() {
                 out.push(v);
@@ -405,6 +490,9 @@ impl<'a> Scanner<'a> {
         out: &mut Option<&mut Vec<(Cow<'a, str>, Raw<'a>)>>,
     ) -> Result<(), JsonError> {
         loop {
+            if names.len() >= MAX_CONTAINER_LEN {
+                return Err(JsonError::TooMany);
+            }
             match self.peek() {
                 Some(b'"') => {}
                 Some(_) => return Err(syntax("key must be a string")),
@@ -508,6 +596,53 @@ mod tests {
     use super::*;
     use crate::json;
     use serde_json::Value;
+
+    #[test]
+    fn caps_on_counts() {
+        let members = |n: usize| {
+            let list: Vec<String> = (0..n).map(|i| format!("\"k{i}\":0")).collect();
+            format!("{{{}}}", list.join(","))
+        };
+        assert_eq!(
+            object(&members(MAX_CONTAINER_LEN)).unwrap().len(),
+            MAX_CONTAINER_LEN
+        );
+        assert_eq!(
+            object(&members(MAX_CONTAINER_LEN + 1)).unwrap_err(),
+            JsonError::TooMany
+        );
+        let elements = |n: usize| format!("{{\"a\":[{}0]}}", "0,".repeat(n - 1));
+        assert!(object(&elements(MAX_CONTAINER_LEN)).is_ok());
+        assert_eq!(
+            object(&elements(MAX_CONTAINER_LEN + 1)).unwrap_err(),
+            JsonError::TooMany
+        );
+        // 16 arrays of 4096 elements: 65536 elements, plus the object, its members, ...
+        let row = format!("[{}0]", "0,".repeat(MAX_CONTAINER_LEN - 1));
+        let rows: Vec<String> = (0..16).map(|i| format!("\"r{i}\":{row}")).collect();
+        let doc = format!("{{{}}}", rows.join(","));
+        assert_eq!(object(&doc).unwrap_err(), JsonError::TooMany);
+        let rows: Vec<String> = (0..15).map(|i| format!("\"r{i}\":{row}")).collect();
+        assert!(object(&format!("{{{}}}", rows.join(","))).is_ok());
+    }
+
+    #[test]
+    fn raw_accessors() {
+        let doc =
+            object(r#"{"s":"a\"b","t":true,"f":false,"z":null,"o":{"x":[1]},"n":-0}"#).unwrap();
+        let s = doc.get("s").unwrap();
+        assert_eq!(
+            (s.json(), s.as_str().unwrap().as_ref()),
+            (r#""a\"b""#, "a\"b")
+        );
+        assert_eq!(doc.get("t").unwrap().as_bool(), Some(true));
+        assert_eq!(doc.get("f").unwrap().as_bool(), Some(false));
+        assert!(doc.get("z").unwrap().is_null());
+        let o = doc.get("o").unwrap().object().unwrap();
+        assert_eq!(o.get("x").unwrap().elements().unwrap().len(), 1);
+        assert!(doc.get("s").unwrap().object().is_none());
+        assert_eq!(doc.get("n").unwrap().as_f64(), Some(0.0));
+    }
 
     /// The scanner and the serde_json reader agree on whether `doc` is a valid object.
     fn agree(doc: &[u8]) {

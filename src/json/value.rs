@@ -1,40 +1,11 @@
-//! The one JSON reader of rotor: `serde_json`, bounded in size and depth, refusing duplicate
-//! member names.
-//!
-//! RFC 8259 §4 leaves duplicate names to the implementation; RFC 7515 §5.2 and RFC 8725 §3.1
-//! ask JWT verifiers to reject them, and rotor does the same for every document it reads, so
-//! that two parsers can never disagree about what a document says.
+//! The issuer's JSON reader: `serde_json`, bounded in size and depth ([`super::MAX_DEPTH`]),
+//! refusing duplicate member names, with the verdicts of [`super::scan`] (checked by the
+//! differential tests there). Compiled with the `issuer` feature only (and for tests).
 
+use super::{JsonError, MAX_DEPTH};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
-
-/// Deepest nesting accepted: 64 levels of objects and arrays.
-pub const MAX_DEPTH: usize = 64;
-
-/// Why a document was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JsonError {
-    /// Larger than the size limit given to [`parse`].
-    TooLarge,
-    /// Nested deeper than [`MAX_DEPTH`].
-    TooDeep,
-    /// The same member name twice in one object.
-    DuplicateKey(String),
-    /// Not JSON (or not UTF-8).
-    Syntax(String),
-}
-
-impl fmt::Display for JsonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JsonError::TooLarge => f.write_str("JSON document is larger than the limit"),
-            JsonError::TooDeep => write!(f, "JSON is nested deeper than {MAX_DEPTH} levels"),
-            JsonError::DuplicateKey(k) => write!(f, "duplicate JSON member name \"{k}\""),
-            JsonError::Syntax(m) => write!(f, "invalid JSON: {m}"),
-        }
-    }
-}
 
 const TOO_DEEP: &str = "\u{1}rotor:too-deep";
 const DUPLICATE: &str = "\u{1}rotor:duplicate:";
@@ -138,7 +109,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if out.contains_key(&key) {
-                return Err(de::Error::custom(format!("{DUPLICATE}{key}\u{1}")));
+                return Err(de::Error::custom(crate::text::join(&[
+                    DUPLICATE, &key, "\u{1}",
+                ])));
             }
             let value = map.next_value_seed(Seed { depth })?;
             out.insert(key, value);

@@ -1,0 +1,82 @@
+//! The one JSON writer of rotor: strings (RFC 8259 §7), for the few documents the core writes
+//! itself (a JWT header, a `client_secret_jwt` assertion's claims, TokenIDP's request body).
+//!
+//! `"` and `\` are escaped, control characters become `\b`, `\f`, `\n`, `\r`, `\t` or
+//! `\u00XX` (lower-case hex), everything else is written as it is: the bytes `serde_json`
+//! writes for the same string.
+
+/// Appends `value` as a JSON string (with its quotes) to `out`.
+pub fn push_string(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(value.len() + 2);
+    out.push('"');
+    let mut rest = value;
+    while let Some(at) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') {
+        out.push_str(&rest[..at]);
+        let c = rest.as_bytes()[at];
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\x08' => out.push_str("\\b"),
+            b'\x0c' => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(c >> 4)]));
+                out.push(char::from(HEX[usize::from(c & 15)]));
+            }
+        }
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out.push('"');
+}
+
+/// `value` as a JSON string (see [`push_string`]).
+pub fn string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    push_string(&mut out, value);
+    out
+}
+
+/// Appends `"name":` (a member name and its colon) to `out`, after a `,` unless `out` ends
+/// with `{`.
+pub fn push_name(out: &mut String, name: &str) {
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    push_string(out, name);
+    out.push(':');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_what_serde_json_writes() {
+        let mut all = String::new();
+        for c in (0u32..0x80).chain([0xe9, 0x2028, 0x1f600]) {
+            all.push(char::from_u32(c).unwrap());
+        }
+        for s in [
+            "",
+            "plain",
+            "a\"b\\c/d",
+            "\u{0}\u{1f}\u{7f}",
+            "é😀",
+            all.as_str(),
+        ] {
+            assert_eq!(string(s), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+        let mut obj = String::from("{");
+        push_name(&mut obj, "a");
+        obj.push('1');
+        push_name(&mut obj, "b\"");
+        obj.push('2');
+        obj.push('}');
+        assert_eq!(obj, r#"{"a":1,"b\"":2}"#);
+    }
+}
