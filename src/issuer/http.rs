@@ -13,6 +13,14 @@ use subtle::ConstantTimeEq;
 /// Largest accepted request body: 64 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Most parameters a request body may carry (form pairs, or JSON members): 64. A refresh
+/// request (RFC 6749 §6) has at most five (`grant_type`, `refresh_token`, `scope`, and
+/// `client_id` / `client_secret` of RFC 6749 §2.3.1), revocation (RFC 7009 §2.1) and
+/// introspection (RFC 7662 §2.1) fewer; the rest is room for extensions. More is
+/// `invalid_request` (RFC 6749 §5.2: "includes a parameter more than once ... or is otherwise
+/// malformed"), decided before any parameter is decoded.
+pub const MAX_FORM_PARAMETERS: usize = 64;
+
 /// An HTTP request as the driver hands it over (header names lower-case). `Debug` shows the
 /// header names only and not the body: they carry refresh tokens and client credentials.
 #[derive(Clone, Default)]
@@ -205,6 +213,11 @@ pub(crate) fn parse_body(req: &HttpRequest, allow_json: bool) -> Result<Params, 
     let media = media_type(req);
     let mut params = Params::new();
     if allow_json && media == "application/json" {
+        // Bounded before the document is built: a 64 KiB object of thousands of members
+        // would otherwise cost ~70 grants.
+        if json_separators(text.as_bytes()) >= MAX_FORM_PARAMETERS {
+            return Err(too_many_parameters());
+        }
         let obj = crate::json::parse_object(text.as_bytes(), MAX_BODY_BYTES)
             .map_err(|e| format!("the JSON body is invalid: {e}"))?;
         for (k, v) in obj {
@@ -233,20 +246,53 @@ pub(crate) fn parse_body(req: &HttpRequest, allow_json: bool) -> Result<Params, 
     if media != "application/x-www-form-urlencoded" {
         return Err("the body must be application/x-www-form-urlencoded".into());
     }
-    let mut seen: Vec<String> = Vec::new();
-    for (k, v) in crate::form::parse(text.as_bytes()) {
-        if seen.contains(&k) {
-            return Err(format!(
-                "parameter {} is given more than once",
-                k.chars().take(40).collect::<String>()
-            ));
-        }
-        seen.push(k.clone());
+    // Counted before anything is decoded: the same sequences form::parse keeps.
+    if text.split('&').filter(|s| !s.is_empty()).count() > MAX_FORM_PARAMETERS {
+        return Err(too_many_parameters());
+    }
+    let pairs = crate::form::parse(text.as_bytes());
+    // Duplicates by sorting the names (O(n log n); RFC 6749 §3.2: "Request and response
+    // parameters MUST NOT be included more than once").
+    let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!(
+            "parameter {} is given more than once",
+            w[0].chars().take(40).collect::<String>()
+        ));
+    }
+    for (k, v) in pairs {
         if !v.is_empty() {
             params.insert(k, v);
         }
     }
     Ok(params)
+}
+
+/// The number of `,` outside JSON strings: an upper bound on the members and array elements
+/// of a document, minus one. Linear; the JSON reader still decides what is valid.
+fn json_separators(text: &[u8]) -> usize {
+    let (mut count, mut in_string, mut escaped) = (0, false, false);
+    for &b in text {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b',' {
+            count += 1;
+        }
+    }
+    count
+}
+
+fn too_many_parameters() -> String {
+    format!("the request has more than {MAX_FORM_PARAMETERS} parameters")
 }
 
 /// Why client authentication failed.

@@ -40,14 +40,16 @@ pub mod token;
 
 mod http;
 
+pub use crate::client::scope::MAX_SCOPE_TOKENS;
 pub use crate::client::{AuthMethod, Dialect};
 pub use config::{Client, IssuerConfig, Rotation, Settings};
-pub use http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+pub use http::{HttpRequest, HttpResponse, MAX_BODY_BYTES, MAX_FORM_PARAMETERS};
 pub use record::{FamilyRecord, RECORD_VERSION, RetiredToken};
 pub use token::{RefreshToken, family_key};
 
 use crate::b64;
 use crate::client::Scope;
+use crate::client::scope::ScopeError;
 use crate::error::{Error, RotorError};
 use http::{Endpoint, Op, Prepared};
 use serde_json::{Map, Value, json};
@@ -723,18 +725,24 @@ impl Issuer {
                     ));
                 }
                 let raw = token_param(&mut params, "refresh_token")?;
-                let scope = match params.remove("scope") {
+                let scope = match params.remove("scope").map(|s| Scope::parse(&s)) {
                     None => None,
-                    Some(s) => Some(Scope::parse(&s).ok().filter(|v| !v.is_empty()).ok_or_else(
-                        || {
-                            err(
-                                400,
-                                "invalid_scope",
-                                "scope is not a valid scope string",
-                                false,
-                            )
-                        },
-                    )?),
+                    Some(Err(ScopeError::TooManyTokens)) => {
+                        return Err(err(
+                            400,
+                            "invalid_request",
+                            &format!("scope has more than {MAX_SCOPE_TOKENS} scope tokens"),
+                            false,
+                        ));
+                    }
+                    Some(s) => Some(s.ok().filter(|v| !v.is_empty()).ok_or_else(|| {
+                        err(
+                            400,
+                            "invalid_scope",
+                            "scope is not a valid scope string",
+                            false,
+                        )
+                    })?),
                 };
                 let token = RefreshToken::parse(&raw).ok_or_else(|| {
                     err(

@@ -1,0 +1,360 @@
+//! The security review of the issuer core (issue 14), one regression test per finding, with a
+//! fixed clock and a store that counts its operations: hostile input costs linear work before
+//! authentication, forged refresh tokens never reach the store, revocation is as strong as
+//! refresh, introspection does not leak across clients or outlive its family, checks run in an
+//! order that neither hides reuse nor reveals clients, CORS answers only listed origins.
+#![cfg(feature = "issuer")]
+
+use rotor::b64;
+use rotor::issuer::{
+    HttpRequest, HttpResponse, Issuer, IssuerConfig, MAX_FORM_PARAMETERS, MAX_SCOPE_TOKENS,
+    RANDOM_BYTES, RecordChange, Route, SessionInput,
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const T0: u64 = 1_700_000_000_000;
+const KEY: [u8; 32] = [7u8; 32];
+
+fn config(extra: Value) -> IssuerConfig {
+    let mut base = json!({
+        "issuer": "https://id.example.com",
+        "audience": "https://api.example.com",
+        "keys": [{ "kid": "k1", "key": b64::encode(KEY) }],
+        "clients": [
+            { "clientId": "spa", "scope": "openid profile api.read api.write" },
+            { "clientId": "web", "clientSecret": "s3cr:et", "scope": "openid api.read" },
+            { "clientId": "off", "clientSecret": "pw", "scope": "api.read", "disabled": true },
+            { "clientId": "post-only", "clientSecret": "pw", "authMethods": ["client_secret_post"], "scope": "api.read" },
+        ],
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    serde_json::from_value(base).unwrap()
+}
+
+/// The driver's role, over a map whose every read and write is counted.
+struct Harness {
+    issuer: Issuer,
+    store: HashMap<String, String>,
+    /// Store operations (one per `update` a driver would run: a read and maybe a write).
+    store_ops: usize,
+    counter: u64,
+    now: u64,
+}
+
+fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+        .into_bytes()
+}
+
+fn post(path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> HttpRequest {
+    let mut h: Vec<(String, String)> = vec![(
+        "content-type".into(),
+        "application/x-www-form-urlencoded".into(),
+    )];
+    for (k, v) in headers {
+        h.retain(|(n, _)| n != k);
+        h.push((k.to_string(), v.to_string()));
+    }
+    HttpRequest {
+        method: "POST".into(),
+        path: path.into(),
+        headers: h,
+        body,
+    }
+}
+
+fn json_body(r: &HttpResponse) -> Value {
+    serde_json::from_str(&r.body).unwrap()
+}
+
+fn assert_error(r: &HttpResponse, status: u16, code: &str) {
+    assert_eq!(r.status, status, "body: {}", r.body);
+    assert_eq!(json_body(r)["error"], code, "body: {}", r.body);
+}
+
+fn rt(body: &Value) -> String {
+    body["refresh_token"].as_str().unwrap().to_owned()
+}
+
+impl Harness {
+    fn new(extra: Value) -> Self {
+        Harness {
+            issuer: Issuer::new(config(extra)).unwrap(),
+            store: HashMap::new(),
+            store_ops: 0,
+            counter: 0,
+            now: T0,
+        }
+    }
+
+    fn random(&mut self) -> [u8; RANDOM_BYTES] {
+        self.counter += 1;
+        let a = Sha256::digest(self.counter.to_be_bytes());
+        let b = Sha256::digest(a);
+        let mut out = [0u8; RANDOM_BYTES];
+        out[..32].copy_from_slice(&a);
+        out[32..].copy_from_slice(&b);
+        out
+    }
+
+    fn start(&mut self, client: &str, scope: Option<&str>) -> Value {
+        let random = self.random();
+        let s = self
+            .issuer
+            .start_session(
+                SessionInput {
+                    client_id: client.into(),
+                    subject: "user-1".into(),
+                    scope: scope.map(str::to_owned),
+                    claims: None,
+                },
+                self.now,
+                &random,
+            )
+            .unwrap();
+        self.store
+            .insert(s.family_key, serde_json::to_string(&s.record).unwrap());
+        s.body
+    }
+
+    fn send(&mut self, req: HttpRequest) -> HttpResponse {
+        match self.issuer.route(&req, self.now) {
+            Route::Respond(r) => r,
+            Route::Family { family_key } => {
+                self.store_ops += 1;
+                let random = self.random();
+                let stored = self.store.get(&family_key).cloned();
+                let applied = self
+                    .issuer
+                    .apply(&req, stored.as_deref(), self.now, &random);
+                match applied.change {
+                    RecordChange::Keep => {}
+                    RecordChange::Delete => {
+                        self.store.remove(&family_key);
+                    }
+                    RecordChange::Put(rec) => {
+                        self.store
+                            .insert(family_key, serde_json::to_string(&rec).unwrap());
+                    }
+                }
+                applied.response
+            }
+        }
+    }
+
+    fn refresh_as(&mut self, client: &str, token: &str, scope: Option<&str>) -> HttpResponse {
+        let mut pairs = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token),
+            ("client_id", client),
+        ];
+        if let Some(s) = scope {
+            pairs.push(("scope", s));
+        }
+        self.send(post("/token", &[], form(&pairs)))
+    }
+
+    fn refresh(&mut self, token: &str) -> HttpResponse {
+        self.refresh_as("spa", token, None)
+    }
+}
+
+// ---------- 3. linear work before authentication ----------
+
+/// The median of five timings of `iterations` calls of `f`.
+fn median_time(iterations: u32, mut f: impl FnMut()) -> Duration {
+    let mut runs: Vec<Duration> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..iterations {
+                f();
+            }
+            start.elapsed()
+        })
+        .collect();
+    runs.sort();
+    runs[2]
+}
+
+/// The hostile bodies of at most 64 KiB that cost the most before authentication.
+fn worst_bodies() -> Vec<(&'static str, HttpRequest)> {
+    let limit = rotor::issuer::MAX_BODY_BYTES;
+    // 15,000 distinct three-character names (the report's case).
+    let mut names = String::new();
+    let mut i = 0u32;
+    while names.len() + 5 <= limit {
+        let n = format!("{:03}", i % 1000);
+        let c = (b'a' + (i / 1000) as u8) as char;
+        names.push_str(&format!("{c}{n}&"));
+        i += 1;
+    }
+    // Distinct scope tokens filling the body.
+    let mut scope = format!(
+        "grant_type=refresh_token&client_id=spa&refresh_token={}&scope=",
+        "A".repeat(86)
+    );
+    let mut j = 0u32;
+    while scope.len() + 8 <= limit {
+        scope.push_str(&format!("s{j}+"));
+        j += 1;
+    }
+    // Just under the parameter cap, every value percent-encoded up to the body limit.
+    let each = limit / MAX_FORM_PARAMETERS - 8;
+    let mut encoded = String::new();
+    for p in 0..MAX_FORM_PARAMETERS {
+        if p > 0 {
+            encoded.push('&');
+        }
+        encoded.push_str(&format!("p{p:02}="));
+        encoded.push_str(&"%41".repeat(each / 3));
+    }
+    // A JSON body (TokenIDP) with as many members as fit.
+    let mut members = String::from("{");
+    let mut m = 0u32;
+    while members.len() + 12 <= limit {
+        members.push_str(&format!("\"m{m}\":\"\","));
+        m += 1;
+    }
+    members.pop();
+    members.push('}');
+    let json_req = {
+        let mut r = post("/token", &[], members.into_bytes());
+        r.headers = vec![("content-type".into(), "application/json".into())];
+        r
+    };
+    // The largest scope below the token cap: every token long and distinct.
+    let long: Vec<String> = (0..MAX_SCOPE_TOKENS)
+        .map(|k| format!("{k:03}{}", "x".repeat(limit / MAX_SCOPE_TOKENS - 12)))
+        .collect();
+    let capped = form(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", "spa"),
+        ("refresh_token", &"A".repeat(86)),
+        ("scope", &long.join(" ")),
+    ]);
+    let bodies = vec![
+        (
+            "15,000 distinct names",
+            post("/token", &[], names.into_bytes()),
+        ),
+        (
+            "16,000 scope tokens",
+            post("/token", &[], scope.into_bytes()),
+        ),
+        (
+            "64 encoded values",
+            post("/token", &[], encoded.into_bytes()),
+        ),
+        ("JSON members", json_req),
+        ("256 long scope tokens", post("/token", &[], capped)),
+    ];
+    for (name, req) in &bodies {
+        assert!(req.body.len() <= limit, "{name}: {}", req.body.len());
+    }
+    bodies
+}
+
+#[test]
+fn hostile_bodies_cost_under_20x_a_normal_grant() {
+    let mut h = Harness::new(json!({ "dialect": "tokenidp" }));
+    let body = h.start("spa", None);
+    let mut token = body["data"]["refreshToken"].as_str().unwrap().to_owned();
+    // A normal grant: route + apply + the record's JSON, as a driver runs it.
+    let mut grant = || {
+        let req = post(
+            "/token",
+            &[],
+            form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &token),
+                ("client_id", "spa"),
+            ]),
+        );
+        let r = h.send(req);
+        assert_eq!(r.status, 200, "{}", r.body);
+        token = json_body(&r)["data"]["refreshToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    };
+    let normal = median_time(40, &mut grant);
+    let issuer = Issuer::new(config(json!({ "dialect": "tokenidp" }))).unwrap();
+    for (name, req) in worst_bodies() {
+        let answer = match issuer.route(&req, T0) {
+            Route::Respond(r) => r,
+            Route::Family { .. } => panic!("{name}: a hostile body reached the store"),
+        };
+        assert!(
+            (400..500).contains(&answer.status),
+            "{name}: {}",
+            answer.body
+        );
+        let worst = median_time(40, || {
+            std::hint::black_box(issuer.route(&req, T0));
+        });
+        let ratio = worst.as_secs_f64() / normal.as_secs_f64();
+        eprintln!("{name}: {ratio:.2}x a normal grant");
+        assert!(
+            ratio < 20.0,
+            "{name}: {worst:?} per 40 against {normal:?} per 40 normal grants ({ratio:.1}x)"
+        );
+    }
+}
+
+#[test]
+fn parameter_and_scope_caps_are_invalid_request() {
+    let mut h = Harness::new(json!({}));
+    let t0 = rt(&h.start("spa", None));
+    let mut pairs: Vec<(String, String)> = vec![
+        ("grant_type".into(), "refresh_token".into()),
+        ("refresh_token".into(), t0.clone()),
+        ("client_id".into(), "spa".into()),
+    ];
+    for i in pairs.len()..MAX_FORM_PARAMETERS {
+        pairs.push((format!("x{i}"), "1".into()));
+    }
+    let at_cap: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = h.send(post("/token", &[], form(&at_cap)));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let t1 = rt(&json_body(&r));
+    let mut over = at_cap.clone();
+    over[1] = ("refresh_token", &t1);
+    over.push(("one_more", "1"));
+    let ops = h.store_ops;
+    assert_error(
+        &h.send(post("/token", &[], form(&over))),
+        400,
+        "invalid_request",
+    );
+    assert_eq!(h.store_ops, ops, "refused before the store");
+    // A repeated parameter among many is still found.
+    let mut dup = at_cap.clone();
+    dup[1] = ("refresh_token", &t1);
+    dup.pop();
+    dup.push(("x5", "2"));
+    assert_error(
+        &h.send(post("/token", &[], form(&dup))),
+        400,
+        "invalid_request",
+    );
+    // Scope: MAX_SCOPE_TOKENS tokens pass the parser (and are then too wide), one more is
+    // invalid_request before the store.
+    let tokens: Vec<String> = (0..MAX_SCOPE_TOKENS).map(|i| format!("s{i}")).collect();
+    let r = h.refresh_as("spa", &t1, Some(&tokens.join(" ")));
+    assert_error(&r, 400, "invalid_scope");
+    let ops = h.store_ops;
+    let r = h.refresh_as("spa", &t1, Some(&format!("{} api.read", tokens.join(" "))));
+    assert_error(&r, 400, "invalid_request");
+    assert_eq!(h.store_ops, ops);
+    assert_eq!(h.refresh(&t1).status, 200);
+}
