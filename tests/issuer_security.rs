@@ -53,6 +53,14 @@ fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
         .into_bytes()
 }
 
+fn basic(id: &str, secret: &str) -> String {
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "Basic {}",
+        b64::encode_standard(format!("{}:{}", enc(id), enc(secret)))
+    )
+}
+
 fn post(path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> HttpRequest {
     let mut h: Vec<(String, String)> = vec![(
         "content-type".into(),
@@ -355,6 +363,83 @@ fn parameter_and_scope_caps_are_invalid_request() {
     let ops = h.store_ops;
     let r = h.refresh_as("spa", &t1, Some(&format!("{} api.read", tokens.join(" "))));
     assert_error(&r, 400, "invalid_request");
+    assert_eq!(h.store_ops, ops);
+    assert_eq!(h.refresh(&t1).status, 200);
+}
+
+// ---------- 4. forged refresh tokens never reach the store ----------
+
+#[test]
+fn forged_refresh_tokens_are_refused_before_the_store() {
+    let mut h = Harness::new(json!({}));
+    let t0 = rt(&h.start("spa", None));
+    assert_eq!(t0.len(), 86);
+    let raw = b64::decode(&t0).unwrap();
+    // The right family id, a made-up random part and MAC.
+    let mut same_family = raw.clone();
+    same_family[16..].copy_from_slice(&[0x5a; 48]);
+    // The right family id and random part, one MAC bit flipped.
+    let mut bad_mac = raw.clone();
+    bad_mac[63] ^= 0x80;
+    let forged = [
+        "A".repeat(80),
+        b64::encode([0x42u8; 60]),
+        b64::encode(&same_family),
+        b64::encode(&bad_mac),
+        t0[..85].to_owned(),
+        t0[..64].to_owned(),
+        b64::encode(&raw[..48]),
+        format!("{t0}A"),
+    ];
+    for token in &forged {
+        let r = h.refresh(token);
+        assert_error(&r, 400, "invalid_grant");
+        assert_eq!(
+            json_body(&r)["error_description"],
+            "the refresh token is invalid, expired or revoked"
+        );
+        // Revocation and introspection of a forgery: answered without the store too.
+        let r = h.send(post(
+            "/revoke",
+            &[],
+            form(&[("token", token), ("client_id", "spa")]),
+        ));
+        assert_eq!((r.status, r.body.as_str()), (200, ""));
+        let r = h.send(post(
+            "/introspect",
+            &[("authorization", &basic("web", "s3cr:et"))],
+            form(&[("token", token)]),
+        ));
+        assert_eq!(json_body(&r), json!({ "active": false }));
+    }
+    assert_eq!(h.store_ops, 0, "no forged token reached the store");
+    // Knowing the family id did not end the family.
+    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.refresh(&t0).status, 200);
+}
+
+#[test]
+fn refresh_token_macs_rotate_with_the_signing_keys() {
+    let old = json!([{ "kid": "k1", "key": b64::encode(KEY) }]);
+    let rotated = json!([
+        { "kid": "k2", "key": b64::encode([8u8; 32]) },
+        { "kid": "k1", "key": b64::encode(KEY) },
+    ]);
+    let mut h = Harness::new(json!({ "keys": old }));
+    let t0 = rt(&h.start("spa", None));
+    // The next deployment signs with k2 and still verifies k1: the token is accepted, and its
+    // successor is MACed with k2.
+    h.issuer = Issuer::new(config(json!({ "keys": rotated }))).unwrap();
+    let r = h.refresh(&t0);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let t1 = rt(&json_body(&r));
+    assert!(h.issuer.parse_refresh_token(&t1).is_some());
+    // Once k1 is dropped, tokens MACed with it are forgeries (and k2's stay valid).
+    let k2_only = json!([{ "kid": "k2", "key": b64::encode([8u8; 32]) }]);
+    h.issuer = Issuer::new(config(json!({ "keys": k2_only }))).unwrap();
+    assert!(h.issuer.parse_refresh_token(&t0).is_none());
+    let ops = h.store_ops;
+    assert_error(&h.refresh(&t0), 400, "invalid_grant");
     assert_eq!(h.store_ops, ops);
     assert_eq!(h.refresh(&t1).status, 200);
 }

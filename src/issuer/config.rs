@@ -8,6 +8,7 @@
 //! - a client's `authMethods`: `["client_secret_basic", "client_secret_post"]` with a secret,
 //!   `["none"]` without.
 
+use super::token::{MAC_KEY_LABEL, RefreshTokenMac};
 use crate::b64;
 use crate::client::config::check_url;
 use crate::client::{AuthMethod, Dialect, Scope};
@@ -127,6 +128,9 @@ pub struct Settings {
     pub audience: serde_json::Value,
     /// Signing keys by `kid`; the first signs ([`KeySet::signing_key`]), all verify.
     pub keys: KeySet,
+    /// The refresh-token MAC keys, derived from `keys` in the same order (see
+    /// [`super::token`]).
+    pub refresh_mac: RefreshTokenMac,
     /// How introspection verifies this issuer's access tokens (RFC 7662 §2.2, RFC 9068 §4):
     /// `typ` `at+jwt`, `iss` this issuer, `exp` required, no leeway.
     pub access_token_validation: Validation,
@@ -217,6 +221,8 @@ impl IssuerConfig {
             })?;
             keys.push((k.kid, key));
         }
+        let refresh_mac = RefreshTokenMac::new(keys.iter().map(|(_, k)| k.mac(MAC_KEY_LABEL)))
+            .ok_or_else(|| cfg("keys must hold at least one { kid, key }"))?;
         // Every kid was checked above (non-empty, distinct), with messages naming the entry.
         let keys = KeySet::ByKid(keys);
         let access_token_ttl = ttl("accessTokenTtl", self.access_token_ttl, 300)?;
@@ -323,6 +329,7 @@ impl IssuerConfig {
             path_prefix,
             audience,
             keys,
+            refresh_mac,
             access_token_ttl,
             refresh_token_ttl,
             refresh_idle_ttl,

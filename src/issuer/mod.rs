@@ -45,7 +45,7 @@ pub use crate::client::{AuthMethod, Dialect};
 pub use config::{Client, IssuerConfig, Rotation, Settings};
 pub use http::{HttpRequest, HttpResponse, MAX_BODY_BYTES, MAX_FORM_PARAMETERS};
 pub use record::{FamilyRecord, RECORD_VERSION, RetiredToken};
-pub use token::{RefreshToken, family_key};
+pub use token::{RefreshToken, RefreshTokenMac, family_key};
 
 use crate::b64;
 use crate::client::Scope;
@@ -449,6 +449,19 @@ impl Issuer {
         })
     }
 
+    /// The wire form of a refresh token minted by this issuer (MACed with the first signing
+    /// key's derived MAC key, see [`token`]).
+    pub fn encode_refresh_token(&self, token: &RefreshToken) -> String {
+        self.settings.refresh_mac.encode(token)
+    }
+
+    /// Parses a refresh token and checks its MAC against every signing key's MAC key; `None`
+    /// for anything this issuer did not mint (a forgery, a truncation, another format). No
+    /// store is needed: drivers may refuse forgeries at their front (RFC 6819 §5.2.2.3).
+    pub fn parse_refresh_token(&self, text: &str) -> Option<RefreshToken> {
+        self.settings.refresh_mac.parse(text)
+    }
+
     fn client(&self, id: &str) -> Option<&Client> {
         self.settings.clients.iter().find(|c| c.client_id == id)
     }
@@ -495,7 +508,8 @@ impl Issuer {
     ) -> Value {
         let s = &self.settings;
         let scope = scope.to_wire();
-        let refresh = refresh.encode();
+        let family_id = refresh.family_id();
+        let refresh = self.encode_refresh_token(refresh);
         match s.dialect {
             Dialect::Rfc6749 => json!({
                 "access_token": access, "token_type": "Bearer",
@@ -507,7 +521,7 @@ impl Issuer {
                     "access_token": access, "expires_in": s.access_token_ttl,
                     "refresh_expires_in": refresh_expires_in, "refresh_token": refresh,
                     "token_type": "Bearer", "not-before-policy": 0,
-                    "session_state": token::session_state(&refresh_family(&refresh)),
+                    "session_state": token::session_state(&family_id),
                     "scope": scope,
                 })
             }
@@ -662,10 +676,6 @@ impl Issuer {
     }
 }
 
-fn refresh_family(encoded: &str) -> [u8; 16] {
-    RefreshToken::parse(encoded).map_or([0; 16], |t| t.family_id())
-}
-
 impl Issuer {
     /// Phase 1 proper: method and path, body, client authentication, parameters.
     fn prepare(&self, req: &HttpRequest) -> Result<Prepared, HttpResponse> {
@@ -744,7 +754,7 @@ impl Issuer {
                         )
                     })?),
                 };
-                let token = RefreshToken::parse(&raw).ok_or_else(|| {
+                let token = self.parse_refresh_token(&raw).ok_or_else(|| {
                     err(
                         400,
                         "invalid_grant",
@@ -756,14 +766,14 @@ impl Issuer {
             }
             Endpoint::Revoke => {
                 let raw = token_param(&mut params, "token")?;
-                match RefreshToken::parse(&raw) {
+                match self.parse_refresh_token(&raw) {
                     Some(token) => Op::Revoke { token },
                     None => Op::RevokeOther,
                 }
             }
             Endpoint::Introspect => {
                 let raw = token_param(&mut params, "token")?;
-                match RefreshToken::parse(&raw) {
+                match self.parse_refresh_token(&raw) {
                     Some(token) => Op::IntrospectRefresh { token },
                     None => Op::IntrospectAccess { token: raw },
                 }
