@@ -443,3 +443,33 @@ fn refresh_token_macs_rotate_with_the_signing_keys() {
     assert_eq!(h.store_ops, ops);
     assert_eq!(h.refresh(&t1).status, 200);
 }
+
+// ---------- 5. revocation is as strong as refresh ----------
+
+#[test]
+fn revoking_a_retired_token_revokes_the_family() {
+    let mut h = Harness::new(json!({}));
+    let t1 = rt(&h.start("spa", None));
+    let t2 = rt(&json_body(&h.refresh(&t1)));
+    let t3 = rt(&json_body(&h.refresh(&t2)));
+    let revoke = |h: &mut Harness, auth: &[(&str, &str)], pairs: &[(&str, &str)]| {
+        let r = h.send(post("/revoke", auth, form(pairs)));
+        assert_eq!((r.status, r.body.as_str()), (200, ""));
+    };
+    // Another client: 200 and nothing happens (RFC 7009 §2.1: the token was not issued to it).
+    let web = basic("web", "s3cr:et");
+    revoke(&mut h, &[("authorization", &web)], &[("token", &t1)]);
+    assert_eq!(h.store.len(), 1);
+    // The family's client, with the token two generations back: the family ends.
+    revoke(&mut h, &[], &[("token", &t1), ("client_id", "spa")]);
+    assert!(h.store.is_empty());
+    assert_error(&h.refresh(&t3), 400, "invalid_grant");
+    // The same with the just-retired token (T2 after T2 -> T3), inside a grace window.
+    let mut h = Harness::new(json!({ "reuseGraceSeconds": 30 }));
+    let t1 = rt(&h.start("spa", None));
+    let t2 = rt(&json_body(&h.refresh(&t1)));
+    revoke(&mut h, &[], &[("token", &t1), ("client_id", "spa")]);
+    assert!(h.store.is_empty());
+    assert_error(&h.refresh(&t2), 400, "invalid_grant");
+    assert_error(&h.refresh(&t1), 400, "invalid_grant");
+}

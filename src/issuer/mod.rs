@@ -27,7 +27,9 @@
 //!   redemption; an expired family is deleted on contact and answers `invalid_grant`.
 //! - A token presented by another client is `invalid_grant` and leaves the family untouched;
 //!   revocation by another client is a silent no-op (200, RFC 7009 §2.2 does not reveal
-//!   whether a token exists). Revoking an access token is a no-op too (they are stateless).
+//!   whether a token exists). Revocation by the family's client with any token of the family
+//!   (live or retired) ends the family (RFC 7009 §2.1). Revoking an access token is a no-op
+//!   (they are stateless).
 //!
 //! Endpoints live under the path of the `issuer` URL (`https://id.example/oauth` serves
 //! `/oauth/token`, `/oauth/revoke`, `/oauth/introspect`, and its metadata at both
@@ -229,20 +231,15 @@ impl Issuer {
                     _ => keep(http::json_response(200, &json!({ "active": false }))),
                 }
             }
-            Op::Revoke { token } => match record {
-                Some(r) if r.client_id == client_id => {
-                    let hash = token.hash();
-                    let matches = r.current_hash == hash
-                        || r.previous.as_ref().is_some_and(|p| p.hash == hash);
-                    Applied {
-                        change: if matches {
-                            RecordChange::Delete
-                        } else {
-                            RecordChange::Keep
-                        },
-                        response: http::revoked(),
-                    }
-                }
+            // RFC 7009 §2.1: revoking a refresh token may revoke the whole grant. Any token of
+            // the family does — live, retired or two generations back: its MAC proves the
+            // issuer minted it for this family, and a retired token must not be weaker at
+            // ending a family than it is at refresh, where it ends the family as reuse.
+            Op::Revoke { .. } => match record {
+                Some(r) if r.client_id == client_id => Applied {
+                    change: RecordChange::Delete,
+                    response: http::revoked(),
+                },
                 _ if corrupt => Applied {
                     change: RecordChange::Delete,
                     response: http::revoked(),
