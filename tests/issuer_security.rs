@@ -473,3 +473,139 @@ fn revoking_a_retired_token_revokes_the_family() {
     assert_error(&h.refresh(&t2), 400, "invalid_grant");
     assert_error(&h.refresh(&t1), 400, "invalid_grant");
 }
+
+// ---------- 7. order of checks ----------
+
+#[test]
+fn reuse_is_detected_before_the_scope_is_checked() {
+    for scope in [
+        "openid profile api.read api.write admin",
+        "bad\\scope",
+        "api.read",
+    ] {
+        let mut h = Harness::new(json!({}));
+        let t1 = rt(&h.start("spa", None));
+        let t2 = rt(&json_body(&h.refresh(&t1)));
+        // The retired token with a too-wide (or malformed, or fine) scope: reuse.
+        let r = h.refresh_as("spa", &t1, Some(scope));
+        assert_error(&r, 400, "invalid_grant");
+        assert_eq!(
+            json_body(&r)["error_description"],
+            "refresh token reuse detected: the token family is revoked",
+            "{scope}"
+        );
+        assert!(h.store.is_empty(), "{scope}");
+        assert_error(&h.refresh(&t2), 400, "invalid_grant");
+        // A forged token with a too-wide scope: invalid_grant, not invalid_scope.
+        let mut forged = b64::decode(&t2).unwrap();
+        forged[50] ^= 1;
+        let r = h.refresh_as("spa", &b64::encode(&forged), Some(scope));
+        assert_error(&r, 400, "invalid_grant");
+    }
+    // The live token with a too-wide scope is still invalid_scope and keeps the family.
+    let mut h = Harness::new(json!({}));
+    let t1 = rt(&h.start("spa", Some("api.read")));
+    assert_error(
+        &h.refresh_as("spa", &t1, Some("api.write")),
+        400,
+        "invalid_scope",
+    );
+    assert_error(
+        &h.refresh_as("spa", &t1, Some("bad\\scope")),
+        400,
+        "invalid_scope",
+    );
+    assert_eq!(h.refresh(&t1).status, 200);
+}
+
+#[test]
+fn failed_client_authentication_has_one_answer() {
+    let mut h = Harness::new(json!({}));
+    let t = rt(&h.start("web", None));
+    let grant = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", t.as_str()),
+    ];
+    // Each shape of request: the answers for unknown, disabled, wrong-secret and
+    // wrong-method clients must be byte-identical (status, headers, body).
+    type Pairs<'a> = Vec<Vec<(&'a str, String)>>;
+    let shapes: Vec<(&str, Pairs, Pairs)> = vec![
+        // HTTP Basic: unknown, disabled (right and wrong secret), wrong secret, a method the
+        // client may not use.
+        (
+            "basic",
+            vec![
+                vec![("authorization", basic("ghost", "pw"))],
+                vec![("authorization", basic("off", "pw"))],
+                vec![("authorization", basic("off", "nope"))],
+                vec![("authorization", basic("web", "nope"))],
+                vec![("authorization", basic("post-only", "pw"))],
+            ],
+            vec![],
+        ),
+        // client_secret_post
+        (
+            "post",
+            vec![],
+            vec![
+                vec![
+                    ("client_id", "ghost".into()),
+                    ("client_secret", "pw".into()),
+                ],
+                vec![("client_id", "off".into()), ("client_secret", "pw".into())],
+                vec![
+                    ("client_id", "web".into()),
+                    ("client_secret", "nope".into()),
+                ],
+            ],
+        ),
+        // client_id alone (a public client): unknown, or a confidential client posing as one.
+        (
+            "public",
+            vec![],
+            vec![
+                vec![("client_id", "ghost".into())],
+                vec![("client_id", "web".into())],
+                vec![("client_id", "off".into())],
+            ],
+        ),
+    ];
+    for path in ["/token", "/revoke", "/introspect"] {
+        for (shape, headers, bodies) in &shapes {
+            let mut answers: Vec<HttpResponse> = Vec::new();
+            let cases = headers.len().max(bodies.len());
+            for i in 0..cases {
+                let hdrs: Vec<(&str, &str)> = headers
+                    .get(i)
+                    .map(|h| h.iter().map(|(k, v)| (*k, v.as_str())).collect())
+                    .unwrap_or_default();
+                let mut pairs: Vec<(&str, &str)> = if path == "/token" {
+                    grant.to_vec()
+                } else {
+                    vec![("token", t.as_str())]
+                };
+                if let Some(b) = bodies.get(i) {
+                    pairs.extend(b.iter().map(|(k, v)| (*k, v.as_str())));
+                }
+                answers.push(h.send(post(path, &hdrs, form(&pairs))));
+            }
+            assert_error(&answers[0], 401, "invalid_client");
+            for (i, a) in answers.iter().enumerate() {
+                assert_eq!(a, &answers[0], "{path} {shape} case {i}");
+            }
+        }
+    }
+    // A public client at /introspect is refused like an unknown one.
+    let public = h.send(post(
+        "/introspect",
+        &[],
+        form(&[("token", &t), ("client_id", "spa")]),
+    ));
+    let unknown = h.send(post(
+        "/introspect",
+        &[],
+        form(&[("token", &t), ("client_id", "ghost")]),
+    ));
+    assert_eq!(public, unknown);
+    assert_eq!(h.store_ops, 0);
+}

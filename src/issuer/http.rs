@@ -111,7 +111,9 @@ pub(crate) enum Endpoint {
 pub(crate) enum Op {
     Refresh {
         token: RefreshToken,
-        scope: Option<crate::client::Scope>,
+        /// Omitted, valid, or malformed / empty (answered `invalid_scope` after reuse
+        /// detection).
+        scope: Option<Result<crate::client::Scope, ()>>,
     },
     Revoke {
         token: RefreshToken,
@@ -312,6 +314,16 @@ fn fail(status: u16, code: &'static str, desc: &str, basic_used: bool) -> AuthFa
     }
 }
 
+/// The one `invalid_client` answer of a failed client authentication (see [`authenticate`]).
+pub(crate) fn authentication_failed(basic_used: bool) -> AuthFailure {
+    fail(
+        401,
+        "invalid_client",
+        "client authentication failed",
+        basic_used,
+    )
+}
+
 /// Constant-time secret comparison: both sides are hashed first so that neither the content
 /// nor the length of the secret leaks through timing.
 fn secret_matches(given: &str, expected: &str) -> bool {
@@ -397,42 +409,22 @@ pub(crate) fn authenticate<'a>(
         },
     };
     let basic = method == AuthMethod::ClientSecretBasic;
+    // One answer for every failure once the credentials parse: an unknown client, a method
+    // the client may not use, a wrong secret and a disabled client must not be told apart
+    // before authentication succeeds (no client enumeration, no secret oracle; RFC 6749
+    // §5.2 invalid_client, RFC 6819 §5.2.3.3). A secret is compared in every case, so that
+    // the cases also take similar time.
     let client = settings.clients.iter().find(|c| c.client_id == client_id);
+    let expected = client
+        .and_then(|c| c.secret.as_ref())
+        .map_or("rotor-no-such-client", |s| s.expose());
+    let secret_ok = secret_matches(secret.as_deref().unwrap_or(""), expected);
+    let client = client.filter(|c| {
+        c.auth_methods.contains(&method) && (method == AuthMethod::None || secret_ok) && !c.disabled
+    });
     let Some(client) = client else {
-        // Compare anyway so that unknown and known clients take similar time.
-        let _ = secret_matches(secret.as_deref().unwrap_or(""), "rotor-no-such-client");
-        return Err(fail(
-            401,
-            "invalid_client",
-            "client authentication failed",
-            basic,
-        ));
+        return Err(authentication_failed(basic));
     };
-    if !client.auth_methods.contains(&method) {
-        return Err(fail(
-            401,
-            "invalid_client",
-            &format!(
-                "client authentication method {} is not allowed for this client",
-                method.as_str()
-            ),
-            basic,
-        ));
-    }
-    if method != AuthMethod::None {
-        let expected = client.secret.as_ref().map(|s| s.expose()).unwrap_or("");
-        if !secret_matches(secret.as_deref().unwrap_or(""), expected) {
-            return Err(fail(
-                401,
-                "invalid_client",
-                "client authentication failed",
-                basic,
-            ));
-        }
-    }
-    if client.disabled {
-        return Err(fail(401, "invalid_client", "the client is disabled", basic));
-    }
     Ok((client, method))
 }
 

@@ -276,7 +276,7 @@ impl Issuer {
         mut record: FamilyRecord,
         client_id: &str,
         token: &RefreshToken,
-        requested: Option<Scope>,
+        requested: Option<Result<Scope, ()>>,
         now_ms: u64,
         random: &[u8; RANDOM_BYTES],
     ) -> Applied {
@@ -299,46 +299,12 @@ impl Issuer {
                 "the refresh token was issued to another client",
             );
         }
-        let granted = Scope::parse(&record.scope).unwrap_or_default();
-        let effective = match requested {
-            None => granted,
-            Some(req) => {
-                if !req.is_subset_of(&granted) {
-                    return Applied {
-                        change: RecordChange::Keep,
-                        response: self.token_error(
-                            400,
-                            "invalid_scope",
-                            "the requested scope exceeds the scope granted to the refresh token",
-                            false,
-                        ),
-                    };
-                }
-                req
-            }
-        };
+        // 1. Reuse detection (RFC 9700 §4.14.2) comes before anything the request asks for,
+        //    so that a retired token ends its family whatever scope comes with it.
         let family_id = token.family_id();
         let hash = token.hash();
-        let mut jti = [0u8; 16];
-        jti.copy_from_slice(&random[48..64]);
-        let issued: RefreshToken;
-        if record.current_hash == hash {
-            match self.settings.rotation {
-                Rotation::Rotate => {
-                    let mut fresh = [0u8; 32];
-                    fresh.copy_from_slice(&random[16..48]);
-                    let successor = RefreshToken::new(family_id, fresh);
-                    record.previous = Some(RetiredToken {
-                        hash: record.current_hash.clone(),
-                        retired_at: now_ms,
-                        sealed_successor: b64::encode(token.seal(&fresh)),
-                    });
-                    record.current_hash = successor.hash();
-                    record.generation += 1;
-                    issued = successor;
-                }
-                Rotation::Reuse => issued = token.clone(),
-            }
+        let grace_successor = if record.current_hash == hash {
+            None
         } else {
             let grace_ms = self.settings.reuse_grace_seconds.saturating_mul(1000);
             let retry = record.previous.as_ref().and_then(|p| {
@@ -351,7 +317,7 @@ impl Issuer {
                 (successor.hash() == record.current_hash).then_some(successor)
             });
             match retry {
-                Some(successor) => issued = successor,
+                Some(successor) => Some(successor),
                 None => {
                     return grant_error(
                         RecordChange::Delete,
@@ -359,7 +325,56 @@ impl Issuer {
                     );
                 }
             }
-        }
+        };
+        // 2. The requested scope (RFC 6749 §6): at most the granted one.
+        let granted = Scope::parse(&record.scope).unwrap_or_default();
+        let scope_error = || Applied {
+            change: RecordChange::Keep,
+            response: self.token_error(
+                400,
+                "invalid_scope",
+                "the requested scope exceeds the scope granted to the refresh token",
+                false,
+            ),
+        };
+        let effective = match requested {
+            None => granted,
+            Some(Err(())) => {
+                return Applied {
+                    change: RecordChange::Keep,
+                    response: self.token_error(
+                        400,
+                        "invalid_scope",
+                        "scope is not a valid scope string",
+                        false,
+                    ),
+                };
+            }
+            Some(Ok(req)) if !req.is_subset_of(&granted) => return scope_error(),
+            Some(Ok(req)) => req,
+        };
+        // 3. The redemption.
+        let mut jti = [0u8; 16];
+        jti.copy_from_slice(&random[48..64]);
+        let issued = match grace_successor {
+            Some(successor) => successor,
+            None => match self.settings.rotation {
+                Rotation::Rotate => {
+                    let mut fresh = [0u8; 32];
+                    fresh.copy_from_slice(&random[16..48]);
+                    let successor = RefreshToken::new(family_id, fresh);
+                    record.previous = Some(RetiredToken {
+                        hash: record.current_hash.clone(),
+                        retired_at: now_ms,
+                        sealed_successor: b64::encode(token.seal(&fresh)),
+                    });
+                    record.current_hash = successor.hash();
+                    record.generation += 1;
+                    successor
+                }
+                Rotation::Reuse => token.clone(),
+            },
+        };
         record.last_used_at = now_ms;
         let access = self.access_token(&record, &effective, now_ms, &jti);
         let body = self.token_body(&access, &effective, &issued, &record, now_ms);
@@ -704,13 +719,10 @@ impl Issuer {
         let (client, method) = http::authenticate(&self.settings, req, &mut params)
             .map_err(|f| err(f.status, f.code, &f.description, f.basic_used))?;
         if endpoint == Endpoint::Introspect && method == AuthMethod::None {
-            // RFC 7662 §2.1: the introspection endpoint requires authorization.
-            return Err(err(
-                401,
-                "invalid_client",
-                "introspection needs an authenticated client",
-                false,
-            ));
+            // RFC 7662 §2.1: the introspection endpoint requires authorization. The answer is
+            // that of an unknown client: a public client's id must not be confirmed.
+            let f = http::authentication_failed(false);
+            return Err(err(f.status, f.code, &f.description, f.basic_used));
         }
         let client_id = client.client_id.clone();
         let token_param = |params: &mut http::Params, name: &str| {
@@ -732,6 +744,16 @@ impl Issuer {
                     ));
                 }
                 let raw = token_param(&mut params, "refresh_token")?;
+                let token = self.parse_refresh_token(&raw).ok_or_else(|| {
+                    err(
+                        400,
+                        "invalid_grant",
+                        "the refresh token is invalid, expired or revoked",
+                        false,
+                    )
+                })?;
+                // A malformed scope is answered only after reuse detection (in `apply`): a
+                // retired token must end its family whatever scope comes with it.
                 let scope = match params.remove("scope").map(|s| Scope::parse(&s)) {
                     None => None,
                     Some(Err(ScopeError::TooManyTokens)) => {
@@ -742,23 +764,8 @@ impl Issuer {
                             false,
                         ));
                     }
-                    Some(s) => Some(s.ok().filter(|v| !v.is_empty()).ok_or_else(|| {
-                        err(
-                            400,
-                            "invalid_scope",
-                            "scope is not a valid scope string",
-                            false,
-                        )
-                    })?),
+                    Some(s) => Some(s.ok().filter(|v| !v.is_empty()).ok_or(())),
                 };
-                let token = self.parse_refresh_token(&raw).ok_or_else(|| {
-                    err(
-                        400,
-                        "invalid_grant",
-                        "the refresh token is invalid, expired or revoked",
-                        false,
-                    )
-                })?;
                 Op::Refresh { token, scope }
             }
             Endpoint::Revoke => {
