@@ -609,3 +609,121 @@ fn failed_client_authentication_has_one_answer() {
     assert_eq!(public, unknown);
     assert_eq!(h.store_ops, 0);
 }
+
+// ---------- 6. introspection (RFC 7662) ----------
+
+fn with_resource_server() -> Value {
+    let mut clients = config_clients();
+    clients.as_array_mut().unwrap().push(
+        json!({ "clientId": "rs", "clientSecret": "rs-secret", "scope": "", "introspect": true }),
+    );
+    json!({ "clients": clients })
+}
+
+fn config_clients() -> Value {
+    json!([
+        { "clientId": "spa", "scope": "openid profile api.read api.write" },
+        { "clientId": "web", "clientSecret": "s3cr:et", "scope": "openid api.read" },
+        { "clientId": "off", "clientSecret": "pw", "scope": "api.read", "disabled": true },
+        { "clientId": "post-only", "clientSecret": "pw", "authMethods": ["client_secret_post"], "scope": "api.read" },
+        { "clientId": "other", "clientSecret": "other-secret", "scope": "api.read" },
+    ])
+}
+
+fn introspect(h: &mut Harness, who: (&str, &str), token: &str) -> Value {
+    json_body(&h.send(post(
+        "/introspect",
+        &[("authorization", &basic(who.0, who.1))],
+        form(&[("token", token)]),
+    )))
+}
+
+#[test]
+fn introspection_only_for_the_tokens_client_and_introspect_clients() {
+    let mut h = Harness::new(with_resource_server());
+    let body = h.start("web", None);
+    let (refresh, access) = (rt(&body), body["access_token"].as_str().unwrap().to_owned());
+    let spa_access = h.start("spa", None)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let web = ("web", "s3cr:et");
+    let other = ("other", "other-secret");
+    let rs = ("rs", "rs-secret");
+    // The token's own client and a resource server marked `introspect`: active.
+    for who in [web, rs] {
+        let a = introspect(&mut h, who, &access);
+        assert_eq!(a["active"], true, "{}", who.0);
+        assert_eq!(a["client_id"], "web");
+        assert_eq!(introspect(&mut h, who, &refresh)["active"], true);
+    }
+    assert_eq!(introspect(&mut h, rs, &spa_access)["active"], true);
+    // Any other client: active false, and nothing else (RFC 7662 §2.2).
+    for token in [&access, &refresh] {
+        assert_eq!(introspect(&mut h, other, token), json!({ "active": false }));
+    }
+    assert_eq!(
+        introspect(&mut h, web, &spa_access),
+        json!({ "active": false })
+    );
+    // `introspect` needs a secret.
+    let mut clients = config_clients();
+    clients[0]["introspect"] = json!(true);
+    let err = Issuer::new(config(json!({ "clients": clients }))).unwrap_err();
+    assert_eq!(err.code(), "invalid_config");
+}
+
+#[test]
+fn access_tokens_of_ended_families_are_inactive() {
+    let mut h = Harness::new(with_resource_server());
+    let rs = ("rs", "rs-secret");
+    // The access token names its family.
+    let body = h.start("spa", None);
+    let at = body["access_token"].as_str().unwrap().to_owned();
+    let claims: Value =
+        serde_json::from_slice(&b64::decode(at.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    assert_eq!(claims["sid"].as_str().unwrap().len(), 22);
+    assert_eq!(introspect(&mut h, rs, &at)["active"], true);
+    // Revoked family: inactive.
+    let t0 = rt(&body);
+    h.send(post(
+        "/revoke",
+        &[],
+        form(&[("token", &t0), ("client_id", "spa")]),
+    ));
+    assert_eq!(introspect(&mut h, rs, &at), json!({ "active": false }));
+    // Reuse-ended family: the access tokens of every generation are inactive.
+    let body = h.start("spa", None);
+    let (t0, at0) = (rt(&body), body["access_token"].as_str().unwrap().to_owned());
+    let r1 = json_body(&h.refresh(&t0));
+    let at1 = r1["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(introspect(&mut h, rs, &at0)["active"], true);
+    assert_eq!(introspect(&mut h, rs, &at1)["active"], true);
+    assert_error(&h.refresh(&t0), 400, "invalid_grant");
+    assert_eq!(introspect(&mut h, rs, &at0), json!({ "active": false }));
+    assert_eq!(introspect(&mut h, rs, &at1), json!({ "active": false }));
+    // An expired family (idle lifetime): inactive too.
+    let mut h =
+        Harness::new(json!({ "refreshIdleTtl": 60, "clients": with_resource_server()["clients"] }));
+    let at = h.start("spa", None)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.now += 30_000;
+    assert_eq!(introspect(&mut h, rs, &at)["active"], true);
+    h.now += 30_000;
+    assert_eq!(introspect(&mut h, rs, &at), json!({ "active": false }));
+    // A session may not set `sid` itself.
+    let err = h
+        .issuer
+        .start_session(
+            serde_json::from_value(
+                json!({ "clientId": "spa", "subject": "u", "claims": { "sid": "x" } }),
+            )
+            .unwrap(),
+            T0,
+            &[1; 64],
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_argument");
+}

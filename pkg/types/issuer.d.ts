@@ -34,6 +34,12 @@ export interface IssuerClient {
   scope: string;
   /** A disabled client is refused with 401 `invalid_client`. */
   disabled?: boolean;
+  /**
+   * May introspect every client's tokens (a resource server, RFC 7662 §2.1); needs a
+   * `clientSecret`. Without it a client introspects only its own tokens; others get
+   * `{ active: false }` (RFC 7662 §2.2).
+   */
+  introspect?: boolean;
 }
 
 /** A stored family record: `value` is opaque JSON text, `expiresAt` (ms) when it may be purged. */
@@ -126,7 +132,7 @@ export interface SessionInput {
   subject: string;
   /** A subset of the client's scope; omitted: the client's whole scope. */
   scope?: string;
-  /** Extra access-token claims; the reserved ones (iss, sub, aud, exp, iat, nbf, jti, client_id, scope) are refused. */
+  /** Extra access-token claims; the reserved ones (iss, sub, aud, exp, iat, nbf, jti, client_id, scope, sid) are refused. */
   claims?: Record<string, IssuerJsonValue>;
 }
 

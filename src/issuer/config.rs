@@ -48,6 +48,10 @@ pub struct ClientConfig {
     /// A disabled client is refused with `invalid_client`.
     #[serde(default)]
     pub disabled: bool,
+    /// May introspect tokens of every client (a resource server; RFC 7662 §2.1, §4). Without
+    /// it a client introspects only its own tokens. Needs a `clientSecret`.
+    #[serde(default)]
+    pub introspect: bool,
 }
 
 /// `audience`: one string or several.
@@ -115,6 +119,8 @@ pub struct Client {
     pub scope: Scope,
     /// Refused with `invalid_client` when true.
     pub disabled: bool,
+    /// May introspect every client's tokens (RFC 7662 §2.1).
+    pub introspect: bool,
 }
 
 /// The validated settings of an issuer.
@@ -310,12 +316,18 @@ impl IssuerConfig {
                     "clients[{i}].scope must be space-separated scope tokens (RFC 6749 §3.3)"
                 ))
             })?;
+            if c.introspect && c.client_secret.is_none() {
+                return Err(cfg(format!(
+                    "clients[{i}].introspect needs a clientSecret (RFC 7662 §2.1: the introspection endpoint requires client authentication)"
+                )));
+            }
             clients.push(Client {
                 client_id: c.client_id,
                 secret: c.client_secret,
                 auth_methods: methods,
                 scope,
                 disabled: c.disabled,
+                introspect: c.introspect,
             });
         }
         let access_token_validation = Validation {

@@ -47,7 +47,7 @@ pub use crate::client::{AuthMethod, Dialect};
 pub use config::{Client, IssuerConfig, Rotation, Settings};
 pub use http::{HttpRequest, HttpResponse, MAX_BODY_BYTES, MAX_FORM_PARAMETERS};
 pub use record::{FamilyRecord, RECORD_VERSION, RetiredToken};
-pub use token::{RefreshToken, RefreshTokenMac, family_key};
+pub use token::{RefreshToken, RefreshTokenMac, family_key, session_id};
 
 use crate::b64;
 use crate::client::Scope;
@@ -71,6 +71,7 @@ pub const RESERVED_CLAIMS: &[&str] = &[
     "jti",
     "client_id",
     "scope",
+    "sid",
 ];
 
 /// Largest accepted JSON size of a session's extra claims.
@@ -181,9 +182,12 @@ impl Issuer {
         match self.prepare(request) {
             Err(response) => Route::Respond(response),
             Ok(Prepared::Metadata) => Route::Respond(self.metadata_response()),
-            Ok(Prepared::Op { op, .. }) => match op {
+            Ok(Prepared::Op { op, client_id }) => match op {
                 Op::IntrospectAccess { token } => {
-                    Route::Respond(self.introspect_access(&token, now_ms))
+                    match self.access_family(&client_id, &token, now_ms) {
+                        Some((_, family_key)) => Route::Family { family_key },
+                        None => Route::Respond(inactive()),
+                    }
                 }
                 Op::Refresh { token, .. }
                 | Op::Revoke { token }
@@ -218,17 +222,31 @@ impl Issuer {
         // A record that does not parse is treated as a dead family (and removed).
         let corrupt = stored.is_some() && record.is_none();
         match op {
-            Op::IntrospectAccess { token } => keep(self.introspect_access(&token, now_ms)),
+            Op::IntrospectAccess { token } => {
+                // Active only while its family lives (RFC 7662 §2.2: a token of a revoked or
+                // reuse-ended family is not active).
+                let claims = self.access_family(&client_id, &token, now_ms);
+                match (claims, &record) {
+                    (Some((claims, _)), Some(r))
+                        if self.alive(r, now_ms)
+                            && claims.get("client_id").and_then(Value::as_str)
+                                == Some(r.client_id.as_str()) =>
+                    {
+                        keep(introspect_access_active(&claims))
+                    }
+                    _ => keep(inactive()),
+                }
+            }
             Op::RevokeOther => keep(http::revoked()),
             Op::IntrospectRefresh { token } => {
                 let active = record.as_ref().is_some_and(|r| {
-                    r.client_id == client_id
+                    self.may_introspect(&client_id, &r.client_id)
                         && self.alive(r, now_ms)
                         && r.current_hash == token.hash()
                 });
                 match (active, record) {
                     (true, Some(r)) => keep(self.introspect_refresh_active(&r)),
-                    _ => keep(http::json_response(200, &json!({ "active": false }))),
+                    _ => keep(inactive()),
                 }
             }
             // RFC 7009 §2.1: revoking a refresh token may revoke the whole grant. Any token of
@@ -376,7 +394,7 @@ impl Issuer {
             },
         };
         record.last_used_at = now_ms;
-        let access = self.access_token(&record, &effective, now_ms, &jti);
+        let access = self.access_token(&record, &family_id, &effective, now_ms, &jti);
         let body = self.token_body(&access, &effective, &issued, &record, now_ms);
         Applied {
             change: RecordChange::Put(Box::new(record)),
@@ -452,7 +470,7 @@ impl Issuer {
             current_hash: token.hash(),
             previous: None,
         };
-        let access = self.access_token(&record, &scope, now_ms, &jti);
+        let access = self.access_token(&record, &family_id, &scope, now_ms, &jti);
         let body = self.token_body(&access, &scope, &token, &record, now_ms);
         Ok(Session {
             family_key: family_key(&family_id),
@@ -482,6 +500,7 @@ impl Issuer {
     fn access_token(
         &self,
         record: &FamilyRecord,
+        family_id: &[u8; 16],
         scope: &Scope,
         now_ms: u64,
         jti: &[u8; 16],
@@ -497,6 +516,7 @@ impl Issuer {
         claims.insert("jti".into(), json!(b64::encode(jti)));
         claims.insert("client_id".into(), json!(record.client_id));
         claims.insert("scope".into(), json!(scope.to_wire()));
+        claims.insert("sid".into(), json!(token::session_id(family_id)));
         let (kid, key) = s
             .keys
             .signing_key()
@@ -659,33 +679,58 @@ impl Issuer {
         )
     }
 
-    fn introspect_access(&self, token: &str, now_ms: u64) -> HttpResponse {
-        // RFC 7662 §2.2: only this issuer's own, valid, unexpired access tokens are active.
+    /// RFC 7662 §2.1: a client introspects its own tokens; a client marked `introspect` (a
+    /// resource server) every client's.
+    fn may_introspect(&self, caller: &str, owner: &str) -> bool {
+        caller == owner || self.client(caller).is_some_and(|c| c.introspect)
+    }
+
+    /// The claims and family store key of an access token `caller` may introspect: this
+    /// issuer's own, valid, unexpired access token (RFC 7662 §2.2, RFC 9068 §4) naming its
+    /// family (`sid`). `None` for anything else, which answers `active: false` without saying
+    /// why (RFC 7662 §2.2: no leak to a client that may not know).
+    fn access_family(
+        &self,
+        caller: &str,
+        token: &str,
+        now_ms: u64,
+    ) -> Option<(Map<String, Value>, String)> {
         let s = &self.settings;
-        match crate::jwt::verify(token, &s.keys, &s.access_token_validation, now_ms) {
-            Ok(crate::jwt::Verified { claims, .. }) => {
-                let mut out = Map::new();
-                out.insert("active".into(), json!(true));
-                out.insert("token_type".into(), json!("Bearer"));
-                for k in [
-                    "scope",
-                    "client_id",
-                    "sub",
-                    "aud",
-                    "iss",
-                    "exp",
-                    "iat",
-                    "jti",
-                ] {
-                    if let Some(v) = claims.get(k) {
-                        out.insert(k.into(), v.clone());
-                    }
-                }
-                http::json_response(200, &Value::Object(out))
-            }
-            Err(_) => http::json_response(200, &json!({ "active": false })),
+        let crate::jwt::Verified { claims, .. } =
+            crate::jwt::verify(token, &s.keys, &s.access_token_validation, now_ms).ok()?;
+        let owner = claims.get("client_id")?.as_str()?;
+        if !self.may_introspect(caller, owner) {
+            return None;
+        }
+        let key = token::family_key_of_session_id(claims.get("sid")?.as_str()?)?;
+        Some((claims, key))
+    }
+}
+
+/// RFC 7662 §2.2: `{"active": false}` and nothing else.
+fn inactive() -> HttpResponse {
+    http::json_response(200, &json!({ "active": false }))
+}
+
+fn introspect_access_active(claims: &Map<String, Value>) -> HttpResponse {
+    let mut out = Map::new();
+    out.insert("active".into(), json!(true));
+    out.insert("token_type".into(), json!("Bearer"));
+    for k in [
+        "scope",
+        "client_id",
+        "sub",
+        "aud",
+        "iss",
+        "exp",
+        "iat",
+        "jti",
+    ] {
+        if let Some(v) = claims.get(k) {
+            out.insert(k.into(), v.clone());
         }
     }
+    http::json_response(200, &Value::Object(out))
 }
 
 impl Issuer {

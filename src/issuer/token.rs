@@ -151,8 +151,24 @@ impl RefreshTokenMac {
 /// SHA-256(family id). Hashed so that reading the store does not reveal family ids (which are
 /// half of every token of the family).
 pub fn family_key(family_id: &[u8; FAMILY_ID_BYTES]) -> String {
+    format!("{FAMILY_KEY_PREFIX}{}", session_id(family_id))
+}
+
+const FAMILY_KEY_PREFIX: &str = "rotor:family:";
+
+/// The `sid` claim of a family's access tokens: base64url of the first 16 bytes of
+/// SHA-256(family id), the part of [`family_key`] after its prefix. It names the family
+/// without revealing its id (half of every refresh token of the family), so that
+/// introspection (RFC 7662 §2.2) can tell whether the family still lives.
+pub fn session_id(family_id: &[u8; FAMILY_ID_BYTES]) -> String {
     let digest = Sha256::digest(family_id);
-    format!("rotor:family:{}", b64::encode(&digest[..16]))
+    b64::encode(&digest[..16])
+}
+
+/// The store key named by a `sid` claim ([`session_id`]); `None` when it is not one.
+pub fn family_key_of_session_id(sid: &str) -> Option<String> {
+    let ok = sid.len() == 22 && b64::decode(sid).is_some_and(|b| b.len() == 16);
+    ok.then(|| format!("{FAMILY_KEY_PREFIX}{sid}"))
 }
 
 /// A stable, non-secret session id derived from the family id (Keycloak's `session_state`),
