@@ -736,7 +736,7 @@ fn request_errors_are_exact() {
         ..Default::default()
     });
     assert_eq!(r.status, 405);
-    assert_eq!(r.header("allow"), Some("POST"));
+    assert_eq!(r.header("allow"), Some("POST, OPTIONS"));
     let r = h.send(HttpRequest {
         method: "POST".into(),
         path: "/nope".into(),

@@ -727,3 +727,200 @@ fn access_tokens_of_ended_families_are_inactive() {
         .unwrap_err();
     assert_eq!(err.code(), "invalid_argument");
 }
+
+// ---------- 8. CORS ----------
+
+fn with_origins() -> Value {
+    let mut clients = config_clients();
+    clients[0]["allowedOrigins"] = json!(["https://app.example", "http://localhost:5173"]);
+    clients[1]["allowedOrigins"] = json!(["https://web.example"]);
+    json!({ "clients": clients })
+}
+
+fn preflight(h: &mut Harness, path: &str, origin: &str, method: &str) -> HttpResponse {
+    h.send(HttpRequest {
+        method: "OPTIONS".into(),
+        path: path.into(),
+        headers: vec![
+            ("origin".into(), origin.into()),
+            ("access-control-request-method".into(), method.into()),
+            (
+                "access-control-request-headers".into(),
+                "content-type".into(),
+            ),
+        ],
+        body: Vec::new(),
+    })
+}
+
+#[test]
+fn preflights_are_granted_only_to_listed_origins() {
+    let mut h = Harness::new(with_origins());
+    for path in ["/token", "/revoke", "/introspect"] {
+        for origin in [
+            "https://app.example",
+            "http://localhost:5173",
+            "https://web.example",
+        ] {
+            let r = preflight(&mut h, path, origin, "POST");
+            assert_eq!(r.status, 204, "{path} {origin}");
+            assert_eq!(r.body, "");
+            assert_eq!(r.header("access-control-allow-origin"), Some(origin));
+            assert_eq!(r.header("access-control-allow-methods"), Some("POST"));
+            assert_eq!(
+                r.header("access-control-allow-headers"),
+                Some("authorization, content-type, dpop")
+            );
+            assert_eq!(r.header("access-control-max-age"), Some("600"));
+            assert_eq!(r.header("vary"), Some("Origin"));
+            assert_eq!(r.header("access-control-allow-credentials"), None);
+        }
+        for (origin, method) in [
+            ("https://evil.example", "POST"),
+            ("https://app.example.evil", "POST"),
+            ("https://APP.example", "POST"),
+            ("https://app.example/", "POST"),
+            ("null", "POST"),
+            ("https://app.example", "PUT"),
+        ] {
+            let r = preflight(&mut h, path, origin, method);
+            assert_eq!(r.status, 403, "{path} {origin} {method}");
+            assert_eq!(r.header("access-control-allow-origin"), None);
+            assert_eq!(r.header("vary"), Some("Origin"));
+        }
+    }
+    // Plain OPTIONS (no Origin): 204 with Allow.
+    let r = h.send(HttpRequest {
+        method: "OPTIONS".into(),
+        path: "/token".into(),
+        ..Default::default()
+    });
+    assert_eq!((r.status, r.header("allow")), (204, Some("POST, OPTIONS")));
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    assert_eq!(h.store_ops, 0);
+}
+
+#[test]
+fn responses_expose_only_to_the_authenticated_clients_origins() {
+    let mut h = Harness::new(with_origins());
+    let t0 = rt(&h.start("spa", None));
+    let refresh = |h: &mut Harness, origin: &str, token: &str| {
+        h.send(post(
+            "/token",
+            &[("origin", origin)],
+            form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", token),
+                ("client_id", "spa"),
+            ]),
+        ))
+    };
+    // spa's own origin: the success and its later errors are readable there.
+    let r = refresh(&mut h, "https://app.example", &t0);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert_eq!(r.header("vary"), Some("Origin"));
+    let t1 = rt(&json_body(&r));
+    // Another client's origin (listed by web, not by spa): no ACAO.
+    let r = refresh(&mut h, "https://web.example", &t1);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    assert_eq!(r.header("vary"), Some("Origin"));
+    let t2 = rt(&json_body(&r));
+    // An invalid_grant after authentication (reuse, forged) is readable by spa's page.
+    let mut forged = b64::decode(&t2).unwrap();
+    forged[10] ^= 1;
+    let r = refresh(&mut h, "https://app.example", &b64::encode(&forged));
+    assert_error(&r, 400, "invalid_grant");
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let r = refresh(&mut h, "https://app.example", &t1);
+    assert_error(&r, 400, "invalid_grant");
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    // Failed authentication: never exposed, whatever the origin.
+    for origin in ["https://app.example", "https://web.example"] {
+        let r = h.send(post(
+            "/token",
+            &[("origin", origin), ("authorization", &basic("web", "nope"))],
+            form(&[("grant_type", "refresh_token"), ("refresh_token", &t2)]),
+        ));
+        assert_error(&r, 401, "invalid_client");
+        assert_eq!(r.header("access-control-allow-origin"), None);
+    }
+    // Revocation by the listed client's page.
+    let r = h.send(post(
+        "/revoke",
+        &[("origin", "http://localhost:5173")],
+        form(&[("token", &t2), ("client_id", "spa")]),
+    ));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+    // Metadata: public, `*`, no credentials.
+    let r = h.send(HttpRequest {
+        method: "GET".into(),
+        path: "/.well-known/oauth-authorization-server".into(),
+        headers: vec![("origin".into(), "https://anyone.example".into())],
+        body: Vec::new(),
+    });
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.header("access-control-allow-credentials"), None);
+    // Without Origin (not a CORS request): no CORS headers at all.
+    let t = rt(&h.start("spa", None));
+    let r = h.refresh(&t);
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    assert_eq!(r.header("vary"), None);
+}
+
+#[test]
+fn allowed_origins_are_validated() {
+    for bad in [
+        "*",
+        "null",
+        "https://app.example/",
+        "https://app.example/path",
+        "https://app.example?x",
+        "https://user@app.example",
+        "https://App.example",
+        "https://app.example:443",
+        "http://app.example",
+        "http://localhost:080",
+        "app.example",
+        "ftp://app.example",
+        "https://",
+    ] {
+        let mut clients = config_clients();
+        clients[0]["allowedOrigins"] = json!([bad]);
+        let err = Issuer::new(config(json!({ "clients": clients }))).unwrap_err();
+        assert_eq!(err.code(), "invalid_config", "{bad}");
+        assert!(
+            err.to_string().contains("allowedOrigins[0]"),
+            "{bad}: {err}"
+        );
+    }
+    for good in [
+        "https://app.example",
+        "https://app.example:8443",
+        "http://localhost:5173",
+        "http://127.0.0.1:8080",
+        "http://[::1]:3000",
+    ] {
+        let mut clients = config_clients();
+        clients[0]["allowedOrigins"] = json!([good]);
+        assert!(
+            Issuer::new(config(json!({ "clients": clients }))).is_ok(),
+            "{good}"
+        );
+    }
+}

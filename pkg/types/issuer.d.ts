@@ -40,6 +40,14 @@ export interface IssuerClient {
    * `{ active: false }` (RFC 7662 §2.2).
    */
   introspect?: boolean;
+  /**
+   * Web origins whose pages may call `/token`, `/revoke` and `/introspect` (CORS): exact,
+   * lower-case `scheme://host[:port]` as browsers send `Origin` (no path, no default port;
+   * `http:` only for loopback). A preflight is granted when any client lists the origin;
+   * a response carries `Access-Control-Allow-Origin` only for the authenticated client's own
+   * origins (never `*`, never with credentials). Default: none.
+   */
+  allowedOrigins?: string[];
 }
 
 /** A stored family record: `value` is opaque JSON text, `expiresAt` (ms) when it may be purged. */

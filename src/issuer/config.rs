@@ -52,6 +52,10 @@ pub struct ClientConfig {
     /// it a client introspects only its own tokens. Needs a `clientSecret`.
     #[serde(default)]
     pub introspect: bool,
+    /// Web origins (`scheme://host[:port]`, as browsers send them in `Origin`, RFC 6454 §6.1)
+    /// whose pages may call the token, revocation and introspection endpoints (CORS).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 /// `audience`: one string or several.
@@ -121,6 +125,8 @@ pub struct Client {
     pub disabled: bool,
     /// May introspect every client's tokens (RFC 7662 §2.1).
     pub introspect: bool,
+    /// Exact origins allowed to read this client's responses (CORS).
+    pub allowed_origins: Vec<String>,
 }
 
 /// The validated settings of an issuer.
@@ -170,6 +176,28 @@ fn issuer_path(url: &str) -> Result<String, Error> {
         ));
     }
     Ok(parts.path_and_query.trim_end_matches('/').to_owned())
+}
+
+/// Checks a web origin as browsers serialise it in `Origin` (RFC 6454 §6.1, §7): lower-case
+/// `https://host` or `https://host:port` with no path, query, fragment or userinfo, no default
+/// port; `http:` only for loopback hosts (as for the issuer itself). Comparisons are exact, so
+/// anything a browser would never send is refused rather than never matched.
+pub fn check_origin(origin: &str) -> Result<(), String> {
+    let parts = check_url("", origin).map_err(|e| e.message.trim().to_owned())?;
+    if !parts.path_and_query.is_empty() {
+        return Err("must not have a path, query or trailing slash".into());
+    }
+    if origin.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err("must be lower-case, as browsers send it".into());
+    }
+    let default_port = if parts.scheme == "https" { "443" } else { "80" };
+    if parts
+        .port
+        .is_some_and(|p| p == default_port || p.starts_with('0'))
+    {
+        return Err("must not name the default port or a port with a leading zero".into());
+    }
+    Ok(())
 }
 
 fn ttl(name: &str, value: Option<u64>, default: u64) -> Result<u64, Error> {
@@ -321,6 +349,13 @@ impl IssuerConfig {
                     "clients[{i}].introspect needs a clientSecret (RFC 7662 §2.1: the introspection endpoint requires client authentication)"
                 )));
             }
+            for (j, origin) in c.allowed_origins.iter().enumerate() {
+                check_origin(origin).map_err(|why| {
+                    cfg(format!(
+                        "clients[{i}].allowedOrigins[{j}] {why} (an origin is scheme://host[:port], RFC 6454 §6.1)"
+                    ))
+                })?;
+            }
             clients.push(Client {
                 client_id: c.client_id,
                 secret: c.client_secret,
@@ -328,6 +363,7 @@ impl IssuerConfig {
                 scope,
                 disabled: c.disabled,
                 introspect: c.introspect,
+                allowed_origins: c.allowed_origins,
             });
         }
         let access_token_validation = Validation {

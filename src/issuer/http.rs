@@ -36,7 +36,8 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    fn header(&self, name: &str) -> Option<&str> {
+    /// The first value of a header (names compare case-insensitively).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -129,8 +130,22 @@ pub(crate) enum Op {
 
 pub(crate) enum Prepared {
     Metadata,
-    Op { client_id: String, op: Op },
+    /// `OPTIONS` on an endpoint (a CORS preflight).
+    Preflight,
+    /// An authenticated client's request: its operation, or the answer to a malformed one.
+    Op {
+        client_id: String,
+        op: Result<Op, HttpResponse>,
+    },
 }
+
+/// `Access-Control-Allow-Headers` of a granted preflight: what token, revocation and
+/// introspection requests carry (RFC 6749 §2.3.1 Basic, form or JSON bodies, RFC 9449 DPoP).
+pub const CORS_ALLOW_HEADERS: &str = "authorization, content-type, dpop";
+
+/// `Access-Control-Max-Age` of a granted preflight, in seconds (Fetch Standard §3.2.3;
+/// browsers cap it at 2 hours or less).
+pub const CORS_MAX_AGE_SECONDS: u32 = 600;
 
 pub(crate) type Params = BTreeMap<String, String>;
 
@@ -187,7 +202,11 @@ pub(crate) fn method_not_allowed(allow: &str) -> HttpResponse {
         405,
         &serde_json::json!({ "error": "invalid_request", "error_description": format!("use {allow}") }),
     );
-    let allow = if allow == "GET" { "GET, HEAD" } else { allow };
+    let allow = if allow == "GET" {
+        "GET, HEAD"
+    } else {
+        "POST, OPTIONS"
+    };
     r.headers.push(("allow".into(), allow.into()));
     r
 }

@@ -45,7 +45,10 @@ mod http;
 pub use crate::client::scope::MAX_SCOPE_TOKENS;
 pub use crate::client::{AuthMethod, Dialect};
 pub use config::{Client, IssuerConfig, Rotation, Settings};
-pub use http::{HttpRequest, HttpResponse, MAX_BODY_BYTES, MAX_FORM_PARAMETERS};
+pub use http::{
+    CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, HttpRequest, HttpResponse, MAX_BODY_BYTES,
+    MAX_FORM_PARAMETERS,
+};
 pub use record::{FamilyRecord, RECORD_VERSION, RetiredToken};
 pub use token::{RefreshToken, RefreshTokenMac, family_key, session_id};
 
@@ -179,23 +182,30 @@ impl Issuer {
 
     /// Phase 1: parse and authenticate; answer at once or name the family to load.
     pub fn route(&self, request: &HttpRequest, now_ms: u64) -> Route {
-        match self.prepare(request) {
-            Err(response) => Route::Respond(response),
-            Ok(Prepared::Metadata) => Route::Respond(self.metadata_response()),
-            Ok(Prepared::Op { op, client_id }) => match op {
-                Op::IntrospectAccess { token } => {
-                    match self.access_family(&client_id, &token, now_ms) {
-                        Some((_, family_key)) => Route::Family { family_key },
-                        None => Route::Respond(inactive()),
-                    }
+        let (client_id, op) = match self.prepare(request) {
+            Err(response) => return Route::Respond(self.cors(request, None, response)),
+            Ok(Prepared::Metadata) => return Route::Respond(self.metadata_response()),
+            Ok(Prepared::Preflight) => return Route::Respond(self.preflight(request)),
+            Ok(Prepared::Op { client_id, op }) => (client_id, op),
+        };
+        let respond = |r| Route::Respond(self.cors(request, Some(&client_id), r));
+        let op = match op {
+            Err(response) => return respond(response),
+            Ok(op) => op,
+        };
+        match op {
+            Op::IntrospectAccess { token } => {
+                match self.access_family(&client_id, &token, now_ms) {
+                    Some((_, family_key)) => Route::Family { family_key },
+                    None => respond(inactive()),
                 }
-                Op::Refresh { token, .. }
-                | Op::Revoke { token }
-                | Op::IntrospectRefresh { token } => Route::Family {
+            }
+            Op::Refresh { token, .. } | Op::Revoke { token } | Op::IntrospectRefresh { token } => {
+                Route::Family {
                     family_key: family_key(&token.family_id()),
-                },
-                Op::RevokeOther => Route::Respond(http::revoked()),
-            },
+                }
+            }
+            Op::RevokeOther => respond(http::revoked()),
         }
     }
 
@@ -213,9 +223,30 @@ impl Issuer {
             response,
         };
         let (client_id, op) = match self.prepare(request) {
-            Err(response) => return keep(response),
+            Err(response) => return keep(self.cors(request, None, response)),
             Ok(Prepared::Metadata) => return keep(self.metadata_response()),
+            Ok(Prepared::Preflight) => return keep(self.preflight(request)),
             Ok(Prepared::Op { client_id, op }) => (client_id, op),
+        };
+        let mut applied = match op {
+            Err(response) => keep(response),
+            Ok(op) => self.apply_op(&client_id, op, stored, now_ms, random),
+        };
+        applied.response = self.cors(request, Some(&client_id), applied.response);
+        applied
+    }
+
+    fn apply_op(
+        &self,
+        client_id: &str,
+        op: Op,
+        stored: Option<&str>,
+        now_ms: u64,
+        random: &[u8; RANDOM_BYTES],
+    ) -> Applied {
+        let keep = |response| Applied {
+            change: RecordChange::Keep,
+            response,
         };
         let record: Option<FamilyRecord> =
             stored.and_then(|s| serde_json::from_str::<FamilyRecord>(s).ok());
@@ -225,7 +256,7 @@ impl Issuer {
             Op::IntrospectAccess { token } => {
                 // Active only while its family lives (RFC 7662 §2.2: a token of a revoked or
                 // reuse-ended family is not active).
-                let claims = self.access_family(&client_id, &token, now_ms);
+                let claims = self.access_family(client_id, &token, now_ms);
                 match (claims, &record) {
                     (Some((claims, _)), Some(r))
                         if self.alive(r, now_ms)
@@ -240,7 +271,7 @@ impl Issuer {
             Op::RevokeOther => keep(http::revoked()),
             Op::IntrospectRefresh { token } => {
                 let active = record.as_ref().is_some_and(|r| {
-                    self.may_introspect(&client_id, &r.client_id)
+                    self.may_introspect(client_id, &r.client_id)
                         && self.alive(r, now_ms)
                         && r.current_hash == token.hash()
                 });
@@ -280,7 +311,7 @@ impl Issuer {
                         ),
                     };
                 };
-                self.refresh(record, &client_id, &token, scope, now_ms, random)
+                self.refresh(record, client_id, &token, scope, now_ms, random)
             }
         }
     }
@@ -651,8 +682,76 @@ impl Issuer {
         })
     }
 
+    /// CORS on the answer of a token, revocation or introspection request (Fetch Standard
+    /// §3.2): `Vary: Origin` whenever the request names an origin, and
+    /// `Access-Control-Allow-Origin: <that origin>` only when the authenticated `client` lists
+    /// it in `allowedOrigins` — never `*`, never `Access-Control-Allow-Credentials`, and
+    /// nothing before authentication succeeded.
+    fn cors(&self, req: &HttpRequest, client: Option<&str>, mut r: HttpResponse) -> HttpResponse {
+        let Some(origin) = req.header("origin") else {
+            return r;
+        };
+        r.headers.push(("vary".into(), "Origin".into()));
+        let listed = client
+            .and_then(|id| self.client(id))
+            .is_some_and(|c| c.allowed_origins.iter().any(|o| o == origin));
+        if listed {
+            r.headers
+                .push(("access-control-allow-origin".into(), origin.to_owned()));
+        }
+        r
+    }
+
+    /// The answer to `OPTIONS` on an endpoint: a CORS preflight (Fetch Standard §3.2.2) is
+    /// granted (204) when some client lists the `Origin` (a preflight carries no client id)
+    /// and the method asked for is `POST`; refused with 403 otherwise. A plain `OPTIONS`
+    /// without `Origin` (RFC 9110 §9.3.7) gets 204 with `Allow`.
+    fn preflight(&self, req: &HttpRequest) -> HttpResponse {
+        let mut r = HttpResponse {
+            status: 204,
+            headers: vec![("allow".into(), "POST, OPTIONS".into())],
+            body: String::new(),
+        };
+        let Some(origin) = req.header("origin") else {
+            return r;
+        };
+        let listed = self
+            .settings
+            .clients
+            .iter()
+            .any(|c| c.allowed_origins.iter().any(|o| o == origin));
+        let method_ok = req
+            .header("access-control-request-method")
+            .is_some_and(|m| m == "POST");
+        if !(listed && method_ok) {
+            let mut refused = http::json_response(
+                403,
+                &json!({ "error": "invalid_request", "error_description": "CORS: this origin or method is not allowed" }),
+            );
+            refused.headers.push(("vary".into(), "Origin".into()));
+            return refused;
+        }
+        r.headers.extend([
+            ("vary".into(), "Origin".into()),
+            ("access-control-allow-origin".into(), origin.to_owned()),
+            ("access-control-allow-methods".into(), "POST".into()),
+            (
+                "access-control-allow-headers".into(),
+                http::CORS_ALLOW_HEADERS.into(),
+            ),
+            (
+                "access-control-max-age".into(),
+                http::CORS_MAX_AGE_SECONDS.to_string(),
+            ),
+        ]);
+        r
+    }
+
     fn metadata_response(&self) -> HttpResponse {
         let mut r = http::json_response(200, &self.metadata());
+        // RFC 8414 metadata is public: any page may read it (no credentials).
+        r.headers
+            .push(("access-control-allow-origin".into(), "*".into()));
         for (k, v) in r.headers.iter_mut() {
             if k == "cache-control" {
                 *v = "public, max-age=300".into();
@@ -744,6 +843,9 @@ impl Issuer {
             "POST"
         };
         let method = req.method.to_ascii_uppercase();
+        if endpoint != Endpoint::Metadata && method == "OPTIONS" {
+            return Ok(Prepared::Preflight);
+        }
         let method_ok = method == expected || (endpoint == Endpoint::Metadata && method == "HEAD");
         if !method_ok {
             return Err(http::method_not_allowed(expected));
@@ -775,60 +877,64 @@ impl Issuer {
                 .remove(name)
                 .ok_or_else(|| err(400, "invalid_request", &format!("missing {name}"), false))
         };
-        let op = match endpoint {
-            Endpoint::Token => {
-                let grant = params
-                    .remove("grant_type")
-                    .ok_or_else(|| err(400, "invalid_request", "missing grant_type", false))?;
-                if grant != "refresh_token" {
-                    return Err(err(
-                        400,
-                        "unsupported_grant_type",
-                        "only grant_type=refresh_token is supported",
-                        false,
-                    ));
-                }
-                let raw = token_param(&mut params, "refresh_token")?;
-                let token = self.parse_refresh_token(&raw).ok_or_else(|| {
-                    err(
-                        400,
-                        "invalid_grant",
-                        "the refresh token is invalid, expired or revoked",
-                        false,
-                    )
-                })?;
-                // A malformed scope is answered only after reuse detection (in `apply`): a
-                // retired token must end its family whatever scope comes with it.
-                let scope = match params.remove("scope").map(|s| Scope::parse(&s)) {
-                    None => None,
-                    Some(Err(ScopeError::TooManyTokens)) => {
+        // Answers from here on follow a successful client authentication (CORS may expose
+        // them to the client's origins).
+        let op = (|| {
+            Ok(match endpoint {
+                Endpoint::Token => {
+                    let grant = params
+                        .remove("grant_type")
+                        .ok_or_else(|| err(400, "invalid_request", "missing grant_type", false))?;
+                    if grant != "refresh_token" {
                         return Err(err(
                             400,
-                            "invalid_request",
-                            &format!("scope has more than {MAX_SCOPE_TOKENS} scope tokens"),
+                            "unsupported_grant_type",
+                            "only grant_type=refresh_token is supported",
                             false,
                         ));
                     }
-                    Some(s) => Some(s.ok().filter(|v| !v.is_empty()).ok_or(())),
-                };
-                Op::Refresh { token, scope }
-            }
-            Endpoint::Revoke => {
-                let raw = token_param(&mut params, "token")?;
-                match self.parse_refresh_token(&raw) {
-                    Some(token) => Op::Revoke { token },
-                    None => Op::RevokeOther,
+                    let raw = token_param(&mut params, "refresh_token")?;
+                    let token = self.parse_refresh_token(&raw).ok_or_else(|| {
+                        err(
+                            400,
+                            "invalid_grant",
+                            "the refresh token is invalid, expired or revoked",
+                            false,
+                        )
+                    })?;
+                    // A malformed scope is answered only after reuse detection (in `apply`): a
+                    // retired token must end its family whatever scope comes with it.
+                    let scope = match params.remove("scope").map(|s| Scope::parse(&s)) {
+                        None => None,
+                        Some(Err(ScopeError::TooManyTokens)) => {
+                            return Err(err(
+                                400,
+                                "invalid_request",
+                                &format!("scope has more than {MAX_SCOPE_TOKENS} scope tokens"),
+                                false,
+                            ));
+                        }
+                        Some(s) => Some(s.ok().filter(|v| !v.is_empty()).ok_or(())),
+                    };
+                    Op::Refresh { token, scope }
                 }
-            }
-            Endpoint::Introspect => {
-                let raw = token_param(&mut params, "token")?;
-                match self.parse_refresh_token(&raw) {
-                    Some(token) => Op::IntrospectRefresh { token },
-                    None => Op::IntrospectAccess { token: raw },
+                Endpoint::Revoke => {
+                    let raw = token_param(&mut params, "token")?;
+                    match self.parse_refresh_token(&raw) {
+                        Some(token) => Op::Revoke { token },
+                        None => Op::RevokeOther,
+                    }
                 }
-            }
-            Endpoint::Metadata => return Ok(Prepared::Metadata),
-        };
+                Endpoint::Introspect => {
+                    let raw = token_param(&mut params, "token")?;
+                    match self.parse_refresh_token(&raw) {
+                        Some(token) => Op::IntrospectRefresh { token },
+                        None => Op::IntrospectAccess { token: raw },
+                    }
+                }
+                Endpoint::Metadata => return Err(http::not_found()),
+            })
+        })();
         Ok(Prepared::Op { client_id, op })
     }
 }
