@@ -924,3 +924,40 @@ fn allowed_origins_are_validated() {
         );
     }
 }
+
+// ---------- 9. smaller items ----------
+
+/// A JWT signed with the issuer's key whose `typ` header is `typ`.
+fn access_token_with_typ(typ: &str) -> String {
+    let header = json!({ "typ": typ, "kid": "k1" });
+    let claims = json!({
+        "iss": "https://id.example.com", "sub": "u", "aud": "https://api.example.com",
+        "exp": T0 / 1000 + 300, "iat": T0 / 1000, "client_id": "web", "scope": "api.read",
+    });
+    rotor::jwt::sign(
+        header.as_object().unwrap(),
+        claims.as_object().unwrap(),
+        &rotor::jwt::Key::new(KEY).unwrap(),
+    )
+}
+
+#[test]
+fn typ_with_a_multibyte_character_at_the_prefix_boundary_does_not_panic() {
+    // "applicati" is 9 bytes and "é" 2: byte 12 ("application/".len()) falls inside the
+    // second "é".
+    for typ in ["applicatiéé", "applicatioé/at+jwt", "é", "applicationé"] {
+        let validation = rotor::jwt::Validation {
+            typ: Some("at+jwt".into()),
+            ..Default::default()
+        };
+        let keys = rotor::jwt::KeySet::single(rotor::jwt::Key::new(KEY).unwrap());
+        let err = rotor::jwt::verify(&access_token_with_typ(typ), &keys, &validation, T0)
+            .err()
+            .map(|e| e.code);
+        assert_eq!(err, Some(rotor::JwtErrorCode::ClaimMismatch), "{typ}");
+        // The same through introspection (which verifies typ at+jwt): inactive, no panic.
+        let mut h = Harness::new(json!({}));
+        let r = introspect(&mut h, ("web", "s3cr:et"), &access_token_with_typ(typ));
+        assert_eq!(r, json!({ "active": false }));
+    }
+}

@@ -648,7 +648,10 @@ fn kid<'a>(header: &HeaderFields<'a>) -> Result<Option<Cow<'a, str>>, JwtError> 
 fn typ_matches(actual: &str, expected: &str) -> bool {
     fn strip(s: &str) -> &str {
         const PREFIX: &str = "application/";
-        if s.len() >= PREFIX.len() && s[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
+        // `get`: the prefix length may fall inside a multi-byte character of `s`.
+        if s.get(..PREFIX.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(PREFIX))
+        {
             &s[PREFIX.len()..]
         } else {
             s
