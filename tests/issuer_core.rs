@@ -868,7 +868,8 @@ fn metadata_rfc8414_and_path_prefix() {
         });
         assert_eq!(r.status, 200);
         let m = json_body(&r);
-        assert_eq!(m["issuer"], "https://id.example.com/oauth");
+        // RFC 8414 §3.3: exactly as configured.
+        assert_eq!(m["issuer"], "https://id.example.com/oauth/");
         assert_eq!(m["token_endpoint"], "https://id.example.com/oauth/token");
         assert_eq!(
             m["revocation_endpoint"],

@@ -961,3 +961,38 @@ fn typ_with_a_multibyte_character_at_the_prefix_boundary_does_not_panic() {
         assert_eq!(r, json!({ "active": false }));
     }
 }
+
+#[test]
+fn configuration_rules_of_the_review() {
+    let refused = [
+        // A confidential client may not be public as well.
+        json!({ "clients": [{ "clientId": "c", "clientSecret": "pw", "scope": "a", "authMethods": ["client_secret_basic", "none"] }] }),
+        json!({ "clients": [{ "clientId": "c", "clientSecret": "pw", "scope": "a", "authMethods": ["none"] }] }),
+        // The grace window is at most 60 s.
+        json!({ "reuseGraceSeconds": 61 }),
+        json!({ "reuseGraceSeconds": 3600 }),
+    ];
+    for extra in refused {
+        let err = Issuer::new(config(extra.clone())).unwrap_err();
+        assert_eq!(err.code(), "invalid_config", "{extra}");
+    }
+    assert!(Issuer::new(config(json!({ "reuseGraceSeconds": 60 }))).is_ok());
+    // RFC 8414 §3.3: the metadata's issuer is the configured one, trailing slash included;
+    // the endpoints and the access tokens' iss follow.
+    let mut h = Harness::new(json!({ "issuer": "https://id.example.com/tenant/" }));
+    let r = h.send(HttpRequest {
+        method: "GET".into(),
+        path: "/tenant/.well-known/oauth-authorization-server".into(),
+        ..Default::default()
+    });
+    let m = json_body(&r);
+    assert_eq!(m["issuer"], "https://id.example.com/tenant/");
+    assert_eq!(m["token_endpoint"], "https://id.example.com/tenant/token");
+    let at = h.start("spa", None)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let claims: Value =
+        serde_json::from_slice(&b64::decode(at.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    assert_eq!(claims["iss"], "https://id.example.com/tenant/");
+}

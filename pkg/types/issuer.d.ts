@@ -27,7 +27,8 @@ export interface IssuerClient {
   clientSecret?: string;
   /**
    * Default: `["client_secret_basic", "client_secret_post"]` with a secret, `["none"]`
-   * without. Basic credentials are form-urlencoded before base64 (RFC 6749 §2.3.1).
+   * without. A client with a secret cannot list `"none"` (`invalid_config`). Basic
+   * credentials are form-urlencoded before base64 (RFC 6749 §2.3.1).
    */
   authMethods?: IssuerAuthMethod[];
   /** The widest scope the client may hold (space-separated, RFC 6749 §3.3). */
@@ -89,7 +90,11 @@ export interface IssuerStore {
  * `/oauth/.well-known/oauth-authorization-server`.
  */
 export interface IssuerConfig {
-  /** Issuer identifier: `https:` URL without query/fragment; `http:` only for loopback hosts. */
+  /**
+   * Issuer identifier: `https:` URL without query/fragment; `http:` only for loopback hosts.
+   * The metadata's `issuer` and the access tokens' `iss` are exactly this string (RFC 8414
+   * §3.3), trailing slash included.
+   */
   issuer: string;
   /** `aud` of access tokens. */
   audience: string | string[];
@@ -105,7 +110,7 @@ export interface IssuerConfig {
   /**
    * Seconds after a rotation during which the retired token, presented again, returns the same
    * successor (an idempotent retry). Default 0: any retired token is reuse and revokes the
-   * family (RFC 9700 §4.14.2). At most 3600; only with `rotation: "rotate"`.
+   * family (RFC 9700 §4.14.2). At most 60; only with `rotation: "rotate"`.
    */
   reuseGraceSeconds?: number;
   clients: IssuerClient[];

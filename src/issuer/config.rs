@@ -20,6 +20,11 @@ use serde::Deserialize;
 /// Longest accepted lifetime of any token or family: 10 years, in seconds.
 pub const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
 
+/// Longest accepted `reuseGraceSeconds`: 60. The grace window exists for an honest retry
+/// after a lost response (RFC 9700 §4.14.2 allows no reuse at all); every second of it is a
+/// second in which a stolen, just-retired token still redeems.
+pub const MAX_REUSE_GRACE_SECONDS: u64 = 60;
+
 /// One signing key as configured: `key` is the base64url encoding of at least 32 bytes.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -91,7 +96,8 @@ pub struct IssuerConfig {
     /// `"rotate"` (default) or `"reuse"`.
     #[serde(default)]
     pub rotation: Option<String>,
-    /// Seconds after a rotation during which the retired token returns the same successor.
+    /// Seconds after a rotation during which the retired token returns the same successor
+    /// (default 0, at most [`MAX_REUSE_GRACE_SECONDS`]).
     #[serde(default)]
     pub reuse_grace_seconds: Option<u64>,
     /// Registered clients.
@@ -132,8 +138,11 @@ pub struct Client {
 /// The validated settings of an issuer.
 #[derive(Debug)]
 pub struct Settings {
-    /// The issuer identifier (no trailing slash).
+    /// The issuer identifier, exactly as configured (RFC 8414 §3.3).
     pub issuer: String,
+    /// The issuer identifier without a trailing slash: endpoint URLs are this plus
+    /// `/token`, `/revoke`, `/introspect`.
+    pub endpoint_base: String,
     /// The path prefix of every endpoint (the issuer URL's path, no trailing slash).
     pub path_prefix: String,
     /// `aud` claim value.
@@ -215,7 +224,10 @@ impl IssuerConfig {
     /// `weak_key`).
     pub fn validate(self) -> Result<Settings, Error> {
         let path_prefix = issuer_path(&self.issuer)?;
-        let issuer = self.issuer.trim_end_matches('/').to_owned();
+        // RFC 8414 §3.3: the metadata's `issuer` is identical to the configured identifier
+        // (and so is `iss`, RFC 9068 §2.2); only endpoint URLs drop a trailing slash.
+        let issuer = self.issuer;
+        let endpoint_base = issuer.trim_end_matches('/').to_owned();
         let audience = match self.audience {
             AudienceConfig::One(a) if !a.is_empty() => serde_json::Value::String(a),
             AudienceConfig::Many(v) if !v.is_empty() && v.iter().all(|a| !a.is_empty()) => {
@@ -271,8 +283,10 @@ impl IssuerConfig {
             Some(_) => return Err(cfg("rotation must be \"rotate\" or \"reuse\"")),
         };
         let reuse_grace_seconds = self.reuse_grace_seconds.unwrap_or(0);
-        if reuse_grace_seconds > 3600 {
-            return Err(cfg("reuseGraceSeconds must be between 0 and 3600"));
+        if reuse_grace_seconds > MAX_REUSE_GRACE_SECONDS {
+            return Err(cfg(format!(
+                "reuseGraceSeconds must be between 0 and {MAX_REUSE_GRACE_SECONDS}"
+            )));
         }
         if reuse_grace_seconds > 0 && rotation == Rotation::Reuse {
             return Err(cfg("reuseGraceSeconds applies only to rotation \"rotate\""));
@@ -326,6 +340,13 @@ impl IssuerConfig {
                                 )));
                             }
                         };
+                        if m == AuthMethod::None && c.client_secret.is_some() {
+                            // RFC 6749 §2.3.1: a confidential client authenticates; `none`
+                            // would let anyone knowing its id redeem its refresh tokens.
+                            return Err(cfg(format!(
+                                "clients[{i}]: a client with a clientSecret cannot use authMethods \"none\" (RFC 6749 §2.3.1)"
+                            )));
+                        }
                         if m != AuthMethod::None && c.client_secret.is_none() {
                             return Err(cfg(format!(
                                 "clients[{i}]: {} needs a clientSecret",
@@ -374,6 +395,7 @@ impl IssuerConfig {
         Ok(Settings {
             access_token_validation,
             issuer,
+            endpoint_base,
             path_prefix,
             audience,
             keys,

@@ -44,7 +44,7 @@ mod http;
 
 pub use crate::client::scope::MAX_SCOPE_TOKENS;
 pub use crate::client::{AuthMethod, Dialect};
-pub use config::{Client, IssuerConfig, Rotation, Settings};
+pub use config::{Client, IssuerConfig, MAX_REUSE_GRACE_SECONDS, Rotation, Settings};
 pub use http::{
     CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, HttpRequest, HttpResponse, MAX_BODY_BYTES,
     MAX_FORM_PARAMETERS,
@@ -671,9 +671,9 @@ impl Issuer {
         let authenticated: Vec<&str> = methods.iter().copied().filter(|m| *m != "none").collect();
         json!({
             "issuer": s.issuer,
-            "token_endpoint": format!("{}/token", s.issuer),
-            "revocation_endpoint": format!("{}/revoke", s.issuer),
-            "introspection_endpoint": format!("{}/introspect", s.issuer),
+            "token_endpoint": format!("{}/token", s.endpoint_base),
+            "revocation_endpoint": format!("{}/revoke", s.endpoint_base),
+            "introspection_endpoint": format!("{}/introspect", s.endpoint_base),
             "grant_types_supported": ["refresh_token"],
             "response_types_supported": [],
             "token_endpoint_auth_methods_supported": methods,
