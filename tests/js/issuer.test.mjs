@@ -198,7 +198,7 @@ test("bad requests: 405, 404, oversized and duplicate parameters, never a 500", 
   const issuer = new Issuer(config());
   const get = await issuer.handle(new Request(ISS + "/token"));
   assert.equal(get.status, 405);
-  assert.equal(get.headers.get("allow"), "POST");
+  assert.equal(get.headers.get("allow"), "POST, OPTIONS");
   assert.equal((await issuer.handle(new Request(ISS + "/elsewhere", { method: "POST" }))).status, 404);
   const big = new Request(ISS + "/token", {
     method: "POST",
