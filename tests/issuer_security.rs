@@ -996,3 +996,62 @@ fn configuration_rules_of_the_review() {
         serde_json::from_slice(&b64::decode(at.split('.').nth(1).unwrap()).unwrap()).unwrap();
     assert_eq!(claims["iss"], "https://id.example.com/tenant/");
 }
+
+fn stored_record(h: &Harness) -> Value {
+    assert_eq!(h.store.len(), 1);
+    serde_json::from_str(h.store.values().next().unwrap()).unwrap()
+}
+
+#[test]
+fn the_successor_seal_is_stored_only_while_a_grace_window_is_open() {
+    // No grace window: no seal (and no retired hash) is ever stored.
+    let mut h = Harness::new(json!({}));
+    let t0 = rt(&h.start("spa", None));
+    let t1 = rt(&json_body(&h.refresh(&t0)));
+    assert_eq!(stored_record(&h)["previous"], Value::Null);
+    assert_eq!(h.refresh(&t1).status, 200);
+    assert_eq!(stored_record(&h)["previous"], Value::Null);
+    // A retired token is still reuse.
+    assert_error(&h.refresh(&t1), 400, "invalid_grant");
+    assert!(h.store.is_empty());
+
+    // A 10 s window: the seal is there during it...
+    let mut h = Harness::new(with_resource_server_and(json!({ "reuseGraceSeconds": 10 })));
+    let body = h.start("spa", None);
+    let (t0, at) = (rt(&body), body["access_token"].as_str().unwrap().to_owned());
+    let t1 = rt(&json_body(&h.refresh(&t0)));
+    assert!(stored_record(&h)["previous"]["sealedSuccessor"].is_string());
+    h.now += 10_000;
+    assert_eq!(introspect(&mut h, ("rs", "rs-secret"), &at)["active"], true);
+    assert!(stored_record(&h)["previous"].is_object());
+    // ...and dropped by the first contact after it, even one that changes nothing else.
+    h.now += 1;
+    assert_eq!(introspect(&mut h, ("rs", "rs-secret"), &at)["active"], true);
+    let record = stored_record(&h);
+    assert_eq!(record["previous"], Value::Null);
+    assert_eq!(
+        record["lastUsedAt"], T0,
+        "the family's idle clock is untouched"
+    );
+    // The family goes on; the retired token is reuse.
+    let t2 = rt(&json_body(&h.refresh(&t1)));
+    assert!(stored_record(&h)["previous"]["sealedSuccessor"].is_string());
+    h.now += 60_000;
+    // A refused refresh (too wide a scope) after the window drops the seal too.
+    assert_error(
+        &h.refresh_as("spa", &t2, Some("admin")),
+        400,
+        "invalid_scope",
+    );
+    assert_eq!(stored_record(&h)["previous"], Value::Null);
+    assert_error(&h.refresh(&t1), 400, "invalid_grant");
+    assert!(h.store.is_empty());
+}
+
+fn with_resource_server_and(extra: Value) -> Value {
+    let mut v = with_resource_server();
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}

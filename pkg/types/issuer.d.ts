@@ -110,7 +110,8 @@ export interface IssuerConfig {
   /**
    * Seconds after a rotation during which the retired token, presented again, returns the same
    * successor (an idempotent retry). Default 0: any retired token is reuse and revokes the
-   * family (RFC 9700 §4.14.2). At most 60; only with `rotation: "rotate"`.
+   * family (RFC 9700 §4.14.2). At most 60; only with `rotation: "rotate"`. The successor is
+   * stored (sealed under its predecessor) only while the window is open.
    */
   reuseGraceSeconds?: number;
   clients: IssuerClient[];

@@ -22,7 +22,9 @@
 //!   family know, so an unknown token of a known family is a retired one (or a forgery by
 //!   someone who held one): both end the family.
 //! - Grace: the just-retired token, presented again within the window, gets the *same*
-//!   successor back (recovered from the seal, see [`token`]) and a fresh access token.
+//!   successor back (recovered from the seal, see [`token`]) and a fresh access token. The
+//!   seal is stored only while a window is open (never with a grace of 0) and dropped by the
+//!   first contact with the family after it.
 //! - Expiry: `refreshTokenTtl` from `startSession` (absolute), `refreshIdleTtl` since the last
 //!   redemption; an expired family is deleted on contact and answers `invalid_grant`.
 //! - A token presented by another client is `invalid_grant` and leaves the family untouched;
@@ -244,14 +246,49 @@ impl Issuer {
         now_ms: u64,
         random: &[u8; RANDOM_BYTES],
     ) -> Applied {
+        let mut record: Option<FamilyRecord> =
+            stored.and_then(|s| serde_json::from_str::<FamilyRecord>(s).ok());
+        // A record that does not parse is treated as a dead family (and removed).
+        let corrupt = stored.is_some() && record.is_none();
+        // The sealed successor is kept only while its grace window is open: once it has
+        // closed, the first contact with the family drops it (and writes the record even
+        // when the answer would leave it unchanged).
+        let trimmed = record.as_mut().and_then(|r| {
+            let closed = r
+                .previous
+                .as_ref()
+                .is_some_and(|p| !self.in_grace(p, now_ms));
+            (closed && self.alive(r, now_ms)).then(|| {
+                r.previous = None;
+                r.clone()
+            })
+        });
+        let mut applied = self.apply_record(client_id, op, record, corrupt, now_ms, random);
+        if let (Some(r), RecordChange::Keep) = (trimmed, &applied.change) {
+            applied.change = RecordChange::Put(Box::new(r));
+        }
+        applied
+    }
+
+    /// True while `p`'s grace window is open (RFC 9700 §4.14.2; never with a grace of 0).
+    fn in_grace(&self, p: &RetiredToken, now_ms: u64) -> bool {
+        let grace_ms = self.settings.reuse_grace_seconds.saturating_mul(1000);
+        grace_ms > 0 && now_ms <= p.retired_at.saturating_add(grace_ms)
+    }
+
+    fn apply_record(
+        &self,
+        client_id: &str,
+        op: Op,
+        record: Option<FamilyRecord>,
+        corrupt: bool,
+        now_ms: u64,
+        random: &[u8; RANDOM_BYTES],
+    ) -> Applied {
         let keep = |response| Applied {
             change: RecordChange::Keep,
             response,
         };
-        let record: Option<FamilyRecord> =
-            stored.and_then(|s| serde_json::from_str::<FamilyRecord>(s).ok());
-        // A record that does not parse is treated as a dead family (and removed).
-        let corrupt = stored.is_some() && record.is_none();
         match op {
             Op::IntrospectAccess { token } => {
                 // Active only while its family lives (RFC 7662 §2.2: a token of a revoked or
@@ -355,10 +392,8 @@ impl Issuer {
         let grace_successor = if record.current_hash == hash {
             None
         } else {
-            let grace_ms = self.settings.reuse_grace_seconds.saturating_mul(1000);
             let retry = record.previous.as_ref().and_then(|p| {
-                if p.hash != hash || grace_ms == 0 || now_ms > p.retired_at.saturating_add(grace_ms)
-                {
+                if p.hash != hash || !self.in_grace(p, now_ms) {
                     return None;
                 }
                 let sealed: [u8; 32] = b64::decode(&p.sealed_successor)?.try_into().ok()?;
@@ -412,11 +447,13 @@ impl Issuer {
                     let mut fresh = [0u8; 32];
                     fresh.copy_from_slice(&random[16..48]);
                     let successor = RefreshToken::new(family_id, fresh);
-                    record.previous = Some(RetiredToken {
-                        hash: record.current_hash.clone(),
-                        retired_at: now_ms,
-                        sealed_successor: b64::encode(token.seal(&fresh)),
-                    });
+                    // The seal exists for the grace retry only: none without a window.
+                    record.previous =
+                        (self.settings.reuse_grace_seconds > 0).then(|| RetiredToken {
+                            hash: record.current_hash.clone(),
+                            retired_at: now_ms,
+                            sealed_successor: b64::encode(token.seal(&fresh)),
+                        });
                     record.current_hash = successor.hash();
                     record.generation += 1;
                     successor
