@@ -82,6 +82,23 @@ test("startSession and refresh issue RFC 9068 access tokens that jose verifies",
   assert.notEqual(a, b);
 });
 
+test("Issuer.handle refuses forged refresh tokens without calling the store", async () => {
+  const inner = new MemoryStore();
+  let updates = 0;
+  const store = { update: (k, fn, c) => (updates++, inner.update(k, fn, c)), get: (k, c) => inner.get(k, c) };
+  const issuer = new Issuer(config({ store }));
+  const s = await issuer.startSession({ clientId: "spa", subject: "alice" }, { now: T0 });
+  const raw = jose.base64url.decode(s.refresh_token);
+  raw[63] ^= 1; // a bit of the MAC
+  updates = 0;
+  for (const token of [jose.base64url.encode(raw), s.refresh_token.slice(0, 64), "A".repeat(80)]) {
+    await expectError(await refresh(issuer, token, T0 + 1000), 400, "invalid_grant");
+  }
+  assert.equal(updates, 0);
+  assert.equal((await refresh(issuer, s.refresh_token, T0 + 1000)).status, 200);
+  assert.equal(updates, 1);
+});
+
 test("rotation chain, then reuse of a retired token revokes the family", async () => {
   const issuer = new Issuer(config());
   let token = (await issuer.startSession({ clientId: "spa", subject: "u" }, { now: T0 })).refresh_token;
