@@ -431,7 +431,7 @@ pub(crate) fn authenticate<'a>(
     // One answer for every failure once the credentials parse: an unknown client, a method
     // the client may not use, a wrong secret and a disabled client must not be told apart
     // before authentication succeeds (no client enumeration, no secret oracle; RFC 6749
-    // §5.2 invalid_client, RFC 6819 §5.2.3.3). A secret is compared in every case, so that
+    // §5.2 invalid_client). A secret is compared in every case, so that
     // the cases also take similar time.
     let client = settings.clients.iter().find(|c| c.client_id == client_id);
     let expected = client

@@ -555,7 +555,7 @@ impl Issuer {
 
     /// Parses a refresh token and checks its MAC against every signing key's MAC key; `None`
     /// for anything this issuer did not mint (a forgery, a truncation, another format). No
-    /// store is needed: drivers may refuse forgeries at their front (RFC 6819 §5.2.2.3).
+    /// store is needed: drivers may refuse forgeries at their front (RFC 6819 §4.5.3: no store work for guessed tokens).
     pub fn parse_refresh_token(&self, text: &str) -> Option<RefreshToken> {
         self.settings.refresh_mac.parse(text)
     }

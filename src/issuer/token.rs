@@ -5,8 +5,8 @@
 //! that a store (or a Durable Object) can be found from the token alone. `mac` is the first 16
 //! bytes of `HMAC-SHA-256(k, family_id || random)` with `k = HMAC-SHA-256(signing key,
 //! "rotor refresh-token mac v1")` for one of the issuer's signing keys ([`RefreshTokenMac`]):
-//! a token the issuer did not mint is refused before any store access (RFC 6819 §5.1.4.2.2,
-//! §5.2.2.3), so knowing a family id alone gives no power over the family.
+//! a token the issuer did not mint is refused before any store access (RFC 6819 §4.5.3,
+//! guessed refresh tokens), so knowing a family id alone gives no power over the family.
 //!
 //! The issuer keeps only the SHA-256 hash of `family_id || random` of live tokens; a successor
 //! handed out during a rotation is kept *sealed* under its predecessor, so that only the holder
