@@ -1,5 +1,10 @@
 //! The issuer's request parsing (form, JSON, Basic header) never panics and never answers 5xx,
 //! whatever the method, headers and body, for every dialect, against a live family.
+//!
+//! Refresh tokens carry a MAC (src/issuer/token.rs), so random bytes never reach phase 2: the
+//! two-byte placeholders `@R` and `@A` in the body (or the Basic line) are replaced by the
+//! fixture family's live refresh token and its access token, so that the fuzzer explores
+//! `apply` with real tokens too. A forged token must never need the store.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use rotor::issuer::{HttpRequest, Issuer, IssuerConfig, Route, SessionInput};
@@ -13,6 +18,27 @@ const CTYPES: [&str; 4] = ["application/x-www-form-urlencoded", "application/jso
 struct Fixture {
     issuers: Vec<Issuer>,
     records: Vec<String>,
+    /// The live refresh token and the access token of each issuer's family.
+    tokens: Vec<(String, String)>,
+}
+
+/// `data` with every `@R` / `@A` replaced by the refresh / access token.
+fn substitute(data: &[u8], tokens: &(String, String)) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        match (data[i], data.get(i + 1)) {
+            (b'@', Some(b'R')) => out.extend_from_slice(tokens.0.as_bytes()),
+            (b'@', Some(b'A')) => out.extend_from_slice(tokens.1.as_bytes()),
+            (b, _) => {
+                out.push(b);
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    out
 }
 
 fn fixture() -> &'static Fixture {
@@ -20,6 +46,7 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let mut issuers = Vec::new();
         let mut records = Vec::new();
+        let mut tokens = Vec::new();
         for dialect in ["rfc6749", "keycloak", "tokenidp"] {
             let config: IssuerConfig = serde_json::from_value(serde_json::json!({
                 "issuer": "https://issuer.example.com",
@@ -40,9 +67,15 @@ fn fixture() -> &'static Fixture {
             .unwrap();
             let session = issuer.start_session(input, NOW, &[7u8; 64]).unwrap();
             records.push(serde_json::to_string(&session.record).unwrap());
+            let body = &session.body;
+            let body = if body["data"].is_object() { &body["data"] } else { body };
+            let field = |a: &str, b: &str| {
+                body[a].as_str().or_else(|| body[b].as_str()).unwrap().to_owned()
+            };
+            tokens.push((field("refresh_token", "refreshToken"), field("access_token", "accessToken")));
             issuers.push(issuer);
         }
-        Fixture { issuers, records }
+        Fixture { issuers, records, tokens }
     })
 }
 
@@ -57,6 +90,7 @@ fuzz_target!(|data: &[u8]| {
     if !ctype.is_empty() {
         headers.push(("content-type".to_string(), ctype.to_string()));
     }
+    let data = substitute(data, &f.tokens[which]);
     let mut body = &data[4..];
     // A leading line starting with "Basic " becomes the authorization header.
     if let Some(pos) = body.iter().position(|&b| b == b'\n') {
@@ -77,6 +111,11 @@ fuzz_target!(|data: &[u8]| {
     let response = match issuer.route(&request, NOW) {
         Route::Respond(r) => r,
         Route::Family { .. } => {
+            // Only a token this issuer minted (its MAC or signature checks out) may need the
+            // store, and the fuzzer can only have it from the placeholders.
+            let (refresh, access) = &f.tokens[which];
+            let has = |t: &str| request.body.windows(t.len()).any(|w| w == t.as_bytes());
+            assert!(has(refresh) || has(access), "a request without a minted token reached the store");
             issuer.apply(&request, Some(&f.records[which]), NOW + 1000, &[9u8; 64]).response
         }
     };

@@ -27,13 +27,28 @@ export interface IssuerClient {
   clientSecret?: string;
   /**
    * Default: `["client_secret_basic", "client_secret_post"]` with a secret, `["none"]`
-   * without. Basic credentials are form-urlencoded before base64 (RFC 6749 §2.3.1).
+   * without. A client with a secret cannot list `"none"` (`invalid_config`). Basic
+   * credentials are form-urlencoded before base64 (RFC 6749 §2.3.1).
    */
   authMethods?: IssuerAuthMethod[];
   /** The widest scope the client may hold (space-separated, RFC 6749 §3.3). */
   scope: string;
   /** A disabled client is refused with 401 `invalid_client`. */
   disabled?: boolean;
+  /**
+   * May introspect every client's tokens (a resource server, RFC 7662 §2.1); needs a
+   * `clientSecret`. Without it a client introspects only its own tokens; others get
+   * `{ active: false }` (RFC 7662 §2.2).
+   */
+  introspect?: boolean;
+  /**
+   * Web origins whose pages may call `/token`, `/revoke` and `/introspect` (CORS): exact,
+   * lower-case `scheme://host[:port]` as browsers send `Origin` (no path, no default port;
+   * `http:` only for loopback). A preflight is granted when any client lists the origin;
+   * a response carries `Access-Control-Allow-Origin` only for the authenticated client's own
+   * origins (never `*`, never with credentials). Default: none.
+   */
+  allowedOrigins?: string[];
 }
 
 /** A stored family record: `value` is opaque JSON text, `expiresAt` (ms) when it may be purged. */
@@ -75,7 +90,11 @@ export interface IssuerStore {
  * `/oauth/.well-known/oauth-authorization-server`.
  */
 export interface IssuerConfig {
-  /** Issuer identifier: `https:` URL without query/fragment; `http:` only for loopback hosts. */
+  /**
+   * Issuer identifier: `https:` URL without query/fragment; `http:` only for loopback hosts.
+   * The metadata's `issuer` and the access tokens' `iss` are exactly this string (RFC 8414
+   * §3.3), trailing slash included.
+   */
   issuer: string;
   /** `aud` of access tokens. */
   audience: string | string[];
@@ -91,7 +110,8 @@ export interface IssuerConfig {
   /**
    * Seconds after a rotation during which the retired token, presented again, returns the same
    * successor (an idempotent retry). Default 0: any retired token is reuse and revokes the
-   * family (RFC 9700 §4.14.2). At most 3600; only with `rotation: "rotate"`.
+   * family (RFC 9700 §4.14.2). At most 60; only with `rotation: "rotate"`. The successor is
+   * stored (sealed under its predecessor) only while the window is open.
    */
   reuseGraceSeconds?: number;
   clients: IssuerClient[];
@@ -126,7 +146,7 @@ export interface SessionInput {
   subject: string;
   /** A subset of the client's scope; omitted: the client's whole scope. */
   scope?: string;
-  /** Extra access-token claims; the reserved ones (iss, sub, aud, exp, iat, nbf, jti, client_id, scope) are refused. */
+  /** Extra access-token claims; the reserved ones (iss, sub, aud, exp, iat, nbf, jti, client_id, scope, sid) are refused. */
   claims?: Record<string, IssuerJsonValue>;
 }
 

@@ -11,11 +11,19 @@ use crate::error::RotorError;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Scope(Vec<String>);
 
+/// Most scope tokens a scope string may hold (counting repeats): [`MAX_SCOPE_TOKENS`].
+///
+/// RFC 6749 §3.3 sets no limit; real deployments grant a handful of scopes. The cap bounds the
+/// work of parsing and of subset checks (RFC 6749 §6) on hostile input.
+pub const MAX_SCOPE_TOKENS: usize = 256;
+
 /// Why a scope string was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScopeError {
     /// A character outside the RFC 6749 §3.3 scope-token set (the position, in characters).
     BadCharacter(usize),
+    /// More than [`MAX_SCOPE_TOKENS`] scope tokens.
+    TooManyTokens,
 }
 
 impl ScopeError {
@@ -26,6 +34,11 @@ impl ScopeError {
                 "character ",
                 &crate::text::u64_text(*at as u64),
                 " is not allowed in a scope token (RFC 6749 §3.3: %x21 / %x23-5B / %x5D-7E, separated by spaces)",
+            ]),
+            ScopeError::TooManyTokens => crate::text::join(&[
+                "the scope has more than ",
+                &crate::text::u64_text(MAX_SCOPE_TOKENS as u64),
+                " scope tokens (RFC 6749 §3.3)",
             ]),
         }
     }
@@ -42,21 +55,47 @@ fn is_scope_char(c: char) -> bool {
 }
 
 impl Scope {
-    /// Parses a space-delimited scope string (RFC 6749 §3.3).
+    /// Parses a space-delimited scope string (RFC 6749 §3.3): at most [`MAX_SCOPE_TOKENS`]
+    /// tokens ([`ScopeError::TooManyTokens`]). Linear in the length of `text` plus
+    /// O(n log n) in the number of tokens (duplicates are found by sorting).
     pub fn parse(text: &str) -> Result<Scope, ScopeError> {
-        if let Some((at, _)) = text
-            .chars()
-            .enumerate()
-            .find(|&(_, c)| c != ' ' && !is_scope_char(c))
-        {
-            return Err(ScopeError::BadCharacter(at));
-        }
-        let mut tokens: Vec<String> = Vec::new();
-        for token in text.split(' ').filter(|t| !t.is_empty()) {
-            if !tokens.iter().any(|t| t == token) {
-                tokens.push(token.to_owned());
+        // One pass over the bytes: every scope-token character is ASCII, so the first byte
+        // refused is the first character refused, at a character index equal to its byte index.
+        let mut all: Vec<&str> = Vec::new();
+        let mut start = None;
+        for (i, &b) in text.as_bytes().iter().enumerate() {
+            if b == b' ' {
+                if let Some(s) = start.take() {
+                    all.push(&text[s..i]);
+                }
+            } else if b.is_ascii() && is_scope_char(char::from(b)) {
+                if start.is_none() {
+                    if all.len() == MAX_SCOPE_TOKENS {
+                        return Err(ScopeError::TooManyTokens);
+                    }
+                    start = Some(i);
+                }
+            } else {
+                return Err(ScopeError::BadCharacter(i));
             }
         }
+        if let Some(s) = start {
+            all.push(&text[s..]);
+        }
+        // Indices sorted by token (stable: equal tokens keep their order), so the first
+        // occurrence of each token is the first of its run.
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by_key(|&i| all[i]);
+        let mut keep = vec![false; all.len()];
+        for (n, &i) in order.iter().enumerate() {
+            keep[i] = n == 0 || all[order[n - 1]] != all[i];
+        }
+        let tokens = all
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(t, _)| (*t).to_owned())
+            .collect();
         Ok(Scope(tokens))
     }
 
@@ -123,6 +162,23 @@ mod tests {
         assert_eq!(Scope::parse("a\\b"), Err(ScopeError::BadCharacter(1)));
         assert_eq!(Scope::parse("é"), Err(ScopeError::BadCharacter(0)));
         assert!(Scope::parse("!#[]~ api:read https://x/y").is_ok());
+        assert_eq!(Scope::parse("b a b c a").unwrap().to_wire(), "b a c");
+    }
+
+    #[test]
+    fn token_count_is_capped() {
+        let at_cap: Vec<String> = (0..MAX_SCOPE_TOKENS).map(|i| format!("s{i}")).collect();
+        assert_eq!(
+            Scope::parse(&at_cap.join(" ")).unwrap().tokens().len(),
+            MAX_SCOPE_TOKENS
+        );
+        let over = format!("{} extra", at_cap.join(" "));
+        assert_eq!(Scope::parse(&over), Err(ScopeError::TooManyTokens));
+        // Repeats count: the cap bounds the work, not the result.
+        assert_eq!(
+            Scope::parse(&"a ".repeat(MAX_SCOPE_TOKENS + 1)),
+            Err(ScopeError::TooManyTokens)
+        );
     }
 
     #[test]

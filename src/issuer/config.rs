@@ -8,6 +8,7 @@
 //! - a client's `authMethods`: `["client_secret_basic", "client_secret_post"]` with a secret,
 //!   `["none"]` without.
 
+use super::token::{MAC_KEY_LABEL, RefreshTokenMac};
 use crate::b64;
 use crate::client::config::check_url;
 use crate::client::{AuthMethod, Dialect, Scope};
@@ -18,6 +19,11 @@ use serde::Deserialize;
 
 /// Longest accepted lifetime of any token or family: 10 years, in seconds.
 pub const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
+
+/// Longest accepted `reuseGraceSeconds`: 60. The grace window exists for an honest retry
+/// after a lost response (RFC 9700 §4.14.2 allows no reuse at all); every second of it is a
+/// second in which a stolen, just-retired token still redeems.
+pub const MAX_REUSE_GRACE_SECONDS: u64 = 60;
 
 /// One signing key as configured: `key` is the base64url encoding of at least 32 bytes.
 #[derive(Deserialize)]
@@ -47,6 +53,14 @@ pub struct ClientConfig {
     /// A disabled client is refused with `invalid_client`.
     #[serde(default)]
     pub disabled: bool,
+    /// May introspect tokens of every client (a resource server; RFC 7662 §2.1, §4). Without
+    /// it a client introspects only its own tokens. Needs a `clientSecret`.
+    #[serde(default)]
+    pub introspect: bool,
+    /// Web origins (`scheme://host[:port]`, as browsers send them in `Origin`, RFC 6454 §6.1)
+    /// whose pages may call the token, revocation and introspection endpoints (CORS).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 /// `audience`: one string or several.
@@ -82,7 +96,8 @@ pub struct IssuerConfig {
     /// `"rotate"` (default) or `"reuse"`.
     #[serde(default)]
     pub rotation: Option<String>,
-    /// Seconds after a rotation during which the retired token returns the same successor.
+    /// Seconds after a rotation during which the retired token returns the same successor
+    /// (default 0, at most [`MAX_REUSE_GRACE_SECONDS`]).
     #[serde(default)]
     pub reuse_grace_seconds: Option<u64>,
     /// Registered clients.
@@ -114,19 +129,29 @@ pub struct Client {
     pub scope: Scope,
     /// Refused with `invalid_client` when true.
     pub disabled: bool,
+    /// May introspect every client's tokens (RFC 7662 §2.1).
+    pub introspect: bool,
+    /// Exact origins allowed to read this client's responses (CORS).
+    pub allowed_origins: Vec<String>,
 }
 
 /// The validated settings of an issuer.
 #[derive(Debug)]
 pub struct Settings {
-    /// The issuer identifier (no trailing slash).
+    /// The issuer identifier, exactly as configured (RFC 8414 §3.3).
     pub issuer: String,
+    /// The issuer identifier without a trailing slash: endpoint URLs are this plus
+    /// `/token`, `/revoke`, `/introspect`.
+    pub endpoint_base: String,
     /// The path prefix of every endpoint (the issuer URL's path, no trailing slash).
     pub path_prefix: String,
     /// `aud` claim value.
     pub audience: serde_json::Value,
     /// Signing keys by `kid`; the first signs ([`KeySet::signing_key`]), all verify.
     pub keys: KeySet,
+    /// The refresh-token MAC keys, derived from `keys` in the same order (see
+    /// [`super::token`]).
+    pub refresh_mac: RefreshTokenMac,
     /// How introspection verifies this issuer's access tokens (RFC 7662 §2.2, RFC 9068 §4):
     /// `typ` `at+jwt`, `iss` this issuer, `exp` required, no leeway.
     pub access_token_validation: Validation,
@@ -162,6 +187,28 @@ fn issuer_path(url: &str) -> Result<String, Error> {
     Ok(parts.path_and_query.trim_end_matches('/').to_owned())
 }
 
+/// Checks a web origin as browsers serialise it in `Origin` (RFC 6454 §6.1, §7): lower-case
+/// `https://host` or `https://host:port` with no path, query, fragment or userinfo, no default
+/// port; `http:` only for loopback hosts (as for the issuer itself). Comparisons are exact, so
+/// anything a browser would never send is refused rather than never matched.
+pub fn check_origin(origin: &str) -> Result<(), String> {
+    let parts = check_url("", origin).map_err(|e| e.message.trim().to_owned())?;
+    if !parts.path_and_query.is_empty() {
+        return Err("must not have a path, query or trailing slash".into());
+    }
+    if origin.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err("must be lower-case, as browsers send it".into());
+    }
+    let default_port = if parts.scheme == "https" { "443" } else { "80" };
+    if parts
+        .port
+        .is_some_and(|p| p == default_port || p.starts_with('0'))
+    {
+        return Err("must not name the default port or a port with a leading zero".into());
+    }
+    Ok(())
+}
+
 fn ttl(name: &str, value: Option<u64>, default: u64) -> Result<u64, Error> {
     let v = value.unwrap_or(default);
     if v == 0 || v > MAX_TTL_SECONDS {
@@ -177,7 +224,10 @@ impl IssuerConfig {
     /// `weak_key`).
     pub fn validate(self) -> Result<Settings, Error> {
         let path_prefix = issuer_path(&self.issuer)?;
-        let issuer = self.issuer.trim_end_matches('/').to_owned();
+        // RFC 8414 §3.3: the metadata's `issuer` is identical to the configured identifier
+        // (and so is `iss`, RFC 9068 §2.2); only endpoint URLs drop a trailing slash.
+        let issuer = self.issuer;
+        let endpoint_base = issuer.trim_end_matches('/').to_owned();
         let audience = match self.audience {
             AudienceConfig::One(a) if !a.is_empty() => serde_json::Value::String(a),
             AudienceConfig::Many(v) if !v.is_empty() && v.iter().all(|a| !a.is_empty()) => {
@@ -217,6 +267,8 @@ impl IssuerConfig {
             })?;
             keys.push((k.kid, key));
         }
+        let refresh_mac = RefreshTokenMac::new(keys.iter().map(|(_, k)| k.mac(MAC_KEY_LABEL)))
+            .ok_or_else(|| cfg("keys must hold at least one { kid, key }"))?;
         // Every kid was checked above (non-empty, distinct), with messages naming the entry.
         let keys = KeySet::ByKid(keys);
         let access_token_ttl = ttl("accessTokenTtl", self.access_token_ttl, 300)?;
@@ -231,8 +283,10 @@ impl IssuerConfig {
             Some(_) => return Err(cfg("rotation must be \"rotate\" or \"reuse\"")),
         };
         let reuse_grace_seconds = self.reuse_grace_seconds.unwrap_or(0);
-        if reuse_grace_seconds > 3600 {
-            return Err(cfg("reuseGraceSeconds must be between 0 and 3600"));
+        if reuse_grace_seconds > MAX_REUSE_GRACE_SECONDS {
+            return Err(cfg(format!(
+                "reuseGraceSeconds must be between 0 and {MAX_REUSE_GRACE_SECONDS}"
+            )));
         }
         if reuse_grace_seconds > 0 && rotation == Rotation::Reuse {
             return Err(cfg("reuseGraceSeconds applies only to rotation \"rotate\""));
@@ -286,6 +340,13 @@ impl IssuerConfig {
                                 )));
                             }
                         };
+                        if m == AuthMethod::None && c.client_secret.is_some() {
+                            // RFC 6749 §2.3.1: a confidential client authenticates; `none`
+                            // would let anyone knowing its id redeem its refresh tokens.
+                            return Err(cfg(format!(
+                                "clients[{i}]: a client with a clientSecret cannot use authMethods \"none\" (RFC 6749 §2.3.1)"
+                            )));
+                        }
                         if m != AuthMethod::None && c.client_secret.is_none() {
                             return Err(cfg(format!(
                                 "clients[{i}]: {} needs a clientSecret",
@@ -304,12 +365,26 @@ impl IssuerConfig {
                     "clients[{i}].scope must be space-separated scope tokens (RFC 6749 §3.3)"
                 ))
             })?;
+            if c.introspect && c.client_secret.is_none() {
+                return Err(cfg(format!(
+                    "clients[{i}].introspect needs a clientSecret (RFC 7662 §2.1: the introspection endpoint requires client authentication)"
+                )));
+            }
+            for (j, origin) in c.allowed_origins.iter().enumerate() {
+                check_origin(origin).map_err(|why| {
+                    cfg(format!(
+                        "clients[{i}].allowedOrigins[{j}] {why} (an origin is scheme://host[:port], RFC 6454 §6.1)"
+                    ))
+                })?;
+            }
             clients.push(Client {
                 client_id: c.client_id,
                 secret: c.client_secret,
                 auth_methods: methods,
                 scope,
                 disabled: c.disabled,
+                introspect: c.introspect,
+                allowed_origins: c.allowed_origins,
             });
         }
         let access_token_validation = Validation {
@@ -320,9 +395,11 @@ impl IssuerConfig {
         Ok(Settings {
             access_token_validation,
             issuer,
+            endpoint_base,
             path_prefix,
             audience,
             keys,
+            refresh_mac,
             access_token_ttl,
             refresh_token_ttl,
             refresh_idle_ttl,

@@ -13,6 +13,14 @@ use subtle::ConstantTimeEq;
 /// Largest accepted request body: 64 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Most parameters a request body may carry (form pairs, or JSON members): 64. A refresh
+/// request (RFC 6749 §6) has at most five (`grant_type`, `refresh_token`, `scope`, and
+/// `client_id` / `client_secret` of RFC 6749 §2.3.1), revocation (RFC 7009 §2.1) and
+/// introspection (RFC 7662 §2.1) fewer; the rest is room for extensions. More is
+/// `invalid_request` (RFC 6749 §5.2: "includes a parameter more than once ... or is otherwise
+/// malformed"), decided before any parameter is decoded.
+pub const MAX_FORM_PARAMETERS: usize = 64;
+
 /// An HTTP request as the driver hands it over (header names lower-case). `Debug` shows the
 /// header names only and not the body: they carry refresh tokens and client credentials.
 #[derive(Clone, Default)]
@@ -28,7 +36,8 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    fn header(&self, name: &str) -> Option<&str> {
+    /// The first value of a header (names compare case-insensitively).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -103,7 +112,9 @@ pub(crate) enum Endpoint {
 pub(crate) enum Op {
     Refresh {
         token: RefreshToken,
-        scope: Option<crate::client::Scope>,
+        /// Omitted, valid, or malformed / empty (answered `invalid_scope` after reuse
+        /// detection).
+        scope: Option<Result<crate::client::Scope, ()>>,
     },
     Revoke {
         token: RefreshToken,
@@ -119,8 +130,22 @@ pub(crate) enum Op {
 
 pub(crate) enum Prepared {
     Metadata,
-    Op { client_id: String, op: Op },
+    /// `OPTIONS` on an endpoint (a CORS preflight).
+    Preflight,
+    /// An authenticated client's request: its operation, or the answer to a malformed one.
+    Op {
+        client_id: String,
+        op: Result<Op, HttpResponse>,
+    },
 }
+
+/// `Access-Control-Allow-Headers` of a granted preflight: what token, revocation and
+/// introspection requests carry (RFC 6749 §2.3.1 Basic, form or JSON bodies, RFC 9449 DPoP).
+pub const CORS_ALLOW_HEADERS: &str = "authorization, content-type, dpop";
+
+/// `Access-Control-Max-Age` of a granted preflight, in seconds (Fetch Standard §3.2.3;
+/// browsers cap it at 2 hours or less).
+pub const CORS_MAX_AGE_SECONDS: u32 = 600;
 
 pub(crate) type Params = BTreeMap<String, String>;
 
@@ -177,7 +202,11 @@ pub(crate) fn method_not_allowed(allow: &str) -> HttpResponse {
         405,
         &serde_json::json!({ "error": "invalid_request", "error_description": format!("use {allow}") }),
     );
-    let allow = if allow == "GET" { "GET, HEAD" } else { allow };
+    let allow = if allow == "GET" {
+        "GET, HEAD"
+    } else {
+        "POST, OPTIONS"
+    };
     r.headers.push(("allow".into(), allow.into()));
     r
 }
@@ -205,6 +234,11 @@ pub(crate) fn parse_body(req: &HttpRequest, allow_json: bool) -> Result<Params, 
     let media = media_type(req);
     let mut params = Params::new();
     if allow_json && media == "application/json" {
+        // Bounded before the document is built: a 64 KiB object of thousands of members
+        // would otherwise cost ~70 grants.
+        if json_separators(text.as_bytes()) >= MAX_FORM_PARAMETERS {
+            return Err(too_many_parameters());
+        }
         let obj = crate::json::parse_object(text.as_bytes(), MAX_BODY_BYTES)
             .map_err(|e| format!("the JSON body is invalid: {e}"))?;
         for (k, v) in obj {
@@ -233,20 +267,53 @@ pub(crate) fn parse_body(req: &HttpRequest, allow_json: bool) -> Result<Params, 
     if media != "application/x-www-form-urlencoded" {
         return Err("the body must be application/x-www-form-urlencoded".into());
     }
-    let mut seen: Vec<String> = Vec::new();
-    for (k, v) in crate::form::parse(text.as_bytes()) {
-        if seen.contains(&k) {
-            return Err(format!(
-                "parameter {} is given more than once",
-                k.chars().take(40).collect::<String>()
-            ));
-        }
-        seen.push(k.clone());
+    // Counted before anything is decoded: the same sequences form::parse keeps.
+    if text.split('&').filter(|s| !s.is_empty()).count() > MAX_FORM_PARAMETERS {
+        return Err(too_many_parameters());
+    }
+    let pairs = crate::form::parse(text.as_bytes());
+    // Duplicates by sorting the names (O(n log n); RFC 6749 §3.2: "Request and response
+    // parameters MUST NOT be included more than once").
+    let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!(
+            "parameter {} is given more than once",
+            w[0].chars().take(40).collect::<String>()
+        ));
+    }
+    for (k, v) in pairs {
         if !v.is_empty() {
             params.insert(k, v);
         }
     }
     Ok(params)
+}
+
+/// The number of `,` outside JSON strings: an upper bound on the members and array elements
+/// of a document, minus one. Linear; the JSON reader still decides what is valid.
+fn json_separators(text: &[u8]) -> usize {
+    let (mut count, mut in_string, mut escaped) = (0, false, false);
+    for &b in text {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b',' {
+            count += 1;
+        }
+    }
+    count
+}
+
+fn too_many_parameters() -> String {
+    format!("the request has more than {MAX_FORM_PARAMETERS} parameters")
 }
 
 /// Why client authentication failed.
@@ -264,6 +331,16 @@ fn fail(status: u16, code: &'static str, desc: &str, basic_used: bool) -> AuthFa
         description: desc.to_owned(),
         basic_used,
     }
+}
+
+/// The one `invalid_client` answer of a failed client authentication (see [`authenticate`]).
+pub(crate) fn authentication_failed(basic_used: bool) -> AuthFailure {
+    fail(
+        401,
+        "invalid_client",
+        "client authentication failed",
+        basic_used,
+    )
 }
 
 /// Constant-time secret comparison: both sides are hashed first so that neither the content
@@ -351,42 +428,22 @@ pub(crate) fn authenticate<'a>(
         },
     };
     let basic = method == AuthMethod::ClientSecretBasic;
+    // One answer for every failure once the credentials parse: an unknown client, a method
+    // the client may not use, a wrong secret and a disabled client must not be told apart
+    // before authentication succeeds (no client enumeration, no secret oracle; RFC 6749
+    // §5.2 invalid_client). A secret is compared in every case, so that
+    // the cases also take similar time.
     let client = settings.clients.iter().find(|c| c.client_id == client_id);
+    let expected = client
+        .and_then(|c| c.secret.as_ref())
+        .map_or("rotor-no-such-client", |s| s.expose());
+    let secret_ok = secret_matches(secret.as_deref().unwrap_or(""), expected);
+    let client = client.filter(|c| {
+        c.auth_methods.contains(&method) && (method == AuthMethod::None || secret_ok) && !c.disabled
+    });
     let Some(client) = client else {
-        // Compare anyway so that unknown and known clients take similar time.
-        let _ = secret_matches(secret.as_deref().unwrap_or(""), "rotor-no-such-client");
-        return Err(fail(
-            401,
-            "invalid_client",
-            "client authentication failed",
-            basic,
-        ));
+        return Err(authentication_failed(basic));
     };
-    if !client.auth_methods.contains(&method) {
-        return Err(fail(
-            401,
-            "invalid_client",
-            &format!(
-                "client authentication method {} is not allowed for this client",
-                method.as_str()
-            ),
-            basic,
-        ));
-    }
-    if method != AuthMethod::None {
-        let expected = client.secret.as_ref().map(|s| s.expose()).unwrap_or("");
-        if !secret_matches(secret.as_deref().unwrap_or(""), expected) {
-            return Err(fail(
-                401,
-                "invalid_client",
-                "client authentication failed",
-                basic,
-            ));
-        }
-    }
-    if client.disabled {
-        return Err(fail(401, "invalid_client", "the client is disabled", basic));
-    }
     Ok((client, method))
 }
 

@@ -22,12 +22,16 @@
 //!   family know, so an unknown token of a known family is a retired one (or a forgery by
 //!   someone who held one): both end the family.
 //! - Grace: the just-retired token, presented again within the window, gets the *same*
-//!   successor back (recovered from the seal, see [`token`]) and a fresh access token.
+//!   successor back (recovered from the seal, see [`token`]) and a fresh access token. The
+//!   seal is stored only while a window is open (never with a grace of 0) and dropped by the
+//!   first contact with the family after it.
 //! - Expiry: `refreshTokenTtl` from `startSession` (absolute), `refreshIdleTtl` since the last
 //!   redemption; an expired family is deleted on contact and answers `invalid_grant`.
 //! - A token presented by another client is `invalid_grant` and leaves the family untouched;
 //!   revocation by another client is a silent no-op (200, RFC 7009 §2.2 does not reveal
-//!   whether a token exists). Revoking an access token is a no-op too (they are stateless).
+//!   whether a token exists). Revocation by the family's client with any token of the family
+//!   (live or retired) ends the family (RFC 7009 §2.1). Revoking an access token is a no-op
+//!   (they are stateless).
 //!
 //! Endpoints live under the path of the `issuer` URL (`https://id.example/oauth` serves
 //! `/oauth/token`, `/oauth/revoke`, `/oauth/introspect`, and its metadata at both
@@ -40,14 +44,19 @@ pub mod token;
 
 mod http;
 
+pub use crate::client::scope::MAX_SCOPE_TOKENS;
 pub use crate::client::{AuthMethod, Dialect};
-pub use config::{Client, IssuerConfig, Rotation, Settings};
-pub use http::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+pub use config::{Client, IssuerConfig, MAX_REUSE_GRACE_SECONDS, Rotation, Settings};
+pub use http::{
+    CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, HttpRequest, HttpResponse, MAX_BODY_BYTES,
+    MAX_FORM_PARAMETERS,
+};
 pub use record::{FamilyRecord, RECORD_VERSION, RetiredToken};
-pub use token::{RefreshToken, family_key};
+pub use token::{RefreshToken, RefreshTokenMac, family_key, session_id};
 
 use crate::b64;
 use crate::client::Scope;
+use crate::client::scope::ScopeError;
 use crate::error::{Error, RotorError};
 use http::{Endpoint, Op, Prepared};
 use serde_json::{Map, Value, json};
@@ -67,6 +76,7 @@ pub const RESERVED_CLAIMS: &[&str] = &[
     "jti",
     "client_id",
     "scope",
+    "sid",
 ];
 
 /// Largest accepted JSON size of a session's extra claims.
@@ -174,20 +184,30 @@ impl Issuer {
 
     /// Phase 1: parse and authenticate; answer at once or name the family to load.
     pub fn route(&self, request: &HttpRequest, now_ms: u64) -> Route {
-        match self.prepare(request) {
-            Err(response) => Route::Respond(response),
-            Ok(Prepared::Metadata) => Route::Respond(self.metadata_response()),
-            Ok(Prepared::Op { op, .. }) => match op {
-                Op::IntrospectAccess { token } => {
-                    Route::Respond(self.introspect_access(&token, now_ms))
+        let (client_id, op) = match self.prepare(request) {
+            Err(response) => return Route::Respond(self.cors(request, None, response)),
+            Ok(Prepared::Metadata) => return Route::Respond(self.metadata_response()),
+            Ok(Prepared::Preflight) => return Route::Respond(self.preflight(request)),
+            Ok(Prepared::Op { client_id, op }) => (client_id, op),
+        };
+        let respond = |r| Route::Respond(self.cors(request, Some(&client_id), r));
+        let op = match op {
+            Err(response) => return respond(response),
+            Ok(op) => op,
+        };
+        match op {
+            Op::IntrospectAccess { token } => {
+                match self.access_family(&client_id, &token, now_ms) {
+                    Some((_, family_key)) => Route::Family { family_key },
+                    None => respond(inactive()),
                 }
-                Op::Refresh { token, .. }
-                | Op::Revoke { token }
-                | Op::IntrospectRefresh { token } => Route::Family {
+            }
+            Op::Refresh { token, .. } | Op::Revoke { token } | Op::IntrospectRefresh { token } => {
+                Route::Family {
                     family_key: family_key(&token.family_id()),
-                },
-                Op::RevokeOther => Route::Respond(http::revoked()),
-            },
+                }
+            }
+            Op::RevokeOther => respond(http::revoked()),
         }
     }
 
@@ -205,42 +225,107 @@ impl Issuer {
             response,
         };
         let (client_id, op) = match self.prepare(request) {
-            Err(response) => return keep(response),
+            Err(response) => return keep(self.cors(request, None, response)),
             Ok(Prepared::Metadata) => return keep(self.metadata_response()),
+            Ok(Prepared::Preflight) => return keep(self.preflight(request)),
             Ok(Prepared::Op { client_id, op }) => (client_id, op),
         };
-        let record: Option<FamilyRecord> =
+        let mut applied = match op {
+            Err(response) => keep(response),
+            Ok(op) => self.apply_op(&client_id, op, stored, now_ms, random),
+        };
+        applied.response = self.cors(request, Some(&client_id), applied.response);
+        applied
+    }
+
+    fn apply_op(
+        &self,
+        client_id: &str,
+        op: Op,
+        stored: Option<&str>,
+        now_ms: u64,
+        random: &[u8; RANDOM_BYTES],
+    ) -> Applied {
+        let mut record: Option<FamilyRecord> =
             stored.and_then(|s| serde_json::from_str::<FamilyRecord>(s).ok());
         // A record that does not parse is treated as a dead family (and removed).
         let corrupt = stored.is_some() && record.is_none();
+        // The sealed successor is kept only while its grace window is open: once it has
+        // closed, the first contact with the family drops it (and writes the record even
+        // when the answer would leave it unchanged).
+        let trimmed = record.as_mut().and_then(|r| {
+            let closed = r
+                .previous
+                .as_ref()
+                .is_some_and(|p| !self.in_grace(p, now_ms));
+            (closed && self.alive(r, now_ms)).then(|| {
+                r.previous = None;
+                r.clone()
+            })
+        });
+        let mut applied = self.apply_record(client_id, op, record, corrupt, now_ms, random);
+        if let (Some(r), RecordChange::Keep) = (trimmed, &applied.change) {
+            applied.change = RecordChange::Put(Box::new(r));
+        }
+        applied
+    }
+
+    /// True while `p`'s grace window is open (RFC 9700 §4.14.2; never with a grace of 0).
+    fn in_grace(&self, p: &RetiredToken, now_ms: u64) -> bool {
+        let grace_ms = self.settings.reuse_grace_seconds.saturating_mul(1000);
+        grace_ms > 0 && now_ms <= p.retired_at.saturating_add(grace_ms)
+    }
+
+    fn apply_record(
+        &self,
+        client_id: &str,
+        op: Op,
+        record: Option<FamilyRecord>,
+        corrupt: bool,
+        now_ms: u64,
+        random: &[u8; RANDOM_BYTES],
+    ) -> Applied {
+        let keep = |response| Applied {
+            change: RecordChange::Keep,
+            response,
+        };
         match op {
-            Op::IntrospectAccess { token } => keep(self.introspect_access(&token, now_ms)),
+            Op::IntrospectAccess { token } => {
+                // Active only while its family lives (RFC 7662 §2.2: a token of a revoked or
+                // reuse-ended family is not active).
+                let claims = self.access_family(client_id, &token, now_ms);
+                match (claims, &record) {
+                    (Some((claims, _)), Some(r))
+                        if self.alive(r, now_ms)
+                            && claims.get("client_id").and_then(Value::as_str)
+                                == Some(r.client_id.as_str()) =>
+                    {
+                        keep(introspect_access_active(&claims))
+                    }
+                    _ => keep(inactive()),
+                }
+            }
             Op::RevokeOther => keep(http::revoked()),
             Op::IntrospectRefresh { token } => {
                 let active = record.as_ref().is_some_and(|r| {
-                    r.client_id == client_id
+                    self.may_introspect(client_id, &r.client_id)
                         && self.alive(r, now_ms)
                         && r.current_hash == token.hash()
                 });
                 match (active, record) {
                     (true, Some(r)) => keep(self.introspect_refresh_active(&r)),
-                    _ => keep(http::json_response(200, &json!({ "active": false }))),
+                    _ => keep(inactive()),
                 }
             }
-            Op::Revoke { token } => match record {
-                Some(r) if r.client_id == client_id => {
-                    let hash = token.hash();
-                    let matches = r.current_hash == hash
-                        || r.previous.as_ref().is_some_and(|p| p.hash == hash);
-                    Applied {
-                        change: if matches {
-                            RecordChange::Delete
-                        } else {
-                            RecordChange::Keep
-                        },
-                        response: http::revoked(),
-                    }
-                }
+            // RFC 7009 §2.1: revoking a refresh token may revoke the whole grant. Any token of
+            // the family does — live, retired or two generations back: its MAC proves the
+            // issuer minted it for this family, and a retired token must not be weaker at
+            // ending a family than it is at refresh, where it ends the family as reuse.
+            Op::Revoke { .. } => match record {
+                Some(r) if r.client_id == client_id => Applied {
+                    change: RecordChange::Delete,
+                    response: http::revoked(),
+                },
                 _ if corrupt => Applied {
                     change: RecordChange::Delete,
                     response: http::revoked(),
@@ -263,7 +348,7 @@ impl Issuer {
                         ),
                     };
                 };
-                self.refresh(record, &client_id, &token, scope, now_ms, random)
+                self.refresh(record, client_id, &token, scope, now_ms, random)
             }
         }
     }
@@ -277,7 +362,7 @@ impl Issuer {
         mut record: FamilyRecord,
         client_id: &str,
         token: &RefreshToken,
-        requested: Option<Scope>,
+        requested: Option<Result<Scope, ()>>,
         now_ms: u64,
         random: &[u8; RANDOM_BYTES],
     ) -> Applied {
@@ -300,51 +385,15 @@ impl Issuer {
                 "the refresh token was issued to another client",
             );
         }
-        let granted = Scope::parse(&record.scope).unwrap_or_default();
-        let effective = match requested {
-            None => granted,
-            Some(req) => {
-                if !req.is_subset_of(&granted) {
-                    return Applied {
-                        change: RecordChange::Keep,
-                        response: self.token_error(
-                            400,
-                            "invalid_scope",
-                            "the requested scope exceeds the scope granted to the refresh token",
-                            false,
-                        ),
-                    };
-                }
-                req
-            }
-        };
+        // 1. Reuse detection (RFC 9700 §4.14.2) comes before anything the request asks for,
+        //    so that a retired token ends its family whatever scope comes with it.
         let family_id = token.family_id();
         let hash = token.hash();
-        let mut jti = [0u8; 16];
-        jti.copy_from_slice(&random[48..64]);
-        let issued: RefreshToken;
-        if record.current_hash == hash {
-            match self.settings.rotation {
-                Rotation::Rotate => {
-                    let mut fresh = [0u8; 32];
-                    fresh.copy_from_slice(&random[16..48]);
-                    let successor = RefreshToken::new(family_id, fresh);
-                    record.previous = Some(RetiredToken {
-                        hash: record.current_hash.clone(),
-                        retired_at: now_ms,
-                        sealed_successor: b64::encode(token.seal(&fresh)),
-                    });
-                    record.current_hash = successor.hash();
-                    record.generation += 1;
-                    issued = successor;
-                }
-                Rotation::Reuse => issued = token.clone(),
-            }
+        let grace_successor = if record.current_hash == hash {
+            None
         } else {
-            let grace_ms = self.settings.reuse_grace_seconds.saturating_mul(1000);
             let retry = record.previous.as_ref().and_then(|p| {
-                if p.hash != hash || grace_ms == 0 || now_ms > p.retired_at.saturating_add(grace_ms)
-                {
+                if p.hash != hash || !self.in_grace(p, now_ms) {
                     return None;
                 }
                 let sealed: [u8; 32] = b64::decode(&p.sealed_successor)?.try_into().ok()?;
@@ -352,7 +401,7 @@ impl Issuer {
                 (successor.hash() == record.current_hash).then_some(successor)
             });
             match retry {
-                Some(successor) => issued = successor,
+                Some(successor) => Some(successor),
                 None => {
                     return grant_error(
                         RecordChange::Delete,
@@ -360,9 +409,60 @@ impl Issuer {
                     );
                 }
             }
-        }
+        };
+        // 2. The requested scope (RFC 6749 §6): at most the granted one.
+        let granted = Scope::parse(&record.scope).unwrap_or_default();
+        let scope_error = || Applied {
+            change: RecordChange::Keep,
+            response: self.token_error(
+                400,
+                "invalid_scope",
+                "the requested scope exceeds the scope granted to the refresh token",
+                false,
+            ),
+        };
+        let effective = match requested {
+            None => granted,
+            Some(Err(())) => {
+                return Applied {
+                    change: RecordChange::Keep,
+                    response: self.token_error(
+                        400,
+                        "invalid_scope",
+                        "scope is not a valid scope string",
+                        false,
+                    ),
+                };
+            }
+            Some(Ok(req)) if !req.is_subset_of(&granted) => return scope_error(),
+            Some(Ok(req)) => req,
+        };
+        // 3. The redemption.
+        let mut jti = [0u8; 16];
+        jti.copy_from_slice(&random[48..64]);
+        let issued = match grace_successor {
+            Some(successor) => successor,
+            None => match self.settings.rotation {
+                Rotation::Rotate => {
+                    let mut fresh = [0u8; 32];
+                    fresh.copy_from_slice(&random[16..48]);
+                    let successor = RefreshToken::new(family_id, fresh);
+                    // The seal exists for the grace retry only: none without a window.
+                    record.previous =
+                        (self.settings.reuse_grace_seconds > 0).then(|| RetiredToken {
+                            hash: record.current_hash.clone(),
+                            retired_at: now_ms,
+                            sealed_successor: b64::encode(token.seal(&fresh)),
+                        });
+                    record.current_hash = successor.hash();
+                    record.generation += 1;
+                    successor
+                }
+                Rotation::Reuse => token.clone(),
+            },
+        };
         record.last_used_at = now_ms;
-        let Ok(access) = self.access_token(&record, &effective, now_ms, &jti) else {
+        let Ok(access) = self.access_token(&record, &family_id, &effective, now_ms, &jti) else {
             // Claims stored by start_session were signed once already: only a damaged store
             // gets here, and the family is left as it is.
             return Applied {
@@ -451,7 +551,7 @@ impl Issuer {
             previous: None,
         };
         let access = self
-            .access_token(&record, &scope, now_ms, &jti)
+            .access_token(&record, &family_id, &scope, now_ms, &jti)
             .map_err(|e| invalid_argument(crate::text::join(&["startSession: ", &e.message])))?;
         let body = self.token_body(&access, &scope, &token, &record, now_ms);
         Ok(Session {
@@ -459,6 +559,19 @@ impl Issuer {
             record,
             body,
         })
+    }
+
+    /// The wire form of a refresh token minted by this issuer (MACed with the first signing
+    /// key's derived MAC key, see [`token`]).
+    pub fn encode_refresh_token(&self, token: &RefreshToken) -> String {
+        self.settings.refresh_mac.encode(token)
+    }
+
+    /// Parses a refresh token and checks its MAC against every signing key's MAC key; `None`
+    /// for anything this issuer did not mint (a forgery, a truncation, another format). No
+    /// store is needed: drivers may refuse forgeries at their front (RFC 6819 §4.5.3: no store work for guessed tokens).
+    pub fn parse_refresh_token(&self, text: &str) -> Option<RefreshToken> {
+        self.settings.refresh_mac.parse(text)
     }
 
     fn client(&self, id: &str) -> Option<&Client> {
@@ -469,6 +582,7 @@ impl Issuer {
     fn access_token(
         &self,
         record: &FamilyRecord,
+        family_id: &[u8; 16],
         scope: &Scope,
         now_ms: u64,
         jti: &[u8; 16],
@@ -484,6 +598,7 @@ impl Issuer {
         claims.insert("jti".into(), json!(b64::encode(jti)));
         claims.insert("client_id".into(), json!(record.client_id));
         claims.insert("scope".into(), json!(scope.to_wire()));
+        claims.insert("sid".into(), json!(token::session_id(family_id)));
         let (kid, key) = s
             .keys
             .signing_key()
@@ -503,7 +618,8 @@ impl Issuer {
     ) -> Value {
         let s = &self.settings;
         let scope = scope.to_wire();
-        let refresh = refresh.encode();
+        let family_id = refresh.family_id();
+        let refresh = self.encode_refresh_token(refresh);
         match s.dialect {
             Dialect::Rfc6749 => json!({
                 "access_token": access, "token_type": "Bearer",
@@ -515,7 +631,7 @@ impl Issuer {
                     "access_token": access, "expires_in": s.access_token_ttl,
                     "refresh_expires_in": refresh_expires_in, "refresh_token": refresh,
                     "token_type": "Bearer", "not-before-policy": 0,
-                    "session_state": token::session_state(&refresh_family(&refresh)),
+                    "session_state": token::session_state(&family_id),
                     "scope": scope,
                 })
             }
@@ -602,9 +718,9 @@ impl Issuer {
         let authenticated: Vec<&str> = methods.iter().copied().filter(|m| *m != "none").collect();
         json!({
             "issuer": s.issuer,
-            "token_endpoint": format!("{}/token", s.issuer),
-            "revocation_endpoint": format!("{}/revoke", s.issuer),
-            "introspection_endpoint": format!("{}/introspect", s.issuer),
+            "token_endpoint": format!("{}/token", s.endpoint_base),
+            "revocation_endpoint": format!("{}/revoke", s.endpoint_base),
+            "introspection_endpoint": format!("{}/introspect", s.endpoint_base),
             "grant_types_supported": ["refresh_token"],
             "response_types_supported": [],
             "token_endpoint_auth_methods_supported": methods,
@@ -613,8 +729,76 @@ impl Issuer {
         })
     }
 
+    /// CORS on the answer of a token, revocation or introspection request (Fetch Standard
+    /// §3.2): `Vary: Origin` whenever the request names an origin, and
+    /// `Access-Control-Allow-Origin: <that origin>` only when the authenticated `client` lists
+    /// it in `allowedOrigins` — never `*`, never `Access-Control-Allow-Credentials`, and
+    /// nothing before authentication succeeded.
+    fn cors(&self, req: &HttpRequest, client: Option<&str>, mut r: HttpResponse) -> HttpResponse {
+        let Some(origin) = req.header("origin") else {
+            return r;
+        };
+        r.headers.push(("vary".into(), "Origin".into()));
+        let listed = client
+            .and_then(|id| self.client(id))
+            .is_some_and(|c| c.allowed_origins.iter().any(|o| o == origin));
+        if listed {
+            r.headers
+                .push(("access-control-allow-origin".into(), origin.to_owned()));
+        }
+        r
+    }
+
+    /// The answer to `OPTIONS` on an endpoint: a CORS preflight (Fetch Standard §3.2.2) is
+    /// granted (204) when some client lists the `Origin` (a preflight carries no client id)
+    /// and the method asked for is `POST`; refused with 403 otherwise. A plain `OPTIONS`
+    /// without `Origin` (RFC 9110 §9.3.7) gets 204 with `Allow`.
+    fn preflight(&self, req: &HttpRequest) -> HttpResponse {
+        let mut r = HttpResponse {
+            status: 204,
+            headers: vec![("allow".into(), "POST, OPTIONS".into())],
+            body: String::new(),
+        };
+        let Some(origin) = req.header("origin") else {
+            return r;
+        };
+        let listed = self
+            .settings
+            .clients
+            .iter()
+            .any(|c| c.allowed_origins.iter().any(|o| o == origin));
+        let method_ok = req
+            .header("access-control-request-method")
+            .is_some_and(|m| m == "POST");
+        if !(listed && method_ok) {
+            let mut refused = http::json_response(
+                403,
+                &json!({ "error": "invalid_request", "error_description": "CORS: this origin or method is not allowed" }),
+            );
+            refused.headers.push(("vary".into(), "Origin".into()));
+            return refused;
+        }
+        r.headers.extend([
+            ("vary".into(), "Origin".into()),
+            ("access-control-allow-origin".into(), origin.to_owned()),
+            ("access-control-allow-methods".into(), "POST".into()),
+            (
+                "access-control-allow-headers".into(),
+                http::CORS_ALLOW_HEADERS.into(),
+            ),
+            (
+                "access-control-max-age".into(),
+                http::CORS_MAX_AGE_SECONDS.to_string(),
+            ),
+        ]);
+        r
+    }
+
     fn metadata_response(&self) -> HttpResponse {
         let mut r = http::json_response(200, &self.metadata());
+        // RFC 8414 metadata is public: any page may read it (no credentials).
+        r.headers
+            .push(("access-control-allow-origin".into(), "*".into()));
         for (k, v) in r.headers.iter_mut() {
             if k == "cache-control" {
                 *v = "public, max-age=300".into();
@@ -641,45 +825,59 @@ impl Issuer {
         )
     }
 
-    fn introspect_access(&self, token: &str, now_ms: u64) -> HttpResponse {
-        // RFC 7662 §2.2: only this issuer's own, valid, unexpired access tokens are active.
+    /// RFC 7662 §2.1: a client introspects its own tokens; a client marked `introspect` (a
+    /// resource server) every client's.
+    fn may_introspect(&self, caller: &str, owner: &str) -> bool {
+        caller == owner || self.client(caller).is_some_and(|c| c.introspect)
+    }
+
+    /// The claims and family store key of an access token `caller` may introspect: this
+    /// issuer's own, valid, unexpired access token (RFC 7662 §2.2, RFC 9068 §4) naming its
+    /// family (`sid`). `None` for anything else, which answers `active: false` without saying
+    /// why (RFC 7662 §2.2: no leak to a client that may not know).
+    fn access_family(
+        &self,
+        caller: &str,
+        token: &str,
+        now_ms: u64,
+    ) -> Option<(Map<String, Value>, String)> {
         let s = &self.settings;
-        let verified = crate::jwt::verify_json(token, &s.keys, &s.access_token_validation, now_ms);
-        let claims = verified
-            .as_ref()
-            .ok()
-            .and_then(|v| crate::json::scan::object(v.claims_json()).ok());
-        match claims {
-            Some(claims) => {
-                let mut out = Map::new();
-                out.insert("active".into(), json!(true));
-                out.insert("token_type".into(), json!("Bearer"));
-                for k in [
-                    "scope",
-                    "client_id",
-                    "sub",
-                    "aud",
-                    "iss",
-                    "exp",
-                    "iat",
-                    "jti",
-                ] {
-                    if let Some(v) = claims.get(k) {
-                        // A verified claims set is valid JSON, so each member's text is too.
-                        if let Ok(v) = serde_json::from_str::<Value>(v.json()) {
-                            out.insert(k.into(), v);
-                        }
-                    }
-                }
-                http::json_response(200, &Value::Object(out))
-            }
-            None => http::json_response(200, &json!({ "active": false })),
+        let verified =
+            crate::jwt::verify_json(token, &s.keys, &s.access_token_validation, now_ms).ok()?;
+        let claims: Map<String, Value> = serde_json::from_str(verified.claims_json()).ok()?;
+        let owner = claims.get("client_id")?.as_str()?;
+        if !self.may_introspect(caller, owner) {
+            return None;
         }
+        let key = token::family_key_of_session_id(claims.get("sid")?.as_str()?)?;
+        Some((claims, key))
     }
 }
 
-fn refresh_family(encoded: &str) -> [u8; 16] {
-    RefreshToken::parse(encoded).map_or([0; 16], |t| t.family_id())
+/// RFC 7662 §2.2: `{"active": false}` and nothing else.
+fn inactive() -> HttpResponse {
+    http::json_response(200, &json!({ "active": false }))
+}
+
+fn introspect_access_active(claims: &Map<String, Value>) -> HttpResponse {
+    let mut out = Map::new();
+    out.insert("active".into(), json!(true));
+    out.insert("token_type".into(), json!("Bearer"));
+    for k in [
+        "scope",
+        "client_id",
+        "sub",
+        "aud",
+        "iss",
+        "exp",
+        "iat",
+        "jti",
+    ] {
+        if let Some(v) = claims.get(k) {
+            out.insert(k.into(), v.clone());
+        }
+    }
+    http::json_response(200, &Value::Object(out))
 }
 
 impl Issuer {
@@ -693,6 +891,9 @@ impl Issuer {
             "POST"
         };
         let method = req.method.to_ascii_uppercase();
+        if endpoint != Endpoint::Metadata && method == "OPTIONS" {
+            return Ok(Prepared::Preflight);
+        }
         let method_ok = method == expected || (endpoint == Endpoint::Metadata && method == "HEAD");
         if !method_ok {
             return Err(http::method_not_allowed(expected));
@@ -713,13 +914,10 @@ impl Issuer {
         let (client, method) = http::authenticate(&self.settings, req, &mut params)
             .map_err(|f| err(f.status, f.code, &f.description, f.basic_used))?;
         if endpoint == Endpoint::Introspect && method == AuthMethod::None {
-            // RFC 7662 §2.1: the introspection endpoint requires authorization.
-            return Err(err(
-                401,
-                "invalid_client",
-                "introspection needs an authenticated client",
-                false,
-            ));
+            // RFC 7662 §2.1: the introspection endpoint requires authorization. The answer is
+            // that of an unknown client: a public client's id must not be confirmed.
+            let f = http::authentication_failed(false);
+            return Err(err(f.status, f.code, &f.description, f.basic_used));
         }
         let client_id = client.client_id.clone();
         let token_param = |params: &mut http::Params, name: &str| {
@@ -727,59 +925,64 @@ impl Issuer {
                 .remove(name)
                 .ok_or_else(|| err(400, "invalid_request", &format!("missing {name}"), false))
         };
-        let op = match endpoint {
-            Endpoint::Token => {
-                let grant = params
-                    .remove("grant_type")
-                    .ok_or_else(|| err(400, "invalid_request", "missing grant_type", false))?;
-                if grant != "refresh_token" {
-                    return Err(err(
-                        400,
-                        "unsupported_grant_type",
-                        "only grant_type=refresh_token is supported",
-                        false,
-                    ));
-                }
-                let raw = token_param(&mut params, "refresh_token")?;
-                let scope = match params.remove("scope") {
-                    None => None,
-                    Some(s) => Some(Scope::parse(&s).ok().filter(|v| !v.is_empty()).ok_or_else(
-                        || {
-                            err(
+        // Answers from here on follow a successful client authentication (CORS may expose
+        // them to the client's origins).
+        let op = (|| {
+            Ok(match endpoint {
+                Endpoint::Token => {
+                    let grant = params
+                        .remove("grant_type")
+                        .ok_or_else(|| err(400, "invalid_request", "missing grant_type", false))?;
+                    if grant != "refresh_token" {
+                        return Err(err(
+                            400,
+                            "unsupported_grant_type",
+                            "only grant_type=refresh_token is supported",
+                            false,
+                        ));
+                    }
+                    let raw = token_param(&mut params, "refresh_token")?;
+                    let token = self.parse_refresh_token(&raw).ok_or_else(|| {
+                        err(
+                            400,
+                            "invalid_grant",
+                            "the refresh token is invalid, expired or revoked",
+                            false,
+                        )
+                    })?;
+                    // A malformed scope is answered only after reuse detection (in `apply`): a
+                    // retired token must end its family whatever scope comes with it.
+                    let scope = match params.remove("scope").map(|s| Scope::parse(&s)) {
+                        None => None,
+                        Some(Err(ScopeError::TooManyTokens)) => {
+                            return Err(err(
                                 400,
-                                "invalid_scope",
-                                "scope is not a valid scope string",
+                                "invalid_request",
+                                &format!("scope has more than {MAX_SCOPE_TOKENS} scope tokens"),
                                 false,
-                            )
-                        },
-                    )?),
-                };
-                let token = RefreshToken::parse(&raw).ok_or_else(|| {
-                    err(
-                        400,
-                        "invalid_grant",
-                        "the refresh token is invalid, expired or revoked",
-                        false,
-                    )
-                })?;
-                Op::Refresh { token, scope }
-            }
-            Endpoint::Revoke => {
-                let raw = token_param(&mut params, "token")?;
-                match RefreshToken::parse(&raw) {
-                    Some(token) => Op::Revoke { token },
-                    None => Op::RevokeOther,
+                            ));
+                        }
+                        Some(s) => Some(s.ok().filter(|v| !v.is_empty()).ok_or(())),
+                    };
+                    Op::Refresh { token, scope }
                 }
-            }
-            Endpoint::Introspect => {
-                let raw = token_param(&mut params, "token")?;
-                match RefreshToken::parse(&raw) {
-                    Some(token) => Op::IntrospectRefresh { token },
-                    None => Op::IntrospectAccess { token: raw },
+                Endpoint::Revoke => {
+                    let raw = token_param(&mut params, "token")?;
+                    match self.parse_refresh_token(&raw) {
+                        Some(token) => Op::Revoke { token },
+                        None => Op::RevokeOther,
+                    }
                 }
-            }
-            Endpoint::Metadata => return Ok(Prepared::Metadata),
-        };
+                Endpoint::Introspect => {
+                    let raw = token_param(&mut params, "token")?;
+                    match self.parse_refresh_token(&raw) {
+                        Some(token) => Op::IntrospectRefresh { token },
+                        None => Op::IntrospectAccess { token: raw },
+                    }
+                }
+                Endpoint::Metadata => return Err(http::not_found()),
+            })
+        })();
         Ok(Prepared::Op { client_id, op })
     }
 }

@@ -35,9 +35,12 @@ function refresh(issuer, token, now) {
   return issuer.handle(request, { now });
 }
 
-/** base64url(SHA-256(token bytes)): what the record stores for the live token. */
+/**
+ * base64url(SHA-256(family id ‖ random)): what the record stores for the live token (the
+ * token's first 48 bytes; its last 16 are the MAC).
+ */
 function hashOf(token) {
-  return jose.base64url.encode(createHash("sha256").update(jose.base64url.decode(token)).digest());
+  return jose.base64url.encode(createHash("sha256").update(jose.base64url.decode(token).subarray(0, 48)).digest());
 }
 
 function familyKeyOf(store) {

@@ -113,6 +113,52 @@ test("the Worker routes each family to its own object; a storage failure is a 50
   assert.equal(ns.objects.size, 2);
 });
 
+test("the Worker front refuses forged refresh tokens and answers preflights without any Durable Object", async () => {
+  const { worker, RotorFamily, startSession } = createWorker();
+  let e;
+  const ns = fakeNamespace(RotorFamily, () => e);
+  let gets = 0;
+  const counting = { ...ns, get: (id) => (gets++, ns.get(id)) };
+  const clients = [{ clientId: "web", clientSecretEnv: "WEB_SECRET", scope: "x y", allowedOrigins: ["https://app.example"] }];
+  e = { ...env({ ROTOR_CLIENTS: JSON.stringify(clients) }), ROTOR_FAMILY: counting };
+  const s = await startSession(e, { clientId: "web", subject: "alice" });
+  assert.equal(s.refresh_token.length, 86);
+  const raw = Buffer.from(s.refresh_token, "base64url");
+  raw[63] ^= 1; // a bit of the MAC
+  const forgeries = [raw.toString("base64url"), s.refresh_token.slice(0, 64), "A".repeat(80)];
+  gets = 0;
+  for (const token of forgeries) {
+    const res = await worker.fetch(new Request("https://id.example.com/token", form({ grant_type: "refresh_token", refresh_token: token })), e, {});
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error, "invalid_grant");
+    const revoke = await worker.fetch(new Request("https://id.example.com/revoke", form({ token })), e, {});
+    assert.equal(revoke.status, 200);
+  }
+  const preflight = await worker.fetch(
+    new Request("https://id.example.com/token", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+    }),
+    e,
+    {},
+  );
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("access-control-allow-origin"), "https://app.example");
+  assert.equal(preflight.headers.get("access-control-allow-methods"), "POST");
+  assert.equal(gets, 0, "no Durable Object was called");
+  // The real token still works, and its answer is readable by the client's page.
+  const ok = await worker.fetch(
+    new Request("https://id.example.com/token", {
+      ...form({ grant_type: "refresh_token", refresh_token: s.refresh_token }),
+      headers: { ...form({}).headers, origin: "https://app.example" },
+    }),
+    e,
+    {},
+  );
+  assert.equal(ok.status, 200);
+  assert.equal(ok.headers.get("access-control-allow-origin"), "https://app.example");
+});
+
 test("the test clock header is ignored unless ROTOR_TEST_CLOCK is set", async () => {
   const { worker, RotorFamily, startSession } = createWorker();
   let e;

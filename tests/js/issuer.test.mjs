@@ -53,7 +53,7 @@ test("startSession and refresh issue RFC 9068 access tokens that jose verifies",
   assert.deepEqual(Object.keys(first).sort(), ["access_token", "expires_in", "refresh_token", "scope", "token_type"]);
   assert.equal(first.token_type, "Bearer");
   assert.equal(first.expires_in, 300);
-  assert.match(first.refresh_token, /^[A-Za-z0-9_-]{64}$/);
+  assert.match(first.refresh_token, /^[A-Za-z0-9_-]{86}$/);
   const res = await refresh(issuer, first.refresh_token, T0 + 1000);
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("cache-control"), "no-store");
@@ -80,6 +80,23 @@ test("startSession and refresh issue RFC 9068 access tokens that jose verifies",
   const a = jose.decodeJwt(first.access_token).jti;
   const b = jose.decodeJwt(body.access_token).jti;
   assert.notEqual(a, b);
+});
+
+test("Issuer.handle refuses forged refresh tokens without calling the store", async () => {
+  const inner = new MemoryStore();
+  let updates = 0;
+  const store = { update: (k, fn, c) => (updates++, inner.update(k, fn, c)), get: (k, c) => inner.get(k, c) };
+  const issuer = new Issuer(config({ store }));
+  const s = await issuer.startSession({ clientId: "spa", subject: "alice" }, { now: T0 });
+  const raw = jose.base64url.decode(s.refresh_token);
+  raw[63] ^= 1; // a bit of the MAC
+  updates = 0;
+  for (const token of [jose.base64url.encode(raw), s.refresh_token.slice(0, 64), "A".repeat(80)]) {
+    await expectError(await refresh(issuer, token, T0 + 1000), 400, "invalid_grant");
+  }
+  assert.equal(updates, 0);
+  assert.equal((await refresh(issuer, s.refresh_token, T0 + 1000)).status, 200);
+  assert.equal(updates, 1);
 });
 
 test("rotation chain, then reuse of a retired token revokes the family", async () => {
@@ -198,7 +215,7 @@ test("bad requests: 405, 404, oversized and duplicate parameters, never a 500", 
   const issuer = new Issuer(config());
   const get = await issuer.handle(new Request(ISS + "/token"));
   assert.equal(get.status, 405);
-  assert.equal(get.headers.get("allow"), "POST");
+  assert.equal(get.headers.get("allow"), "POST, OPTIONS");
   assert.equal((await issuer.handle(new Request(ISS + "/elsewhere", { method: "POST" }))).status, 404);
   const big = new Request(ISS + "/token", {
     method: "POST",

@@ -40,7 +40,8 @@ after(async () => {
   if (storageDir) rmSync(storageDir, { recursive: true, force: true });
 });
 
-const hashOf = (t) => jose.base64url.encode(createHash("sha256").update(jose.base64url.decode(t)).digest());
+// base64url(SHA-256(family id ‖ random)): the token's first 48 bytes (its last 16 are the MAC).
+const hashOf = (t) => jose.base64url.encode(createHash("sha256").update(jose.base64url.decode(t).subarray(0, 48)).digest());
 const form = (t) => new URLSearchParams({ grant_type: "refresh_token", refresh_token: t, client_id: "spa" });
 
 async function post(path, token, now) {
