@@ -3,6 +3,7 @@
 // included, with their HMAC key schedule — and each call passes only the token or the claims.
 import { SignerHandle, VerifierHandle } from "../gen/rotor.js";
 import { rotorError } from "./errors.js";
+import { wipe, writeText } from "./input.js";
 
 function argument(message) {
   return rotorError("invalid_argument", message, "config");
@@ -18,10 +19,12 @@ function isPlainObject(value) {
 /** Verifies HS256 JWTs with one set of keys and options (`createVerifier(options)`). */
 export class Verifier {
   #core;
+  #max;
 
   /** `{ keys, issuer?, audience?, typ?, leewaySeconds?, now?, requiredClaims?, maxTokenBytes? }`. */
   constructor(options) {
     this.#core = new VerifierHandle(options);
+    this.#max = this.#core.maxTokenBytes;
   }
 
   /**
@@ -29,12 +32,26 @@ export class Verifier {
    * throws a `JwtError`. `now` (ms) defaults to the options' `now`, else `Date.now()`.
    */
   verify(token, now) {
-    return JSON.parse(this.#core.verify(token, now));
+    return verifyWith(this.#core, this.#max, token, now);
   }
 
   /** Frees the wasm memory now (otherwise the garbage collector does). */
   free() {
     this.#core.free();
+  }
+}
+
+function verifyWith(core, max, token, now) {
+  if (typeof token !== "string") throw argument("token: expected a string");
+  if (now != null && typeof now !== "number") throw argument("now: expected a number");
+  // A string of more UTF-16 units than the limit has at least as many UTF-8 bytes: refused
+  // before it is written into wasm memory.
+  if (token.length > max) core.tooLarge();
+  const n = writeText(token);
+  try {
+    return JSON.parse(core.verify(n, now ?? undefined));
+  } finally {
+    wipe(n);
   }
 }
 
@@ -88,7 +105,7 @@ export function createSigner(options) {
 export function verifyJwt(token, options) {
   const once = new VerifierHandle(options);
   try {
-    return JSON.parse(once.verify(token, undefined));
+    return verifyWith(once, once.maxTokenBytes, token, undefined);
   } finally {
     once.free();
   }

@@ -122,8 +122,9 @@ impl ClientHandle {
         .body)
     }
 
-    /// Reads the token endpoint's answer (RFC 6749 §5.1, §5.2) received at `now` (ms) into a
-    /// `TokenSet`, or throws the `OAuthError`/`RotorError`. `headers` is a `Headers`, a plain
+    /// Reads the token endpoint's answer (RFC 6749 §5.1, §5.2) received at `now` (ms), whose
+    /// body is the first `body_len` bytes of the input buffer, into a `TokenSet`, or throws the
+    /// `OAuthError`/`RotorError`. `headers` is a `Headers`, a plain
     /// object, `[name, value]` pairs, or undefined/null; `previous_*` are the members of the
     /// token set being refreshed that are read.
     #[allow(clippy::too_many_arguments)]
@@ -131,7 +132,7 @@ impl ClientHandle {
         &self,
         status: f64,
         headers: JsValue,
-        body: &[u8],
+        body_len: usize,
         now: f64,
         previous_refresh_token: Option<String>,
         previous_scope: Option<String>,
@@ -161,17 +162,19 @@ impl ClientHandle {
             .map(|value| ("retry-after".to_owned(), value))
             .into_iter()
             .collect();
-        let response = TokenResponse {
-            status: status as u16,
-            headers: &headers,
-            body,
-        };
-        let set = js(client::parse_token_response(
-            &self.config,
-            &response,
-            &options,
-            now,
-        ))?;
+        let set = super::with_input(body_len, |body| {
+            let response = TokenResponse {
+                status: status as u16,
+                headers: &headers,
+                body,
+            };
+            js(client::parse_token_response(
+                &self.config,
+                &response,
+                &options,
+                now,
+            ))
+        })?;
         Ok(token_set_value(&set))
     }
 }

@@ -167,35 +167,42 @@ impl VerifierHandle {
         })
     }
 
-    /// Verifies an HS256 JWT (RFC 7515 §5.2, RFC 7519 §7.2, RFC 8725 §3) at `now` (ms;
-    /// undefined: the options' `now`, else `Date.now()`): the `{"header":..,"claims":..}`
-    /// JSON text, or throws a `JwtError`.
-    pub fn verify(&self, token: JsValue, now: JsValue) -> Result<String, JsValue> {
-        let Some(text) = token.dyn_ref::<js_sys::JsString>() else {
-            return Err(argument("token: expected a string"));
+    /// The longest token accepted, in bytes (pkg/lib/jwt.js refuses a longer string before
+    /// writing it into wasm memory).
+    #[wasm_bindgen(getter, js_name = maxTokenBytes)]
+    pub fn max_token_bytes(&self) -> f64 {
+        self.validation.max_token_bytes as f64
+    }
+
+    /// Throws the `too_large` `JwtError` of this verifier (for a string longer than
+    /// [`Self::max_token_bytes`], refused before it is copied).
+    #[wasm_bindgen(js_name = tooLarge)]
+    pub fn too_large(&self) -> Result<(), JsValue> {
+        let limit = crate::text::u64_text(self.validation.max_token_bytes as u64);
+        Err(super::js_error(JwtError::new(
+            JwtErrorCode::TooLarge,
+            ["the JWT is longer than ", &limit, " bytes"].concat(),
+        )))
+    }
+
+    /// Verifies the HS256 JWT of `len` UTF-8 bytes in the input buffer (RFC 7515 §5.2, RFC
+    /// 7519 §7.2, RFC 8725 §3) at `now` (ms; `None`: the options' `now`, else `Date.now()`):
+    /// the `{"header":..,"claims":..}` JSON text, or throws a `JwtError`.
+    pub fn verify(&self, len: usize, now: Option<f64>) -> Result<String, JsValue> {
+        let now = match now {
+            Some(now) => super::instant(now)?,
+            None => now_or_clock(&self.now)?,
         };
-        // A string of more UTF-16 units than the limit has at least as many UTF-8 bytes:
-        // refuse it before it is copied into wasm memory (which never shrinks).
-        if text.length() as usize > self.validation.max_token_bytes {
-            let limit = crate::text::u64_text(self.validation.max_token_bytes as u64);
-            return Err(super::js_error(JwtError::new(
-                JwtErrorCode::TooLarge,
-                ["the JWT is longer than ", &limit, " bytes"].concat(),
-            )));
-        }
-        let now = if now.is_undefined() || now.is_null() {
-            now_or_clock(&self.now)?
-        } else {
-            now_or_clock(&now)?
-        };
-        let token = String::from(text);
-        Ok(js(jwt::verify_json(
-            &token,
-            &self.keys,
-            &self.validation,
-            now as u64,
-        ))?
-        .into_string())
+        super::with_input(len, |input| {
+            let token = std::str::from_utf8(input).map_err(|_| argument("token: not UTF-8"))?;
+            Ok(js(jwt::verify_json(
+                token,
+                &self.keys,
+                &self.validation,
+                now as u64,
+            ))?
+            .into_string())
+        })
     }
 }
 

@@ -109,6 +109,47 @@ pub(crate) fn random<const N: usize>() -> Result<[u8; N], JsValue> {
     Ok(buf)
 }
 
+thread_local! {
+    /// The input buffer: JS writes a per-call input (a token, a body) straight into wasm memory
+    /// here (`TextEncoder.encodeInto`, pkg/lib/input.js) and passes only its length. That is
+    /// many times faster than wasm-bindgen's string copy (a JS loop over the characters) and
+    /// needs no allocation per call; pkg/lib/input.js zeroes what it wrote after each call.
+    static INPUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The address of the input buffer, grown to at least `len` bytes (its old contents are not
+/// kept); pkg/lib/input.js makes a view of wasm memory there.
+#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[wasm_bindgen(js_name = inputBuffer)]
+pub fn input_buffer(len: usize) -> *const u8 {
+    INPUT.with_borrow_mut(|buf| {
+        if buf.len() < len {
+            *buf = vec![0; len.next_power_of_two()];
+        }
+        buf.as_ptr()
+    })
+}
+
+/// The wasm module's memory, for the view of pkg/lib/input.js.
+#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// Runs `f` on the first `len` bytes JS wrote into the input buffer (`invalid_argument` when
+/// `len` is larger than the buffer).
+#[cfg_attr(feature = "issuer", allow(dead_code))]
+pub(crate) fn with_input<R>(
+    len: usize,
+    f: impl FnOnce(&[u8]) -> Result<R, JsValue>,
+) -> Result<R, JsValue> {
+    INPUT.with_borrow(|buf| match buf.get(..len) {
+        Some(input) => f(input),
+        None => Err(argument("the input is larger than the input buffer")),
+    })
+}
+
 /// The version of the rotor package (from `Cargo.toml`).
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> String {
