@@ -2,15 +2,20 @@
 //! - `rotor::b64` (RFC 4648 §5 base64url without padding, RFC 7515 §2): encode/decode round
 //!   trip, and decode accepts only canonical text (`decode(s) == Some(b)` implies
 //!   `encode(b) == s`), so each byte string has exactly one accepted encoding;
-//! - `rotor::json` (RFC 8259, bounded): any JSON value within depth 64 survives
-//!   serialise -> parse unchanged; one level deeper is `TooDeep`; duplicate member names
-//!   (RFC 8725 §3.1) are refused wherever they occur.
+//! - `rotor::json::scan`, the core's JSON reader (RFC 8259, bounded): any object within depth
+//!   64 is read with every member's JSON text and value intact; one level deeper is
+//!   `TooDeep`; duplicate member names (RFC 8725 §3.1) are refused wherever they occur;
+//! - with the `issuer` feature, the issuer's serde_json reader (`rotor::json::parse`): the
+//!   same properties for any JSON value.
 
 use proptest::prelude::*;
 use rotor::b64;
-use rotor::json::{self, JsonError, MAX_DEPTH};
+#[cfg(feature = "issuer")]
+use rotor::json;
+use rotor::json::{JsonError, MAX_DEPTH, scan};
 use serde_json::{Map, Number, Value};
 
+#[cfg(feature = "issuer")]
 const BIG: usize = 1 << 20;
 
 // ---------- base64url ----------
@@ -141,6 +146,87 @@ fn nest(mut v: Value, levels: usize, key: &str) -> Value {
     v
 }
 
+/// The scanner reads `doc` (an object) with these members, each member's JSON text being the
+/// serde_json text of its value.
+fn scanned_members(doc: &[u8]) -> Result<Map<String, Value>, JsonError> {
+    let obj = scan::object_bytes(doc)?;
+    let mut out = Map::new();
+    for (name, raw) in obj.members() {
+        let value: Value = serde_json::from_str(raw.json()).expect("a member's text is JSON");
+        if let Some(s) = raw.as_str() {
+            assert_eq!(value.as_str(), Some(s.as_ref()));
+        }
+        if let Some(f) = raw.as_f64() {
+            assert_eq!(value.as_f64(), Some(f));
+        }
+        out.insert(name.to_owned(), value);
+    }
+    Ok(out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Any value, as a member of an object (so at most 63 levels of its own), is read by the
+    /// scanner unchanged, compact or pretty, with whitespace around; trailing data is not.
+    #[test]
+    fn scan_round_trip(v in value()) {
+        prop_assume!(depth(&v) < MAX_DEPTH);
+        let mut doc = Map::new();
+        doc.insert("v".into(), v);
+        let compact = serde_json::to_vec(&doc).unwrap();
+        prop_assert_eq!(&scanned_members(&compact).unwrap(), &doc);
+        let pretty = serde_json::to_vec_pretty(&doc).unwrap();
+        prop_assert_eq!(&scanned_members(&pretty).unwrap(), &doc);
+        let mut padded = b" \n\t".to_vec();
+        padded.extend_from_slice(&compact);
+        padded.extend_from_slice(b"\r\n ");
+        prop_assert_eq!(&scanned_members(&padded).unwrap(), &doc);
+        let mut trailing = compact.clone();
+        trailing.extend_from_slice(b" 1");
+        prop_assert!(matches!(scan::object_bytes(&trailing), Err(JsonError::Syntax(_))));
+    }
+
+    /// Nesting up to exactly 64 levels is read; any deeper is TooDeep.
+    #[test]
+    fn scan_depth_limit(v in leaf(), key in "[a-z]{0,4}", extra in 1usize..40) {
+        // 64 levels with an object outside (the top level of `nest` alternates).
+        let at_limit = nest(v.clone(), MAX_DEPTH, &key);
+        prop_assert!(at_limit.is_object());
+        let text = serde_json::to_vec(&at_limit).unwrap();
+        prop_assert_eq!(&Value::Object(scanned_members(&text).unwrap()), &at_limit);
+        let mut deeper = Map::new();
+        deeper.insert("d".into(), nest(v, MAX_DEPTH + extra - 1, &key));
+        let text = serde_json::to_vec(&deeper).unwrap();
+        prop_assert_eq!(scan::object_bytes(&text).unwrap_err(), JsonError::TooDeep);
+    }
+
+    /// Duplicating any member name of any object, anywhere in the document, is refused as
+    /// DuplicateKey naming that member (truncated to 64 chars).
+    #[test]
+    fn scan_duplicate_keys_refused(
+        key in any::<String>(),
+        first in leaf(),
+        second in leaf(),
+        wrap in 0usize..5,
+    ) {
+        let (a, b, k) = (
+            serde_json::to_string(&first).unwrap(),
+            serde_json::to_string(&second).unwrap(),
+            serde_json::to_string(&key).unwrap(),
+        );
+        let mut doc = format!("{{{k}:{a},\"z\":0,{k}:{b}}}");
+        for i in 0..wrap {
+            doc = if i % 2 == 0 { format!("[{doc}]") } else { format!("{{\"w\":{doc}}}") };
+        }
+        let doc = format!("{{\"top\":{doc}}}");
+        let expected: String = key.chars().take(64).collect();
+        prop_assume!(key != "z");
+        prop_assert_eq!(scan::object_bytes(doc.as_bytes()).unwrap_err(), JsonError::DuplicateKey(expected));
+    }
+}
+
+#[cfg(feature = "issuer")]
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -225,6 +311,20 @@ proptest! {
     }
 }
 
+#[test]
+fn scan_fixed_cases() {
+    assert_eq!(
+        scan::object(r#"{"a":1,"\u0061":2}"#).unwrap_err(),
+        JsonError::DuplicateKey("a".into())
+    );
+    assert!(scan::object(r#"{"a":{"a":1},"b":{"a":2}}"#).is_ok());
+    let huge = format!("{{\"a\":{}", "[".repeat(100_000));
+    assert_eq!(scan::object(&huge).unwrap_err(), JsonError::TooDeep);
+    let huge_obj = "{\"a\":".repeat(100_000);
+    assert_eq!(scan::object(&huge_obj).unwrap_err(), JsonError::TooDeep);
+}
+
+#[cfg(feature = "issuer")]
 #[test]
 fn json_fixed_cases() {
     // Escapes that decode to the same name are duplicates (RFC 8259 §8.3 compares decoded
