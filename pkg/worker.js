@@ -6,6 +6,7 @@
 // request at a time, so a rotation is one serialized step: N concurrent redemptions of a token
 // yield one successor.
 import * as core from "#issuer";
+import { readCapped } from "./lib/body.js";
 import { configError, rotorError } from "./lib/errors.js";
 
 const TEST_CLOCK_HEADER = "x-rotor-test-now";
@@ -229,29 +230,13 @@ const MAX_BODY_BYTES = 64 * 1024;
  */
 async function boundedBody(request) {
   if (request.body === null || request.headers.has("content-length")) return request;
-  const reader = request.body.getReader();
-  const chunks = [];
-  let total = 0;
+  let body;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > MAX_BODY_BYTES) {
-        reader.cancel().catch(() => {});
-        return errorJson(400, "invalid_request", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-      }
-      chunks.push(value);
-    }
+    body = await readCapped(request.body, MAX_BODY_BYTES);
   } catch {
     return errorJson(400, "invalid_request", "the request body could not be read");
   }
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.byteLength;
-  }
+  if (body === null) return errorJson(400, "invalid_request", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
   const headers = new Headers(request.headers);
   headers.delete("transfer-encoding");
   return new Request(request.url, { method: request.method, headers, body });

@@ -5,6 +5,7 @@
 // one JSON text, or throws a RotorError: a request crosses as method, path, its headers as JSON
 // text of [name, value] pairs and the body bytes; the answer is parsed once with `JSON.parse`.
 import { IssuerCore } from "../gen/issuer.js";
+import { readCapped } from "./body.js";
 import { configError, rotorError } from "./errors.js";
 
 const unwrap = JSON.parse;
@@ -170,27 +171,7 @@ function oversized() {
 
 /** Reads a body of unknown length chunk by chunk, stopping after MAX_BODY_BYTES. */
 async function readChunks(body) {
-  const reader = body.getReader();
-  const chunks = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      return oversized();
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return (await readCapped(body, MAX_BODY_BYTES)) ?? oversized();
 }
 
 /**
