@@ -9,29 +9,22 @@ use rotor::issuer::{
 };
 use rotor::jwt::Key;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
-const T0: u64 = 1_700_000_000_000;
-const KEY: [u8; 32] = [7u8; 32];
+mod common;
+use common::{KEY, T0, basic, config_with, form, json_body, post, random_bytes};
 
 fn config(extra: Value) -> IssuerConfig {
-    let mut base = json!({
-        "issuer": "https://id.example.com",
-        "audience": "https://api.example.com",
-        "keys": [{ "kid": "k1", "key": b64::encode(KEY) }],
-        "clients": [
+    config_with(
+        json!([
             { "clientId": "spa", "scope": "openid profile api.read api.write" },
             { "clientId": "web", "clientSecret": "s3cr:et", "scope": "openid api.read" },
             { "clientId": "post-only", "clientSecret": "pw", "authMethods": ["client_secret_post"], "scope": "api.read" },
             { "clientId": "off", "clientSecret": "pw", "scope": "api.read", "disabled": true },
             { "clientId": "a b:c", "clientSecret": "p&s=w%rd", "scope": "api.read" },
-        ],
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        base[k] = v.clone();
-    }
-    serde_json::from_value(base).unwrap()
+        ]),
+        extra,
+    )
 }
 
 /// An in-memory harness that plays the driver's role: route, then apply on the stored record.
@@ -40,42 +33,6 @@ struct Harness {
     store: HashMap<String, String>,
     counter: u64,
     now: u64,
-}
-
-fn basic(id: &str, secret: &str) -> String {
-    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    format!(
-        "Basic {}",
-        b64::encode_standard(format!("{}:{}", enc(id), enc(secret)))
-    )
-}
-
-fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish()
-        .into_bytes()
-}
-
-fn post(path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> HttpRequest {
-    let mut h: Vec<(String, String)> = vec![(
-        "content-type".into(),
-        "application/x-www-form-urlencoded".into(),
-    )];
-    for (k, v) in headers {
-        h.retain(|(n, _)| n != k);
-        h.push((k.to_string(), v.to_string()));
-    }
-    HttpRequest {
-        method: "POST".into(),
-        path: path.into(),
-        headers: h,
-        body,
-    }
-}
-
-fn json_body(r: &HttpResponse) -> Value {
-    serde_json::from_str(&r.body).unwrap()
 }
 
 impl Harness {
@@ -90,12 +47,7 @@ impl Harness {
 
     fn random(&mut self) -> [u8; RANDOM_BYTES] {
         self.counter += 1;
-        let a = Sha256::digest(self.counter.to_be_bytes());
-        let b = Sha256::digest(a);
-        let mut out = [0u8; RANDOM_BYTES];
-        out[..32].copy_from_slice(&a);
-        out[32..].copy_from_slice(&b);
-        out
+        random_bytes(self.counter)
     }
 
     fn start(&mut self, client: &str, scope: Option<&str>) -> Value {
