@@ -167,6 +167,7 @@ fn main() {
                 auth_method: Some("client_secret_basic".into()),
                 dialect: None,
                 granted_scope: None,
+                revocation_endpoint: None,
             })
             .expect("valid client");
             let params = RefreshParams {

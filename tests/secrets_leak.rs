@@ -106,6 +106,7 @@ fn client_options(method: &str) -> ClientOptions {
         auth_method: Some(method.into()),
         dialect: None,
         granted_scope: Some("openid api.read".into()),
+        revocation_endpoint: None,
     }
 }
 

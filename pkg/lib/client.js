@@ -11,6 +11,7 @@ import { wipe, writeBytes, writeText } from "./input.js";
 export { unverifiedJwtTimes };
 
 const PARAMS = new Set(["refreshToken", "scope", "extraParams", "now"]);
+const REVOCATION = new Set(["token", "tokenTypeHint", "now"]);
 const OPTIONS = new Set(["now", "previous", "requestedScope"]);
 
 function argument(message) {
@@ -50,7 +51,7 @@ export class Client {
   constructor(config) {
     this.#core = new ClientHandle(config);
     this.#url = this.#core.url;
-    this.#headers = this.#core.headers();
+    this.#headers = this.#core.headers(false);
   }
 
   /** The token endpoint. */
@@ -65,6 +66,20 @@ export class Client {
     if (typeof refreshToken !== "string") throw argument("refreshToken: expected a string");
     const body = this.#core.body(refreshToken, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now));
     return { url: this.#url, method: "POST", headers: { ...this.#headers }, body };
+  }
+
+  /**
+   * The revocation request (RFC 7009 §2.1) for `{ token, tokenTypeHint?, now? }`
+   * (`tokenTypeHint`: `"refresh_token"` or `"access_token"`): `{ url, method: "POST", headers,
+   * body }`. Needs `revocationEndpoint` in the configuration (`invalid_config`). The server
+   * answers 200 whether or not the token was valid (RFC 7009 §2.2).
+   */
+  buildRevocationRequest(params) {
+    checkKeys(params, REVOCATION, "buildRevocationRequest");
+    const { token } = params;
+    if (typeof token !== "string") throw argument("token: expected a string");
+    const body = this.#core.revocation(token, optionalString(params.tokenTypeHint, "tokenTypeHint"), nowOf(params.now));
+    return { url: this.#core.revocationUrl, method: "POST", headers: this.#core.headers(true), body };
   }
 
   /**
@@ -141,6 +156,17 @@ export function parseTokenResponse(client, response, options) {
   const once = new Client(client);
   try {
     return once.parseTokenResponse(response, options);
+  } finally {
+    once.free();
+  }
+}
+
+/** Builds the revocation request (RFC 7009 §2.1) for `client` (a ClientConfig or a `Client`). */
+export function buildRevocationRequest(client, params) {
+  if (client instanceof Client) return client.buildRevocationRequest(params);
+  const once = new Client(client);
+  try {
+    return once.buildRevocationRequest(params);
   } finally {
     once.free();
   }

@@ -60,6 +60,9 @@ pub struct ClientOptions {
     /// The scope originally granted (RFC 6749 §6): requests may narrow it, never widen it.
     #[serde(default)]
     pub granted_scope: Option<String>,
+    /// The revocation endpoint (RFC 7009 §2), same URL rules as the token endpoint.
+    #[serde(default)]
+    pub revocation_endpoint: Option<String>,
 }
 
 /// A checked client configuration.
@@ -70,6 +73,7 @@ pub struct ClientConfig {
     auth: ClientAuth,
     dialect: Dialect,
     granted_scope: Option<Scope>,
+    revocation_endpoint: Option<String>,
 }
 
 impl ClientConfig {
@@ -98,6 +102,9 @@ impl ClientConfig {
             ));
         }
         check_endpoint(&options.token_endpoint, options.client_secret.as_ref())?;
+        if let Some(url) = &options.revocation_endpoint {
+            check_endpoint_named("revocationEndpoint", url, options.client_secret.as_ref())?;
+        }
         let auth = ClientAuth::new(method, options.client_secret)?;
         let granted_scope = match options.granted_scope.as_deref() {
             None => None,
@@ -112,7 +119,13 @@ impl ClientConfig {
             auth,
             dialect,
             granted_scope,
+            revocation_endpoint: options.revocation_endpoint,
         })
+    }
+
+    /// The revocation endpoint (RFC 7009 §2), when configured.
+    pub fn revocation_endpoint(&self) -> Option<&str> {
+        self.revocation_endpoint.as_deref()
     }
 
     /// The token endpoint URL, as configured.
@@ -237,12 +250,22 @@ pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError
 /// Checks a token endpoint URL: the rules of [`check_url`], and (RFC 6749 §2.3.1, RFC 9700
 /// §4.1) no protocol parameter in the query and no `secret` anywhere in the URL.
 pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorError> {
-    let parts = check_url("tokenEndpoint", url)?;
+    check_endpoint_named("tokenEndpoint", url, secret)
+}
+
+/// [`check_endpoint`] for the endpoint named `what` in messages (`revocationEndpoint`, ...).
+pub fn check_endpoint_named(
+    what: &str,
+    url: &str,
+    secret: Option<&Secret>,
+) -> Result<(), RotorError> {
+    let parts = check_url(what, url)?;
     if let Some((_, query)) = parts.path_and_query.split_once('?') {
         for (name, _) in crate::form::parse(query.as_bytes()) {
             if is_protocol_param(&name) {
                 return Err(RotorError::config(join(&[
-                    "tokenEndpoint query must not carry the protocol parameter \"",
+                    what,
+                    " query must not carry the protocol parameter \"",
                     &name,
                     "\": tokens and secrets never go in URLs (RFC 6749 §2.3.1, RFC 9700 §4.1)",
                 ])));
@@ -250,9 +273,10 @@ pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorErr
         }
     }
     if secret.is_some_and(|s| contains_secret(url, s.expose())) {
-        return Err(RotorError::config(
-            "tokenEndpoint must not contain the client secret (RFC 6749 §2.3.1)",
-        ));
+        return Err(RotorError::config(join(&[
+            what,
+            " must not contain the client secret (RFC 6749 §2.3.1)",
+        ])));
     }
     Ok(())
 }

@@ -253,6 +253,75 @@ pub fn refresh_request_body(
     }
 }
 
+/// The headers of a revocation request (RFC 7009 §2.1): those of a refresh request, except
+/// that the body is always `application/x-www-form-urlencoded`.
+pub fn revocation_request_headers(config: &ClientConfig) -> Vec<(&'static str, String)> {
+    let mut headers = refresh_request_headers(config);
+    for (name, value) in &mut headers {
+        if *name == "content-type" {
+            *value = "application/x-www-form-urlencoded".to_owned();
+        }
+    }
+    headers
+}
+
+/// The body of a revocation request (RFC 7009 §2.1) for `token` with its `token_type_hint`
+/// (`refresh_token` or `access_token`, RFC 7009 §2.1; `None` sends none), and the client's
+/// authentication (a `client_secret_jwt` assertion is addressed to the revocation endpoint).
+/// Refused: no `revocationEndpoint` configured (`invalid_config`), an empty token, one outside
+/// VSCHAR or that appears in an endpoint URL, an unknown hint (`invalid_argument`).
+pub fn revocation_request_body(
+    config: &ClientConfig,
+    token: &str,
+    token_type_hint: Option<&str>,
+    now_ms: f64,
+    jti_entropy: &[u8; 16],
+) -> Result<String, RotorError> {
+    let Some(endpoint) = config.revocation_endpoint() else {
+        return Err(RotorError::config(
+            "revocationEndpoint is not configured (RFC 7009 §2)",
+        ));
+    };
+    if token.is_empty() {
+        return Err(RotorError::argument("token must not be empty"));
+    }
+    if token.len() > MAX_REFRESH_TOKEN_BYTES {
+        return Err(RotorError::argument("token is too long"));
+    }
+    if !token.chars().all(|c| matches!(c, '\u{20}'..='\u{7E}')) {
+        return Err(RotorError::argument(
+            "token has characters outside VSCHAR (RFC 6749 Appendix A.17)",
+        ));
+    }
+    if contains_secret(endpoint, token) || contains_secret(config.token_endpoint(), token) {
+        return Err(RotorError::config(
+            "an endpoint contains the token: tokens never go in URLs (RFC 9700 §4.1)",
+        ));
+    }
+    if !matches!(
+        token_type_hint,
+        None | Some("refresh_token" | "access_token")
+    ) {
+        return Err(RotorError::argument(
+            "tokenTypeHint must be refresh_token or access_token (RFC 7009 §2.1)",
+        ));
+    }
+    if !now_ms.is_finite() || now_ms < 0.0 {
+        return Err(RotorError::argument(
+            "now must be a finite, non-negative number of milliseconds",
+        ));
+    }
+    let auth = config
+        .auth()
+        .body_params(config.client_id(), endpoint, now_ms, jti_entropy)?;
+    let mut fields: Vec<(&str, &str)> = vec![("token", token)];
+    if let Some(hint) = token_type_hint {
+        fields.push(("token_type_hint", hint));
+    }
+    fields.extend(auth.iter().map(|(k, v)| (*k, v.as_str())));
+    Ok(crate::form::serialize(fields.iter().copied()))
+}
+
 /// TokenIDP's camelCase names for the protocol parameters; extra parameters keep theirs.
 fn camel_case(name: &str) -> &str {
     match name {

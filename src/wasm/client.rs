@@ -45,6 +45,7 @@ const CLIENT: Shape = Shape {
         "authMethod",
         "dialect",
         "grantedScope",
+        "revocationEndpoint",
     ],
     config: true,
 };
@@ -71,6 +72,7 @@ impl ClientHandle {
             auth_method: o.get("authMethod")?,
             dialect: o.get("dialect")?,
             granted_scope: o.get("grantedScope")?,
+            revocation_endpoint: o.get("revocationEndpoint")?,
         };
         let config = js(ClientConfig::from_options(options))?;
         // The headers do not depend on the token or the time: built once.
@@ -84,13 +86,49 @@ impl ClientHandle {
         self.config.token_endpoint().to_owned()
     }
 
-    /// The request headers as a fresh plain object (lower-case names).
-    pub fn headers(&self) -> js_sys::Object {
+    /// The request headers as a fresh plain object (lower-case names): those of a refresh
+    /// request, or with `revocation` those of a revocation request (RFC 7009 §2.1).
+    pub fn headers(&self, revocation: bool) -> js_sys::Object {
         let object = js_sys::Object::new();
-        for (name, value) in &self.headers {
+        let revocation_headers;
+        let headers = if revocation {
+            revocation_headers = client::revocation_request_headers(&self.config);
+            &revocation_headers
+        } else {
+            &self.headers
+        };
+        for (name, value) in headers {
             let _ = js_sys::Reflect::set(&object, &(*name).into(), &value.into());
         }
         object
+    }
+
+    /// The revocation endpoint (RFC 7009 §2), if configured.
+    #[wasm_bindgen(getter, js_name = revocationUrl)]
+    pub fn revocation_url(&self) -> Option<String> {
+        self.config.revocation_endpoint().map(str::to_owned)
+    }
+
+    /// The body of a revocation request (RFC 7009 §2.1) for `token` (`token_type_hint` as
+    /// given) at `now` (ms; used by `client_secret_jwt`).
+    pub fn revocation(
+        &self,
+        token: &str,
+        token_type_hint: Option<String>,
+        now: f64,
+    ) -> Result<String, JsValue> {
+        let now = instant(now)?;
+        let entropy = match self.config.auth() {
+            ClientAuth::SecretJwt(_) => random::<16>()?,
+            _ => [0; 16],
+        };
+        js(client::revocation_request_body(
+            &self.config,
+            token,
+            token_type_hint.as_deref(),
+            now,
+            &entropy,
+        ))
     }
 
     /// The body of the refresh-token request (RFC 6749 §6) for `refresh_token`, `scope`
