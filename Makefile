@@ -43,14 +43,16 @@ test-rust:
 	cargo test --quiet --lib --no-default-features
 	cargo test --quiet --lib --no-default-features --features lint-wasm wasm::
 
-test-node: pkg setup
+# tests/js: Node only; tests/workerd: real workerd; tests/browser: headless Chromium / Firefox.
+test-node: pkg
+	@source scripts/lib.sh && ensure_node_modules
 	$(NODE_TEST) tests/js/
 
-test-workerd: pkg setup
+test-workerd: pkg
+	@source scripts/lib.sh && ensure_node_modules
 	$(NODE_TEST) tests/workerd/
 
 test-browser: pkg setup
-	@source scripts/lib.sh && ensure_chromium
 	$(NODE_TEST) tests/browser/
 
 demo: pkg setup
