@@ -6,7 +6,7 @@ NODE_TEST := node --test --test-concurrency=1
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
 PKG_STAMP := pkg/gen/.stamp
 
-.PHONY: help pkg test test-rust lint test-node test-workerd test-browser demo bench fuzz fuzz-smoke soak setup clean
+.PHONY: help pkg test test-rust lint test-package test-node test-workerd test-browser demo bench fuzz fuzz-smoke soak setup clean
 
 help:
 	@echo "make demo   — build everything and run the demo on workerd (prints the URL)"
@@ -19,14 +19,18 @@ help:
 setup:
 	@source scripts/lib.sh && ensure_node_modules && ensure_chromium
 
-pkg: $(PKG_STAMP)
+pkg: $(PKG_STAMP) pkg/README.md pkg/LICENSE-MIT pkg/LICENSE-APACHE
+
+# The package's README and licences are the repository's (copied; git-ignored in pkg/).
+pkg/README.md pkg/LICENSE-MIT pkg/LICENSE-APACHE: pkg/%: %
+	cp $< $@
 
 $(PKG_STAMP): $(wildcard $(RUST_SRC)) scripts/build-wasm.sh scripts/lib.sh package-lock.json
 	scripts/build-wasm.sh
 	scripts/pkg-size.sh
 	@touch $@
 
-test: lint test-rust fuzz-smoke pkg test-node test-workerd test-browser
+test: lint test-rust fuzz-smoke pkg test-package test-node test-workerd test-browser
 	@echo "rotor: all test suites passed"
 
 lint:
@@ -37,6 +41,10 @@ lint:
 	cargo clippy --quiet --lib --no-default-features --features lint-wasm -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
 	scripts/typecheck.sh
+
+# The tarball as published: README and licences in it, publint --strict, attw --profile esm-only.
+test-package: pkg
+	scripts/check-package.sh
 
 test-rust:
 	cargo test --quiet
@@ -71,4 +79,4 @@ fuzz-smoke:
 	scripts/fuzz.sh 10
 
 clean:
-	rm -rf target pkg/gen www/dist
+	rm -rf target pkg/gen pkg/README.md pkg/LICENSE-MIT pkg/LICENSE-APACHE www/dist
