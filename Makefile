@@ -6,7 +6,7 @@ NODE_TEST := node --test --test-concurrency=1
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
 PKG_STAMP := pkg/gen/.stamp
 
-.PHONY: help pkg test test-rust lint test-package test-node test-workerd test-browser demo bench fuzz fuzz-smoke soak setup clean
+.PHONY: help pkg test test-rust lint test-package test-node test-runtimes test-workerd test-browser demo bench fuzz fuzz-smoke soak setup clean
 
 help:
 	@echo "make demo   — build everything and run the demo on workerd (prints the URL)"
@@ -30,7 +30,7 @@ $(PKG_STAMP): $(wildcard $(RUST_SRC)) scripts/build-wasm.sh scripts/lib.sh packa
 	scripts/pkg-size.sh
 	@touch $@
 
-test: lint test-rust fuzz-smoke pkg test-package test-node test-workerd test-browser
+test: lint test-rust fuzz-smoke pkg test-package test-node test-runtimes test-workerd test-browser
 	@echo "rotor: all test suites passed"
 
 lint:
@@ -55,6 +55,11 @@ test-rust:
 test-node: pkg
 	@source scripts/lib.sh && ensure_node_modules
 	$(NODE_TEST) tests/js/
+
+# The vector suites in Deno (no permission flags) and Bun.
+test-runtimes: pkg
+	@source scripts/lib.sh && ensure_node_modules && ensure_runtimes
+	$(NODE_TEST) tests/runtimes/
 
 test-workerd: pkg
 	@source scripts/lib.sh && ensure_node_modules
