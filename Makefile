@@ -6,7 +6,7 @@ NODE_TEST := node --test --test-concurrency=1
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
 PKG_STAMP := pkg/gen/.stamp
 
-.PHONY: help pkg test test-rust lint test-node test-workerd test-browser demo bench fuzz fuzz-smoke soak setup clean
+.PHONY: help pkg test test-rust lint test-package test-node test-runtimes test-workerd test-browser demo bench fuzz fuzz-smoke soak setup clean
 
 help:
 	@echo "make demo   — build everything and run the demo on workerd (prints the URL)"
@@ -19,14 +19,18 @@ help:
 setup:
 	@source scripts/lib.sh && ensure_node_modules && ensure_chromium
 
-pkg: $(PKG_STAMP)
+pkg: $(PKG_STAMP) pkg/README.md pkg/LICENSE-MIT pkg/LICENSE-APACHE
+
+# The package's README and licences are the repository's (copied; git-ignored in pkg/).
+pkg/README.md pkg/LICENSE-MIT pkg/LICENSE-APACHE: pkg/%: %
+	cp $< $@
 
 $(PKG_STAMP): $(wildcard $(RUST_SRC)) scripts/build-wasm.sh scripts/lib.sh package-lock.json
 	scripts/build-wasm.sh
 	scripts/pkg-size.sh
 	@touch $@
 
-test: lint test-rust fuzz-smoke pkg test-node test-workerd test-browser
+test: lint test-rust fuzz-smoke pkg test-package test-node test-runtimes test-workerd test-browser
 	@echo "rotor: all test suites passed"
 
 lint:
@@ -38,19 +42,30 @@ lint:
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
 	scripts/typecheck.sh
 
+# The tarball as published: README and licences in it, publint --strict, attw --profile esm-only.
+test-package: pkg
+	scripts/check-package.sh
+
 test-rust:
 	cargo test --quiet
 	cargo test --quiet --lib --no-default-features
 	cargo test --quiet --lib --no-default-features --features lint-wasm wasm::
 
-test-node: pkg setup
+# tests/js: Node only; tests/workerd: real workerd; tests/browser: headless Chromium / Firefox.
+test-node: pkg
+	@source scripts/lib.sh && ensure_node_modules
 	$(NODE_TEST) tests/js/
 
-test-workerd: pkg setup
+# The vector suites in Deno (no permission flags) and Bun.
+test-runtimes: pkg
+	@source scripts/lib.sh && ensure_node_modules && ensure_runtimes
+	$(NODE_TEST) tests/runtimes/
+
+test-workerd: pkg
+	@source scripts/lib.sh && ensure_node_modules
 	$(NODE_TEST) tests/workerd/
 
 test-browser: pkg setup
-	@source scripts/lib.sh && ensure_chromium
 	$(NODE_TEST) tests/browser/
 
 demo: pkg setup
@@ -69,4 +84,4 @@ fuzz-smoke:
 	scripts/fuzz.sh 10
 
 clean:
-	rm -rf target pkg/gen www/dist
+	rm -rf target pkg/gen pkg/README.md pkg/LICENSE-MIT pkg/LICENSE-APACHE www/dist

@@ -13,7 +13,7 @@ export * from "./types/manager.js";
  * workers; idempotent, and a no-op in Node and workerd where the module initialises on import.
  */
 export default function init(
-  input?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
+  input?: string | URL | Request | Response | BufferSource | WebAssembly.Module,
 ): Promise<void>;
 
 /** The version of the rotor package. */

@@ -64,3 +64,15 @@ ensure_firefox() {
   [ -x /usr/bin/firefox-esr ] && return 0
   apt_ensure firefox-esr
 }
+
+# Deno and Bun for tests/runtimes, from their npm packages (the binaries ship inside them),
+# pinned by tests/runtimes/package-lock.json into tests/runtimes/node_modules (git-ignored).
+ensure_runtimes() {
+  local dir="$ROOT/tests/runtimes"
+  local stamp="$dir/node_modules/.rotor-lock-stamp"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$dir/package-lock.json" \
+    && [ -x "$dir/node_modules/.bin/deno" ] && [ -x "$dir/node_modules/.bin/bun" ]; then return; fi
+  log "installing Deno and Bun (npm packages deno, bun) into tests/runtimes/node_modules"
+  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error --no-save)
+  cp "$dir/package-lock.json" "$stamp"
+}

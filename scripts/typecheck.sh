@@ -12,3 +12,6 @@ if grep -nwE 'any' pkg/index.d.ts pkg/types/*.d.ts | grep -vE '^[^:]+:[0-9]+:\s*
 fi
 node_modules/.bin/tsc --noEmit --strict -p tests/types
 log "types: tsc --noEmit --strict passed (tests/types/usage.ts)"
+# Every js/ts block of README.md under tsc --strict (moduleResolution bundler and node16; DOM,
+# service worker, and Cloudflare Workers with @cloudflare/workers-types and no DOM lib).
+node scripts/readme-types.mjs

@@ -1,5 +1,5 @@
 //! The shared client vectors (tests/vectors/client/*.json), run natively. The same files run
-//! through the wasm package in Node (tests/js/client_vectors.test.mjs).
+//! through the wasm package in Node (tests/js/client-vectors.test.mjs).
 
 use rotor::client::{
     self, ClientConfig, ClientOptions, ParseOptions, RefreshParams, TokenResponse,

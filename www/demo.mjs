@@ -170,7 +170,7 @@ export async function startDemo(options = {}) {
   try {
     server = await startWorkerd(join(WWW, "worker.js"), {
       port: o.port,
-      durableObjects: ["RotorFamily"],
+      durableObjects: ["ROTOR_FAMILY:RotorFamily"],
       storageDir,
       text: bindings({ ...o, origin, signingKeys }),
       echo: o.echo,

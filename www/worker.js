@@ -286,7 +286,6 @@ function asset(path) {
 }
 
 const { worker, RotorFamily } = createWorker({
-  binding: "RotorFamily", // the Durable Object namespace binding (wrangler.toml)
   async fetch(request, env, ctx, tools) {
     const url = new URL(request.url);
     const path = url.pathname;

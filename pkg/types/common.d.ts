@@ -68,7 +68,13 @@ export declare class OAuthError extends Error {
 }
 
 /** Codes of errors rotor raises locally. */
-export type RotorErrorCode = "invalid_config" | "invalid_argument" | "scope_widening" | "invalid_response";
+export type RotorErrorCode =
+  | "invalid_config"
+  | "invalid_argument"
+  | "scope_widening"
+  | "invalid_response"
+  /** `TokenManager.getAccessToken()` and `rotor/sw` with no token set (kind `reauthenticate`). */
+  | "no_session";
 
 /** rotor refused locally. `err instanceof RotorError` works. */
 export declare class RotorError extends Error {

@@ -212,5 +212,5 @@ export class Issuer {
  * initialises on import; required once elsewhere. Idempotent.
  */
 export default function init(
-  input?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
+  input?: string | URL | Request | Response | BufferSource | WebAssembly.Module,
 ): Promise<void>;

@@ -21,9 +21,22 @@ export class MemoryStorage implements TokenStorage {
   delete(): Promise<void>;
 }
 
+/** The part of `IDBFactory` (`globalThis.indexedDB`) the storage uses; declared here so that these types need no DOM lib. */
+export interface IndexedDbFactoryLike {
+  open(name: string, version?: number): object;
+}
+
+/** `addEventListener` options (the DOM's `AddEventListenerOptions`, without needing the DOM lib). */
+export interface ListenerOptions {
+  capture?: boolean;
+  once?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
 /** IndexedDB storage shared by the tabs and service worker of one origin. */
 export class IndexedDbStorage implements TokenStorage {
-  constructor(options?: { database?: string; store?: string; key?: string; indexedDB?: IDBFactory });
+  constructor(options?: { database?: string; store?: string; key?: string; indexedDB?: IndexedDbFactoryLike });
   readonly name: string;
   get(): Promise<TokenSet | null>;
   set(tokenSet: TokenSet): Promise<void>;
@@ -84,7 +97,7 @@ export class TokenManager extends EventTarget {
   addEventListener<K extends keyof TokenManagerEventMap>(
     type: K,
     listener: (event: TokenManagerEventMap[K]) => void,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | ListenerOptions,
   ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: ((event: Event) => void) | { handleEvent(event: Event): void } | null, options?: boolean | ListenerOptions): void;
 }

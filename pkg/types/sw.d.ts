@@ -36,7 +36,7 @@ export interface SilentRenewalOptions {
   /** Default: IndexedDB database "rotor-sw", key "session" (readable by any script of the origin). */
   storage?: TokenStorage;
   /** Where to load rotor_bg.wasm from (passed to `init`). */
-  wasm?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+  wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
   core?: RefreshProtocol;
 }
 
@@ -77,8 +77,8 @@ export interface ServiceWorkerScopeLike {
     get(id: string): Promise<{ type?: string; url: string } | undefined | null>;
   };
   skipWaiting(): Promise<void>;
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
-  addEventListener(type: string, listener: (event: never) => void): void;
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  addEventListener(type: string, listener: (event: Event) => void): void;
 }
 
 /** Handle returned by {@link installSilentRenewal}. */
@@ -92,5 +92,5 @@ export function installSilentRenewal(self: ServiceWorkerScopeLike, options: Sile
 
 /** Loads the wasm module once (idempotent); `installSilentRenewal` calls it itself. */
 export default function init(
-  input?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
+  input?: string | URL | Request | Response | BufferSource | WebAssembly.Module,
 ): Promise<void>;

@@ -17,7 +17,11 @@ export interface DurableObjectNamespaceLike {
   get(id: unknown): { fetch(input: Request | string, init?: RequestInit): Promise<Response> };
 }
 
-/** Worker bindings (vars, secrets, the Durable Object namespace). */
+/**
+ * Worker bindings (vars, secrets, the Durable Object namespace). Your own `Env` interface
+ * works too: `createWorker<Env>(...)` types the hook's `env`, and the worker then
+ * `satisfies ExportedHandler<Env>` (@cloudflare/workers-types).
+ */
 export type WorkerEnv = Record<string, unknown>;
 
 /** Tools handed to the `fetch` hook. */
@@ -28,9 +32,9 @@ export interface WorkerTools {
   now: number | undefined;
 }
 
-export interface CreateWorkerOptions {
+export interface CreateWorkerOptions<Env extends object = Record<string, unknown>> {
   /** The issuer config from the bindings (default {@link configFromEnv}); `store` is set by the glue. */
-  config?: (env: WorkerEnv) => Omit<IssuerConfig, "store">;
+  config?: (env: Env) => Omit<IssuerConfig, "store">;
   /** Durable Object namespace binding name (default "ROTOR_FAMILY"). */
   binding?: string;
   /**
@@ -40,26 +44,26 @@ export interface CreateWorkerOptions {
    * `"temporarily_unavailable"` (what `startSession` throws when the family store is
    * unreachable), which is a `503`. Its request bodies are yours to bound.
    */
-  fetch?: (request: Request, env: WorkerEnv, ctx: unknown, tools: WorkerTools) => Response | undefined | Promise<Response | undefined>;
+  fetch?: (request: Request, env: Env, ctx: unknown, tools: WorkerTools) => Response | undefined | Promise<Response | undefined>;
 }
 
-export interface WorkerHandler {
-  fetch(request: Request, env: WorkerEnv, ctx: unknown): Promise<Response>;
+export interface WorkerHandler<Env extends object = object> {
+  fetch(request: Request, env: Env, ctx: unknown): Promise<Response>;
 }
 
 /** The Durable Object class holding one refresh-token family. */
 export interface RotorFamilyClass {
-  new (state: { storage: DurableObjectStorageLike }, env: WorkerEnv): {
+  new (state: { storage: DurableObjectStorageLike }, env: object): {
     fetch(request: Request): Promise<Response>;
     alarm(): Promise<void>;
   };
 }
 
 /** Builds the Worker and its Durable Object class (export both from your entry). */
-export function createWorker(options?: CreateWorkerOptions): {
-  worker: WorkerHandler;
+export function createWorker<Env extends object = Record<string, unknown>>(options?: CreateWorkerOptions<Env>): {
+  worker: WorkerHandler<Env>;
   RotorFamily: RotorFamilyClass;
-  startSession(env: WorkerEnv, input: SessionInput, options?: IssuerCallOptions): Promise<TokenResponseJson>;
+  startSession(env: Env, input: SessionInput, options?: IssuerCallOptions): Promise<TokenResponseJson>;
 };
 
 /**
@@ -69,7 +73,7 @@ export function createWorker(options?: CreateWorkerOptions): {
  * ROTOR_REFRESH_IDLE_TTL, ROTOR_ROTATION, ROTOR_REUSE_GRACE_SECONDS, ROTOR_DIALECT.
  * Throws `invalid_config` when something is missing.
  */
-export function configFromEnv(env: WorkerEnv): Omit<IssuerConfig, "store">;
+export function configFromEnv(env: object): Omit<IssuerConfig, "store">;
 
 /** A store over Durable Object storage; updates run one at a time. */
 export class DurableObjectStore implements IssuerStore {
@@ -82,9 +86,9 @@ export class DurableObjectStore implements IssuerStore {
 /** The default worker's Durable Object class (configured by {@link configFromEnv}). */
 export const RotorFamily: RotorFamilyClass;
 /** Starts a session with the default worker's configuration. */
-export function startSession(env: WorkerEnv, input: SessionInput, options?: IssuerCallOptions): Promise<TokenResponseJson>;
+export function startSession(env: object, input: SessionInput, options?: IssuerCallOptions): Promise<TokenResponseJson>;
 /** The default worker (configured by {@link configFromEnv}, binding "ROTOR_FAMILY"). */
-declare const worker: WorkerHandler;
+declare const worker: WorkerHandler<object>;
 export default worker;
 
 /** The core's `init`: a no-op in workerd, where the module initialises on import. */

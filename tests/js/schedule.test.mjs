@@ -2,6 +2,7 @@
 // the RenewalMachine class.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { nextRefreshAt, backoffDelay, estimateClockSkew, RenewalMachine } from "rotor";
 
 const NOW = 1_700_000_000_000;
@@ -142,4 +143,19 @@ test("RenewalMachine: draws its own jitter when none is given (earlier only)", (
     assert.equal(a.type, "wake-at");
     assert.ok(a.at <= NOW + 225_000 && a.at >= NOW + 187_500, String(a.at));
   }
+});
+
+// The shared scheduling cases, also run in Deno and Bun (tests/runtimes).
+test("tests/vectors/schedule/timing.json", () => {
+  const cases = JSON.parse(readFileSync(new URL("../vectors/schedule/timing.json", import.meta.url), "utf8"));
+  const run = (fn) => {
+    try {
+      return fn();
+    } catch (e) {
+      return { error: e.code };
+    }
+  };
+  for (const c of cases.nextRefreshAt) assert.deepEqual(run(() => nextRefreshAt(c.tokenSet, c.options)), c.expect, c.name);
+  for (const c of cases.backoffDelay) assert.deepEqual(run(() => backoffDelay(c.attempt, c.options)), c.expect, c.name);
+  for (const c of cases.estimateClockSkew) assert.deepEqual(run(() => estimateClockSkew(c.input)), c.expect, c.name);
 });

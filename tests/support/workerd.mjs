@@ -58,7 +58,7 @@ function capnpString(s) {
  * @param {string[]} o.modules module file names (worker.js first)
  * @param {Record<string,string>} [o.text] text bindings (e.g. secrets)
  * @param {Record<string,object>} [o.json] JSON bindings
- * @param {string[]} [o.durableObjects] Durable Object class names exported by the worker
+ * @param {string[]} [o.durableObjects] Durable Object bindings, "BINDING:Class" (Class exported by the worker)
  * @param {string} [o.storageDir] a folder for Durable Object storage (in memory when omitted)
  * @param {string} [o.compatibilityDate]
  */
@@ -71,9 +71,11 @@ export function writeConfig(o) {
   const bindings = [];
   for (const [k, v] of Object.entries(o.text ?? {})) bindings.push(`(name = ${capnpString(k)}, text = ${capnpString(v)})`);
   for (const [k, v] of Object.entries(o.json ?? {})) bindings.push(`(name = ${capnpString(k)}, json = ${capnpString(JSON.stringify(v))})`);
-  const dos = o.durableObjects ?? [];
-  for (const cls of dos) bindings.push(`(name = ${capnpString(cls)}, durableObjectNamespace = ${capnpString(cls)})`);
-  const doNamespaces = dos.map((cls) => `(className = ${capnpString(cls)}, uniqueKey = ${capnpString("rotor-" + cls)})`);
+  // "BINDING:Class" (as wrangler.toml's [[durable_objects.bindings]] name and class_name), or
+  // "Class" bound under its own name.
+  const dos = (o.durableObjects ?? []).map((d) => (d.includes(":") ? d.split(":") : [d, d]));
+  for (const [name, cls] of dos) bindings.push(`(name = ${capnpString(name)}, durableObjectNamespace = ${capnpString(cls)})`);
+  const doNamespaces = dos.map(([, cls]) => `(className = ${capnpString(cls)}, uniqueKey = ${capnpString("rotor-" + cls)})`);
   const storage = dos.length
     ? o.storageDir
       ? `durableObjectStorage = (localDisk = "do-storage"),`

@@ -7,7 +7,6 @@ import { createWorker } from "rotor/worker";
 import { familyStub, startSessionRoute } from "./shared-routes.js";
 
 const { worker, RotorFamily: Base } = createWorker({
-  binding: "RotorFamily",
   async fetch(request, env, ctx, tools) {
     if (env.ROTOR_TEST_CLOCK !== "1" || request.method !== "POST") return undefined;
     const url = new URL(request.url);

@@ -22,7 +22,7 @@ let storageDir;
 before(async () => {
   storageDir = mkdtempSync(join(tmpdir(), "rotor-fault-do-"));
   server = await startWorkerd(ENTRY, {
-    durableObjects: ["RotorFamily"],
+    durableObjects: ["ROTOR_FAMILY:RotorFamily"],
     storageDir,
     text: {
       ROTOR_ISSUER: "https://id.example.com",

@@ -9,7 +9,7 @@ const ENTRY = fileURLToPath(new URL("../../worker/src/index.js", import.meta.url
 
 test("workerd: the worker/ example starts sessions and rotates refresh tokens", async () => {
   const server = await startWorkerd(ENTRY, {
-    durableObjects: ["RotorFamily"],
+    durableObjects: ["ROTOR_FAMILY:RotorFamily"],
     text: {
       ROTOR_ISSUER: "https://auth.example.com",
       ROTOR_AUDIENCE: "https://api.example.com",

@@ -3,7 +3,6 @@
 import { createWorker } from "rotor/worker";
 
 const { worker, RotorFamily } = createWorker({
-  binding: "RotorFamily",
   async fetch(request, env, ctx, tools) {
     const url = new URL(request.url);
     if (env.ROTOR_TEST_CLOCK === "1" && url.pathname === "/test/session" && request.method === "POST") {

@@ -30,7 +30,7 @@ function bindings(extra = {}) {
 
 let server;
 before(async () => {
-  server = await startWorkerd(ENTRY, { durableObjects: ["RotorFamily"], text: bindings() });
+  server = await startWorkerd(ENTRY, { durableObjects: ["ROTOR_FAMILY:RotorFamily"], text: bindings() });
 });
 after(() => server?.stop());
 
@@ -153,7 +153,7 @@ test("workerd: client mismatch, disabled client, revocation, introspection", asy
 });
 
 test("workerd: without grace, 50 concurrent redemptions give one winner and revoke the family", async () => {
-  const strict = await startWorkerd(ENTRY, { durableObjects: ["RotorFamily"], text: bindings({ ROTOR_REUSE_GRACE_SECONDS: "0" }) });
+  const strict = await startWorkerd(ENTRY, { durableObjects: ["ROTOR_FAMILY:RotorFamily"], text: bindings({ ROTOR_REUSE_GRACE_SECONDS: "0" }) });
   try {
     const start = await fetch(strict.url + "/test/session", {
       method: "POST",
@@ -186,7 +186,7 @@ test("workerd: a weak or missing signing key is a clear configuration error in t
     [{ ROTOR_SIGNING_KEYS: JSON.stringify([{ kid: "a", key: jose.base64url.encode(new Uint8Array(16)) }]) }, /at least 32 bytes/],
     [{ ROTOR_SIGNING_KEYS: "" }, /no signing key/],
   ]) {
-    const bad = await startWorkerd(ENTRY, { durableObjects: ["RotorFamily"], text: bindings(extra) });
+    const bad = await startWorkerd(ENTRY, { durableObjects: ["ROTOR_FAMILY:RotorFamily"], text: bindings(extra) });
     try {
       const res = await fetch(bad.url + "/.well-known/oauth-authorization-server");
       assert.equal(res.status, 500);

@@ -29,7 +29,7 @@ const allSecrets = new Set([KEY_B64, SECRET, Buffer.from(KEY).toString("base64")
 before(async () => {
   storageDir = mkdtempSync(join(tmpdir(), "rotor-load-do-"));
   server = await startWorkerd(ENTRY, {
-    durableObjects: ["RotorFamily"],
+    durableObjects: ["ROTOR_FAMILY:RotorFamily"],
     storageDir,
     text: {
       ROTOR_ISSUER: ISSUER,

@@ -13,5 +13,5 @@ export async function familyStub(request, env, tools) {
   const probe = new Request(new URL("/token", request.url), { method: "POST", headers: request.headers, body: request.body });
   const routed = await tools.issuer.route(probe, { now: tools.now });
   if (!routed.familyKey) return null;
-  return env.RotorFamily.get(env.RotorFamily.idFromName(routed.familyKey));
+  return env.ROTOR_FAMILY.get(env.ROTOR_FAMILY.idFromName(routed.familyKey));
 }

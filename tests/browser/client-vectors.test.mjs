@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { launchChromium, serveStatic } from "../support/browser.mjs";
-import { checkRequestResults, checkResponseResults } from "../support/client_vectors.mjs";
+import { checkRequestResults, checkResponseResults } from "../support/client-vectors.mjs";
 
 // `make test` installs Chromium only in its browser step, after the Node tests: without it
 // these tests are reported as skipped (tests/browser covers the package in Chromium anyway).
@@ -20,7 +20,7 @@ before(async () => {
         res.writeHead(200, { "content-type": "text/html" });
         res.end(`<!doctype html><title>rotor client vectors</title><script type="module">
           import init, * as rotor from "/pkg/entry/browser.js";
-          import { runClientVectors } from "/tests/support/client_vectors_runner.mjs";
+          import { runClientVectors } from "/tests/support/client-vectors-runner.mjs";
           await init();
           const load = async (n) => (await fetch("/tests/vectors/client/" + n)).json();
           const [requests, responses] = await Promise.all([load("requests.json"), load("responses.json")]);

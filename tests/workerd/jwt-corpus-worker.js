@@ -1,4 +1,4 @@
-// A worker for tests/js/jwt-workerd.test.mjs: runs the adversarial JWT corpus (POSTed as
+// A worker for tests/workerd/jwt-corpus.test.mjs: runs the adversarial JWT corpus (POSTed as
 // JSON) through rotor inside workerd, and measures rotor against jose there (GET /bench).
 import * as rotor from "rotor";
 import * as jose from "jose";

@@ -1,6 +1,6 @@
 // Runs the shared client vectors (tests/vectors/client/*.json) inside any runtime: it needs
 // only the rotor module and the vectors (no Node API), so Chromium pages and workerd workers
-// import it as it is. tests/support/client_vectors.mjs checks its results in Node.
+// import it as it is. tests/support/client-vectors.mjs checks its results in Node.
 
 /**
  * Runs every vector through `rotor` and returns plain, JSON-able results:

@@ -1,13 +1,13 @@
 // The shared client vectors inside workerd (Cloudflare's runtime): the worker runs every case
 // through the package's workerd entry and returns the results; Node compares them with the
-// expectations (the same files as tests/client_vectors.rs and client_vectors.test.mjs).
+// expectations (the same files as tests/client_vectors.rs and tests/js/client-vectors.test.mjs).
 import { test, before, after } from "node:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startWorkerd } from "../support/workerd.mjs";
-import { requests, responses, RUNNER, checkRequestResults, checkResponseResults } from "../support/client_vectors.mjs";
+import { requests, responses, RUNNER, checkRequestResults, checkResponseResults } from "../support/client-vectors.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 

@@ -1,8 +1,8 @@
 // The shared client vectors (tests/vectors/client/*.json) for the runtimes that run them away
 // from Node's test process (Chromium, workerd): they run `runClientVectors`
-// (tests/support/client_vectors_runner.mjs, no Node API) and hand its results back;
+// (tests/support/client-vectors-runner.mjs, no Node API) and hand its results back;
 // `checkRequestResults` / `checkResponseResults` compare them here with the expectations.
-// tests/client_vectors.rs and tests/js/client_vectors.test.mjs run the same files directly.
+// tests/client_vectors.rs and tests/js/client-vectors.test.mjs run the same files directly.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -16,7 +16,7 @@ export const requests = load("requests.json");
 /** The response vectors. */
 export const responses = load("responses.json");
 /** Absolute path of the runtime-neutral runner module. */
-export const RUNNER = join(ROOT, "tests/support/client_vectors_runner.mjs");
+export const RUNNER = join(ROOT, "tests/support/client-vectors-runner.mjs");
 
 function check(got, expect, name) {
   if (expect.error) {

@@ -9,7 +9,7 @@ import { startWorkerd } from "../support/workerd.mjs";
 const corpus = JSON.parse(readFileSync(new URL("../vectors/jwt/adversarial.json", import.meta.url), "utf8"));
 let server;
 before(async () => {
-  server = await startWorkerd(fileURLToPath(new URL("../vectors/jwt/workerd-worker.js", import.meta.url)));
+  server = await startWorkerd(fileURLToPath(new URL("./jwt-corpus-worker.js", import.meta.url)));
 });
 after(() => server?.stop());
 

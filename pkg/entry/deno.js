@@ -1,0 +1,12 @@
+// Deno 2.x: a source-phase import hands over the compiled WebAssembly.Module, so the module is
+// ready on import without any permission (no file read, no fetch). `init` is a no-op kept for
+// symmetry. Selected by the `deno` export condition (package.json).
+import source wasmModule from "../gen/rotor_bg.wasm";
+import { initSync } from "../gen/rotor.js";
+
+initSync({ module: wasmModule });
+
+export * from "../lib/api.js";
+
+/** Idempotent; the module is already initialised in Deno. */
+export default async function init() {}
