@@ -27,6 +27,18 @@ export interface ClientConfig {
   dialect?: Dialect;
   /** The scope originally granted; a requested scope outside it is `scope_widening`. */
   grantedScope?: string;
+  /** The revocation endpoint (RFC 7009 §2), same URL rules as `tokenEndpoint`; needed by `buildRevocationRequest`. */
+  revocationEndpoint?: string;
+}
+
+/** The argument of {@link buildRevocationRequest}. */
+export interface RevocationParams {
+  /** The token to revoke. */
+  token: string;
+  /** RFC 7009 §2.1 `token_type_hint`. */
+  tokenTypeHint?: "refresh_token" | "access_token";
+  /** Milliseconds since the epoch (default `Date.now()`); used by `client_secret_jwt`. */
+  now?: number;
 }
 
 /** The second argument of {@link buildRefreshRequest}. */
@@ -85,6 +97,8 @@ export declare class Client {
   readonly tokenEndpoint: string;
   /** The refresh-token request (RFC 6749 §6); see {@link buildRefreshRequest}. */
   buildRefreshRequest(params: RefreshParams): RefreshRequest;
+  /** The revocation request (RFC 7009 §2.1); see {@link buildRevocationRequest}. */
+  buildRevocationRequest(params: RevocationParams): RefreshRequest;
   /** Reads the token endpoint's answer (RFC 6749 §5.1, §5.2); see {@link parseTokenResponse}. */
   parseTokenResponse(response: TokenHttpResponse, options?: ParseTokenResponseOptions): TokenSet;
   /** Frees the wasm memory now (otherwise the garbage collector does). */
@@ -116,3 +130,10 @@ export function parseTokenResponse(
  * clock-skew estimation only. `null` when the token is not a JWT.
  */
 export function unverifiedJwtTimes(token: string): UnverifiedJwtTimes | null;
+
+/**
+ * Builds the revocation request (RFC 7009 §2.1) — `token`, `token_type_hint` and the client's
+ * authentication, form-encoded — for the configured `revocationEndpoint` (`invalid_config`
+ * without one). The server answers 200 whether or not the token was valid (RFC 7009 §2.2).
+ */
+export function buildRevocationRequest(client: ClientConfig | Client, params: RevocationParams): RefreshRequest;

@@ -365,6 +365,11 @@ void [
 // ---- Handles, error classes ---------------------------------------------------------------
 const clientHandle: Client = createClient({ tokenEndpoint: "https://as.example/token", clientId: "spa" });
 const viaHandle: RefreshRequest = buildRefreshRequest(clientHandle, { refreshToken: "rt" });
+const revocation: RefreshRequest = rotor.buildRevocationRequest(
+  { tokenEndpoint: "https://as.example/token", revocationEndpoint: "https://as.example/revoke", clientId: "spa" },
+  { token: "rt", tokenTypeHint: "refresh_token" },
+);
+void revocation;
 const handleSet: TokenSet = clientHandle.parseTokenResponse({ status: 200, body: "{}" }, { previous: null });
 const verifier: Verifier = createVerifier({ keys: new Uint8Array(32), issuer: "https://as.example" });
 const verifiedByHandle: VerifiedJwt = verifier.verify("a.b.c", NOW);
