@@ -53,6 +53,88 @@ function record(manager) {
   return events;
 }
 
+const T0 = 1_700_000_000_000;
+
+/** Lets promise chains run (no timers, no time). */
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
+
+/**
+ * A fake clock: `now()`, `random()` and a `setTimeout`/`clearTimeout` pair for TokenManager;
+ * `advance(ms)` runs the timers due in order, letting promises settle after each.
+ */
+function fakeClock({ start = T0, random = () => 0 } = {}) {
+  let now = start;
+  let seq = 0;
+  const timers = new Map();
+  const clock = {
+    now: () => now,
+    timers: {
+      setTimeout: (fn, ms) => {
+        seq += 1;
+        timers.set(seq, { at: now + Math.max(0, ms), fn });
+        return seq;
+      },
+      clearTimeout: (id) => timers.delete(id),
+    },
+    /** Instants (relative to `start`) of the timers armed, in order. */
+    pending: () => [...timers.values()].map((t) => t.at - start).sort((a, b) => a - b),
+    /** The wall clock jumps `ms` while timers (monotonic, suspended) fall behind by as much. */
+    jump(ms) {
+      now += ms;
+      for (const t of timers.values()) t.at += ms;
+    },
+    async advance(ms) {
+      const to = now + ms;
+      for (;;) {
+        await settle();
+        const due = [...timers].filter(([, t]) => t.at <= to).sort((a, b) => a[1].at - b[1].at || a[0] - b[0]);
+        if (due.length === 0) break;
+        const [id, t] = due[0];
+        timers.delete(id);
+        now = t.at;
+        t.fn();
+      }
+      now = to;
+      await settle();
+    },
+  };
+  clock.options = { now: clock.now, random, timers: clock.timers };
+  return clock;
+}
+
+/** fakeServer on a fake clock: `latency` ms per request (a fake timer), a minimal Response. */
+function clockedServer(clock, { failures = [], latency = 0, lifetime = 300, retryAfter } = {}) {
+  const state = { requests: [], current: "rt-0", generation: 0, failures: [...failures] };
+  const answer = (status, json, headers = {}) => ({
+    status,
+    headers: new Headers({ "content-type": "application/json", ...headers }),
+    arrayBuffer: async () => new TextEncoder().encode(JSON.stringify(json)).buffer,
+  });
+  state.fetch = async (url, init) => {
+    const params = new URLSearchParams(init.body);
+    state.requests.push({ url, at: clock.now(), refreshToken: params.get("refresh_token") });
+    if (latency > 0) await new Promise((r) => clock.timers.setTimeout(r, latency));
+    const fail = state.failures.shift();
+    if (fail === "network") throw new TypeError("fetch failed");
+    if (fail === 503) return answer(503, { error: "server_error" }, retryAfter ? { "retry-after": String(retryAfter) } : {});
+    if (fail === "invalid_grant" || params.get("refresh_token") !== state.current) return answer(400, { error: "invalid_grant" });
+    state.generation += 1;
+    state.current = `rt-${state.generation}`;
+    return answer(200, { access_token: `at-${state.generation}`, token_type: "Bearer", expires_in: lifetime, refresh_token: state.current });
+  };
+  return state;
+}
+
+const expiredSetAt = (now, refreshToken = "rt-0") => ({ ...expiredSet(refreshToken), expiresAt: now - 1000, receivedAt: now - 301_000 });
+const freshSetAt = (now, name = "0", lifetime = 300) => ({
+  ...expiredSet(`rt-${name}`),
+  accessToken: `at-${name}`,
+  expiresAt: now + lifetime * 1000,
+  receivedAt: now,
+});
+
 test("100 concurrent getAccessToken calls make one request", async () => {
   const server = fakeServer();
   const storage = new MemoryStorage();
@@ -88,36 +170,37 @@ test("a page loaded with an expired access token renews at once on start()", asy
   assert.equal((await storage.get()).accessToken, "at-1");
 });
 
-test("5xx and network errors keep the refresh token and retry with backoff", async () => {
-  const server = fakeServer({ failures: [503, "network", 503] });
+test("5xx and network errors keep the refresh token and retry with backoff (fake clock, exact delays)", async () => {
+  const clock = fakeClock();
+  const server = clockedServer(clock, { failures: [503, "network", 503] });
   const storage = new MemoryStorage();
-  await storage.set(expiredSet());
-  const m = new TokenManager({ client, fetch: server.fetch, storage, policy: { baseMs: 20, capMs: 200 } });
+  await storage.set(expiredSetAt(clock.now()));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, policy: { baseMs: 20, capMs: 200 }, ...clock.options });
   const events = record(m);
-  const done = new Promise((r) => m.addEventListener("renewed", r, { once: true }));
   await m.start();
-  // While the access token is expired and the refresh is failing, callers get the error.
-  await assert.rejects(m.getAccessToken(), (e) => e.code === "server_error" || e instanceof TypeError);
-  await done;
+  // The access token is expired and the refresh failing, but each retry is due within
+  // maxDemandWaitMs: the demand waits for them instead of rejecting with a stale error.
+  const token = m.getAccessToken();
+  await clock.advance(200);
+  assert.equal(await token, "at-1");
   m.stop();
-  assert.equal(server.requests.length, 4);
   assert.deepEqual(
-    server.requests.map((r) => r.refreshToken),
-    ["rt-0", "rt-0", "rt-0", "rt-0"],
-  );
-  const retrying = events.filter((e) => e.type === "retrying").map((e) => e.detail);
-  assert.deepEqual(
-    retrying.map((d) => [d.attempt, d.code]),
+    server.requests.map((r) => [r.at - T0, r.refreshToken]),
     [
-      [1, "server_error"],
-      [2, "network_error"],
-      [3, "server_error"],
+      [0, "rt-0"],
+      [20, "rt-0"],
+      [60, "rt-0"],
+      [140, "rt-0"],
     ],
   );
-  // Backoff grows (jitter shortens by at most half).
-  assert.ok(retrying[0].delayMs >= 10 && retrying[0].delayMs <= 20);
-  assert.ok(retrying[1].delayMs >= 20 && retrying[1].delayMs <= 40);
-  assert.ok(retrying[2].delayMs >= 40 && retrying[2].delayMs <= 80);
+  assert.deepEqual(
+    events.filter((e) => e.type === "retrying").map((e) => e.detail),
+    [
+      { attempt: 1, delayMs: 20, retryAt: T0 + 20, code: "server_error" },
+      { attempt: 2, delayMs: 40, retryAt: T0 + 60, code: "network_error" },
+      { attempt: 3, delayMs: 80, retryAt: T0 + 140, code: "server_error" },
+    ],
+  );
   assert.equal(events.filter((e) => e.type === "reauthenticate").length, 0);
   assert.equal(await m.getAccessToken(), "at-1");
   assert.equal((await storage.get()).refreshToken, "rt-1");
@@ -287,4 +370,155 @@ test("a refresh token expiring before the access token's renewal is announced (r
   m.stop();
   assert.deepEqual(events, [{ type: "refresh-expiring", detail: { refreshExpiresAt: now + 60_000 } }]);
   assert.equal(server.requests.length, 0);
+});
+
+test("calls take effect in call order: getAccessToken after an un-awaited setTokens or clear answers from it", async () => {
+  const clock = fakeClock();
+  const server = clockedServer(clock);
+  // A storage whose writes take 50 ms of (fake) time, like IndexedDB under load.
+  const inner = new MemoryStorage();
+  const storage = {
+    get: () => inner.get(),
+    set: (t) => new Promise((r) => clock.timers.setTimeout(r, 50)).then(() => inner.set(t)),
+    delete: () => new Promise((r) => clock.timers.setTimeout(r, 50)).then(() => inner.delete()),
+  };
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
+  const results = [];
+  const note = (p) => p.then((t) => t, (e) => e.code);
+  m.setTokens(freshSetAt(clock.now(), "a"));
+  results.push(note(m.getAccessToken()));
+  m.setTokens(freshSetAt(clock.now(), "b"));
+  results.push(note(m.getAccessToken()));
+  m.clear();
+  results.push(note(m.getAccessToken()));
+  m.setTokens(freshSetAt(clock.now(), "c"));
+  results.push(note(m.getAccessToken()));
+  await clock.advance(200);
+  assert.deepEqual(await Promise.all(results), ["at-a", "at-b", "no_session", "at-c"]);
+  assert.equal((await inner.get()).accessToken, "at-c");
+  assert.deepEqual(server.requests, []);
+  // The first demand after a setTokens on a fresh manager is not "expired" (the issue's case).
+  const n = new TokenManager({ client, fetch: server.fetch, storage: new MemoryStorage(), ...clock.options });
+  n.setTokens(freshSetAt(clock.now(), "d"));
+  assert.equal(await n.getAccessToken(), "at-d");
+});
+
+test("rejectedToken is never handed back: it renews, waits for a near retry, or rejects with kind retry and retryAt", async () => {
+  const clock = fakeClock();
+  const server = clockedServer(clock, { failures: [503], retryAfter: 30 });
+  const storage = new MemoryStorage();
+  await storage.set(freshSetAt(clock.now(), "0"));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
+  // The API refused at-0; the refresh answers 503 with Retry-After: 30 (beyond the 5 s bound).
+  const first = m.getAccessToken({ rejectedToken: "at-0" }).catch((e) => e);
+  await clock.advance(0);
+  const err = await first;
+  assert.equal(err.name, "RotorError");
+  assert.equal(err.code, "renewal_backoff");
+  assert.equal(err.kind, "retry");
+  assert.equal(err.retryAt, T0 + 30_000);
+  assert.equal(err.cause.code, "server_error");
+  assert.equal(m.state, "retry-wait");
+  // Again during the back-off: the same typed error, never the rejected token.
+  await assert.rejects(m.getAccessToken({ rejectedToken: "at-0" }), { code: "renewal_backoff", retryAt: T0 + 30_000 });
+  // A caller that was not refused may still use the (unexpired) token.
+  assert.equal(await m.getAccessToken(), "at-0");
+  assert.equal(server.requests.length, 1);
+  // 5 s before the retry: the demand waits for it and gets the renewed token.
+  await clock.advance(25_000);
+  const waiting = m.getAccessToken({ rejectedToken: "at-0" });
+  await clock.advance(5_000);
+  assert.equal(await waiting, "at-1");
+  assert.deepEqual(server.requests.map((r) => r.at - T0), [0, 30_000]);
+  // A late report of the old token's rejection answers with the current one, no request.
+  assert.equal(await m.getAccessToken({ rejectedToken: "at-0" }), "at-1");
+  assert.equal(server.requests.length, 2);
+});
+
+test("rejectedToken with a renewal in flight waits for it (one request)", async () => {
+  const clock = fakeClock();
+  const server = clockedServer(clock, { latency: 100 });
+  const storage = new MemoryStorage();
+  await storage.set(freshSetAt(clock.now(), "0"));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
+  const a = m.getAccessToken({ rejectedToken: "at-0" });
+  const b = m.getAccessToken({ rejectedToken: "at-0" });
+  await clock.advance(100);
+  assert.deepEqual(await Promise.all([a, b]), ["at-1", "at-1"]);
+  assert.equal(server.requests.length, 1);
+});
+
+test("a demand during retry-wait waits for a retry within maxDemandWaitMs, else rejects with retryAt", async () => {
+  const clock = fakeClock();
+  const server = clockedServer(clock, { failures: ["network", "network"] });
+  const storage = new MemoryStorage();
+  await storage.set(expiredSetAt(clock.now()));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, policy: { baseMs: 1000, maxDemandWaitMs: 1500 }, ...clock.options });
+  const events = record(m);
+  // Expired token: the demand refreshes, fails (retry in 1 s: near), waits, fails again
+  // (retry in 2 s: beyond 1.5 s) and rejects with the time of that attempt.
+  const first = m.getAccessToken().catch((e) => e);
+  await clock.advance(1000);
+  const err = await first;
+  assert.equal(err.code, "renewal_backoff");
+  assert.equal(err.kind, "retry");
+  assert.equal(err.retryAt, T0 + 3000);
+  assert.equal(err.cause.name, "TypeError");
+  assert.deepEqual(server.requests.map((r) => r.at - T0), [0, 1000]);
+  // 1.5 s before the attempt the next demand waits for it.
+  await clock.advance(500);
+  const second = m.getAccessToken();
+  await clock.advance(1500);
+  assert.equal(await second, "at-1");
+  assert.deepEqual(server.requests.map((r) => r.at - T0), [0, 1000, 3000]);
+  assert.deepEqual(
+    events.map((e) => [e.type, e.detail.retryAt ?? null]),
+    [
+      ["retrying", T0 + 1000],
+      ["retrying", T0 + 3000],
+      ["renewed", null],
+      ["rotated", null],
+    ],
+  );
+});
+
+test("now() and random() drive every time and jitter decision", async () => {
+  const clock = fakeClock({ random: () => 0.5 });
+  const server = clockedServer(clock, { failures: [503] });
+  const storage = new MemoryStorage();
+  await storage.set(freshSetAt(clock.now(), "0"));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, policy: { heartbeatMs: 60_000 }, ...clock.options });
+  const events = record(m);
+  await m.start();
+  // Lead for 300 s is 75 s; jitter 0.5 moves the refresh 18.75 s earlier: T0 + 206 250 (floored).
+  assert.deepEqual(clock.pending(), [60_000, 206_250]);
+  await clock.advance(206_250);
+  assert.deepEqual(server.requests.map((r) => r.at - T0), [206_250]);
+  // Backoff jitter 0.5 shortens the 1 s base delay by a quarter.
+  assert.deepEqual(events.at(-1), { type: "retrying", detail: { attempt: 1, delayMs: 750, retryAt: T0 + 207_000, code: "server_error" } });
+  await clock.advance(750);
+  assert.deepEqual(server.requests.map((r) => r.at - T0), [206_250, 207_000]);
+  // The renewed set's receivedAt is the injected clock's.
+  assert.equal((await storage.get()).receivedAt, T0 + 207_000);
+  assert.equal((await storage.get()).expiresAt, T0 + 507_000);
+  m.stop();
+  assert.deepEqual(clock.pending(), []);
+  assert.throws(() => new TokenManager({ client, now: 5 }), { code: "invalid_config" });
+  assert.throws(() => new TokenManager({ client, timers: { setTimeout() {} } }), { code: "invalid_config" });
+});
+
+test("a clock jump seen by the heartbeat (fake timers) triggers the refresh", async () => {
+  const clock = fakeClock();
+  const server = clockedServer(clock);
+  const storage = new MemoryStorage();
+  await storage.set(freshSetAt(clock.now(), "0"));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, policy: { heartbeatMs: 30_000 }, ...clock.options });
+  await m.start();
+  await clock.advance(60_000);
+  assert.equal(server.requests.length, 0);
+  // The machine slept for two hours (timers suspended): the next heartbeat sees the drift.
+  clock.jump(7_200_000);
+  await clock.advance(30_000);
+  assert.deepEqual(server.requests.map((r) => r.at - T0), [60_000 + 7_200_000 + 30_000]);
+  m.stop();
 });
