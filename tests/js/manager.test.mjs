@@ -1,5 +1,7 @@
-// TokenManager in Node with a fake fetch: single-flight, backoff on 5xx keeping the refresh
-// token, invalid_grant -> reauthenticate with tokens cleared, cross-instance adoption.
+// TokenManager in Node with a fake token endpoint on a fake clock (injected now/random/timers):
+// single-flight, backoff on 5xx keeping the refresh token, invalid_grant -> reauthenticate with
+// tokens cleared, cross-instance adoption, call order, rejected tokens, demands during backoff.
+// No test sleeps: time only moves when a test advances the fake clock.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TokenManager, MemoryStorage } from "rotor";
@@ -7,51 +9,6 @@ import { TokenManager, MemoryStorage } from "rotor";
 const client = { tokenEndpoint: "http://127.0.0.1:9/token", clientId: "spa", authMethod: "none" };
 
 // The real client core (buildRefreshRequest/parseTokenResponse) builds and reads the wire.
-
-/** A token endpoint in a function: rotating refresh tokens, scripted failures. */
-function fakeServer({ failures = [] } = {}) {
-  const state = { requests: [], current: "rt-0", generation: 0, failures: [...failures] };
-  state.fetch = async (url, init) => {
-    const params = new URLSearchParams(init.body);
-    state.requests.push({ url, init, refreshToken: params.get("refresh_token") });
-    await new Promise((r) => setTimeout(r, 5));
-    const fail = state.failures.shift();
-    if (fail === "network") throw new TypeError("fetch failed");
-    if (fail === 503) {
-      return new Response(JSON.stringify({ error: "server_error" }), { status: 503, headers: { "content-type": "application/json" } });
-    }
-    if (fail === "invalid_grant" || params.get("refresh_token") !== state.current) {
-      return new Response(JSON.stringify({ error: "invalid_grant" }), { status: 400, headers: { "content-type": "application/json" } });
-    }
-    state.generation += 1;
-    state.current = `rt-${state.generation}`;
-    return new Response(
-      JSON.stringify({ access_token: `at-${state.generation}`, token_type: "Bearer", expires_in: 300, refresh_token: state.current }),
-      { status: 200, headers: { "content-type": "application/json", date: new Date().toUTCString() } },
-    );
-  };
-  return state;
-}
-
-const expiredSet = (refreshToken = "rt-0") => ({
-  accessToken: "at-0",
-  tokenType: "Bearer",
-  expiresAt: Date.now() - 1000,
-  refreshToken,
-  refreshExpiresAt: null,
-  scope: null,
-  idToken: null,
-  rotated: false,
-  receivedAt: Date.now() - 301_000,
-});
-
-function record(manager) {
-  const events = [];
-  for (const type of ["renewed", "rotated", "retrying", "reauthenticate", "error", "refresh-expiring"]) {
-    manager.addEventListener(type, (e) => events.push({ type, detail: e.detail }));
-  }
-  return events;
-}
 
 const T0 = 1_700_000_000_000;
 
@@ -104,7 +61,8 @@ function fakeClock({ start = T0, random = () => 0 } = {}) {
   return clock;
 }
 
-/** fakeServer on a fake clock: `latency` ms per request (a fake timer), a minimal Response. */
+/** A token endpoint in a function on a fake clock: rotating refresh tokens, scripted failures,
+ * `latency` ms per request (a fake timer), a minimal Response. */
 function clockedServer(clock, { failures = [], latency = 0, lifetime = 300, retryAfter } = {}) {
   const state = { requests: [], current: "rt-0", generation: 0, failures: [...failures] };
   const answer = (status, json, headers = {}) => ({
@@ -114,7 +72,7 @@ function clockedServer(clock, { failures = [], latency = 0, lifetime = 300, retr
   });
   state.fetch = async (url, init) => {
     const params = new URLSearchParams(init.body);
-    state.requests.push({ url, at: clock.now(), refreshToken: params.get("refresh_token") });
+    state.requests.push({ url, init, at: clock.now(), refreshToken: params.get("refresh_token") });
     if (latency > 0) await new Promise((r) => clock.timers.setTimeout(r, latency));
     const fail = state.failures.shift();
     if (fail === "network") throw new TypeError("fetch failed");
@@ -127,21 +85,44 @@ function clockedServer(clock, { failures = [], latency = 0, lifetime = 300, retr
   return state;
 }
 
-const expiredSetAt = (now, refreshToken = "rt-0") => ({ ...expiredSet(refreshToken), expiresAt: now - 1000, receivedAt: now - 301_000 });
+/** A set whose access token expired a second ago (received 301 s ago), refresh token live. */
+const expiredSetAt = (now, refreshToken = "rt-0") => ({
+  accessToken: "at-0",
+  tokenType: "Bearer",
+  expiresAt: now - 1000,
+  refreshToken,
+  refreshExpiresAt: null,
+  scope: null,
+  idToken: null,
+  rotated: false,
+  receivedAt: now - 301_000,
+});
+/** A set received at `now`: `at-<name>` / `rt-<name>`, `lifetime` seconds. */
 const freshSetAt = (now, name = "0", lifetime = 300) => ({
-  ...expiredSet(`rt-${name}`),
+  ...expiredSetAt(now, `rt-${name}`),
   accessToken: `at-${name}`,
   expiresAt: now + lifetime * 1000,
   receivedAt: now,
 });
 
+function record(manager) {
+  const events = [];
+  for (const type of ["renewed", "rotated", "retrying", "reauthenticate", "error", "refresh-expiring"]) {
+    manager.addEventListener(type, (e) => events.push({ type, detail: e.detail }));
+  }
+  return events;
+}
+
 test("100 concurrent getAccessToken calls make one request", async () => {
-  const server = fakeServer();
+  const clock = fakeClock();
+  const server = clockedServer(clock, { latency: 5 });
   const storage = new MemoryStorage();
-  await storage.set(expiredSet());
-  const m = new TokenManager({ client, fetch: server.fetch, storage });
+  await storage.set(expiredSetAt(clock.now()));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
   const events = record(m);
-  const tokens = await Promise.all(Array.from({ length: 100 }, () => m.getAccessToken()));
+  const all = Promise.all(Array.from({ length: 100 }, () => m.getAccessToken()));
+  await clock.advance(5);
+  const tokens = await all;
   assert.equal(server.requests.length, 1);
   assert.equal(server.requests[0].refreshToken, "rt-0");
   assert.equal(server.requests[0].init.method, "POST");
@@ -158,15 +139,15 @@ test("100 concurrent getAccessToken calls make one request", async () => {
 });
 
 test("a page loaded with an expired access token renews at once on start()", async () => {
-  const server = fakeServer();
+  const clock = fakeClock();
+  const server = clockedServer(clock);
   const storage = new MemoryStorage();
-  await storage.set(expiredSet());
-  const m = new TokenManager({ client, fetch: server.fetch, storage });
-  const renewed = new Promise((r) => m.addEventListener("renewed", r, { once: true }));
+  await storage.set(expiredSetAt(clock.now()));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
   await m.start();
-  await renewed;
+  await clock.advance(0);
   m.stop();
-  assert.equal(server.requests.length, 1);
+  assert.deepEqual(server.requests.map((r) => r.at - T0), [0]);
   assert.equal((await storage.get()).accessToken, "at-1");
 });
 
@@ -207,13 +188,14 @@ test("5xx and network errors keep the refresh token and retry with backoff (fake
 });
 
 test("invalid_grant: reauthenticate event, tokens cleared, getAccessToken rejects", async () => {
-  const server = fakeServer({ failures: ["invalid_grant"] });
+  const clock = fakeClock();
+  const server = clockedServer(clock, { failures: ["invalid_grant"] });
   const storage = new MemoryStorage();
-  await storage.set(expiredSet());
-  const m = new TokenManager({ client, fetch: server.fetch, storage });
+  await storage.set(expiredSetAt(clock.now()));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
   const events = record(m);
   await assert.rejects(m.getAccessToken(), (e) => e.code === "invalid_grant" && e.kind === "reauthenticate");
-  await new Promise((r) => setTimeout(r, 10));
+  await clock.advance(0);
   assert.deepEqual(events.map((e) => [e.type, e.detail.code]), [["reauthenticate", "invalid_grant"]]);
   assert.equal(await storage.get(), null);
   assert.equal(m.state, "needs-reauthentication");
@@ -221,109 +203,9 @@ test("invalid_grant: reauthenticate event, tokens cleared, getAccessToken reject
   assert.equal(server.requests.length, 1);
 });
 
-test("two managers on one shared storage: the loser adopts the rotated set, one redemption", async () => {
-  const server = fakeServer();
-  const storage = new MemoryStorage();
-  await storage.set(expiredSet());
-  // A shared in-process lock standing in for navigator.locks between the two "tabs".
+/** An in-process lock standing in for navigator.locks between "tabs"; `order` logs it. */
+function installLocks(order = []) {
   let chain = Promise.resolve();
-  const locks = {
-    request: (_name, fn) => {
-      const run = chain.then(fn);
-      chain = run.catch(() => {});
-      return run;
-    },
-  };
-  const hadNavigator = Object.getOwnPropertyDescriptor(globalThis, "navigator");
-  Object.defineProperty(globalThis, "navigator", { value: { locks }, configurable: true });
-  try {
-    const a = new TokenManager({ client, fetch: server.fetch, storage, name: "shared" });
-    const b = new TokenManager({ client, fetch: server.fetch, storage, name: "shared" });
-    const [ta, tb] = await Promise.all([a.getAccessToken(), b.getAccessToken()]);
-    assert.equal(server.requests.length, 1, "one redemption");
-    assert.equal(ta, "at-1");
-    assert.equal(tb, "at-1");
-  } finally {
-    if (hadNavigator) Object.defineProperty(globalThis, "navigator", hadNavigator);
-    else delete globalThis.navigator;
-  }
-});
-
-test("setTokens/clear and argument checks", async () => {
-  const server = fakeServer();
-  const m = new TokenManager({ client, fetch: server.fetch });
-  await assert.rejects(m.getAccessToken(), { code: "no_session" });
-  await assert.rejects(m.setTokens({}), { code: "invalid_argument" });
-  await m.setTokens({ ...expiredSet(), expiresAt: Date.now() + 300_000, receivedAt: Date.now() });
-  assert.equal(await m.getAccessToken(), "at-0");
-  assert.equal(m.state, "scheduled");
-  await m.clear();
-  assert.equal(m.state, "idle");
-  await assert.rejects(m.getAccessToken(), { code: "no_session" });
-  assert.equal(server.requests.length, 0);
-  assert.throws(() => new TokenManager({}), { code: "invalid_config" });
-  assert.throws(() => new TokenManager({ client, policy: { baseMs: -1 } }), { code: "invalid_argument" });
-});
-
-test("a due token is refreshed lazily even when the timer never fired (throttled or asleep)", async (t) => {
-  const server = fakeServer();
-  const storage = new MemoryStorage();
-  const realNow = Date.now();
-  t.mock.timers.enable({ apis: ["Date"], now: realNow });
-  const fresh = { ...expiredSet(), expiresAt: realNow + 300_000, receivedAt: realNow };
-  await storage.set(fresh);
-  const m = new TokenManager({ client, fetch: server.fetch, storage });
-  await m.start();
-  assert.equal(await m.getAccessToken(), "at-0");
-  assert.equal(server.requests.length, 0);
-  // The clock jumps 290 s (laptop lid closed): no timer has fired, the token is due.
-  t.mock.timers.setTime(realNow + 290_000);
-  assert.equal(await m.getAccessToken(), "at-1");
-  assert.equal(server.requests.length, 1);
-  m.stop();
-});
-
-test("timer drift (sleep) is detected by the heartbeat and triggers the refresh", async (t) => {
-  const server = fakeServer();
-  const storage = new MemoryStorage();
-  const realNow = Date.now();
-  t.mock.timers.enable({ apis: ["Date"], now: realNow });
-  await storage.set({ ...expiredSet(), expiresAt: realNow + 300_000, receivedAt: realNow });
-  const m = new TokenManager({ client, fetch: server.fetch, storage, policy: { heartbeatMs: 30 } });
-  const renewed = new Promise((r) => m.addEventListener("renewed", r, { once: true }));
-  await m.start();
-  await new Promise((r) => setTimeout(r, 100));
-  assert.equal(server.requests.length, 0, "no refresh before the jump");
-  // Wall clock jumps 2 h while the process was suspended; the long refresh timer has not fired.
-  t.mock.timers.setTime(realNow + 7_200_000);
-  await renewed;
-  m.stop();
-  assert.equal(server.requests.length, 1);
-});
-
-test("a sign-in during a failing refresh keeps the new token set", async () => {
-  const server = fakeServer({ failures: ["invalid_grant"] });
-  const storage = new MemoryStorage();
-  await storage.set(expiredSet());
-  const m = new TokenManager({ client, fetch: server.fetch, storage });
-  const events = record(m);
-  const first = m.getAccessToken().catch((e) => e);
-  await new Promise((r) => setTimeout(r, 1)); // the refresh is in flight
-  const fresh = { ...expiredSet("rt-new"), accessToken: "at-new", expiresAt: Date.now() + 300_000, receivedAt: Date.now() };
-  await m.setTokens(fresh);
-  await first;
-  assert.equal((await storage.get())?.accessToken, "at-new");
-  assert.equal(await m.getAccessToken(), "at-new");
-  assert.equal(m.state, "scheduled");
-  assert.deepEqual(events.filter((e) => e.type === "reauthenticate"), []);
-});
-
-test("with Web Locks, a sign-in during a failing redemption waits for it and is kept", async () => {
-  const server = fakeServer({ failures: ["invalid_grant"] });
-  const storage = new MemoryStorage();
-  await storage.set(expiredSet());
-  let chain = Promise.resolve();
-  const order = [];
   const locks = {
     request: (_name, fn) => {
       const run = chain.then(async () => {
@@ -338,38 +220,135 @@ test("with Web Locks, a sign-in during a failing redemption waits for it and is 
       return run;
     },
   };
-  const hadNavigator = Object.getOwnPropertyDescriptor(globalThis, "navigator");
+  const had = Object.getOwnPropertyDescriptor(globalThis, "navigator");
   Object.defineProperty(globalThis, "navigator", { value: { locks }, configurable: true });
-  try {
-    const m = new TokenManager({ client, fetch: server.fetch, storage });
-    const events = record(m);
-    const first = m.getAccessToken().catch((e) => e);
-    await new Promise((r) => setTimeout(r, 1));
-    const fresh = { ...expiredSet("rt-new"), accessToken: "at-new", expiresAt: Date.now() + 300_000, receivedAt: Date.now() };
-    await m.setTokens(fresh);
-    await first;
-    assert.deepEqual(order, ["lock", "unlock", "lock", "unlock"]);
-    assert.equal((await storage.get())?.refreshToken, "rt-new");
-    assert.equal(await m.getAccessToken(), "at-new");
-    assert.equal(m.state, "scheduled");
-    assert.deepEqual(events.map((e) => e.type), []);
-  } finally {
-    if (hadNavigator) Object.defineProperty(globalThis, "navigator", hadNavigator);
+  return () => {
+    if (had) Object.defineProperty(globalThis, "navigator", had);
     else delete globalThis.navigator;
-  }
+  };
+}
+
+test("two managers on one shared storage: the loser adopts the rotated set, one redemption", async (t) => {
+  const clock = fakeClock();
+  const server = clockedServer(clock, { latency: 5 });
+  const storage = new MemoryStorage();
+  await storage.set(expiredSetAt(clock.now()));
+  t.after(installLocks());
+  const a = new TokenManager({ client, fetch: server.fetch, storage, name: "shared", ...clock.options });
+  const b = new TokenManager({ client, fetch: server.fetch, storage, name: "shared", ...clock.options });
+  const events = record(b);
+  const both = Promise.all([a.getAccessToken(), b.getAccessToken()]);
+  await clock.advance(5);
+  assert.deepEqual(await both, ["at-1", "at-1"]);
+  assert.equal(server.requests.length, 1, "one redemption");
+  // The loser adopted the winner's set (the machine's tokens-seen) as its renewal.
+  assert.deepEqual(events, [{ type: "renewed", detail: { expiresAt: T0 + 5 + 300_000 } }]);
+  assert.equal(b.state, "scheduled");
+});
+
+test("setTokens/clear and argument checks", async () => {
+  const clock = fakeClock();
+  const server = clockedServer(clock);
+  const m = new TokenManager({ client, fetch: server.fetch, ...clock.options });
+  await assert.rejects(m.getAccessToken(), { code: "no_session" });
+  await assert.rejects(m.setTokens({}), { code: "invalid_argument" });
+  await m.setTokens(freshSetAt(clock.now()));
+  assert.equal(await m.getAccessToken(), "at-0");
+  assert.equal(m.state, "scheduled");
+  await m.clear();
+  assert.equal(m.state, "idle");
+  await assert.rejects(m.getAccessToken(), { code: "no_session" });
+  assert.equal(server.requests.length, 0);
+  assert.throws(() => new TokenManager({}), { code: "invalid_config" });
+  assert.throws(() => new TokenManager({ client, policy: { baseMs: -1 } }), { code: "invalid_argument" });
+  assert.throws(() => new TokenManager({ client, policy: { maxDemandWaitMs: -1 } }), { code: "invalid_argument" });
+});
+
+test("a due token is refreshed lazily even when the timer never fired (throttled or asleep)", async () => {
+  const clock = fakeClock();
+  const server = clockedServer(clock);
+  const storage = new MemoryStorage();
+  await storage.set(freshSetAt(clock.now()));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
+  await m.start();
+  assert.equal(await m.getAccessToken(), "at-0");
+  assert.equal(server.requests.length, 0);
+  // The clock jumps 290 s (laptop lid closed): no timer has fired, the token is due.
+  clock.jump(290_000);
+  assert.equal(await m.getAccessToken(), "at-1");
+  assert.deepEqual(server.requests.map((r) => r.at - T0), [290_000]);
+  m.stop();
+});
+
+test("a sign-in during a failing refresh keeps the new token set", async () => {
+  const clock = fakeClock();
+  const server = clockedServer(clock, { failures: ["invalid_grant"], latency: 10 });
+  const storage = new MemoryStorage();
+  await storage.set(expiredSetAt(clock.now()));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
+  const events = record(m);
+  const first = m.getAccessToken().catch((e) => e);
+  await clock.advance(1); // the refresh is in flight
+  const signedIn = m.setTokens(freshSetAt(clock.now(), "new"));
+  await clock.advance(10);
+  await signedIn;
+  await first;
+  assert.equal((await storage.get())?.accessToken, "at-new");
+  assert.equal(await m.getAccessToken(), "at-new");
+  assert.equal(m.state, "scheduled");
+  assert.deepEqual(events.filter((e) => e.type === "reauthenticate"), []);
+});
+
+test("with Web Locks, a sign-in during a failing redemption waits for it and is kept", async (t) => {
+  const clock = fakeClock();
+  const server = clockedServer(clock, { failures: ["invalid_grant"], latency: 10 });
+  const storage = new MemoryStorage();
+  await storage.set(expiredSetAt(clock.now()));
+  const order = [];
+  t.after(installLocks(order));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
+  const events = record(m);
+  const first = m.getAccessToken().catch((e) => e);
+  await clock.advance(1);
+  const signedIn = m.setTokens(freshSetAt(clock.now(), "new"));
+  await clock.advance(10);
+  await signedIn;
+  await first;
+  assert.deepEqual(order, ["lock", "unlock", "lock", "unlock"]);
+  assert.equal((await storage.get())?.refreshToken, "rt-new");
+  assert.equal(await m.getAccessToken(), "at-new");
+  assert.equal(m.state, "scheduled");
+  assert.deepEqual(events.map((e) => e.type), []);
 });
 
 test("a refresh token expiring before the access token's renewal is announced (refresh-expiring)", async () => {
-  const server = fakeServer();
+  const clock = fakeClock();
+  const server = clockedServer(clock);
   const storage = new MemoryStorage();
-  const now = Date.now();
-  await storage.set({ ...expiredSet(), expiresAt: now + 300_000, receivedAt: now, refreshExpiresAt: now + 60_000 });
-  const m = new TokenManager({ client, fetch: server.fetch, storage });
+  await storage.set({ ...freshSetAt(clock.now()), refreshExpiresAt: T0 + 60_000 });
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
   const events = record(m);
   await m.start();
   m.stop();
-  assert.deepEqual(events, [{ type: "refresh-expiring", detail: { refreshExpiresAt: now + 60_000 } }]);
+  assert.deepEqual(events, [{ type: "refresh-expiring", detail: { refreshExpiresAt: T0 + 60_000 } }]);
   assert.equal(server.requests.length, 0);
+});
+
+test("a sign-out while a refresh is in flight is not undone by its answer", async () => {
+  const clock = fakeClock();
+  const server = clockedServer(clock, { latency: 10 });
+  const storage = new MemoryStorage();
+  await storage.set(expiredSetAt(clock.now()));
+  const m = new TokenManager({ client, fetch: server.fetch, storage, ...clock.options });
+  const first = m.getAccessToken().catch((e) => e);
+  await clock.advance(1);
+  const cleared = m.clear();
+  await clock.advance(10);
+  await cleared;
+  assert.equal((await first).code, "no_session");
+  assert.equal(await storage.get(), null);
+  assert.equal(m.state, "idle");
+  await assert.rejects(m.getAccessToken(), { code: "no_session" });
 });
 
 test("calls take effect in call order: getAccessToken after an un-awaited setTokens or clear answers from it", async () => {
