@@ -75,11 +75,14 @@ function saysInvalidToken(header) {
  * Installs silent renewal in the service worker `self`.
  * @param {ServiceWorkerGlobalScope} self
  * @param {object} options `{ client, apiPrefixes, allowCrossOriginApi?, sessionUrls?, policy?,
- *   persist?, storage?, wasm?, core? }`
+ *   persist?, storage?, wasm?, core?, now?, random?, timers? }` (`now`, `random`, `timers`: as
+ *   TokenManager's, for every time and jitter decision of the worker)
  * @returns {{ stop(): Promise<void> }}
  */
 export function installSilentRenewal(self, options = {}) {
-  const { client, policy, wasm, core } = options;
+  const { client, policy, wasm, core, now, random, timers } = options;
+  if (now !== undefined && typeof now !== "function") throw configError("now must be a function returning ms since the epoch");
+  const clock = now ?? (() => Date.now());
   if (!client || typeof client !== "object") throw configError("installSilentRenewal needs a client configuration");
   if (!Array.isArray(options.apiPrefixes) || options.apiPrefixes.length === 0) {
     throw configError("installSilentRenewal needs apiPrefixes: a non-empty array of URLs");
@@ -143,7 +146,17 @@ export function installSilentRenewal(self, options = {}) {
     if (!managerPromise) {
       managerPromise = (async () => {
         await init(wasm);
-        const m = new TokenManager({ client, policy, storage, core, name: "rotor-sw", fetch: (...a) => self.fetch(...a) });
+        const m = new TokenManager({
+          client,
+          policy,
+          storage,
+          core,
+          name: "rotor-sw",
+          fetch: (...a) => self.fetch(...a),
+          now: clock,
+          random,
+          timers,
+        });
         for (const type of EVENTS) {
           m.addEventListener(type, (ev) => {
             if (type === "reauthenticate") toldNoSession = true;
@@ -291,11 +304,11 @@ export function installSilentRenewal(self, options = {}) {
     let tokenSet;
     try {
       await init(wasm);
-      tokenSet = (core ?? { parseTokenResponse }).parseTokenResponse(client, {
-        status: response.status,
-        headers: response.headers,
-        body,
-      });
+      tokenSet = (core ?? { parseTokenResponse }).parseTokenResponse(
+        client,
+        { status: response.status, headers: response.headers, body },
+        { now: clock() },
+      );
     } catch (err) {
       return Response.json(
         { error: "invalid_response", error_description: `the sign-in answer is not a token response (${err?.code ?? "error"})` },

@@ -391,3 +391,66 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn client_refresh_token_expires_in_in_every_dialect_with_the_lifetime_limits() {
+    // draft-ietf-oauth-refresh-token-expiration: every dialect reads it, as sent.
+    for dialect in ["rfc6749", "keycloak", "curity", "pingfederate"] {
+        let cfg = config(
+            json!({ "tokenEndpoint": "https://as.example/token", "clientId": "c", "dialect": dialect }),
+        );
+        let set = parse(
+            &cfg,
+            200,
+            &[],
+            br#"{"access_token":"a","token_type":"Bearer","refresh_token":"r","refresh_token_expires_in":3600}"#,
+        )
+        .unwrap();
+        assert_eq!(set.refresh_expires_at, Some(NOW + 3_600_000.0), "{dialect}");
+    }
+    let tokenidp = config(
+        json!({ "tokenEndpoint": "https://as.example/token", "clientId": "c", "dialect": "tokenidp" }),
+    );
+    let set = parse(
+        &tokenidp,
+        200,
+        &[],
+        br#"{"isSuccess":true,"data":{"accessToken":"a","tokenType":"Bearer","refreshTokenExpiresIn":120}}"#,
+    )
+    .unwrap();
+    assert_eq!(set.refresh_expires_at, Some(NOW + 120_000.0));
+    // Keycloak: the standard name wins over refresh_expires_in, whichever comes first.
+    let keycloak = config(
+        json!({ "tokenEndpoint": "https://as.example/token", "clientId": "c", "dialect": "keycloak" }),
+    );
+    let set = parse(
+        &keycloak,
+        200,
+        &[],
+        br#"{"access_token":"a","refresh_token_expires_in":60,"refresh_expires_in":1800}"#,
+    )
+    .unwrap();
+    assert_eq!(set.refresh_expires_at, Some(NOW + 60_000.0));
+    // The same limits as every lifetime: whole, non-negative, at most 10 years.
+    for bad in [r#"-1"#, r#"1.5"#, r#"315360001"#, r#""60""#, r#"null"#] {
+        let body = [
+            r#"{"access_token":"a","token_type":"Bearer","refresh_token_expires_in":"#,
+            bad,
+            "}",
+        ]
+        .concat();
+        assert_eq!(
+            rotor_code(parse(&strict(), 200, &[], body.as_bytes())),
+            "invalid_response",
+            "{bad}"
+        );
+    }
+    let ten_years = parse(
+        &strict(),
+        200,
+        &[],
+        br#"{"access_token":"a","token_type":"Bearer","refresh_token_expires_in":315360000}"#,
+    )
+    .unwrap();
+    assert_eq!(ten_years.refresh_expires_at, Some(NOW + 315_360_000_000.0));
+}

@@ -2,7 +2,7 @@
 
 use rotor::ErrorKind;
 use rotor::schedule::{
-    Action, BackoffOptions, Event, Input, Policy, RenewalMachine, State, TokenTimes,
+    Action, Answer, BackoffOptions, Event, Input, Policy, RenewalMachine, State, TokenTimes,
 };
 
 const NOW: f64 = 1_700_000_000_000.0;
@@ -24,6 +24,7 @@ fn machine() -> RenewalMachine {
             cap_ms: 8000.0,
             ..BackoffOptions::default()
         },
+        ..Policy::default()
     })
     .unwrap()
 }
@@ -409,6 +410,13 @@ mod properties {
             Just(Input::SessionEnded {
                 code: "session_ended".into()
             }),
+            (0.0f64..600.0, -700.0f64..10.0, any::<bool>(), any::<bool>()).prop_map(
+                |(life, age, refresh_token_changed, access_token_changed)| Input::TokensSeen {
+                    tokens: tokens(NOW + age * 1000.0, life),
+                    refresh_token_changed,
+                    access_token_changed,
+                }
+            ),
             (0.0f64..600.0, -700.0f64..0.0)
                 .prop_map(|(life, age)| Input::TokensStored(tokens(NOW + age * 1000.0, life))),
             (1.0f64..600.0, any::<bool>()).prop_map(|(life, rotated)| Input::RefreshSucceeded {
@@ -561,4 +569,319 @@ fn a_set_without_lifetime_is_renewed_when_the_api_rejects_it() {
         m.step(Input::AccessTokenRejected, NOW + 5.0, 0.0).unwrap(),
         vec![Action::CancelTimer, Action::SendRefresh]
     );
+}
+
+fn seen(received: f64, lifetime_s: f64) -> Input {
+    Input::TokensSeen {
+        tokens: tokens(received, lifetime_s),
+        refresh_token_changed: true,
+        access_token_changed: true,
+    }
+}
+
+#[test]
+fn a_set_seen_in_storage_is_adopted_only_when_it_is_another_newer_set() {
+    let mut m = machine();
+    // Nothing here yet (another tab signed in): adopted and scheduled.
+    assert_eq!(
+        m.step(seen(NOW, 300.0), NOW, 0.0).unwrap(),
+        vec![
+            Action::AdoptTokens,
+            Action::WakeAt {
+                at: NOW + 225_000.0
+            }
+        ]
+    );
+    // The current set itself: nothing.
+    let same = Input::TokensSeen {
+        tokens: tokens(NOW, 300.0),
+        refresh_token_changed: false,
+        access_token_changed: false,
+    };
+    assert_eq!(m.step(same, NOW + 1.0, 0.0).unwrap(), vec![]);
+    // An older set (a stale write): kept out.
+    assert_eq!(
+        m.step(seen(NOW - 1.0, 300.0), NOW + 2.0, 0.0).unwrap(),
+        vec![]
+    );
+    // A newer one (another tab renewed): adopted, failures reset, rescheduled from it.
+    assert_eq!(
+        m.step(seen(NOW + 60_000.0, 300.0), NOW + 60_000.0, 0.0)
+            .unwrap(),
+        vec![
+            Action::AdoptTokens,
+            Action::WakeAt {
+                at: NOW + 285_000.0
+            }
+        ]
+    );
+    // As new as the current one but another access token (same receivedAt): adopted.
+    let access_only = Input::TokensSeen {
+        tokens: tokens(NOW + 60_000.0, 600.0),
+        refresh_token_changed: false,
+        access_token_changed: true,
+    };
+    assert_eq!(
+        m.step(access_only, NOW + 60_000.0, 0.0).unwrap(),
+        vec![
+            Action::AdoptTokens,
+            Action::WakeAt {
+                at: NOW + 510_000.0
+            }
+        ]
+    );
+    // Without receivedAt on either side, another set is adopted.
+    let undated = TokenTimes {
+        received_at: None,
+        ..tokens(NOW, 300.0)
+    };
+    let out = m
+        .step(
+            Input::TokensSeen {
+                tokens: undated,
+                refresh_token_changed: true,
+                access_token_changed: true,
+            },
+            NOW + 60_000.0,
+            0.0,
+        )
+        .unwrap();
+    assert_eq!(out[0], Action::AdoptTokens);
+}
+
+#[test]
+fn after_the_session_ended_the_dead_refresh_token_is_not_adopted_back() {
+    let mut m = refreshing_machine();
+    m.step(
+        failed(ErrorKind::Reauthenticate, "invalid_grant", None),
+        NOW,
+        0.0,
+    )
+    .unwrap();
+    assert_eq!(m.state(), State::NeedsReauthentication);
+    // Storage still holds the dead set (its deletion is under way): not adopted.
+    let dead = Input::TokensSeen {
+        tokens: tokens(NOW + 10.0, 300.0),
+        refresh_token_changed: false,
+        access_token_changed: true,
+    };
+    assert_eq!(m.step(dead, NOW + 10.0, 0.0).unwrap(), vec![]);
+    assert_eq!(m.state(), State::NeedsReauthentication);
+    // A new sign-in elsewhere (another refresh token, even an older receivedAt): adopted.
+    assert_eq!(
+        m.step(seen(NOW - 5.0, 300.0), NOW + 20.0, 0.0).unwrap(),
+        vec![
+            Action::AdoptTokens,
+            Action::WakeAt {
+                at: NOW + 224_995.0
+            }
+        ]
+    );
+    assert_eq!(m.state(), State::Scheduled);
+}
+
+#[test]
+fn a_set_seen_while_refreshing_ends_the_redemption_or_is_redeemed_instead() {
+    // Another tab renewed while this one waited for the lock: its set is the outcome.
+    let mut m = refreshing_machine();
+    assert_eq!(
+        m.step(seen(NOW + 5.0, 300.0), NOW + 10.0, 0.0).unwrap(),
+        vec![
+            Action::AdoptTokens,
+            Action::Emit {
+                event: Event::Renewed {
+                    expires_at: Some(NOW + 300_005.0)
+                }
+            },
+            Action::WakeAt {
+                at: NOW + 225_005.0
+            }
+        ]
+    );
+    assert_eq!(m.state(), State::Scheduled);
+    // A late answer to the superseded request changes nothing.
+    let late = Input::RefreshSucceeded {
+        tokens: tokens(NOW + 20.0, 300.0),
+        rotated: true,
+    };
+    assert_eq!(m.step(late, NOW + 20.0, 0.0).unwrap(), vec![]);
+    assert_eq!(m.refresh_at(), Some(NOW + 225_005.0));
+    // Another set, already due (renewed long ago by another tab): redeem it instead.
+    let mut m = refreshing_machine();
+    assert_eq!(
+        m.step(seen(NOW - 1_000_000.0, 300.0), NOW, 0.0).unwrap(),
+        vec![Action::AdoptTokens]
+    );
+    assert_eq!(m.state(), State::Refreshing);
+    // A set older than the one being redeemed: ignored, the redemption goes on.
+    let mut m = refreshing_machine();
+    assert_eq!(
+        m.step(seen(NOW - 3_700_000.0, 300.0), NOW, 0.0).unwrap(),
+        vec![]
+    );
+    assert_eq!(m.state(), State::Refreshing);
+}
+
+#[test]
+fn answer_uses_a_live_token_and_waits_for_the_refresh_in_flight() {
+    let mut m = machine();
+    assert_eq!(m.answer(None, false, NOW).unwrap(), Answer::NoSession);
+    let t = tokens(NOW, 300.0);
+    m.step(Input::TokensStored(t), NOW, 0.0).unwrap();
+    assert_eq!(m.answer(Some(&t), false, NOW).unwrap(), Answer::Use);
+    // Usable up to the millisecond before expiry, not at it.
+    assert!(m.usable(Some(&t), false, NOW + 299_999.0));
+    assert!(!m.usable(Some(&t), false, NOW + 300_000.0));
+    // The rejected token is never usable, however fresh.
+    assert!(!m.usable(Some(&t), true, NOW));
+    m.step(Input::AccessTokenRejected, NOW + 1.0, 0.0).unwrap();
+    assert_eq!(m.answer(Some(&t), true, NOW + 1.0).unwrap(), Answer::Wait);
+    // Inside the lead (due) a demand starts the refresh and waits for it.
+    let mut m = machine();
+    m.step(Input::TokensStored(t), NOW, 0.0).unwrap();
+    assert_eq!(
+        m.step(Input::Demand, NOW + 225_000.0, 0.0).unwrap(),
+        vec![Action::CancelTimer, Action::SendRefresh]
+    );
+    assert_eq!(
+        m.answer(Some(&t), false, NOW + 225_000.0).unwrap(),
+        Answer::Wait
+    );
+    assert!(m.answer(Some(&t), false, f64::NAN).is_err());
+}
+
+#[test]
+fn usable_applies_the_clock_skew_to_a_jwt_exp() {
+    let mut m = machine();
+    let t = TokenTimes {
+        access_exp_seconds: Some((NOW + 300_000.0) / 1000.0),
+        ..tokens(NOW, 600.0)
+    };
+    m.step(Input::TokensStored(t), NOW, 0.0).unwrap();
+    assert!(m.usable(Some(&t), false, NOW + 299_999.0));
+    assert!(!m.usable(Some(&t), false, NOW + 300_000.0));
+    // The server's clock is 10 s ahead: its exp comes 10 s earlier here.
+    m.set_skew_ms(10_000.0).unwrap();
+    assert!(m.usable(Some(&t), false, NOW + 289_999.0));
+    assert!(!m.usable(Some(&t), false, NOW + 290_000.0));
+    // No expiry at all: usable until rejected.
+    let forever = TokenTimes {
+        has_refresh_token: true,
+        ..TokenTimes::default()
+    };
+    assert!(m.usable(Some(&forever), false, NOW + 1e12));
+    assert!(!m.usable(Some(&forever), true, NOW));
+}
+
+#[test]
+fn answer_during_backoff_waits_for_a_near_retry_and_fails_for_a_far_one() {
+    let expired = tokens(NOW - 3_600_000.0, 300.0);
+    let mut m = refreshing_machine();
+    m.step(failed(ErrorKind::Retry, "server_error", None), NOW, 0.0)
+        .unwrap();
+    assert_eq!(m.retry_at(), Some(NOW + 1000.0));
+    assert_eq!(
+        m.answer(Some(&expired), false, NOW + 400.0).unwrap(),
+        Answer::WaitUntil { at: NOW + 1000.0 }
+    );
+    // A still-valid access token is used meanwhile; the rejected one waits.
+    let live = tokens(NOW, 300.0);
+    assert_eq!(m.answer(Some(&live), false, NOW).unwrap(), Answer::Use);
+    assert_eq!(
+        m.answer(Some(&live), true, NOW).unwrap(),
+        Answer::WaitUntil { at: NOW + 1000.0 }
+    );
+    // Retry-After 30 s: beyond the 5 s bound, fail now with the time of the next try.
+    m.step(Input::Tick, NOW + 1000.0, 0.0).unwrap();
+    m.step(
+        failed(ErrorKind::Retry, "temporarily_unavailable", Some(30_000.0)),
+        NOW + 1000.0,
+        0.0,
+    )
+    .unwrap();
+    assert_eq!(
+        m.answer(Some(&expired), false, NOW + 1000.0).unwrap(),
+        Answer::RetryLater {
+            retry_at: Some(NOW + 31_000.0)
+        }
+    );
+    // Exactly 5 s before the retry: waits; 1 ms earlier: fails.
+    assert_eq!(
+        m.answer(Some(&expired), false, NOW + 26_000.0).unwrap(),
+        Answer::WaitUntil { at: NOW + 31_000.0 }
+    );
+    assert_eq!(
+        m.answer(Some(&expired), false, NOW + 25_999.0).unwrap(),
+        Answer::RetryLater {
+            retry_at: Some(NOW + 31_000.0)
+        }
+    );
+    // Offline: the retry waits for connectivity, so does not the demand.
+    m.step(Input::Offline, NOW + 30_000.0, 0.0).unwrap();
+    assert_eq!(
+        m.answer(Some(&expired), false, NOW + 30_000.0).unwrap(),
+        Answer::RetryLater {
+            retry_at: Some(NOW + 31_000.0)
+        }
+    );
+    // A bound of 0: never waits.
+    let mut eager = RenewalMachine::new(Policy {
+        max_demand_wait_ms: 0.0,
+        ..Policy::default()
+    })
+    .unwrap();
+    eager.step(Input::TokensStored(expired), NOW, 0.0).unwrap();
+    eager.step(Input::NetworkFailed, NOW, 0.0).unwrap();
+    assert_eq!(
+        eager.answer(Some(&expired), false, NOW).unwrap(),
+        Answer::RetryLater {
+            retry_at: Some(NOW + 1000.0)
+        }
+    );
+    assert!(
+        RenewalMachine::new(Policy {
+            max_demand_wait_ms: -1.0,
+            ..Policy::default()
+        })
+        .is_err()
+    );
+}
+
+#[test]
+fn answer_without_renewal_is_expired_or_waits_for_connectivity() {
+    // No refresh token: an expired access token cannot be renewed.
+    let mut m = machine();
+    let mut t = tokens(NOW - 3_600_000.0, 300.0);
+    t.has_refresh_token = false;
+    m.step(Input::TokensStored(t), NOW, 0.0).unwrap();
+    assert_eq!(m.answer(Some(&t), false, NOW).unwrap(), Answer::Expired);
+    // A configuration error stops renewal; the live token is still used, then it expires.
+    let mut m = refreshing_machine();
+    let live = tokens(NOW, 300.0);
+    m.step(failed(ErrorKind::Config, "invalid_client", None), NOW, 0.0)
+        .unwrap();
+    assert_eq!(m.answer(Some(&live), false, NOW).unwrap(), Answer::Use);
+    assert_eq!(
+        m.answer(Some(&live), false, NOW + 300_000.0).unwrap(),
+        Answer::Expired
+    );
+    // Offline with a due set: the refresh waits for connectivity.
+    let mut m = machine();
+    m.step(Input::Offline, NOW, 0.0).unwrap();
+    let expired = tokens(NOW - 3_600_000.0, 300.0);
+    m.step(Input::TokensStored(expired), NOW, 0.0).unwrap();
+    assert_eq!(m.state(), State::Scheduled);
+    assert_eq!(
+        m.answer(Some(&expired), false, NOW).unwrap(),
+        Answer::RetryLater { retry_at: None }
+    );
+    // After reauthentication: no session.
+    let mut m = refreshing_machine();
+    m.step(
+        failed(ErrorKind::Reauthenticate, "invalid_grant", None),
+        NOW,
+        0.0,
+    )
+    .unwrap();
+    assert_eq!(m.answer(None, false, NOW).unwrap(), Answer::NoSession);
 }

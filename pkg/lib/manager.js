@@ -2,7 +2,7 @@
 //
 // The decisions (when to refresh, back off, give up) are the Rust RenewalMachine's; this file
 // only does the I/O around it: fetch, timers, storage, Web Locks and BroadcastChannel.
-import { RenewalMachine, estimateClockSkew, nextRefreshAt } from "./schedule.js";
+import { RenewalMachine, estimateClockSkew } from "./schedule.js";
 import { Client } from "./client.js";
 import { rotorError } from "./errors.js";
 
@@ -94,8 +94,23 @@ export class IndexedDbStorage {
   }
 }
 
-function sameTokens(a, b) {
-  return (a?.accessToken ?? null) === (b?.accessToken ?? null) && (a?.refreshToken ?? null) === (b?.refreshToken ?? null);
+const defaultTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle),
+};
+
+/** The `retry` error of a demand made while renewal backs off (or waits to be online). */
+function backoffError(retryAt, cause) {
+  const err = rotorError(
+    "renewal_backoff",
+    retryAt === null
+      ? "the access token cannot be renewed while offline; renewal resumes when the platform is online"
+      : `the access token cannot be renewed yet: the last refresh failed and the next attempt is at ${new Date(retryAt).toISOString()}`,
+    "retry",
+  );
+  err.retryAt = retryAt;
+  if (cause !== null && cause !== undefined) err.cause = cause;
+  return err;
 }
 
 /**
@@ -124,17 +139,35 @@ export class TokenManager extends EventTarget {
   #listeners = [];
   #redeeming = null;
   #again = false;
+  #now;
+  #random;
+  #timers;
+  /** setTokens, clear and each demand's first look, in call order. */
+  #queue = Promise.resolve();
+  /** Demands waiting for a retry (wake them when the machine's state changes). */
+  #waiters = new Set();
 
   /**
    * @param {object} options
    * @param {object} options.client ClientConfig for buildRefreshRequest/parseTokenResponse
    * @param {typeof fetch} [options.fetch]
    * @param {{get(): Promise<object|null>, set(t: object): Promise<void>, delete(): Promise<void>}} [options.storage]
-   * @param {object} [options.policy] { leadSeconds, baseMs, capMs, heartbeatMs }
+   * @param {object} [options.policy] { leadSeconds, baseMs, capMs, maxDemandWaitMs, heartbeatMs }
+   * @param {() => number} [options.now] the clock (ms since the epoch), default `Date.now`
+   * @param {() => number} [options.random] jitter in [0, 1), default `Math.random`
+   * @param {{ setTimeout(fn: () => void, ms: number): unknown, clearTimeout(handle: unknown): void }} [options.timers]
    */
-  constructor({ client, fetch, storage, policy = {}, core, name } = {}) {
+  constructor({ client, fetch, storage, policy = {}, core, name, now, random, timers } = {}) {
     super();
     if (!client || typeof client !== "object") throw rotorError("invalid_config", "TokenManager needs a client configuration");
+    if (now !== undefined && typeof now !== "function") throw rotorError("invalid_config", "now must be a function returning ms since the epoch");
+    if (random !== undefined && typeof random !== "function") throw rotorError("invalid_config", "random must be a function returning a number in [0, 1)");
+    if (timers !== undefined && (typeof timers?.setTimeout !== "function" || typeof timers?.clearTimeout !== "function")) {
+      throw rotorError("invalid_config", "timers must have setTimeout and clearTimeout functions");
+    }
+    this.#now = now ?? (() => Date.now());
+    this.#random = random ?? (() => Math.random());
+    this.#timers = timers ?? defaultTimers;
     this.#client = client;
     const f = fetch ?? globalThis.fetch;
     if (typeof f !== "function") throw rotorError("invalid_config", "no fetch function available");
@@ -146,6 +179,7 @@ export class TokenManager extends EventTarget {
       leadSeconds: policy.leadSeconds,
       baseMs: policy.baseMs,
       capMs: policy.capMs,
+      maxDemandWaitMs: policy.maxDemandWaitMs,
     });
     this.#name = `rotor:${name ?? this.#storage.name ?? `${client.tokenEndpoint}|${client.clientId}`}`;
   }
@@ -165,10 +199,7 @@ export class TokenManager extends EventTarget {
     if (!this.#loaded) {
       this.#loaded = (async () => {
         const stored = await this.#storage.get();
-        if (stored && !this.#tokens) {
-          this.#tokens = stored;
-          this.#step({ type: "tokens-stored", tokenSet: stored });
-        }
+        if (stored) this.#step({ type: "tokens-seen", tokenSet: stored, current: this.#tokens });
       })();
       this.#loaded.catch(() => {
         this.#loaded = null;
@@ -177,10 +208,18 @@ export class TokenManager extends EventTarget {
     return this.#loaded;
   }
 
+  /** Feeds the machine and carries out its actions; true when it adopted `input.tokenSet`. */
   #step(input) {
-    const actions = this.#machine.step(input, { now: Date.now() });
+    const before = this.#machine.state;
+    const actions = this.#machine.step(input, { now: this.#now(), jitter: this.#random() });
+    let adopted = false;
     for (const action of actions) {
       switch (action.type) {
+        case "adopt-tokens":
+          this.#tokens = input.tokenSet;
+          this.#lastError = null;
+          adopted = true;
+          break;
         case "send-refresh":
           this.#startRefresh();
           break;
@@ -203,6 +242,27 @@ export class TokenManager extends EventTarget {
         }
       }
     }
+    if (this.#machine.state !== before) this.#wakeWaiters();
+    return adopted;
+  }
+
+  #wakeWaiters() {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves at `at` (the injected timers) or when the machine's state changes first. */
+  #until(at) {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#timers.clearTimeout(handle);
+        this.#waiters.delete(wake);
+        resolve();
+      };
+      const handle = this.#timers.setTimeout(wake, Math.min(Math.max(0, at - this.#now()), MAX_TIMER_MS));
+      this.#waiters.add(wake);
+    });
   }
 
   /** Deletes the stored set if it is still the dead one; a newer session (another tab's
@@ -210,11 +270,7 @@ export class TokenManager extends EventTarget {
   async #dropStored(deadRefreshToken) {
     try {
       const stored = await this.#storage.get();
-      if (stored?.refreshToken && stored.refreshToken !== deadRefreshToken) {
-        this.#tokens = stored;
-        this.#step({ type: "tokens-stored", tokenSet: stored });
-        return;
-      }
+      if (stored && this.#step({ type: "tokens-seen", tokenSet: stored, current: { refreshToken: deadRefreshToken } })) return;
       if (stored) await this.#storage.delete();
     } catch (err) {
       this.dispatchEvent(makeEvent("error", { code: "storage_error", kind: "config", error: err }));
@@ -225,8 +281,8 @@ export class TokenManager extends EventTarget {
   #arm(at) {
     this.#disarm();
     if (!this.#started) return;
-    const delay = Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS);
-    this.#timer = setTimeout(() => {
+    const delay = Math.min(Math.max(0, at - this.#now()), MAX_TIMER_MS);
+    this.#timer = this.#timers.setTimeout(() => {
       this.#timer = null;
       this.#step({ type: "tick" });
     }, delay);
@@ -234,7 +290,7 @@ export class TokenManager extends EventTarget {
   }
 
   #disarm() {
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer);
     this.#timer = null;
   }
 
@@ -258,7 +314,11 @@ export class TokenManager extends EventTarget {
       if (this.#again) {
         this.#again = false;
         if (this.#machine.state === "refreshing") this.#startRefresh();
+      } else if (this.#machine.state === "refreshing") {
+        // The redemption ended without an outcome (a lock or storage that threw): back off.
+        this.#step({ type: "refresh-failed", error: { kind: "retry", code: "renewal_error" } });
       }
+      this.#wakeWaiters();
     });
     // Failures are reported through the machine; never leave a rejection unhandled.
     this.#inflight.catch(() => {});
@@ -270,19 +330,17 @@ export class TokenManager extends EventTarget {
     let current = this.#tokens;
     try {
       const stored = await this.#storage.get();
-      if (!sameTokens(stored, current)) {
-        if (!stored) {
-          // Another tab ended the session while we waited for the lock.
-          this.#step({ type: "refresh-failed", error: { kind: "reauthenticate", code: "session_ended" } });
-          return;
-        }
-        // Another tab renewed (and perhaps rotated) first: adopt, never replay the old token.
-        this.#tokens = stored;
-        current = stored;
-        if (!this.#isDue(stored)) {
-          this.#step({ type: "refresh-succeeded", tokenSet: { ...stored, rotated: false } });
-          return;
-        }
+      if (!stored && current) {
+        // Another tab ended the session while we waited for the lock.
+        this.#step({ type: "refresh-failed", error: { kind: "reauthenticate", code: "session_ended" } });
+        return;
+      }
+      if (stored) {
+        // Another tab renewed (and perhaps rotated) first: the machine adopts that set (never
+        // replay the old token) and ends this redemption, unless the set is itself due.
+        this.#step({ type: "tokens-seen", tokenSet: stored, current });
+        if (this.#machine.state !== "refreshing") return;
+        current = this.#tokens;
       }
     } catch (err) {
       this.#lastError = err;
@@ -304,7 +362,7 @@ export class TokenManager extends EventTarget {
       this.#step({ type: "refresh-failed", error: err });
       return;
     }
-    const sentAt = Date.now();
+    const sentAt = this.#now();
     let response;
     let body;
     try {
@@ -315,7 +373,7 @@ export class TokenManager extends EventTarget {
       this.#step({ type: "network-failed" });
       return;
     }
-    const now = Date.now();
+    const now = this.#now();
     let tokenSet;
     try {
       const answer = { status: response.status, headers: response.headers, body };
@@ -340,6 +398,8 @@ export class TokenManager extends EventTarget {
     } catch {
       // A malformed Date header only costs the skew estimate.
     }
+    // Cleared (sign-out) or ended while the request was out: the answer is not kept.
+    if (this.#machine.state !== "refreshing") return;
     this.#tokens = tokenSet;
     this.#lastError = null;
     try {
@@ -349,13 +409,6 @@ export class TokenManager extends EventTarget {
     }
     this.#post({ type: "rotor:tokens-updated" });
     this.#step({ type: "refresh-succeeded", tokenSet });
-  }
-
-  #isDue(tokenSet) {
-    if (!tokenSet.refreshToken) return false;
-    const now = Date.now();
-    const at = nextRefreshAt(tokenSet, { now, leadSeconds: this.#policy.leadSeconds, jitter: 0 });
-    return at !== null && at <= now;
   }
 
   #post(message) {
@@ -369,19 +422,13 @@ export class TokenManager extends EventTarget {
   async #onAnnouncement(message) {
     if (message?.type === "rotor:tokens-updated") {
       const stored = await this.#storage.get();
-      if (stored && !sameTokens(stored, this.#tokens) && !this.#inflight) {
-        this.#tokens = stored;
-        this.#step({ type: "tokens-stored", tokenSet: stored });
-      }
+      if (stored) this.#step({ type: "tokens-seen", tokenSet: stored, current: this.#tokens });
     } else if (message?.type === "rotor:cleared") {
       if (!this.#tokens) return;
       const stored = await this.#storage.get();
       if (stored) {
-        // Cleared, then signed in again before we heard: take the new session.
-        if (!sameTokens(stored, this.#tokens) && !this.#inflight) {
-          this.#tokens = stored;
-          this.#step({ type: "tokens-stored", tokenSet: stored });
-        }
+        // Cleared, then signed in again before we heard: the machine takes the new session.
+        this.#step({ type: "tokens-seen", tokenSet: stored, current: this.#tokens });
         return;
       }
       this.#tokens = null;
@@ -395,26 +442,61 @@ export class TokenManager extends EventTarget {
 
   /**
    * Resolves with a usable access token, refreshing first when it is due (one request for any
-   * number of concurrent callers). Rejects when there is no session or the token expired and
-   * the last refresh failed (the error of that refresh).
+   * number of concurrent callers). Answers from the token set of every `setTokens()` and
+   * `clear()` called before it, settled or not. Rejects with the last refresh's error (or
+   * `no_session`) when there is no session or the token expired and cannot be renewed, and
+   * with a `RotorError` `renewal_backoff` (kind `retry`, `retryAt`, `cause`: the last
+   * failure) when renewal is backing off for longer than `policy.maxDemandWaitMs` (default
+   * 5000): a nearer retry is waited for.
    * @param {{ rejectedToken?: string }} [options] the access token a resource server just
-   *   refused with `invalid_token`: renews at once when it is still the current one.
+   *   refused with `invalid_token`: it is never handed out again; renews at once when it is
+   *   still the current one (or waits for the renewal in flight or a near retry).
    */
   async getAccessToken({ rejectedToken } = {}) {
-    await this.#ensureLoaded();
-    // A resource server refused `rejectedToken` (RFC 6750 invalid_token): renew now, unless
-    // the current token is already a newer one (another caller renewed meanwhile).
-    const rejected = rejectedToken !== undefined && rejectedToken === this.#tokens?.accessToken;
-    this.#step({ type: rejected ? "token-rejected" : "demand" });
-    if (this.#inflight) await this.#inflight;
-    const tokens = this.#tokens;
-    if (!tokens?.accessToken) {
-      throw this.#lastError ?? rotorError("no_session", "no token set: sign in first", "reauthenticate");
+    // The first look is taken in call order with setTokens() and clear().
+    let answer = await this.#enqueue(async () => {
+      await this.#ensureLoaded();
+      const first =
+        rejectedToken === undefined ? { type: "demand" } : { type: "token-rejected", rejectedToken, current: this.#tokens };
+      return this.#ask(first, rejectedToken);
+    });
+    for (;;) {
+      switch (answer.type) {
+        case "use":
+          return answer.token;
+        case "wait":
+          await this.#inflight?.catch(() => {});
+          break;
+        case "wait-until":
+          await this.#until(answer.at);
+          break;
+        case "retry-later":
+          throw backoffError(answer.retryAt, this.#lastError);
+        case "expired":
+          throw (
+            this.#lastError ??
+            rotorError("no_session", "the access token expired or was rejected and cannot be renewed", "reauthenticate")
+          );
+        default:
+          throw this.#lastError ?? rotorError("no_session", "no token set: sign in first", "reauthenticate");
+      }
+      // A rejection is reported once per call; later rounds only re-check.
+      answer = this.#ask({ type: "demand" }, rejectedToken);
     }
-    if (tokens.expiresAt !== null && tokens.expiresAt !== undefined && Date.now() >= tokens.expiresAt) {
-      throw this.#lastError ?? rotorError("no_session", "the access token expired and cannot be renewed", "reauthenticate");
-    }
-    return tokens.accessToken;
+  }
+
+  /** Feeds a demand and returns the machine's answer (with the token when it is "use"). */
+  #ask(input, rejectedToken) {
+    this.#step(input);
+    const answer = this.#machine.answer(this.#tokens, { now: this.#now(), rejectedToken });
+    return answer.type === "use" ? { type: "use", token: this.#tokens.accessToken } : answer;
+  }
+
+  /** Runs `fn` after the calls queued before it (whatever their outcome). */
+  #enqueue(fn) {
+    const run = this.#queue.then(fn);
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   /** Stores a token set (after sign-in) and schedules its renewal. */
@@ -422,30 +504,34 @@ export class TokenManager extends EventTarget {
     if (!tokenSet || typeof tokenSet !== "object" || typeof tokenSet.accessToken !== "string") {
       throw rotorError("invalid_argument", "setTokens needs a TokenSet with an accessToken");
     }
-    await this.#ensureLoaded();
-    this.#tokens = tokenSet;
-    this.#lastError = null;
-    // A redemption of the old set in flight: tell the machine now, so that its failure
-    // (invalid_grant) falls back to this set instead of ending the session.
-    const early = this.#machine.state === "refreshing";
-    if (early) this.#step({ type: "tokens-stored", tokenSet });
-    // Under the lock: that redemption finishes first, so its outcome (a rotated set, or
-    // deleting a dead one) cannot overwrite this sign-in in storage.
-    await this.#withLock(() => this.#storage.set(tokenSet));
-    if (!early || this.#tokens !== tokenSet) {
+    return this.#enqueue(async () => {
+      await this.#ensureLoaded();
       this.#tokens = tokenSet;
-      this.#step({ type: "tokens-stored", tokenSet });
-    }
-    this.#post({ type: "rotor:tokens-updated" });
+      this.#lastError = null;
+      // A redemption of the old set in flight: tell the machine now, so that its failure
+      // (invalid_grant) falls back to this set instead of ending the session.
+      const early = this.#machine.state === "refreshing";
+      if (early) this.#step({ type: "tokens-stored", tokenSet });
+      // Under the lock: that redemption finishes first, so its outcome (a rotated set, or
+      // deleting a dead one) cannot overwrite this sign-in in storage.
+      await this.#withLock(() => this.#storage.set(tokenSet));
+      if (!early || this.#tokens !== tokenSet) {
+        this.#tokens = tokenSet;
+        this.#step({ type: "tokens-stored", tokenSet });
+      }
+      this.#post({ type: "rotor:tokens-updated" });
+    });
   }
 
   /** Forgets the token set (sign-out) here and in the other tabs. */
-  async clear() {
-    this.#tokens = null;
-    this.#lastError = null;
-    this.#step({ type: "cleared" });
-    await this.#withLock(() => this.#storage.delete());
-    this.#post({ type: "rotor:cleared", reason: "clear" });
+  clear() {
+    return this.#enqueue(async () => {
+      this.#tokens = null;
+      this.#lastError = null;
+      this.#step({ type: "cleared" });
+      await this.#withLock(() => this.#storage.delete());
+      this.#post({ type: "rotor:cleared", reason: "clear" });
+    });
   }
 
   /** Starts timers and listeners (visibility, online/offline, pageshow, other tabs). */
@@ -478,14 +564,19 @@ export class TokenManager extends EventTarget {
     // Timer drift: a heartbeat that fires much later than asked means the machine slept or
     // the tab was frozen; re-check at once instead of trusting the long timer.
     const every = this.#policy.heartbeatMs;
-    this.#lastBeat = Date.now();
-    this.#heartbeat = setInterval(() => {
-      const now = Date.now();
-      const drift = now - this.#lastBeat - every;
-      this.#lastBeat = now;
-      if (drift > Math.max(1000, every)) wake();
-    }, every);
-    this.#heartbeat?.unref?.();
+    this.#lastBeat = this.#now();
+    const beat = () => {
+      this.#heartbeat = this.#timers.setTimeout(() => {
+        const now = this.#now();
+        const drift = now - this.#lastBeat - every;
+        this.#lastBeat = now;
+        beat();
+        if (drift > Math.max(1000, every)) wake();
+      }, every);
+      // The heartbeat alone never keeps a Node process alive.
+      this.#heartbeat?.unref?.();
+    };
+    beat();
     await this.#ensureLoaded();
     // Re-arm for the current state (a page that loaded with a due token refreshes now).
     this.#step({ type: "wake-up" });
@@ -495,7 +586,7 @@ export class TokenManager extends EventTarget {
   stop() {
     this.#started = false;
     this.#disarm();
-    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    if (this.#heartbeat !== null) this.#timers.clearTimeout(this.#heartbeat);
     this.#heartbeat = null;
     for (const off of this.#listeners.splice(0)) off();
     this.#channel?.close();

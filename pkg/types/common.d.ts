@@ -36,7 +36,11 @@ export interface TokenSet {
   expiresAt: number | null;
   /** The response's refresh token, else `previous.refreshToken`. */
   refreshToken: string | null;
-  /** `receivedAt + refresh_expires_in * 1000` (Keycloak), or null. */
+  /**
+   * `receivedAt + refresh_token_expires_in * 1000` (draft-ietf-oauth-refresh-token-expiration,
+   * every dialect; TokenIDP `refreshTokenExpiresIn`), else `receivedAt + refresh_expires_in * 1000`
+   * (Keycloak; 0 = no expiry), or null. The standard name wins when both are present.
+   */
   refreshExpiresAt: number | null;
   /** Granted scope, else the requested scope, else `previous.scope`. `""` = Curity granted no scope. */
   scope: string | null;

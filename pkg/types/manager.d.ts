@@ -66,6 +66,32 @@ export interface TokenManagerOptions {
   core?: RefreshProtocol;
   /** Names the Web Lock and BroadcastChannel (default: from the storage or the client). */
   name?: string;
+  /** The clock (ms since the epoch) for every time decision. Default `Date.now`. */
+  now?: () => number;
+  /** Jitter in [0, 1) for every schedule and backoff. Default `Math.random`. */
+  random?: () => number;
+  /** The timers for the refresh, retry waits and the heartbeat. Default the global pair. */
+  timers?: RenewalTimers;
+}
+
+/** A `setTimeout`/`clearTimeout` pair (the globals fit; tests pass a fake clock's). */
+export interface RenewalTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * What `getAccessToken` rejects with when it has no usable token and renewal is backing off
+ * for longer than `policy.maxDemandWaitMs` (a nearer retry is waited for), or waits to be online.
+ */
+export interface RenewalBackoffError extends Error {
+  name: "RotorError";
+  code: "renewal_backoff";
+  kind: "retry";
+  /** When the next refresh attempt is due (ms since the epoch); `null` while offline. */
+  retryAt: number | null;
+  /** The last refresh failure (an `OAuthError`, a `RotorError`, or the network's error). */
+  cause?: unknown;
 }
 
 /** Event details of TokenManager (CustomEvent `detail`). */
@@ -83,8 +109,13 @@ export interface TokenManagerEventMap {
  * visibilitychange, online, pageshow and after sleep; one redemption per rotating refresh
  * token across tabs (Web Locks + shared storage + BroadcastChannel).
  *
- * `getAccessToken` rejects with `RotorError` `no_session` (kind `reauthenticate`) when there is
- * no token set, or with the last refresh's error when the token expired and renewal is failing.
+ * Calls take effect in call order: `getAccessToken()` after a `setTokens()` or `clear()` that
+ * has not settled answers from that token set. `getAccessToken` rejects with `RotorError`
+ * `no_session` (kind `reauthenticate`) when there is no token set, with the last refresh's
+ * error when the token expired and cannot be renewed, and with a {@link RenewalBackoffError}
+ * when renewal backs off beyond `policy.maxDemandWaitMs` (a nearer retry is waited for).
+ * `{ rejectedToken }` (the token a resource server refused) is never resolved with: the call
+ * renews, waits for the renewal in flight or a near retry, or rejects.
  */
 export class TokenManager extends EventTarget {
   constructor(options: TokenManagerOptions);

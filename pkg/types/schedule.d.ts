@@ -62,6 +62,12 @@ export interface RenewalPolicy {
   leadSeconds?: number;
   baseMs?: number;
   capMs?: number;
+  /**
+   * A demand without a usable access token during `retry-wait` waits for the retry when it is
+   * due within this many ms (answer `wait-until`), else fails at once (`retry-later`).
+   * Default 5000; 0 never waits.
+   */
+  maxDemandWaitMs?: number;
 }
 
 /** The failure of a refresh as the machine reads it (an `OAuthError` or `RotorError` fits). */
@@ -74,7 +80,15 @@ export interface RefreshFailure {
 /** Inputs of {@link RenewalMachine.step}. */
 export type RenewalInput =
   | { type: "tick" | "wake-up" | "demand" | "token-rejected" | "online" | "offline" | "cleared" | "network-failed" }
+  /** With `rejectedToken` and `current`: only a `demand` when `current.accessToken` is another token. */
+  | { type: "token-rejected"; rejectedToken: string; current: ScheduledTokenSet | null }
   | { type: "tokens-stored"; tokenSet: ScheduledTokenSet }
+  /**
+   * A set found in shared storage (another tab or the worker wrote it), with the driver's
+   * `current` set: adopted (`adopt-tokens`) unless it is the current set, older (`receivedAt`),
+   * or the dead refresh token after the session ended.
+   */
+  | { type: "tokens-seen"; tokenSet: ScheduledTokenSet; current: ScheduledTokenSet | null }
   | { type: "refresh-succeeded"; tokenSet: ScheduledTokenSet }
   | { type: "refresh-failed"; error: RefreshFailure }
   | { type: "session-ended"; code?: string };
@@ -94,7 +108,32 @@ export type RenewalAction =
   | { type: "wake-at"; at: number }
   | { type: "cancel-timer" }
   | { type: "drop-tokens" }
-  | { type: "emit"; event: RenewalEvent };
+  | { type: "emit"; event: RenewalEvent }
+  /** Make the `tokenSet` of the `tokens-seen` input the current set. */
+  | { type: "adopt-tokens" };
+
+/** What a demand for an access token should do ({@link RenewalMachine.answer}). */
+export type RenewalAnswer =
+  /** Hand out the current access token. */
+  | { type: "use" }
+  /** A refresh is in flight: wait for it, then ask again. */
+  | { type: "wait" }
+  /** The next retry is due within `maxDemandWaitMs`: wait until `at`, feed a `demand`, ask again. */
+  | { type: "wait-until"; at: number }
+  /** Renewal backs off beyond `maxDemandWaitMs` (`retryAt`), or waits to be online (`null`). */
+  | { type: "retry-later"; retryAt: number | null }
+  /** The access token expired (or was rejected) and cannot be renewed. */
+  | { type: "expired" }
+  /** No token set. */
+  | { type: "no-session" };
+
+/** Options of {@link RenewalMachine.answer} and {@link RenewalMachine.usable}. */
+export interface RenewalDemandOptions {
+  /** Milliseconds since the epoch (default `Date.now()`). */
+  now?: number;
+  /** The access token a resource server refused (RFC 6750 §3.1): never usable. */
+  rejectedToken?: string;
+}
 
 /** The sans-IO renewal state machine shared by `TokenManager` and `rotor/sw`. */
 export class RenewalMachine {
@@ -107,6 +146,10 @@ export class RenewalMachine {
   setSkew(skewMs: number): void;
   /** Whether the planned refresh or retry time has come. */
   isDue(now?: number): boolean;
+  /** Whether `tokenSet`'s access token can be handed out: not `rejectedToken`, not past its expiry (skew applied). */
+  usable(tokenSet: ScheduledTokenSet | null, options?: RenewalDemandOptions): boolean;
+  /** What a demand should do with the driver's current set, after feeding `demand` or `token-rejected`. */
+  answer(tokenSet: ScheduledTokenSet | null, options?: RenewalDemandOptions): RenewalAnswer;
   /** Feeds one input; `jitter` is drawn from `crypto.getRandomValues` when omitted. */
   step(input: RenewalInput, options?: { now?: number; jitter?: number }): RenewalAction[];
   /** Frees the wasm memory now (otherwise the garbage collector does). */

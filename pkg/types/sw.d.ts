@@ -1,6 +1,6 @@
 // Types of rotor/sw: silent renewal in a service worker.
 import type { ClientConfig, TokenSet } from "./client.js";
-import type { TokenManagerPolicy, TokenStorage, RefreshProtocol } from "./manager.js";
+import type { TokenManagerPolicy, TokenStorage, RefreshProtocol, RenewalTimers } from "./manager.js";
 
 export interface SilentRenewalOptions {
   client: ClientConfig;
@@ -38,6 +38,12 @@ export interface SilentRenewalOptions {
   /** Where to load rotor_bg.wasm from (passed to `init`). */
   wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
   core?: RefreshProtocol;
+  /** The clock for every time decision (renewal, the sign-in's `receivedAt`). Default `Date.now`. */
+  now?: () => number;
+  /** Jitter in [0, 1) for schedules and backoff. Default `Math.random`. */
+  random?: () => number;
+  /** The timers of the renewal (tests: a fake clock's). Default the global pair. */
+  timers?: RenewalTimers;
 }
 
 /** Messages a page sends to the worker (only from a same-origin WindowClient; others are ignored). */

@@ -11,6 +11,11 @@
 //! | `pingfederate` | form         | grant_type, refresh_token, scope, client auth     | none |
 //! | `tokenidp`     | JSON (camelCase) | grantType, clientId, clientSecret, refreshToken, scope | `{ isSuccess, data }` envelope; `expiresIn` as a number or a numeric string; `null` members = absent |
 //!
+//! Every dialect reads `refresh_token_expires_in` (draft-ietf-oauth-refresh-token-expiration;
+//! TokenIDP: `refreshTokenExpiresIn`) into `refreshExpiresAt`, as sent (`0`: expires on
+//! receipt). Keycloak's `refresh_expires_in` is read only in `keycloak`; when an answer has
+//! both, the standard `refresh_token_expires_in` wins.
+//!
 //! Extra parameters always come last, in the caller's order. Form parameter order carries no
 //! meaning (RFC 6749 Appendix B); rotor fixes one per dialect so that bodies are reproducible
 //! and each seed example comes out byte for byte (Curity's example lists the client
@@ -92,8 +97,9 @@ impl Dialect {
         self == Dialect::Keycloak
     }
 
-    /// True when `refresh_expires_in` is read (Keycloak); other dialects ignore it as an
-    /// unrecognised member (RFC 6749 §5.1).
+    /// True when Keycloak's `refresh_expires_in` is read (Keycloak); other dialects ignore it
+    /// as an unrecognised member (RFC 6749 §5.1). The standard `refresh_token_expires_in` is
+    /// read by every dialect and wins when both are present.
     pub fn reads_refresh_expires_in(self) -> bool {
         self == Dialect::Keycloak
     }

@@ -72,7 +72,10 @@ pub struct TokenSet {
     pub expires_at: Option<f64>,
     /// The refresh token to use next: the response's, else the previous one (RFC 6749 §6).
     pub refresh_token: Option<Secret>,
-    /// `received_at + refresh_expires_in * 1000` (Keycloak only), or `None`.
+    /// `received_at + refresh_token_expires_in * 1000` (draft-ietf-oauth-refresh-token-expiration,
+    /// every dialect; TokenIDP's `refreshTokenExpiresIn`), else Keycloak's
+    /// `received_at + refresh_expires_in * 1000` (Keycloak only, `0` = no expiry), or `None`.
+    /// When a Keycloak answer has both, the standard `refresh_token_expires_in` wins.
     pub refresh_expires_at: Option<f64>,
     /// The granted scope (RFC 6749 §5.1), else the requested one, else the previous one.
     pub scope: Option<String>,
@@ -201,6 +204,7 @@ struct Names {
     expires_in: &'static str,
     refresh_token: &'static str,
     refresh_expires_in: &'static str,
+    refresh_token_expires_in: &'static str,
     scope: &'static str,
     id_token: &'static str,
 }
@@ -211,6 +215,7 @@ const RFC_NAMES: Names = Names {
     expires_in: "expires_in",
     refresh_token: "refresh_token",
     refresh_expires_in: "refresh_expires_in",
+    refresh_token_expires_in: "refresh_token_expires_in",
     scope: "scope",
     id_token: "id_token",
 };
@@ -221,6 +226,7 @@ const TOKENIDP_NAMES: Names = Names {
     expires_in: "expiresIn",
     refresh_token: "refreshToken",
     refresh_expires_in: "refreshExpiresIn",
+    refresh_token_expires_in: "refreshTokenExpiresIn",
     scope: "scope",
     id_token: "idToken",
 };
@@ -275,12 +281,16 @@ fn read_fields(dialect: Dialect, obj: &Object<'_>) -> Result<Fields, RotorError>
     };
     let expires_in = lifetime(names.expires_in)?;
     let refresh_token = token(names.refresh_token)?;
-    let refresh_expires_in = if dialect.reads_refresh_expires_in() {
-        // Keycloak sends 0 for offline tokens, which do not expire.
+    // draft-ietf-oauth-refresh-token-expiration: `refresh_token_expires_in`, read as sent
+    // (0 = the refresh token expires on receipt). It wins over Keycloak's own name, whose 0
+    // means an offline token that does not expire; both are checked when present.
+    let standard = lifetime(names.refresh_token_expires_in)?;
+    let keycloak = if dialect.reads_refresh_expires_in() {
         lifetime(names.refresh_expires_in)?.filter(|&s| s > 0)
     } else {
         None
     };
+    let refresh_expires_in = standard.or(keycloak);
     let scope = match string(names.scope)? {
         None => None,
         Some(text) => {

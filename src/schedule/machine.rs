@@ -35,6 +35,12 @@
 //!   and a live refresh token) sends the refresh at once.
 //! - A refresh token that expires before the access token would be renewed is announced
 //!   ahead of time with a `refresh-expiring` event.
+//! - A set another party stored ([`Input::TokensSeen`]) is adopted only when it is another
+//!   set and not older than the current one ([`Action::AdoptTokens`]); a dead refresh token
+//!   is never adopted back.
+//! - [`RenewalMachine::answer`] tells a demand what to do: use the access token, wait for the
+//!   refresh in flight, wait for a retry due within [`Policy::max_demand_wait_ms`], or fail
+//!   (a rejected token is never "usable").
 
 use super::timing::{
     BackoffOptions, RefreshOptions, TokenTimes, backoff_delay, check_jitter, next_refresh_at,
@@ -73,13 +79,30 @@ impl State {
     }
 }
 
+/// Default longest wait of a demand for a retry in `RetryWait`: five seconds.
+pub const DEFAULT_MAX_DEMAND_WAIT_MS: f64 = 5_000.0;
+
 /// Scheduling and backoff policy (all optional on the JS side).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {
     /// Lead time in seconds; `None` for the adaptive default (see `timing`).
     pub lead_seconds: Option<f64>,
     /// Backoff base and cap (jitter and Retry-After are per failure).
     pub backoff: BackoffOptions,
+    /// A demand without a usable access token during `RetryWait` waits for the retry when it
+    /// is due within this many ms ([`Answer::WaitUntil`]), else fails at once
+    /// ([`Answer::RetryLater`]). Default [`DEFAULT_MAX_DEMAND_WAIT_MS`].
+    pub max_demand_wait_ms: f64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            lead_seconds: None,
+            backoff: BackoffOptions::default(),
+            max_demand_wait_ms: DEFAULT_MAX_DEMAND_WAIT_MS,
+        }
+    }
 }
 
 impl Policy {
@@ -92,6 +115,11 @@ impl Policy {
                     "leadSeconds must be a finite, non-negative number",
                 ));
             }
+        }
+        if !(self.max_demand_wait_ms.is_finite() && self.max_demand_wait_ms >= 0.0) {
+            return Err(RotorError::argument(
+                "maxDemandWaitMs must be a finite, non-negative number",
+            ));
         }
         Ok(())
     }
@@ -110,8 +138,23 @@ pub enum Input {
     /// A resource server refused the current access token (RFC 6750 §3.1 `invalid_token`):
     /// refresh now instead of at the planned time. Does not bypass a backoff wait.
     AccessTokenRejected,
-    /// A token set was stored (by the app, or adopted from another tab).
+    /// A token set was stored by the app (a sign-in): it becomes the current set.
     TokensStored(TokenTimes),
+    /// The driver found a set in shared storage that another party (a tab, the service
+    /// worker) wrote, or re-read storage before redeeming. It is adopted
+    /// ([`Action::AdoptTokens`], then scheduled) unless it is the current set, older than the
+    /// current set (`receivedAt`), or — after the session ended — holds the dead refresh token.
+    /// In `Refreshing` (the redemption re-read storage under the lock) an adopted set that is
+    /// not due ends the redemption like a success; a due one stays `Refreshing` and the driver
+    /// redeems the adopted set instead.
+    TokensSeen {
+        /// The stored set's instants.
+        tokens: TokenTimes,
+        /// Whether its refresh token differs from the current set's (or there is none here).
+        refresh_token_changed: bool,
+        /// Whether its access token differs from the current set's (or there is none here).
+        access_token_changed: bool,
+    },
     /// The refresh answered with a token set.
     RefreshSucceeded {
         /// The new set's instants.
@@ -208,6 +251,36 @@ pub enum Action {
         /// The event.
         event: Event,
     },
+    /// Make the set of [`Input::TokensSeen`] the current one (it was adopted).
+    AdoptTokens,
+}
+
+/// What a demand for an access token should do ([`RenewalMachine::answer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Answer {
+    /// Hand out the current access token.
+    Use,
+    /// A refresh is in flight: wait for its outcome, then ask again.
+    Wait,
+    /// No usable token, and the next retry is due within `maxDemandWaitMs`: wait until `at`
+    /// (the driver's timer), feed a `Demand`, and ask again.
+    WaitUntil {
+        /// When the retry is due (ms).
+        at: f64,
+    },
+    /// No usable token, and the renewal is backing off beyond `maxDemandWaitMs` (or is
+    /// waiting for connectivity): fail now with a `retry` error carrying `retryAt`.
+    #[serde(rename_all = "camelCase")]
+    RetryLater {
+        /// When the next attempt is due (ms); `None` while offline.
+        retry_at: Option<f64>,
+    },
+    /// The access token expired (or was rejected) and cannot be renewed: fail with the last
+    /// refresh error, else `no_session`.
+    Expired,
+    /// There is no token set: fail with the last refresh error, else `no_session`.
+    NoSession,
 }
 
 /// The renewal state machine (see the module docs).
@@ -278,13 +351,56 @@ impl RenewalMachine {
         }
     }
 
+    /// Whether `current`'s access token can be handed out at `now`: there is a set, the
+    /// resource server has not rejected it (`rejected`: it is the token the caller reports),
+    /// and `now` is before its effective expiry (`expiresAt`, or the JWT `exp` moved by the
+    /// clock skew, whichever is earlier; see `timing`). The lead time is not a limit here: a
+    /// token inside its lead is renewed, not refused (a demand at or after `refreshAt` starts
+    /// the refresh and [`RenewalMachine::answer`] waits for it).
+    pub fn usable(&self, current: Option<&TokenTimes>, rejected: bool, now: f64) -> bool {
+        current.is_some_and(|t| {
+            !rejected
+                && t.effective_expiry(self.skew_ms)
+                    .is_none_or(|expiry| now < expiry)
+        })
+    }
+
+    /// What a demand at `now` should do with `current` (the driver's set, `None` without one)
+    /// after the `Demand` or `AccessTokenRejected` input was fed. `rejected`: `current`'s
+    /// access token is the one a resource server just refused, so it is never [`Answer::Use`].
+    pub fn answer(
+        &self,
+        current: Option<&TokenTimes>,
+        rejected: bool,
+        now: f64,
+    ) -> Result<Answer, RotorError> {
+        check_now(now)?;
+        if self.state == State::Refreshing {
+            return Ok(Answer::Wait);
+        }
+        if current.is_none() {
+            return Ok(Answer::NoSession);
+        }
+        if self.usable(current, rejected, now) {
+            return Ok(Answer::Use);
+        }
+        Ok(match self.state {
+            State::RetryWait => match self.retry_at {
+                Some(at) if !self.online => Answer::RetryLater { retry_at: Some(at) },
+                Some(at) if at - now <= self.policy.max_demand_wait_ms => {
+                    Answer::WaitUntil { at: at.max(now) }
+                }
+                retry_at => Answer::RetryLater { retry_at },
+            },
+            // Not refreshing although due: waiting for connectivity.
+            State::Scheduled if !self.online => Answer::RetryLater { retry_at: None },
+            _ => Answer::Expired,
+        })
+    }
+
     /// Feeds one input at local time `now` (ms) with a caller-drawn `jitter` in `[0, 1)`.
     pub fn step(&mut self, input: Input, now: f64, jitter: f64) -> Result<Vec<Action>, RotorError> {
-        if !(now.is_finite() && now >= 0.0) {
-            return Err(RotorError::argument(
-                "now must be a finite, non-negative number",
-            ));
-        }
+        check_now(now)?;
         check_jitter(jitter)?;
         let mut out = Vec::new();
         match input {
@@ -318,6 +434,25 @@ impl RenewalMachine {
                     self.failures = 0;
                     self.adopt(tokens, now, jitter, &mut out)?;
                 }
+            }
+            Input::TokensSeen {
+                tokens,
+                refresh_token_changed,
+                access_token_changed,
+            } => {
+                tokens.validate()?;
+                self.seen(
+                    tokens,
+                    refresh_token_changed,
+                    access_token_changed,
+                    now,
+                    jitter,
+                    &mut out,
+                )?;
+            }
+            Input::RefreshSucceeded { .. } if self.state != State::Refreshing => {
+                // A late answer for a request this machine no longer waits for (cleared,
+                // the session ended, or another party's set was adopted meanwhile).
             }
             Input::RefreshSucceeded { tokens, rotated } => {
                 tokens.validate()?;
@@ -417,6 +552,59 @@ impl RenewalMachine {
             }
         }
         Ok(out)
+    }
+
+    fn seen(
+        &mut self,
+        tokens: TokenTimes,
+        refresh_token_changed: bool,
+        access_token_changed: bool,
+        now: f64,
+        jitter: f64,
+        out: &mut Vec<Action>,
+    ) -> Result<(), RotorError> {
+        if !refresh_token_changed && !access_token_changed {
+            return Ok(()); // the current set itself
+        }
+        if self.state == State::NeedsReauthentication && !refresh_token_changed {
+            return Ok(()); // the dead refresh token, not yet deleted
+        }
+        let older = match (tokens.received_at, self.tokens.and_then(|t| t.received_at)) {
+            (Some(seen), Some(current)) => seen < current,
+            _ => false,
+        };
+        if self.tokens.is_some() && older {
+            return Ok(()); // a stale write: the current set is newer
+        }
+        out.push(Action::AdoptTokens);
+        self.failures = 0;
+        if self.state == State::Refreshing {
+            self.stored_while_refreshing = None;
+            let due = tokens.has_refresh_token
+                && next_refresh_at(&tokens, now, &self.refresh_options(jitter))?
+                    .is_some_and(|t| t <= now);
+            if due {
+                // Redeem the adopted set's refresh token instead (still one request).
+                self.tokens = Some(tokens);
+                return Ok(());
+            }
+            // Another party renewed first: that is this redemption's outcome.
+            out.push(Action::Emit {
+                event: Event::Renewed {
+                    expires_at: tokens.expires_at,
+                },
+            });
+            self.state = State::Idle;
+        }
+        self.adopt(tokens, now, jitter, out)
+    }
+
+    fn refresh_options(&self, jitter: f64) -> RefreshOptions {
+        RefreshOptions {
+            lead_seconds: self.policy.lead_seconds,
+            jitter,
+            skew_ms: self.skew_ms,
+        }
     }
 
     fn adopt(
@@ -526,5 +714,15 @@ impl RenewalMachine {
         } else {
             out.push(Action::WakeAt { at: due_at });
         }
+    }
+}
+
+fn check_now(now: f64) -> Result<f64, RotorError> {
+    if now.is_finite() && now >= 0.0 {
+        Ok(now)
+    } else {
+        Err(RotorError::argument(
+            "now must be a finite, non-negative number",
+        ))
     }
 }

@@ -13,7 +13,7 @@ pub mod machine;
 pub mod skew;
 pub mod timing;
 
-pub use machine::{Action, Event, Input, Policy, RenewalMachine, State};
+pub use machine::{Action, Answer, Event, Input, Policy, RenewalMachine, State};
 pub use skew::{SkewInputs, estimate_clock_skew, unverified_expires_at, unverified_issued_at};
 pub use timing::{
     BackoffOptions, RefreshOptions, TokenTimes, backoff_delay, next_refresh_at,

@@ -8,6 +8,7 @@ use super::client::now_or_clock;
 use super::options::{Fields, Shape};
 use super::{argument, js, random};
 use crate::error::ErrorKind;
+use crate::schedule::machine::DEFAULT_MAX_DEMAND_WAIT_MS;
 use crate::schedule::{
     BackoffOptions, Input, Policy, RefreshOptions, RenewalMachine as Machine, SkewInputs,
     TokenTimes, backoff_delay, estimate_clock_skew, next_refresh_at, unverified_expires_at,
@@ -33,9 +34,22 @@ const SKEW: Shape = Shape {
     config: false,
 };
 
+const ANSWER: Shape = Shape {
+    what: "answer options",
+    keys: &["now", "rejectedToken"],
+    config: false,
+};
+
 const POLICY: Shape = Shape {
     what: "policy",
-    keys: &["leadSeconds", "baseMs", "capMs", "jitter", "retryAfter"],
+    keys: &[
+        "leadSeconds",
+        "baseMs",
+        "capMs",
+        "jitter",
+        "retryAfter",
+        "maxDemandWaitMs",
+    ],
     config: false,
 };
 
@@ -143,6 +157,35 @@ pub fn estimate_clock_skew_js(inputs: JsValue) -> Result<f64, JsValue> {
     }))
 }
 
+/// Member `name` of an object as a string (`None` for anything else, or no object).
+fn string_member(object: &JsValue, name: &str) -> Option<String> {
+    if object.is_object() {
+        js_sys::Reflect::get(object, &JsValue::from_str(name))
+            .unwrap_or_default()
+            .as_string()
+    } else {
+        None
+    }
+}
+
+/// `current`'s times (`None` for undefined/null) and whether its `accessToken` is `rejectedToken`
+/// (from `{ now?, rejectedToken? }`), with `now`.
+fn demand_of(
+    current: &JsValue,
+    options: &JsValue,
+) -> Result<(Option<TokenTimes>, bool, f64), JsValue> {
+    let o = optional(ANSWER, options)?;
+    let rejected_token: Option<String> = member(&o, "rejectedToken")?;
+    let times = if current.is_undefined() || current.is_null() {
+        None
+    } else {
+        Some(token_times(current)?)
+    };
+    let rejected =
+        rejected_token.is_some() && rejected_token == string_member(current, "accessToken");
+    Ok((times, rejected, now_of(&o)?))
+}
+
 fn error_kind(name: &str) -> Result<ErrorKind, JsValue> {
     Ok(match name {
         "reauthenticate" => ErrorKind::Reauthenticate,
@@ -172,6 +215,8 @@ impl RenewalMachine {
         let policy = Policy {
             lead_seconds: member(&o, "leadSeconds")?,
             backoff: backoff(&o)?,
+            max_demand_wait_ms: member(&o, "maxDemandWaitMs")?
+                .unwrap_or(DEFAULT_MAX_DEMAND_WAIT_MS),
         };
         Ok(RenewalMachine {
             inner: js(Machine::new(policy))?,
@@ -217,8 +262,25 @@ impl RenewalMachine {
         Ok(self.inner.is_due(now_or_clock(&now)?))
     }
 
-    /// Feeds one input (`{ type, tokenSet?, error?, code? }`); returns the actions to carry
-    /// out, in order. `options`: `{ now?, jitter? }`; without `jitter` one is drawn from
+    /// Whether `tokenSet`'s access token can be handed out: not the `rejectedToken` and not
+    /// past its effective expiry (skew applied). `options`: `{ now?, rejectedToken? }`.
+    pub fn usable(&self, token_set: JsValue, options: JsValue) -> Result<bool, JsValue> {
+        let (times, rejected, now) = demand_of(&token_set, &options)?;
+        Ok(self.inner.usable(times.as_ref(), rejected, now))
+    }
+
+    /// What a demand should do with the driver's current `tokenSet` (or null): `{ type:
+    /// "use" | "wait" | "wait-until" (at) | "retry-later" (retryAt) | "expired" | "no-session" }`.
+    /// `options`: `{ now?, rejectedToken? }`.
+    pub fn answer(&self, token_set: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let (times, rejected, now) = demand_of(&token_set, &options)?;
+        js(self.inner.answer(times.as_ref(), rejected, now))?
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(JsValue::from)
+    }
+
+    /// Feeds one input (`{ type, tokenSet?, current?, error?, code? }`); returns the actions
+    /// to carry out, in order. `options`: `{ now?, jitter? }`; without `jitter` one is drawn from
     /// `crypto.getRandomValues`.
     pub fn step(&mut self, input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         if !Shape::is_object(&input) {
@@ -233,12 +295,29 @@ impl RenewalMachine {
             "tick" => Input::Tick,
             "wake-up" => Input::WakeUp,
             "demand" => Input::Demand,
-            "token-rejected" => Input::AccessTokenRejected,
+            // With `rejectedToken` and `current`: a rejection of a token that is no longer
+            // the current one (renewed meanwhile) is only a demand.
+            "token-rejected" => match string_member(&input, "rejectedToken") {
+                Some(t) if string_member(&get("current"), "accessToken").as_ref() != Some(&t) => {
+                    Input::Demand
+                }
+                _ => Input::AccessTokenRejected,
+            },
             "online" => Input::Online,
             "offline" => Input::Offline,
             "cleared" => Input::Cleared,
             "network-failed" => Input::NetworkFailed,
             "tokens-stored" => Input::TokensStored(token_times(&get("tokenSet"))?),
+            "tokens-seen" => {
+                let (seen, current) = (get("tokenSet"), get("current"));
+                let changed =
+                    |name: &str| string_member(&seen, name) != string_member(&current, name);
+                Input::TokensSeen {
+                    tokens: token_times(&seen)?,
+                    refresh_token_changed: changed("refreshToken"),
+                    access_token_changed: changed("accessToken"),
+                }
+            }
             "refresh-succeeded" => {
                 let token_set = get("tokenSet");
                 let tokens = token_times(&token_set)?;

@@ -348,3 +348,48 @@ test("rotor/sw persist: false: tokens in the worker's memory only; a stopped wor
   });
   assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/"], persist: "no" }), { code: "invalid_config" });
 });
+
+test("rotor/sw now/random/timers: sign-in receipt, renewal instant and jitter come from the injected clock", async (t) => {
+  const T0 = 1_700_000_000_000;
+  let now = T0;
+  const timers = new Map();
+  let seq = 0;
+  const fake = {
+    now: () => now,
+    random: () => 0.5,
+    timers: {
+      setTimeout: (fn, ms) => (timers.set(++seq, { at: now + ms, fn }), seq),
+      clearTimeout: (id) => timers.delete(id),
+    },
+  };
+  const settle = async () => {
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+  };
+  const f = fakeScope();
+  const storage = new MemoryStorage();
+  const sw = installSilentRenewal(f.scope, {
+    client,
+    apiPrefixes: ["/api/"],
+    sessionUrls: ["/signin"],
+    storage,
+    policy: { heartbeatMs: 3_600_000 },
+    ...fake,
+  });
+  t.after(() => sw.stop());
+  const session = await (await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "alice" })).json();
+  assert.equal(session.receivedAt, T0);
+  assert.equal(session.expiresAt, T0 + 300_000);
+  await settle();
+  // Lead 75 s for 300 s, jitter 0.5 moves it 18.75 s earlier: the one renewal timer.
+  const renewAt = T0 + 206_250;
+  assert.deepEqual([...timers.values()].map((x) => x.at).sort(), [renewAt, T0 + 3_600_000]);
+  const [id, timer] = [...timers].find(([, x]) => x.at === renewAt);
+  timers.delete(id);
+  now = renewAt;
+  timer.fn();
+  await settle();
+  assert.equal(f.network.at(-1).url, client.tokenEndpoint);
+  assert.equal((await storage.get()).receivedAt, renewAt);
+  assert.ok(f.posted.some((m) => m.type === "rotor:renewed" && m.expiresAt === renewAt + 300_000));
+  assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/"], now: 1 }), { code: "invalid_config" });
+});

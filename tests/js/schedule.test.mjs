@@ -159,3 +159,59 @@ test("tests/vectors/schedule/timing.json", () => {
   for (const c of cases.backoffDelay) assert.deepEqual(run(() => backoffDelay(c.attempt, c.options)), c.expect, c.name);
   for (const c of cases.estimateClockSkew) assert.deepEqual(run(() => estimateClockSkew(c.input)), c.expect, c.name);
 });
+
+test("RenewalMachine: tokens-seen adopts another, newer set; a stale one or the same one is ignored", () => {
+  const m = new RenewalMachine({});
+  const a = set(NOW, 300, { accessToken: "at-a", refreshToken: "rt-a" });
+  assert.deepEqual(m.step({ type: "tokens-seen", tokenSet: a, current: null }, { now: NOW, jitter: 0 }), [
+    { type: "adopt-tokens" },
+    { type: "wake-at", at: NOW + 225_000 },
+  ]);
+  assert.deepEqual(m.step({ type: "tokens-seen", tokenSet: { ...a }, current: a }, { now: NOW, jitter: 0 }), []);
+  const older = set(NOW - 1, 300, { accessToken: "at-old", refreshToken: "rt-old" });
+  assert.deepEqual(m.step({ type: "tokens-seen", tokenSet: older, current: a }, { now: NOW, jitter: 0 }), []);
+  const newer = set(NOW + 1000, 300, { accessToken: "at-b", refreshToken: "rt-b" });
+  assert.deepEqual(m.step({ type: "tokens-seen", tokenSet: newer, current: a }, { now: NOW + 1000, jitter: 0 }), [
+    { type: "adopt-tokens" },
+    { type: "wake-at", at: NOW + 226_000 },
+  ]);
+  assert.throws(() => m.step({ type: "tokens-seen", tokenSet: "x", current: a }, { now: NOW }), { code: "invalid_argument" });
+});
+
+test("RenewalMachine: answer and usable (rejected token, skew, near and far retries)", () => {
+  const m = new RenewalMachine({ baseMs: 1000, capMs: 60_000, maxDemandWaitMs: 2000 });
+  const live = set(NOW, 300, { accessToken: "at-1" });
+  assert.deepEqual(m.answer(null, { now: NOW }), { type: "no-session" });
+  m.step({ type: "tokens-stored", tokenSet: live }, { now: NOW, jitter: 0 });
+  assert.deepEqual(m.answer(live, { now: NOW }), { type: "use" });
+  assert.equal(m.usable(live, { now: NOW + 299_999 }), true);
+  assert.equal(m.usable(live, { now: NOW + 300_000 }), false);
+  assert.equal(m.usable(live, { now: NOW, rejectedToken: "at-1" }), false);
+  assert.equal(m.usable(live, { now: NOW, rejectedToken: "at-0" }), true, "another token was rejected");
+  // A rejection of a token that is no longer the current one is a plain demand.
+  assert.deepEqual(m.step({ type: "token-rejected", rejectedToken: "at-0", current: live }, { now: NOW, jitter: 0 }), [
+    { type: "wake-at", at: NOW + 225_000 },
+  ]);
+  assert.deepEqual(m.step({ type: "token-rejected", rejectedToken: "at-1", current: live }, { now: NOW, jitter: 0 }), [
+    { type: "cancel-timer" },
+    { type: "send-refresh" },
+  ]);
+  assert.deepEqual(m.answer(live, { now: NOW, rejectedToken: "at-1" }), { type: "wait" });
+  m.step({ type: "network-failed" }, { now: NOW, jitter: 0 });
+  assert.deepEqual(m.answer(live, { now: NOW, rejectedToken: "at-1" }), { type: "wait-until", at: NOW + 1000 });
+  assert.deepEqual(m.answer(live, { now: NOW }), { type: "use" }, "the live token is used meanwhile");
+  m.step({ type: "tick" }, { now: NOW + 1000, jitter: 0 });
+  m.step({ type: "refresh-failed", error: { kind: "retry", code: "temporarily_unavailable", retryAfter: 10_000 } }, { now: NOW + 1000, jitter: 0 });
+  assert.deepEqual(m.answer(live, { now: NOW + 1000, rejectedToken: "at-1" }), { type: "retry-later", retryAt: NOW + 11_000 });
+  assert.deepEqual(m.answer(live, { now: NOW + 9000, rejectedToken: "at-1" }), { type: "wait-until", at: NOW + 11_000 });
+  assert.throws(() => m.answer(live, { now: NOW, bogus: 1 }), { code: "invalid_argument" });
+  assert.throws(() => new RenewalMachine({ maxDemandWaitMs: -1 }), { code: "invalid_argument" });
+  // Skew moves a JWT exp earlier.
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const jwt = `${b64({ alg: "HS256" })}.${b64({ exp: (NOW + 300_000) / 1000 })}.c2ln`;
+  const s = new RenewalMachine({});
+  const withJwt = set(NOW, 600, { accessToken: jwt });
+  s.setSkew(10_000);
+  assert.equal(s.usable(withJwt, { now: NOW + 289_999 }), true);
+  assert.equal(s.usable(withJwt, { now: NOW + 290_000 }), false);
+});

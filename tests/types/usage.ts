@@ -176,6 +176,35 @@ manager.addEventListener("retrying", (e) => {
   void wait;
 });
 manager.addEventListener("reauthenticate", (e) => void e.detail.code);
+const clocked = new rotor.TokenManager({
+  client,
+  policy: { maxDemandWaitMs: 2000 },
+  now: () => NOW,
+  random: () => 0.25,
+  timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) },
+});
+// @ts-expect-error now is a function, not an instant
+new rotor.TokenManager({ client, now: NOW });
+async function backoff(): Promise<string | null> {
+  try {
+    return await clocked.getAccessToken({ rejectedToken: access });
+  } catch (err) {
+    const e = err as rotor.RenewalBackoffError;
+    if (e.code === "renewal_backoff") {
+      const next: number | null = e.retryAt;
+      void next;
+    }
+    return null;
+  }
+}
+const machine = new rotor.RenewalMachine({ maxDemandWaitMs: 0 });
+machine.step({ type: "tokens-seen", tokenSet: tokens, current: null }, { now: NOW, jitter: 0 });
+machine.step({ type: "token-rejected", rejectedToken: access, current: tokens });
+const demandAnswer: rotor.RenewalAnswer = machine.answer(tokens, { now: NOW, rejectedToken: access });
+if (demandAnswer.type === "wait-until") void (demandAnswer.at satisfies number);
+if (demandAnswer.type === "retry-later") void (demandAnswer.retryAt satisfies number | null);
+const usable: boolean = machine.usable(tokens, { now: NOW });
+void [backoff, usable];
 async function renewal(): Promise<void> {
   await manager.setTokens(tokens);
   await manager.start();
@@ -206,6 +235,7 @@ function onSwMessage(message: sw.SilentRenewalMessage): void {
 sw.installSilentRenewal(swScope, { client });
 sw.installSilentRenewal(swScope, { client, apiPrefixes: ["https://api.example.com/v1/"], allowCrossOriginApi: true });
 sw.installSilentRenewal(swScope, { client, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], persist: false });
+sw.installSilentRenewal(swScope, { client, apiPrefixes: ["/api/"], now: () => NOW, random: () => 0, timers: { setTimeout, clearTimeout } });
 const swReady: Promise<void> = swInit();
 void [silent, swMessage, onSwMessage, swReady];
 
