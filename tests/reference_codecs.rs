@@ -127,10 +127,9 @@ fn written_as(secs: u64, format: u8) -> String {
     match format {
         0 => imf,
         1 => {
-            let day = if day.starts_with('0') {
-                format!(" {}", &day[1..])
-            } else {
-                day.to_string()
+            let day = match day.strip_prefix('0') {
+                Some(digit) => format!(" {digit}"),
+                None => day.to_string(),
             };
             format!("{wd} {mon} {day} {time} {year}")
         }
