@@ -22,7 +22,7 @@
 // Message protocol (page -> worker; only from a window of this origin: a message whose
 // `event.source` is not a same-origin WindowClient is ignored):
 //   { type: "rotor:set-tokens", tokenSet }   hand over a TokenSet after sign-in
-//   { type: "rotor:clear" }                  sign out
+//   { type: "rotor:clear", revoke? }         sign out (revoke: RFC 7009 first)
 //   { type: "rotor:status" }                 ask for { type: "rotor:status", ... }
 //   { type: "rotor:renew" }                  renew now (as if the API had said invalid_token)
 // Worker -> pages (no token, ever):
@@ -214,7 +214,8 @@ export function installSilentRenewal(self, options = {}) {
         toldNoSession = false;
         break;
       case "rotor:clear":
-        await m.clear();
+        // { revoke: true }: RFC 7009 revocation at the client's revocationEndpoint first.
+        await m.clear({ revoke: data.revoke === true });
         break;
       case "rotor:renew": {
         const current = await storage.get();

@@ -523,15 +523,48 @@ export class TokenManager extends EventTarget {
     });
   }
 
-  /** Forgets the token set (sign-out) here and in the other tabs. */
-  clear() {
+  /**
+   * Forgets the token set (sign-out) here and in the other tabs. With `{ revoke: true }` the
+   * refresh token is revoked at the client's `revocationEndpoint` first (RFC 7009 §2.1), under
+   * the cross-tab lock so that no tab redeems it meanwhile; the set is forgotten whatever the
+   * answer, and a revocation that did not succeed (no answer, or not 200: RFC 7009 §2.2) is
+   * reported as an `error` event with code `revocation_failed`.
+   */
+  clear({ revoke = false } = {}) {
     return this.#enqueue(async () => {
+      await this.#ensureLoaded().catch(() => {});
+      const current = this.#tokens;
       this.#tokens = null;
       this.#lastError = null;
       this.#step({ type: "cleared" });
-      await this.#withLock(() => this.#storage.delete());
+      await this.#withLock(async () => {
+        const token = current?.refreshToken ?? (await this.#storage.get().catch(() => null))?.refreshToken;
+        if (revoke && token) await this.#revoke(token);
+        await this.#storage.delete();
+      });
       this.#post({ type: "rotor:cleared", reason: "clear" });
     });
+  }
+
+  /** RFC 7009 §2.1: revokes `refreshToken`; failures become an `error` event. */
+  async #revoke(refreshToken) {
+    const fail = (detail) => this.dispatchEvent(makeEvent("error", { code: "revocation_failed", kind: "retry", ...detail }));
+    let req;
+    try {
+      const params = { token: refreshToken, tokenTypeHint: "refresh_token", now: this.#now() };
+      req = this.#core?.buildRevocationRequest
+        ? this.#core.buildRevocationRequest(this.#client, params)
+        : this.#clientHandle().buildRevocationRequest(params);
+    } catch (error) {
+      fail({ kind: error?.kind ?? "config", error });
+      return;
+    }
+    try {
+      const res = await this.#fetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
+      if (res.status !== 200) fail({ status: res.status });
+    } catch (error) {
+      fail({ error });
+    }
   }
 
   /** Starts timers and listeners (visibility, online/offline, pageshow, other tabs). */

@@ -122,7 +122,8 @@ export class TokenManager extends EventTarget {
   readonly state: RenewalState;
   getAccessToken(options?: { rejectedToken?: string }): Promise<string>;
   setTokens(tokenSet: TokenSet): Promise<void>;
-  clear(): Promise<void>;
+  /** Forgets the token set; `{ revoke: true }` revokes the refresh token first (RFC 7009, needs `revocationEndpoint`; a failure is an `error` event `revocation_failed`). */
+  clear(options?: { revoke?: boolean }): Promise<void>;
   start(): Promise<void>;
   stop(): void;
   addEventListener<K extends keyof TokenManagerEventMap>(

@@ -49,7 +49,7 @@ export interface SilentRenewalOptions {
 /** Messages a page sends to the worker (only from a same-origin WindowClient; others are ignored). */
 export type SilentRenewalCommand =
   | { type: "rotor:set-tokens"; tokenSet: TokenSet }
-  | { type: "rotor:clear" }
+  | { type: "rotor:clear"; revoke?: boolean }
   | { type: "rotor:status" }
   | { type: "rotor:renew" };
 

@@ -501,3 +501,23 @@ test("a clock jump seen by the heartbeat (fake timers) triggers the refresh", as
   assert.deepEqual(server.requests.map((r) => r.at - T0), [60_000 + 7_200_000 + 30_000]);
   m.stop();
 });
+
+test("clear({ revoke: true }) revokes the refresh token first (RFC 7009), then forgets the set; a failed revocation is an error event", async () => {
+  for (const status of [200, 503]) {
+    const requests = [];
+    const fetch = async (url, init) => {
+      requests.push({ url, body: init.body, method: init.method });
+      return new Response("", { status });
+    };
+    const storage = new MemoryStorage();
+    const m = new TokenManager({ client: { ...client, revocationEndpoint: "http://127.0.0.1:9/revoke" }, fetch, storage, now: () => T0 });
+    const errors = [];
+    m.addEventListener("error", (e) => errors.push(e.detail.code));
+    await m.setTokens({ accessToken: "at-1", tokenType: "Bearer", expiresAt: T0 + 300_000, refreshToken: "rt-live-123", refreshExpiresAt: null, scope: null, idToken: null, rotated: false, receivedAt: T0 });
+    await m.clear({ revoke: true });
+    assert.deepEqual(requests, [{ url: "http://127.0.0.1:9/revoke", method: "POST", body: "token=rt-live-123&token_type_hint=refresh_token&client_id=spa" }]);
+    assert.equal(await storage.get(), null);
+    assert.deepEqual(errors, status === 200 ? [] : ["revocation_failed"]);
+    await assert.rejects(m.getAccessToken(), { code: "no_session" });
+  }
+});
