@@ -475,7 +475,7 @@ fn redact_oauth_error(
     }
     secrets.retain(|s| s.len() >= MIN_REDACTED_LEN);
     // Longest first, so that a secret containing another is replaced whole.
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.sort_unstable_by_key(|s| std::cmp::Reverse(s.len()));
     let scrub = |text: &mut Option<String>| {
         if let Some(t) = text {
             for s in &secrets {

@@ -82,10 +82,11 @@ impl Scope {
         if let Some(s) = start {
             all.push(&text[s..]);
         }
-        // Indices sorted by token (stable: equal tokens keep their order), so the first
-        // occurrence of each token is the first of its run.
+        // Indices sorted by token, equal tokens in their order, so the first occurrence of
+        // each token is the first of its run (an unstable sort on (token, index): std's
+        // size-optimised unstable sort is smaller in wasm than its stable merge sort).
         let mut order: Vec<usize> = (0..all.len()).collect();
-        order.sort_by_key(|&i| all[i]);
+        order.sort_unstable_by_key(|&i| (all[i], i));
         let mut keep = vec![false; all.len()];
         for (n, &i) in order.iter().enumerate() {
             keep[i] = n == 0 || all[order[n - 1]] != all[i];

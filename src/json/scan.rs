@@ -11,8 +11,9 @@
 //! to find duplicates. Nested containers are read on demand ([`Raw::elements`],
 //! [`Raw::object`]) by scanning their (already validated) text again.
 //!
-//! Numbers are read with `str::parse::<f64>` (correctly rounded; a result outside the `f64`
-//! range is refused). The differential tests below and in `tests/jwt_json.rs` hold the
+//! Numbers are read correctly rounded (short integers exactly, others with `str::parse::<f64>`
+//! natively and the engine's `parseFloat` in wasm); a result outside the `f64` range is
+//! refused. The differential tests below and in `tests/jwt_json.rs` hold the
 //! scanner to the verdicts of a `serde_json` reader with the same rules.
 //!
 //! Work is linear in the input, plus `n log n` name comparisons for objects of more than 16
@@ -181,13 +182,43 @@ pub fn object_bytes(bytes: &[u8]) -> Result<Object<'_>, JsonError> {
     object(text)
 }
 
-/// A validated number's value: `str::parse` is correctly rounded; results outside the `f64`
-/// range (infinite) are refused, as RFC 8259 §6 allows and `serde_json` does.
+/// A validated number's value, correctly rounded; results outside the `f64` range (infinite)
+/// are refused, as RFC 8259 §6 allows and `serde_json` does.
+///
+/// Integers of at most 15 digits (below 2^53, so exact) are read here; other numbers by
+/// [`parse_f64`].
 fn number(text: &str) -> Result<f64, JsonError> {
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(syntax("number out of range")),
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let value = if digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let n = digits
+            .bytes()
+            .fold(0u64, |n, b| n * 10 + u64::from(b - b'0')) as f64;
+        if digits.len() < text.len() { -n } else { n }
+    } else {
+        parse_f64(text)
+    };
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(syntax("number out of range"))
     }
+}
+
+/// A validated JSON number text (RFC 8259 §6) as `f64`, infinite when out of range.
+///
+/// In wasm, the engine's `parseFloat` (ECMAScript §21.1.2.12: a JSON number is a
+/// `StrDecimalLiteral`; V8, SpiderMonkey and JavaScriptCore round correctly), which keeps
+/// core's `dec2flt` code and its power-of-five tables (~13 KB) out of the module; natively,
+/// `str::parse`, which rounds correctly too. The differential tests hold both to `serde_json`.
+#[cfg(target_arch = "wasm32")]
+fn parse_f64(text: &str) -> f64 {
+    js_sys::parse_float(text)
+}
+
+/// A validated JSON number text (RFC 8259 §6) as `f64`, infinite when out of range.
+#[cfg(not(target_arch = "wasm32"))]
+fn parse_f64(text: &str) -> f64 {
+    text.parse::<f64>().unwrap_or(f64::INFINITY)
 }
 
 fn syntax(message: &str) -> JsonError {

@@ -238,6 +238,12 @@ pub fn refresh_token_expires_first(
     })
 }
 
+/// `2^n`, exactly (what `2f64.powf(n)` returns), for `n` ≤ 1023: written as the exponent bits
+/// of an `f64`, since `powf` brings libm's `pow` and its 4 KB table into the wasm module.
+fn power_of_two(n: u16) -> f64 {
+    f64::from_bits((1023 + u64::from(n.min(1023))) << 52)
+}
+
 /// The delay (ms) before retry number `attempt` (from 0) after a transient failure.
 ///
 /// See the module docs for the formula. Errors (`invalid_argument`): `attempt` not a
@@ -264,7 +270,7 @@ pub fn backoff_delay(attempt: f64, opts: &BackoffOptions) -> Result<f64, RotorEr
         check_instant("retryAfter", r)?;
     }
     // 2^attempt saturates long before f64 does; cap the exponent so the product stays finite.
-    let growth = 2f64.powf(attempt.min(1000.0));
+    let growth = power_of_two(attempt.min(1000.0) as u16);
     let raw = opts.base_ms * growth * (1.0 - opts.jitter / 2.0);
     let delay = if raw.is_finite() {
         raw.min(opts.cap_ms)
@@ -276,4 +282,14 @@ pub fn backoff_delay(attempt: f64, opts: &BackoffOptions) -> Result<f64, RotorEr
         Some(r) => delay.max(r.ceil()),
         None => delay,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn power_of_two_is_powf() {
+        for n in 0..=1023u16 {
+            assert_eq!(super::power_of_two(n), 2f64.powf(f64::from(n)), "{n}");
+        }
+    }
 }

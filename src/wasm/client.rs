@@ -151,13 +151,13 @@ impl ClientHandle {
             ClientAuth::SecretJwt(_) => random::<16>()?,
             _ => [0; 16],
         };
-        Ok(js(client::build_refresh_request(
+        // The body only: the URL and the headers are the handle's (no `RefreshRequest`).
+        js(client::refresh_request_body(
             &self.config,
             &params,
             now,
             &entropy,
-        ))?
-        .body)
+        ))
     }
 
     /// Reads the token endpoint's answer (RFC 6749 §5.1, §5.2) received at `now` (ms), whose

@@ -103,7 +103,6 @@ fn strings(o: &Fields<'_>, name: &str, array_only: bool) -> Result<Option<Vec<St
         return Ok(Some(vec![one]));
     }
     o.get::<Vec<String>>(name)
-        .map_err(|_| o.error(name, "expected an array of strings"))
 }
 
 /// An optional non-empty string.

@@ -4,10 +4,10 @@
 //! One convention for every export (shared STYLE.md, "A boundary a reader learns once"):
 //! - **Handles.** A configuration is read once, when its handle is made
 //!   (`new ClientHandle(config)`, `new VerifierHandle(options)`, `new SignerHandle(options)`,
-//!   `new RenewalMachine(policy)`, `new IssuerCore(config)`): `serde-wasm-bindgen` reads the JS
-//!   object into the core's `Deserialize` struct and the core checks it; the checked value
-//!   stays in wasm memory. That is the cold path: `serde-wasm-bindgen` costs one JS call per
-//!   field, which is fine once per configuration and too much per request.
+//!   `new RenewalMachine(policy)`, `new IssuerCore(config)`): the members of the JS object are
+//!   read one by one with js-sys type checks (`options::Fields`) into the core's options struct
+//!   and the core checks it; the checked value stays in wasm memory. That is the cold path:
+//!   one JS call per member, which is fine once per configuration and too much per request.
 //! - **Per call**, only tokens, bodies, numbers and short strings cross (as wasm-bindgen
 //!   passes them); results are strings, numbers, or one JS object built by one call of a
 //!   constructor in `pkg/lib/shapes.js` (a `TokenSet`).

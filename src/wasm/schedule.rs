@@ -2,7 +2,8 @@
 //! and the `RenewalMachine` class (re-exported as they are by pkg/lib/schedule.js).
 //!
 //! Scheduling runs once per renewal, not per request: its option objects and the machine's
-//! inputs and actions are read and written with `serde-wasm-bindgen` on every call.
+//! inputs are read member by member (`super::options`) and the actions are written with
+//! `serde-wasm-bindgen`'s serializer on every call.
 
 use super::client::now_or_clock;
 use super::options::{Fields, Shape};
@@ -63,7 +64,7 @@ fn optional(shape: Shape, value: &JsValue) -> Result<Option<Fields<'_>>, JsValue
 }
 
 /// Member `name` of optional fields.
-fn member<T: serde::de::DeserializeOwned>(
+fn member<T: super::options::Member>(
     o: &Option<Fields<'_>>,
     name: &str,
 ) -> Result<Option<T>, JsValue> {
