@@ -5,12 +5,17 @@
 // Shared by tests/js/token-handler.test.mjs and tests/browser/token-handler.test.mjs.
 import http from "node:http";
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { resolve, normalize, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import Provider from "oidc-provider";
 import { createTokenHandler } from "rotor/worker";
 
 export const CLIENT_ID = "bff";
 export const CLIENT_SECRET = "bff client secret +/:%";
 export const SCOPE = "openid offline_access api";
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const TYPES = { js: "text/javascript; charset=utf-8", wasm: "application/wasm", html: "text/html; charset=utf-8" };
 
 function listen(server) {
   return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(`http://127.0.0.1:${server.address().port}`)));
@@ -35,12 +40,13 @@ async function send(res, response) {
 }
 
 /**
- * Starts the provider and the app. Options: `pages` (path -> HTML served by the app),
+ * Starts the provider and the app. Options: `pages` (path -> HTML served by the app), `files`
+ * (path -> a repository file, e.g. a page script), `servePkg` (serve the package under /pkg/),
  * `accessTokenTtl` (s), `handler` (extra createTokenHandler options).
  * Returns `{ app, issuer, provider, handler, upstream, keys, introspect(token), close() }`;
  * `upstream` counts the handler's calls to the provider by grant (`refresh_token`, `authorization_code`, `revoke`).
  */
-export async function startTokenHandlerApp({ pages = {}, accessTokenTtl = 60, handler: extra = {} } = {}) {
+export async function startTokenHandlerApp({ pages = {}, files = {}, servePkg = false, accessTokenTtl = 60, handler: extra = {} } = {}) {
   const idpServer = http.createServer();
   const appServer = http.createServer();
   const issuer = await listen(idpServer);
@@ -112,6 +118,15 @@ export async function startTokenHandlerApp({ pages = {}, accessTokenTtl = 60, ha
         const info = token ? await introspect(token) : { active: false };
         if (!info.active) return send(res, new Response(null, { status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } }));
         return send(res, Response.json({ hello: info.sub }));
+      }
+      const file = files[path] ?? (servePkg && path.startsWith("/pkg/") ? path.slice(1) : undefined);
+      if (file !== undefined) {
+        const full = normalize(resolve(ROOT, file));
+        if (!full.startsWith(`${ROOT}/pkg/`) && !Object.values(files).includes(file)) return send(res, new Response(null, { status: 403 }));
+        const type = TYPES[full.split(".").pop()] ?? "application/octet-stream";
+        const bytes = await readFile(full).catch(() => null);
+        if (!bytes) return send(res, new Response("not found", { status: 404 }));
+        return send(res, new Response(bytes, { headers: { "content-type": type, "cache-control": "no-store" } }));
       }
       if (pages[path] !== undefined) {
         const [type, body] = typeof pages[path] === "string" ? ["text/html; charset=utf-8", pages[path]] : pages[path];
