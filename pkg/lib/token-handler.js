@@ -245,7 +245,7 @@ export function createTokenHandler(options) {
   if (!options || typeof options !== "object") throw configError("createTokenHandler: options are required");
   for (const key of Object.keys(options)) if (!OPTION_KEYS.has(key)) throw configError(`createTokenHandler: unknown option "${key.slice(0, 40)}"`);
   const clientOf = typeof options.client === "function" ? options.client : () => options.client;
-  const keysOf = typeof options.keys === "function" ? options.keys : options.keys ? () => options.keys : (env) => JSON.parse(env?.ROTOR_BFF_KEYS ?? "null");
+  const keysOf = typeof options.keys === "function" ? options.keys : options.keys ? () => options.keys : (env) => (typeof env?.ROTOR_BFF_KEYS === "string" ? JSON.parse(env.ROTOR_BFF_KEYS) : env?.ROTOR_BFF_KEYS);
   const authorizationEndpoint = checkEndpoint(options.authorizationEndpoint, "authorizationEndpoint");
   const redirectUri = checkEndpoint(options.redirectUri, "redirectUri");
   if (typeof options.scope !== "string" || options.scope.trim() === "") throw configError("scope is required");

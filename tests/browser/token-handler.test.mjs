@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launchChromium } from "../support/browser.mjs";
-import { startTokenHandlerApp } from "../support/token-handler-app.mjs";
+import { startTokenHandlerApp, openSealed } from "../support/token-handler-app.mjs";
 
 const ACCESS_TTL = 4;
 const html = (script) => `<!doctype html><meta charset="utf-8"><title>bff</title><script type="module" src="${script}"></script><p>app</p>`;
@@ -36,12 +36,7 @@ async function upstreamRefreshToken() {
   const jar = await browser.cookies(t.app);
   const c = jar.find((x) => x.name === "__Host-rotor-session");
   if (!c) return { cookie: null, rt: null };
-  const dot = c.value.indexOf(".");
-  const key = t.keys.find((k) => k.kid === c.value.slice(0, dot));
-  const bytes = Buffer.from(c.value.slice(dot + 1), "base64url");
-  const k = await crypto.subtle.importKey("raw", Buffer.from(key.key, "base64url"), "AES-GCM", false, ["decrypt"]);
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12), additionalData: Buffer.from(c.name) }, k, bytes.subarray(12));
-  return { cookie: c, rt: JSON.parse(Buffer.from(plain).toString()).rt };
+  return { cookie: c, rt: (await openSealed(t.keys, c.name, c.value)).rt };
 }
 
 async function openApp(tab) {

@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { parseTokenResponse, OAuthError } from "rotor";
 import { createTokenHandler } from "rotor/worker";
-import { startTokenHandlerApp, CLIENT_ID, SCOPE } from "../support/token-handler-app.mjs";
+import { startTokenHandlerApp, jar, signIn as signInAt, openSealed, CLIENT_ID, SCOPE } from "../support/token-handler-app.mjs";
 
 let t;
 before(async () => {
@@ -15,55 +15,7 @@ before(async () => {
 });
 after(() => t.close());
 
-/** A browser's cookie jar, enough for loopback: host-wide (ports share cookies), Max-Age=0 deletes. */
-function jar() {
-  const cookies = new Map();
-  return {
-    cookies,
-    store(res) {
-      for (const c of res.headers.getSetCookie()) {
-        const [pair, ...attrs] = c.split(";");
-        const eq = pair.indexOf("=");
-        const name = pair.slice(0, eq);
-        if (attrs.some((a) => a.trim().toLowerCase() === "max-age=0")) cookies.delete(name);
-        else cookies.set(name, pair.slice(eq + 1));
-      }
-    },
-    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-  };
-}
-
-/** Follows the redirects of a sign-in from the app's /auth/login to the app, logging in at the provider. */
-async function signIn(cookies, { user = "alice", returnTo = "/app" } = {}) {
-  let next = `${t.app}/auth/login?return_to=${encodeURIComponent(returnTo)}`;
-  const seen = [];
-  for (let step = 0; step < 12; step++) {
-    let res = await fetch(next, { redirect: "manual", headers: { cookie: cookies.header() } });
-    cookies.store(res);
-    seen.push({ url: next, status: res.status, location: res.headers.get("location"), setCookie: res.headers.getSetCookie() });
-    let location = res.headers.get("location");
-    if (res.status === 200) {
-      const html = await res.text();
-      const prompt = html.includes('name="login"') ? "login" : "consent";
-      const form = prompt === "login" ? { prompt, login: user, password: "any" } : { prompt };
-      res = await fetch(next, {
-        method: "POST",
-        redirect: "manual",
-        headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams(form),
-      });
-      cookies.store(res);
-      location = res.headers.get("location");
-    } else {
-      await res.body?.cancel();
-    }
-    assert.ok(location, `step ${step}: expected a redirect from ${next}, got HTTP ${res.status}`);
-    const target = new URL(location, next);
-    if (target.origin === t.app && target.pathname === returnTo) return seen;
-    next = target.href;
-  }
-  assert.fail("the sign-in did not come back to the app");
-}
+const signIn = (cookies, options) => signInAt(t.app, cookies, options);
 
 const PAGE = () => ({ origin: t.app, "x-rotor-csrf": "1" });
 
@@ -71,16 +23,8 @@ function refresh(cookies, headers = PAGE()) {
   return fetch(`${t.app}/auth/token`, { method: "POST", headers: { ...headers, cookie: cookies.header() } });
 }
 
-/** Opens a sealed cookie with the test's copy of the keys: what the handler stored. */
-async function sessionOf(cookies, name = "__Host-rotor-session") {
-  const value = cookies.cookies.get(name);
-  const dot = value.indexOf(".");
-  const key = t.keys.find((k) => k.kid === value.slice(0, dot));
-  const bytes = Buffer.from(value.slice(dot + 1), "base64url");
-  const k = await crypto.subtle.importKey("raw", Buffer.from(key.key, "base64url"), "AES-GCM", false, ["decrypt"]);
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12), additionalData: Buffer.from(name) }, k, bytes.subarray(12));
-  return { kid: value.slice(0, dot), ...JSON.parse(Buffer.from(plain).toString()) };
-}
+/** What the handler stored in a sealed cookie (opened with the test's copy of the keys). */
+const sessionOf = (cookies, name = "__Host-rotor-session") => openSealed(t.keys, name, cookies.cookies.get(name));
 
 test("sign-in: authorization code + PKCE S256 + state + nonce, exchanged by the handler; the page gets cookies only", async () => {
   const cookies = jar();

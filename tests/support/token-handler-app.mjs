@@ -40,17 +40,13 @@ async function send(res, response) {
 }
 
 /**
- * Starts the provider and the app. Options: `pages` (path -> HTML served by the app), `files`
- * (path -> a repository file, e.g. a page script), `servePkg` (serve the package under /pkg/),
- * `accessTokenTtl` (s), `handler` (extra createTokenHandler options).
- * Returns `{ app, issuer, provider, handler, upstream, keys, introspect(token), close() }`;
- * `upstream` counts the handler's calls to the provider by grant (`refresh_token`, `authorization_code`, `revoke`).
+ * Starts oidc-provider on loopback: one confidential client `bff` (client_secret_basic) with the
+ * given redirect URIs, PKCE required, rotating refresh tokens, revocation and introspection, the
+ * development login and consent pages. Returns `{ issuer, provider, introspect(token), close() }`.
  */
-export async function startTokenHandlerApp({ pages = {}, files = {}, servePkg = false, accessTokenTtl = 60, handler: extra = {} } = {}) {
+export async function startProvider({ redirectUris, accessTokenTtl = 60 }) {
   const idpServer = http.createServer();
-  const appServer = http.createServer();
   const issuer = await listen(idpServer);
-  const app = await listen(appServer);
   const provider = new Provider(issuer, {
     clients: [{
       client_id: CLIENT_ID,
@@ -58,7 +54,7 @@ export async function startTokenHandlerApp({ pages = {}, files = {}, servePkg = 
       token_endpoint_auth_method: "client_secret_basic",
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
-      redirect_uris: [`${app}/auth/callback`],
+      redirect_uris: redirectUris,
     }],
     findAccount: async (_ctx, accountId) => ({ accountId, claims: async () => ({ sub: accountId }) }),
     claims: { openid: ["sub"] },
@@ -70,31 +66,6 @@ export async function startTokenHandlerApp({ pages = {}, files = {}, servePkg = 
     cookies: { keys: ["token-handler-test-cookie-key"] },
   });
   idpServer.on("request", provider.callback());
-
-  const upstream = { refresh_token: 0, authorization_code: 0, revoke: 0 };
-  const countingFetch = async (url, init) => {
-    if (String(url).endsWith("/token/revocation")) upstream.revoke++;
-    else if (String(url).endsWith("/token")) upstream[new URLSearchParams(init.body).get("grant_type")]++;
-    return fetch(url, init);
-  };
-  const keys = [{ kid: "k2", key: randomBytes(32).toString("base64url") }, { kid: "k1", key: randomBytes(32).toString("base64url") }];
-  const handler = createTokenHandler({
-    client: {
-      tokenEndpoint: `${issuer}/token`,
-      revocationEndpoint: `${issuer}/token/revocation`,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-    },
-    authorizationEndpoint: `${issuer}/auth`,
-    issuer,
-    redirectUri: `${app}/auth/callback`,
-    scope: SCOPE,
-    authorizationParams: { prompt: "consent" },
-    keys,
-    fetch: countingFetch,
-    ...extra,
-  });
-
   async function introspect(token) {
     const res = await fetch(`${issuer}/token/introspection`, {
       method: "POST",
@@ -106,6 +77,59 @@ export async function startTokenHandlerApp({ pages = {}, files = {}, servePkg = 
     });
     return res.json();
   }
+  return {
+    issuer,
+    provider,
+    introspect,
+    async close() {
+      idpServer.closeAllConnections();
+      await new Promise((ok) => idpServer.close(ok));
+    },
+  };
+}
+
+/** The handler's options for the provider at `issuer` and the app at `app`. */
+export function handlerOptions(issuer, app) {
+  return {
+    client: {
+      tokenEndpoint: `${issuer}/token`,
+      revocationEndpoint: `${issuer}/token/revocation`,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+    },
+    authorizationEndpoint: `${issuer}/auth`,
+    issuer,
+    redirectUri: `${app}/auth/callback`,
+    scope: SCOPE,
+    authorizationParams: { prompt: "consent" },
+  };
+}
+
+/**
+ * Starts the provider and the app. Options: `pages` (path -> HTML served by the app), `files`
+ * (path -> a repository file, e.g. a page script), `servePkg` (serve the package under /pkg/),
+ * `accessTokenTtl` (s), `handler` (extra createTokenHandler options).
+ * Returns `{ app, issuer, provider, handler, upstream, keys, introspect(token), close() }`;
+ * `upstream` counts the handler's calls to the provider by grant (`refresh_token`, `authorization_code`, `revoke`).
+ */
+export async function startTokenHandlerApp({ pages = {}, files = {}, servePkg = false, accessTokenTtl = 60, handler: extra = {} } = {}) {
+  const appServer = http.createServer();
+  const app = await listen(appServer);
+  const idp = await startProvider({ redirectUris: [`${app}/auth/callback`], accessTokenTtl });
+  const { issuer, provider, introspect } = idp;
+  const upstream = { refresh_token: 0, authorization_code: 0, revoke: 0 };
+  const countingFetch = async (url, init) => {
+    if (String(url).endsWith("/token/revocation")) upstream.revoke++;
+    else if (String(url).endsWith("/token")) upstream[new URLSearchParams(init.body).get("grant_type")]++;
+    return fetch(url, init);
+  };
+  const keys = [{ kid: "k2", key: randomBytes(32).toString("base64url") }, { kid: "k1", key: randomBytes(32).toString("base64url") }];
+  const handler = createTokenHandler({
+    ...handlerOptions(issuer, app),
+    keys,
+    fetch: countingFetch,
+    ...extra,
+  });
 
   appServer.on("request", async (req, res) => {
     try {
@@ -147,10 +171,73 @@ export async function startTokenHandlerApp({ pages = {}, files = {}, servePkg = 
     keys,
     introspect,
     async close() {
-      for (const s of [appServer, idpServer]) {
-        s.closeAllConnections();
-        await new Promise((ok) => s.close(ok));
-      }
+      appServer.closeAllConnections();
+      await new Promise((ok) => appServer.close(ok));
+      await idp.close();
     },
   };
+}
+
+/** A browser's cookie jar, enough for loopback: host-wide (ports share cookies), Max-Age=0 deletes. */
+export function jar() {
+  const cookies = new Map();
+  return {
+    cookies,
+    store(res) {
+      for (const c of res.headers.getSetCookie()) {
+        const [pair, ...attrs] = c.split(";");
+        const eq = pair.indexOf("=");
+        const name = pair.slice(0, eq);
+        if (attrs.some((a) => a.trim().toLowerCase() === "max-age=0")) cookies.delete(name);
+        else cookies.set(name, pair.slice(eq + 1));
+      }
+    },
+    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+  };
+}
+
+/**
+ * A sign-in over HTTP as a browser does it: from `${app}/auth/login` through the provider's
+ * login and consent pages (forms submitted) back to `returnTo` on the app. Returns the steps
+ * `{ url, status, location, setCookie }`.
+ */
+export async function signIn(app, cookies, { user = "alice", returnTo = "/app" } = {}) {
+  let next = `${app}/auth/login?return_to=${encodeURIComponent(returnTo)}`;
+  const seen = [];
+  for (let step = 0; step < 12; step++) {
+    let res = await fetch(next, { redirect: "manual", headers: { cookie: cookies.header() } });
+    cookies.store(res);
+    seen.push({ url: next, status: res.status, location: res.headers.get("location"), setCookie: res.headers.getSetCookie() });
+    let location = res.headers.get("location");
+    if (res.status === 200) {
+      const html = await res.text();
+      const prompt = html.includes('name="login"') ? "login" : "consent";
+      const form = prompt === "login" ? { prompt, login: user, password: "any" } : { prompt };
+      res = await fetch(next, {
+        method: "POST",
+        redirect: "manual",
+        headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(form),
+      });
+      cookies.store(res);
+      location = res.headers.get("location");
+    } else {
+      await res.body?.cancel();
+    }
+    if (!location) throw new Error(`step ${step}: expected a redirect from ${next}, got HTTP ${res.status}`);
+    const target = new URL(location, next);
+    if (target.origin === app && target.pathname === returnTo) return seen;
+    next = target.href;
+  }
+  throw new Error("the sign-in did not come back to the app");
+}
+
+/** Opens a sealed handler cookie value with the keys (what the handler stored in it). */
+export async function openSealed(keys, name, value) {
+  const dot = value.indexOf(".");
+  const entry = keys.find((k) => k.kid === value.slice(0, dot));
+  const bytes = Buffer.from(value.slice(dot + 1), "base64url");
+  const key = await crypto.subtle.importKey("raw", Buffer.from(entry.key, "base64url"), "AES-GCM", false, ["decrypt"]);
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12), additionalData: Buffer.from(name) }, key, bytes.subarray(12));
+  return { kid: value.slice(0, dot), ...JSON.parse(Buffer.from(plain).toString()) };
 }
