@@ -305,9 +305,29 @@ export function createTokenHandler(options) {
    * redeeming a retired token (which a rotating server treats as reuse).
    */
   const flights = new Map();
+  /**
+   * Sessions signed out in this isolate (sid → when), so that a refresh racing the sign-out
+   * neither answers nor leaves its successor alive upstream.
+   */
+  const signedOut = new Map();
   function prune(now) {
     for (const [k, f] of flights) if (f.settledAt !== null && now - f.settledAt > reuseWindowMs) flights.delete(k);
     while (flights.size > MAX_FLIGHTS) flights.delete(flights.keys().next().value);
+    for (const [sid, at] of signedOut) if (now - at > reuseWindowMs + 60_000) signedOut.delete(sid);
+    while (signedOut.size > MAX_FLIGHTS) signedOut.delete(signedOut.keys().next().value);
+  }
+
+  /** RFC 7009 revocation of `token` upstream: true when the server answered 200. */
+  async function revoke(s, token, now) {
+    try {
+      const req = s.client.buildRevocationRequest({ token, tokenTypeHint: "refresh_token", now });
+      const res = await fetchUpstream(req.url, { method: "POST", headers: req.headers, body: req.body, redirect: "manual" });
+      await res.body?.cancel().catch(() => {});
+      return res.status === 200;
+    } catch (err) {
+      console.error(`rotor/worker token handler: revocation: ${describe(err)}`);
+      return false;
+    }
   }
 
   function corsHeaders(origin, sameOrigin) {
@@ -428,6 +448,11 @@ export function createTokenHandler(options) {
       const res = await fetchUpstream(req.url, { method: "POST", headers: req.headers, body: req.body, redirect: "manual" });
       const previous = { refreshToken: session.rt, scope: session.scope, idToken: null };
       const tokenSet = s.client.parseTokenResponse({ status: res.status, headers: res.headers, body: await readBody(res) }, { now: nowOf(), previous });
+      if (signedOut.has(session.sid)) {
+        // Signed out while this redemption was upstream: its successor must not outlive the session.
+        if (tokenSet.rotated && s.revocation) await revoke(s, tokenSet.refreshToken, nowOf());
+        throw new OAuthError("invalid_grant", "the session was signed out", { kind: "reauthenticate", status: 400 });
+      }
       let setCookie = null;
       const rtExp = tokenSet.refreshExpiresAt ?? session.rtExp;
       if (tokenSet.rotated || rtExp !== session.rtExp) {
@@ -450,6 +475,7 @@ export function createTokenHandler(options) {
     const session = await open(s.keys, SESSION, readCookie(request, SESSION), now);
     const ended = (description) => oauthError(400, "invalid_grant", description, { ...cors, "set-cookie": clearCookie(SESSION, "Strict") });
     if (!session || typeof session.rt !== "string" || typeof session.sid !== "string" || typeof session.end !== "number") return ended("no session: sign in");
+    if (signedOut.has(session.sid)) return ended("the session has ended: sign in again");
     let result;
     try {
       result = await refreshOnce(s, session, now);
@@ -477,6 +503,10 @@ export function createTokenHandler(options) {
     const cors = corsHeaders(origin, origin === new URL(request.url).origin);
     const session = await open(s.keys, SESSION, readCookie(request, SESSION), now);
     let revoked = false;
+    if (session) {
+      prune(now);
+      signedOut.set(session.sid, now);
+    }
     if (session && typeof session.rt === "string" && s.revocation) {
       // A refresh in flight for this cookie redeems its token: revoke its successor too.
       const tokens = [session.rt];
@@ -486,17 +516,7 @@ export function createTokenHandler(options) {
         if (next && next !== session.rt) tokens.unshift(next);
       }
       revoked = true;
-      for (const t of tokens) {
-        try {
-          const req = s.client.buildRevocationRequest({ token: t, tokenTypeHint: "refresh_token", now });
-          const res = await fetchUpstream(req.url, { method: "POST", headers: req.headers, body: req.body, redirect: "manual" });
-          await res.body?.cancel().catch(() => {});
-          if (res.status !== 200) revoked = false;
-        } catch (err) {
-          console.error(`rotor/worker token handler: revocation: ${describe(err)}`);
-          revoked = false;
-        }
-      }
+      for (const token of tokens) if (!(await revoke(s, token, now))) revoked = false;
     }
     if (session) for (const k of flights.keys()) if (k.startsWith(`${session.sid}:`)) flights.delete(k);
     const headers = new Headers({ ...cors, "content-type": "application/json", ...NO_STORE });

@@ -291,3 +291,25 @@ test("configuration: unknown options, short keys, non-origins are invalid_config
   assert.deepEqual(errors, ["rotor/worker token handler: configuration: RotorError invalid_config: keys[0].key: the base64url of exactly 32 random bytes"]);
   assert.equal((await short.fetch(new Request(`${t.app}/other`), {})).status, 404);
 });
+
+test("sign-out while a refresh is in flight: the refresh answers reauthenticate and its successor is revoked too", async () => {
+  const cookies = jar();
+  await signIn(cookies, { user: "heidi" });
+  const before = t.upstream.refresh_token;
+  const revokes = t.upstream.revoke;
+  const pending = refresh(cookies);
+  while (t.upstream.refresh_token === before) await new Promise((r) => setTimeout(r, 1)); // the redemption has left
+  const out = await fetch(`${t.app}/auth/logout`, { method: "POST", headers: { ...PAGE(), cookie: cookies.header() } });
+  assert.deepEqual(await out.json(), { signedOut: true, revoked: true });
+  const res = await pending;
+  assert.equal(res.status, 400);
+  assert.deepEqual(await res.json(), { error: "invalid_grant", error_description: "the session has ended: sign in again" });
+  assert.deepEqual(res.headers.getSetCookie(), ["__Host-rotor-session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict"]);
+  assert.equal(t.upstream.revoke, revokes + 2, "the successor and the cookie's token");
+  assert.equal((await t.introspect(t.upstream.issued)).active, false, "the successor minted during sign-out is revoked");
+  // The cookie replayed after the sign-out: refused in this isolate without going upstream.
+  const refreshes = t.upstream.refresh_token;
+  const again = await refresh(cookies);
+  assert.equal(again.status, 400);
+  assert.equal(t.upstream.refresh_token, refreshes);
+});

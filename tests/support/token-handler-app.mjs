@@ -110,7 +110,8 @@ export function handlerOptions(issuer, app) {
  * (path -> a repository file, e.g. a page script), `servePkg` (serve the package under /pkg/),
  * `accessTokenTtl` (s), `handler` (extra createTokenHandler options).
  * Returns `{ app, issuer, provider, handler, upstream, keys, introspect(token), close() }`;
- * `upstream` counts the handler's calls to the provider by grant (`refresh_token`, `authorization_code`, `revoke`).
+ * `upstream` counts the handler's calls to the provider by grant (`refresh_token`, `authorization_code`, `revoke`)
+ * and holds the refresh token the provider `issued` last.
  */
 export async function startTokenHandlerApp({ pages = {}, files = {}, servePkg = false, accessTokenTtl = 60, handler: extra = {} } = {}) {
   const appServer = http.createServer();
@@ -121,7 +122,9 @@ export async function startTokenHandlerApp({ pages = {}, files = {}, servePkg = 
   const countingFetch = async (url, init) => {
     if (String(url).endsWith("/token/revocation")) upstream.revoke++;
     else if (String(url).endsWith("/token")) upstream[new URLSearchParams(init.body).get("grant_type")]++;
-    return fetch(url, init);
+    const res = await fetch(url, init);
+    if (String(url).endsWith("/token")) upstream.issued = (await res.clone().json().catch(() => ({}))).refresh_token ?? null;
+    return res;
   };
   const keys = [{ kid: "k2", key: randomBytes(32).toString("base64url") }, { kid: "k1", key: randomBytes(32).toString("base64url") }];
   const handler = createTokenHandler({
