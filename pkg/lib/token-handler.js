@@ -10,6 +10,7 @@
 // RFC 7009 (revocation), RFC 6265bis (cookie prefixes, SameSite), draft-ietf-oauth-browser-
 // based-apps §6.1 (backend for frontend).
 import { Client, OAuthError, RotorError } from "#rotor";
+import { readCapped } from "./body.js";
 import { configError } from "./errors.js";
 
 const enc = new TextEncoder();
@@ -207,14 +208,12 @@ function describe(err) {
   return `${(err && err.name) || typeof err} (message withheld)`;
 }
 
+/** The upstream answer's body, read chunk by chunk and cut past the core's 1 MiB limit. */
 async function readBody(res) {
-  const length = Number(res.headers.get("content-length") ?? 0);
-  if (length > MAX_UPSTREAM_BODY) {
-    await res.body?.cancel().catch(() => {});
-    return "";
-  }
-  const text = await res.text();
-  return text.length > MAX_UPSTREAM_BODY ? "" : text;
+  if (res.body === null) return "";
+  const bytes = await readCapped(res.body, MAX_UPSTREAM_BODY);
+  // Past the limit: an empty body, which the core refuses as it would the oversized one.
+  return bytes === null ? "" : dec.decode(bytes);
 }
 
 /**

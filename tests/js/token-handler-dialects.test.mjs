@@ -1,0 +1,130 @@
+// The token handler's upstream requests in every dialect, byte for byte: the authorization
+// code exchange (RFC 6749 §4.1.3 + RFC 7636 §4.5) that the handler derives from the client
+// core's request (client authentication, TokenIDP's camelCase JSON, Curity's order), and the
+// refresh (the core's own). The upstream answers here are recorded in each family's response
+// shape (tests/vectors/client/responses.json); the live server runs are
+// tests/js/token-handler.test.mjs (oidc-provider), tests/workerd and tests/browser.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { buildRefreshRequest } from "rotor";
+import { createTokenHandler } from "rotor/worker";
+import { jar, openSealed } from "../support/token-handler-app.mjs";
+
+const APP = "https://app.example";
+const KEYS = [{ kid: "d1", key: randomBytes(32).toString("base64url") }];
+const NOW = 1_700_000_000_000;
+
+const ANSWERS = {
+  // Keycloak: no token_type, refresh_expires_in.
+  keycloak: (rt) => ({ access_token: `at-${rt}`, expires_in: 300, refresh_expires_in: 1800, refresh_token: rt, scope: "offline_access api" }),
+  // TokenIDP: the { isSuccess, data } envelope, camelCase, lifetimes as strings.
+  tokenidp: (rt) => ({ isSuccess: true, data: { accessToken: `at-${rt}`, tokenType: "Bearer", expiresIn: "300", refreshToken: rt } }),
+  rfc6749: (rt) => ({ access_token: `at-${rt}`, token_type: "Bearer", expires_in: 300, refresh_token: rt, scope: "offline_access api" }),
+};
+
+function handlerFor(client, answer) {
+  const sent = [];
+  let n = 0;
+  const handler = createTokenHandler({
+    client,
+    authorizationEndpoint: "https://idp.example/auth",
+    redirectUri: `${APP}/auth/callback`,
+    scope: "offline_access api",
+    keys: KEYS,
+    now: () => NOW,
+    fetch: async (url, init) => {
+      sent.push({ url, method: init.method, headers: init.headers, body: init.body, redirect: init.redirect });
+      return Response.json(answer(`rt-${++n}`));
+    },
+  });
+  return { handler, sent };
+}
+
+async function signInAndRefresh(handler) {
+  const cookies = jar();
+  const login = await handler.fetch(new Request(`${APP}/auth/login`), {});
+  cookies.store(login);
+  const { state, codeVerifier } = await openSealed(KEYS, "__Host-rotor-login", cookies.cookies.get("__Host-rotor-login"));
+  assert.equal(new URL(login.headers.get("location")).searchParams.get("state"), state);
+  const cb = await handler.fetch(new Request(`${APP}/auth/callback?code=the+code&state=${state}`, { headers: { cookie: cookies.header() } }), {});
+  assert.equal(cb.status, 303, await cb.clone().text());
+  cookies.store(cb);
+  const res = await handler.fetch(new Request(`${APP}/auth/token`, { method: "POST", headers: { origin: APP, "x-rotor-csrf": "1", cookie: cookies.header() } }), {});
+  return { codeVerifier, res, cookies };
+}
+
+const CASES = [
+  {
+    name: "rfc6749, client_secret_basic",
+    client: { tokenEndpoint: "https://idp.example/token", clientId: "bff app", clientSecret: "s3cret +/" },
+    answer: ANSWERS.rfc6749,
+    code: (v) => `grant_type=authorization_code&code=the+code&redirect_uri=https%3A%2F%2Fapp.example%2Fauth%2Fcallback&code_verifier=${v}`,
+    headers: { accept: "application/json", authorization: `Basic ${Buffer.from("bff+app:s3cret+%2B%2F").toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
+  },
+  {
+    name: "keycloak, client_secret_post",
+    client: { tokenEndpoint: "https://idp.example/token", clientId: "bff", clientSecret: "s3cret", authMethod: "client_secret_post", dialect: "keycloak" },
+    answer: ANSWERS.keycloak,
+    code: (v) => `grant_type=authorization_code&code=the+code&redirect_uri=https%3A%2F%2Fapp.example%2Fauth%2Fcallback&code_verifier=${v}&client_id=bff&client_secret=s3cret`,
+    headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+    refreshTokenExpiresIn: 1800,
+  },
+  {
+    name: "curity, client_secret_post",
+    client: { tokenEndpoint: "https://idp.example/token", clientId: "bff", clientSecret: "s3cret", authMethod: "client_secret_post", dialect: "curity" },
+    answer: ANSWERS.rfc6749,
+    code: (v) => `grant_type=authorization_code&code=the+code&redirect_uri=https%3A%2F%2Fapp.example%2Fauth%2Fcallback&code_verifier=${v}&client_id=bff&client_secret=s3cret`,
+    headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+  },
+  {
+    name: "pingfederate, public client (none)",
+    client: { tokenEndpoint: "https://idp.example/as/token.oauth2", clientId: "bff", dialect: "pingfederate" },
+    answer: ANSWERS.rfc6749,
+    code: (v) => `grant_type=authorization_code&code=the+code&redirect_uri=https%3A%2F%2Fapp.example%2Fauth%2Fcallback&code_verifier=${v}&client_id=bff`,
+    headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+  },
+  {
+    name: "tokenidp, camelCase JSON",
+    client: { tokenEndpoint: "https://idp.example/api/token", clientId: "bff", clientSecret: "s3cret", authMethod: "client_secret_post", dialect: "tokenidp" },
+    answer: ANSWERS.tokenidp,
+    code: (v) => JSON.stringify({ grantType: "authorization_code", clientId: "bff", clientSecret: "s3cret", code: "the code", redirectUri: `${APP}/auth/callback`, codeVerifier: v }),
+    headers: { accept: "application/json", "content-type": "application/json" },
+  },
+];
+
+for (const c of CASES) {
+  test(`dialect ${c.name}: the code exchange and the refresh, exactly`, async () => {
+    const { handler, sent } = handlerFor(c.client, c.answer);
+    const { codeVerifier, res, cookies } = await signInAndRefresh(handler);
+    assert.equal(sent.length, 2);
+    assert.deepEqual(sent[0], { url: c.client.tokenEndpoint, method: "POST", headers: c.headers, body: c.code(codeVerifier), redirect: "manual" });
+    // The refresh is the core's request for the refresh token the exchange returned.
+    const expected = buildRefreshRequest(c.client, { refreshToken: "rt-1", now: NOW });
+    assert.deepEqual(sent[1], { url: expected.url, method: "POST", headers: expected.headers, body: expected.body, redirect: "manual" });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    // TokenIDP's answer has no scope: the requested one is kept (RFC 6749 §5.1).
+    const want = { access_token: "at-rt-2", token_type: "Bearer", expires_in: 300, scope: "offline_access api" };
+    if (c.refreshTokenExpiresIn) want.refresh_token_expires_in = c.refreshTokenExpiresIn;
+    assert.deepEqual(body, want);
+    cookies.store(res);
+    assert.equal((await openSealed(KEYS, "__Host-rotor-session", cookies.cookies.get("__Host-rotor-session"))).rt, "rt-2");
+  });
+}
+
+test("client_secret_jwt: the code exchange carries the core's RFC 7523 assertion for the token endpoint", async () => {
+  const client = { tokenEndpoint: "https://idp.example/token", clientId: "bff", clientSecret: "a-client-secret-of-at-least-32-bytes!", authMethod: "client_secret_jwt" };
+  const { handler, sent } = handlerFor(client, ANSWERS.rfc6749);
+  const { codeVerifier } = await signInAndRefresh(handler);
+  const form = [...new URLSearchParams(sent[0].body)];
+  assert.deepEqual(form.map(([k]) => k), ["grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_assertion_type", "client_assertion"]);
+  const params = Object.fromEntries(form);
+  assert.equal(params.code_verifier, codeVerifier);
+  assert.equal(params.client_assertion_type, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+  const claims = JSON.parse(Buffer.from(params.client_assertion.split(".")[1], "base64url"));
+  assert.equal(claims.aud, client.tokenEndpoint);
+  assert.equal(claims.iss, "bff");
+  assert.equal(claims.sub, "bff");
+  assert.equal(claims.exp, NOW / 1000 + 60);
+});
