@@ -265,8 +265,9 @@ export function createTokenHandler(options) {
   if (!/^x-[a-z0-9-]+$/.test(csrfHeader)) throw configError("csrfHeader: a custom header name (x-...)");
   const prefix = options.cookiePrefix ?? "__Host-rotor-";
   if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw configError("cookiePrefix: letters, digits, _ and -");
-  const reuseWindowMs = (options.reuseWindowSeconds ?? 30) * 1000;
-  if (!(reuseWindowMs >= 0 && reuseWindowMs <= 300_000)) throw configError("reuseWindowSeconds: 0 to 300");
+  const reuseWindowSeconds = options.reuseWindowSeconds ?? 30;
+  if (typeof reuseWindowSeconds !== "number" || !(reuseWindowSeconds >= 0 && reuseWindowSeconds <= 300)) throw configError("reuseWindowSeconds: 0 to 300");
+  const reuseWindowMs = reuseWindowSeconds * 1000;
   const authParams = options.authorizationParams ?? {};
   for (const k of Object.keys(authParams)) {
     if (["response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge", "code_challenge_method"].includes(k)) {
@@ -309,7 +310,11 @@ export function createTokenHandler(options) {
    * neither answers nor leaves its successor alive upstream.
    */
   const signedOut = new Map();
+  let prunedAt = -Infinity;
+  /** Drops expired entries (at most once a second: a full pass is O(entries)) and caps both maps. */
   function prune(now) {
+    if (now - prunedAt < 1000 && flights.size <= MAX_FLIGHTS && signedOut.size <= MAX_FLIGHTS) return;
+    prunedAt = now;
     for (const [k, f] of flights) if (f.settledAt !== null && now - f.settledAt > reuseWindowMs) flights.delete(k);
     while (flights.size > MAX_FLIGHTS) flights.delete(flights.keys().next().value);
     for (const [sid, at] of signedOut) if (now - at > reuseWindowMs + 60_000) signedOut.delete(sid);
