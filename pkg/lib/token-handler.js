@@ -465,9 +465,10 @@ export function createTokenHandler(options) {
       }
       return { tokenSet, setCookie };
     })();
+    // A success is replayed for the reuse window; a failure is not (a retry must go upstream).
     flight.promise.then(
       () => (flight.settledAt = nowOf()),
-      () => (flight.settledAt = nowOf()),
+      () => flights.get(key) === flight && flights.delete(key),
     );
     flights.set(key, flight);
     return flight.promise;

@@ -128,3 +128,127 @@ test("client_secret_jwt: the code exchange carries the core's RFC 7523 assertion
   assert.equal(claims.sub, "bff");
   assert.equal(claims.exp, NOW / 1000 + 60);
 });
+
+// ---- The ID token and upstream failures, with recorded answers ----------------------------
+const unsigned = (claims) => `${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.c2ln`;
+
+function oidcHandler(answer) {
+  const sent = [];
+  const logs = [];
+  const handler = createTokenHandler({
+    client: { tokenEndpoint: "https://idp.example/token", clientId: "bff", clientSecret: "s3cret" },
+    authorizationEndpoint: "https://idp.example/auth",
+    issuer: "https://idp.example",
+    redirectUri: `${APP}/auth/callback`,
+    scope: "openid offline_access",
+    keys: KEYS,
+    now: () => NOW,
+    fetch: async (url, init) => {
+      sent.push(init.body);
+      return answer(sent.length);
+    },
+  });
+  return { handler, sent, logs };
+}
+
+async function callbackWith(handler, { tamper = (p) => p } = {}) {
+  const cookies = jar();
+  cookies.store(await handler.fetch(new Request(`${APP}/auth/login`), {}));
+  const txn = await openSealed(KEYS, "__Host-rotor-login", cookies.cookies.get("__Host-rotor-login"));
+  const params = tamper({ code: "c", state: txn.state, iss: "https://idp.example" });
+  const res = await handler.fetch(new Request(`${APP}/auth/callback?${new URLSearchParams(params)}`, { headers: { cookie: cookies.header() } }), {});
+  return { res, txn, cookies };
+}
+
+test("ID token checks at the callback: nonce, aud, iss, exp, presence; RFC 9207 iss; the error response", async () => {
+  const good = (txn) => ({ iss: "https://idp.example", aud: "bff", sub: "u", nonce: txn.nonce, exp: NOW / 1000 + 300, iat: NOW / 1000 });
+  const cases = [
+    ["accepted", (txn) => good(txn), 303, null],
+    ["nonce mismatch", (txn) => ({ ...good(txn), nonce: "other" }), 400, "sign-in refused: ID token nonce mismatch"],
+    ["no nonce", (txn) => ({ ...good(txn), nonce: undefined }), 400, "sign-in refused: ID token nonce mismatch"],
+    ["audience", (txn) => ({ ...good(txn), aud: ["other"] }), 502, "sign-in failed: ID token audience is not this client"],
+    ["issuer", (txn) => ({ ...good(txn), iss: "https://other.example" }), 502, "sign-in failed: ID token issuer mismatch"],
+    ["expired", (txn) => ({ ...good(txn), exp: NOW / 1000 }), 502, "sign-in failed: ID token expired"],
+    ["absent", () => null, 502, "sign-in failed: no ID token although openid was requested"],
+  ];
+  for (const [name, claims, status, text] of cases) {
+    let txnOf;
+    const { handler } = oidcHandler(() => {
+      const c = claims(txnOf);
+      return Response.json({ access_token: "at", token_type: "Bearer", expires_in: 60, refresh_token: "rt-1", ...(c ? { id_token: unsigned(c) } : {}) });
+    });
+    const cookies = jar();
+    cookies.store(await handler.fetch(new Request(`${APP}/auth/login`), {}));
+    txnOf = await openSealed(KEYS, "__Host-rotor-login", cookies.cookies.get("__Host-rotor-login"));
+    const res = await handler.fetch(new Request(`${APP}/auth/callback?code=c&state=${txnOf.state}`, { headers: { cookie: cookies.header() } }), {});
+    assert.equal(res.status, status, name);
+    if (text) {
+      assert.equal(await res.text(), text, name);
+      assert.deepEqual(res.headers.getSetCookie(), ["__Host-rotor-login=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax"], name);
+    }
+  }
+  // RFC 9207: a different `iss` in the authorization response is refused before any exchange.
+  const { handler, sent } = oidcHandler(() => Response.json({}));
+  const mixUp = await callbackWith(handler, { tamper: (p) => ({ ...p, iss: "https://attacker.example" }) });
+  assert.equal(mixUp.res.status, 400);
+  assert.equal(await mixUp.res.text(), "sign-in refused: wrong issuer (RFC 9207)");
+  // An error response from the authorization server (RFC 6749 §4.1.2.1).
+  const denied = await callbackWith(handler, { tamper: ({ state }) => ({ state, error: "access_denied", error_description: "no" }) });
+  assert.equal(denied.res.status, 400);
+  assert.equal(await denied.res.text(), "sign-in failed at the authorization server: access_denied");
+  assert.equal(sent.length, 0, "nothing was exchanged");
+});
+
+test("upstream failures: a code exchange refused, no refresh token, 503 with Retry-After, a non-JSON proxy page", async () => {
+  const log = console.error;
+  const logged = [];
+  console.error = (m) => logged.push(m);
+  try {
+    const refused = oidcHandler(() => Response.json({ error: "invalid_grant", error_description: "code used" }, { status: 400 }));
+    const r1 = await callbackWith(refused.handler);
+    assert.equal(r1.res.status, 502);
+    assert.equal(await r1.res.text(), "sign-in failed: the authorization server refused the code exchange");
+    assert.equal(logged.length, 1);
+    assert.match(logged[0], /^rotor\/worker token handler: code exchange: OAuthError invalid_grant: /);
+    assert.ok(!logged[0].includes("rt-") && !logged[0].includes("s3cret"));
+    const noRt = oidcHandler(() => Response.json({ access_token: "at", token_type: "Bearer", expires_in: 60 }));
+    const r2 = await callbackWith(noRt.handler);
+    assert.equal(await r2.res.text(), "sign-in failed: the authorization server issued no refresh token (offline_access?)");
+    // A session, then the server's outage: 503 with its Retry-After, the cookie kept.
+    const plain = createTokenHandler({
+      client: { tokenEndpoint: "https://idp.example/token", clientId: "bff" },
+      authorizationEndpoint: "https://idp.example/auth",
+      redirectUri: `${APP}/auth/callback`,
+      scope: "offline_access",
+      keys: KEYS,
+      now: () => NOW,
+      fetch: async (_url, init) => {
+        const grant = new URLSearchParams(init.body).get("grant_type");
+        if (grant === "authorization_code") return Response.json({ access_token: "at", token_type: "Bearer", expires_in: 60, refresh_token: "rt-1" });
+        return outage();
+      },
+    });
+    let outage = () => new Response(JSON.stringify({ error: "temporarily_unavailable" }), { status: 503, headers: { "content-type": "application/json", "retry-after": "7" } });
+    const { res, cookies } = await callbackWith(plain, { tamper: ({ code, state }) => ({ code, state }) });
+    assert.equal(res.status, 303);
+    cookies.store(res);
+    const post = () => plain.fetch(new Request(`${APP}/auth/token`, { method: "POST", headers: { origin: APP, "x-rotor-csrf": "1", cookie: cookies.header() } }), {});
+    const down = await post();
+    assert.equal(down.status, 503);
+    assert.equal(down.headers.get("retry-after"), "7");
+    assert.deepEqual(await down.json(), { error: "temporarily_unavailable", error_description: "the authorization server is unavailable; try again" });
+    assert.deepEqual(down.headers.getSetCookie(), [], "the session is kept");
+    outage = () => new Response("<html>bad gateway</html>", { status: 502, headers: { "content-type": "text/html" } });
+    const proxy = await post();
+    assert.equal(proxy.status, 503);
+    assert.equal(proxy.headers.get("retry-after"), "1");
+    outage = () => { throw new TypeError("fetch failed"); };
+    assert.equal((await post()).status, 503);
+    outage = () => Response.json({ access_token: "at-2", token_type: "Bearer", expires_in: 60 });
+    const back = await post();
+    assert.equal(back.status, 200, "the same cookie works once the server is back");
+    assert.deepEqual(back.headers.getSetCookie(), [], "no rotation, no new cookie");
+  } finally {
+    console.error = log;
+  }
+});
