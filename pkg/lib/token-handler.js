@@ -30,7 +30,7 @@ const MAX_FLIGHTS = 10_000;
 const OPTION_KEYS = new Set([
   "client", "authorizationEndpoint", "issuer", "redirectUri", "scope", "authorizationParams",
   "allowedOrigins", "keys", "basePath", "postLoginPath", "sessionTtl", "csrfHeader",
-  "cookiePrefix", "reuseWindowSeconds", "fetch", "now",
+  "cookiePrefix", "reuseWindowSeconds", "sessionBinding", "fetch", "now",
 ]);
 
 function b64url(bytes) {
@@ -274,6 +274,8 @@ export function createTokenHandler(options) {
       throw configError(`authorizationParams: "${k}" is set by the handler`);
     }
   }
+  const sessionBinding = options.sessionBinding;
+  if (sessionBinding !== undefined && (typeof sessionBinding !== "string" || sessionBinding === "")) throw configError("sessionBinding: the name of a Durable Object binding");
   const fetchUpstream = options.fetch ?? ((...a) => fetch(...a));
   const nowOf = options.now ?? Date.now;
   const SESSION = `${prefix}session`;
@@ -531,7 +533,25 @@ export function createTokenHandler(options) {
   }
 
   /** The handler's answer for its own paths, `undefined` for any other. */
-  async function route(request, env) {
+  /**
+   * With `sessionBinding`, refreshes and sign-outs of a session run in that session's Durable
+   * Object (`idFromName(sid)`): one instance in the world, so its single flight holds across
+   * isolates and locations. The object runs the same code (`local`).
+   */
+  async function viaSessionObject(request, s, env, now) {
+    const session = await open(s.keys, SESSION, readCookie(request, SESSION), now);
+    if (!session || typeof session.sid !== "string") return null; // no session: answered here
+    const ns = env?.[sessionBinding];
+    if (!ns || typeof ns.idFromName !== "function") throw configError(`the Durable Object binding ${sessionBinding} (class TokenHandlerSession) is missing`);
+    try {
+      return await ns.get(ns.idFromName(session.sid)).fetch(request);
+    } catch (err) {
+      console.error(`rotor/worker token handler: session object: ${describe(err)}`);
+      return oauthError(503, "temporarily_unavailable", "the session store is unavailable; try again", { "retry-after": "1" });
+    }
+  }
+
+  async function handle(request, env, local) {
     const url = new URL(request.url);
     const path = url.pathname;
     if (path !== paths.login && path !== paths.callback && path !== paths.token && path !== paths.logout) return undefined;
@@ -552,6 +572,10 @@ export function createTokenHandler(options) {
       if (request.method !== "POST") return oauthError(405, "invalid_request", "POST only", { allow: "POST, OPTIONS" });
       const refused = crossSite(request);
       if (refused) return refused;
+      if (sessionBinding !== undefined && !local) {
+        const forwarded = await viaSessionObject(request, s, env, now);
+        if (forwarded) return forwarded;
+      }
       return path === paths.token ? await token(request, s, now) : await logout(request, s, now);
     } catch (err) {
       console.error(`rotor/worker token handler: ${describe(err)}`);
@@ -559,9 +583,24 @@ export function createTokenHandler(options) {
     }
   }
 
+  /** The answer for one of the handler's routes, `undefined` for any other path. */
+  const route = (request, env) => handle(request, env, false);
+
+  /** The Durable Object class of `sessionBinding`: one per session, running its refreshes and sign-out. */
+  class TokenHandlerSession {
+    #env;
+    constructor(_state, env) {
+      this.#env = env;
+    }
+    async fetch(request) {
+      return (await handle(request, this.#env, true)) ?? new Response("not found", { status: 404 });
+    }
+  }
+
   return {
     paths,
     route,
+    TokenHandlerSession,
     /** A Worker's `fetch`: the handler's paths, else 404. */
     async fetch(request, env) {
       return (await route(request, env)) ?? new Response("not found", { status: 404, headers: { "content-type": "text/plain" } });

@@ -139,6 +139,12 @@ export interface TokenHandlerOptions<Env extends object = Record<string, unknown
   cookiePrefix?: string;
   /** How long a settled upstream refresh is replayed to requests carrying the same cookie (default 30, at most 300). */
   reuseWindowSeconds?: number;
+  /**
+   * A Durable Object binding (class: the handler's `TokenHandlerSession`): refreshes and
+   * sign-outs of a session then run in its object (`idFromName(sid)`), so the single flight
+   * holds across isolates. Without it, the single flight is per isolate.
+   */
+  sessionBinding?: string;
   /** The fetch used for the upstream server (default the global one). */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** The clock (ms since the epoch; default `Date.now`). */
@@ -161,6 +167,8 @@ export interface TokenHandler<Env extends object = Record<string, unknown>> {
   route(request: Request, env: Env): Promise<Response | undefined>;
   /** A Worker's `fetch`: its routes, else 404. */
   fetch(request: Request, env: Env): Promise<Response>;
+  /** The Durable Object class for `sessionBinding` (export it from your Worker's entry). */
+  readonly TokenHandlerSession: new (state: unknown, env: Env) => { fetch(request: Request): Promise<Response> };
 }
 
 /**

@@ -252,3 +252,56 @@ test("upstream failures: a code exchange refused, no refresh token, 503 with Ret
     console.error = log;
   }
 });
+
+test("sessionBinding: refreshes and sign-outs of a session run in its Durable Object (idFromName(sid)); a missing binding is a logged 500", async () => {
+  const routed = [];
+  let n = 0;
+  const handler = createTokenHandler({
+    client: { tokenEndpoint: "https://idp.example/token", revocationEndpoint: "https://idp.example/revoke", clientId: "bff" },
+    authorizationEndpoint: "https://idp.example/auth",
+    redirectUri: `${APP}/auth/callback`,
+    scope: "offline_access",
+    keys: KEYS,
+    sessionBinding: "BFF_SESSIONS",
+    fetch: async (url) => (url.endsWith("/revoke") ? new Response(null, { status: 200 }) : Response.json({ access_token: `at-${++n}`, token_type: "Bearer", expires_in: 60, refresh_token: `rt-${n}` })),
+  });
+  // The namespace's shape as workerd gives it; the object is the handler's own class.
+  const env = {
+    BFF_SESSIONS: {
+      idFromName: (name) => ({ name }),
+      get: (id) => ({
+        fetch: (request) => {
+          routed.push([id.name, new URL(request.url).pathname]);
+          return new handler.TokenHandlerSession({ storage: null }, env).fetch(request);
+        },
+      }),
+    },
+  };
+  const cookies = jar();
+  cookies.store(await handler.fetch(new Request(`${APP}/auth/login`), env));
+  const { state } = await openSealed(KEYS, "__Host-rotor-login", cookies.cookies.get("__Host-rotor-login"));
+  cookies.store(await handler.fetch(new Request(`${APP}/auth/callback?code=c&state=${state}`, { headers: { cookie: cookies.header() } }), env));
+  const { sid } = await openSealed(KEYS, "__Host-rotor-session", cookies.cookies.get("__Host-rotor-session"));
+  const post = (path, e = env, headers = {}) => handler.fetch(new Request(`${APP}${path}`, { method: "POST", headers: { origin: APP, "x-rotor-csrf": "1", cookie: cookies.header(), ...headers } }), e);
+  const r = await post("/auth/token");
+  assert.equal(r.status, 200);
+  cookies.store(r);
+  assert.equal((await post("/auth/token", env, { origin: "https://evil.example" })).status, 403, "refused before any object is called");
+  const log = console.error;
+  const logged = [];
+  console.error = (m) => logged.push(m);
+  try {
+    const missing = await post("/auth/token", {});
+    assert.equal(missing.status, 500);
+    assert.deepEqual(logged, ["rotor/worker token handler: RotorError invalid_config: the Durable Object binding BFF_SESSIONS (class TokenHandlerSession) is missing"]);
+  } finally {
+    console.error = log;
+  }
+  const out = await post("/auth/logout");
+  assert.deepEqual(await out.json(), { signedOut: true, revoked: true });
+  assert.deepEqual(routed, [[sid, "/auth/token"], [sid, "/auth/logout"]]);
+  // Without a session cookie nothing is routed: the front answers.
+  const none = await handler.fetch(new Request(`${APP}/auth/token`, { method: "POST", headers: { origin: APP, "x-rotor-csrf": "1" } }), env);
+  assert.equal(none.status, 400);
+  assert.equal(routed.length, 2);
+});

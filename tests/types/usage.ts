@@ -397,7 +397,10 @@ const bff: TokenHandler<BffEnv> = createTokenHandler<BffEnv>({
   authorizationParams: { prompt: "consent" },
   keys: (e) => JSON.parse(e.ROTOR_BFF_KEYS),
   reuseWindowSeconds: 10,
+  sessionBinding: "BFF_SESSIONS",
 });
+const BffSession = bff.TokenHandlerSession;
+const bffSession: Promise<Response> = new BffSession({}, { BFF_SECRET: "s", ROTOR_BFF_KEYS: "[]" }).fetch(new Request("https://app.example/auth/token"));
 const bffPaths: TokenHandlerPaths = bff.paths;
 async function bffWorker(e: BffEnv): Promise<Response> {
   const own: Response | undefined = await bff.route(new Request("https://app.example/auth/token"), e);
@@ -405,7 +408,7 @@ async function bffWorker(e: BffEnv): Promise<Response> {
 }
 // @ts-expect-error scope is required
 createTokenHandler({ client: { tokenEndpoint: "https://id.example/token", clientId: "c" }, authorizationEndpoint: "https://id.example/auth", redirectUri: "https://app.example/cb" });
-void [bffPaths, bffWorker];
+void [bffPaths, bffWorker, bffSession];
 
 void [
   loading, dialects, methods, badDialect, typo, post, headers, body, url, fromFetch, refreshToken,
