@@ -59,15 +59,14 @@ impl Harness {
                     client_id: client.into(),
                     subject: "user-1".into(),
                     scope: scope.map(str::to_owned),
-                    claims: Some(json!({ "tenant": "acme" }).as_object().unwrap().clone()),
+                    claims: Some(r#"{"tenant":"acme"}"#.into()),
                 },
                 self.now,
                 &random,
             )
             .unwrap();
-        self.store
-            .insert(s.family_key, serde_json::to_string(&s.record).unwrap());
-        s.body
+        self.store.insert(s.family_key, s.record.to_json());
+        serde_json::from_str(&s.body).unwrap()
     }
 
     fn send(&mut self, req: HttpRequest) -> HttpResponse {
@@ -85,8 +84,7 @@ impl Harness {
                         self.store.remove(&family_key);
                     }
                     RecordChange::Put(rec) => {
-                        self.store
-                            .insert(family_key, serde_json::to_string(&rec).unwrap());
+                        self.store.insert(family_key, rec.to_json());
                     }
                 }
                 applied.response
@@ -214,7 +212,7 @@ fn start_session_refuses_bad_input() {
         ),
     ];
     for (input, code) in cases {
-        let input: SessionInput = serde_json::from_value(input.clone()).unwrap();
+        let input = SessionInput::from_json(&input.to_string()).unwrap();
         let err = h.issuer.start_session(input, T0, &[1; 64]).unwrap_err();
         assert_eq!(err.code(), code);
     }

@@ -79,9 +79,8 @@ impl Harness {
                 &random,
             )
             .unwrap();
-        self.store
-            .insert(s.family_key, serde_json::to_string(&s.record).unwrap());
-        s.body
+        self.store.insert(s.family_key, s.record.to_json());
+        serde_json::from_str(&s.body).unwrap()
     }
 
     fn send(&mut self, req: HttpRequest) -> HttpResponse {
@@ -100,8 +99,7 @@ impl Harness {
                         self.store.remove(&family_key);
                     }
                     RecordChange::Put(rec) => {
-                        self.store
-                            .insert(family_key, serde_json::to_string(&rec).unwrap());
+                        self.store.insert(family_key, rec.to_json());
                     }
                 }
                 applied.response
@@ -682,10 +680,8 @@ fn access_tokens_of_ended_families_are_inactive() {
     let err = h
         .issuer
         .start_session(
-            serde_json::from_value(
-                json!({ "clientId": "spa", "subject": "u", "claims": { "sid": "x" } }),
-            )
-            .unwrap(),
+            SessionInput::from_json(r#"{"clientId":"spa","subject":"u","claims":{"sid":"x"}}"#)
+                .unwrap(),
             T0,
             &[1; 64],
         )

@@ -22,7 +22,7 @@ pub fn config_with(clients: Value, extra: Value) -> IssuerConfig {
     for (k, v) in extra.as_object().unwrap() {
         base[k] = v.clone();
     }
-    serde_json::from_value(base).unwrap()
+    IssuerConfig::from_json(&base.to_string()).unwrap()
 }
 
 /// An `application/x-www-form-urlencoded` body.
