@@ -210,11 +210,9 @@ impl Issuer {
 
     /// Phase 1: parse and authenticate; answer at once or name the family to load.
     pub fn route(&self, request: &HttpRequest, now_ms: u64) -> Route {
-        let (client_id, op) = match self.prepare(request) {
-            Err(response) => return Route::Respond(self.cors(request, None, response)),
-            Ok(Prepared::Metadata) => return Route::Respond(self.metadata_response()),
-            Ok(Prepared::Preflight) => return Route::Respond(self.preflight(request)),
-            Ok(Prepared::Op { client_id, op }) => (client_id, op),
+        let (client_id, op) = match self.authenticated(request) {
+            Err(response) => return Route::Respond(response),
+            Ok(prepared) => prepared,
         };
         let respond = |r| Route::Respond(self.cors(request, Some(&client_id), r));
         let op = match op {
@@ -250,11 +248,9 @@ impl Issuer {
             change: RecordChange::Keep,
             response,
         };
-        let (client_id, op) = match self.prepare(request) {
-            Err(response) => return keep(self.cors(request, None, response)),
-            Ok(Prepared::Metadata) => return keep(self.metadata_response()),
-            Ok(Prepared::Preflight) => return keep(self.preflight(request)),
-            Ok(Prepared::Op { client_id, op }) => (client_id, op),
+        let (client_id, op) = match self.authenticated(request) {
+            Err(response) => return keep(response),
+            Ok(prepared) => prepared,
         };
         let mut applied = match op {
             Err(response) => keep(response),
@@ -262,6 +258,22 @@ impl Issuer {
         };
         applied.response = self.cors(request, Some(&client_id), applied.response);
         applied
+    }
+
+    /// Phase 1 for both phases: the authenticated client and its operation, or the final
+    /// answer of a request that needs no client (an error before authentication, metadata,
+    /// a CORS preflight).
+    #[allow(clippy::type_complexity)]
+    fn authenticated(
+        &self,
+        request: &HttpRequest,
+    ) -> Result<(String, Result<Op, HttpResponse>), HttpResponse> {
+        match self.prepare(request) {
+            Err(response) => Err(self.cors(request, None, response)),
+            Ok(Prepared::Metadata) => Err(self.metadata_response()),
+            Ok(Prepared::Preflight) => Err(self.preflight(request)),
+            Ok(Prepared::Op { client_id, op }) => Ok((client_id, op)),
+        }
     }
 
     fn apply_op(
