@@ -848,6 +848,53 @@ mod tests {
         assert_eq!(MAX_NUMERIC_DATE.to_string(), MAX_NUMERIC_DATE_TEXT);
     }
 
+    /// The one UTF-8 check of the decoded text refuses as the per-part scans did: the header
+    /// first, then the payload, then the signature's base64url, each with its own message.
+    #[test]
+    fn refusal_order_and_messages() {
+        let keys = KeySet::single(Key::new(vec![7u8; 32]).unwrap());
+        let refuse = |header: &[u8], payload: &[u8], signature: &str| {
+            let token = [
+                b64::encode(header),
+                b64::encode(payload),
+                signature.to_owned(),
+            ];
+            let e = verify_json(&token.join("."), &keys, &Validation::default(), 0).unwrap_err();
+            assert_eq!(e.code, JwtErrorCode::Malformed);
+            e.message
+        };
+        let header = br#"{"alg":"HS256"}"#;
+        let sig = "AAAA";
+        assert_eq!(
+            refuse(header, b"{\"sub\":\"\xff\"}", sig),
+            "the JWT payload is not a JSON object: invalid JSON: invalid UTF-8"
+        );
+        assert_eq!(
+            refuse(b"{\"alg\":\"\xc0\xaf\"}", b"{}", sig),
+            "the JWT header is not a JSON object: invalid JSON: invalid UTF-8"
+        );
+        // A broken header wins over a non-UTF-8 payload, as it does over a broken payload.
+        let broken = refuse(b"{\"alg\"}", b"{\"sub\":\"\xff\"}", sig);
+        assert!(
+            broken.starts_with("the JWT header is not a JSON object: "),
+            "{broken}"
+        );
+        assert_ne!(
+            broken,
+            "the JWT header is not a JSON object: invalid JSON: invalid UTF-8"
+        );
+        // The signature's base64url is checked after both documents.
+        let payload_first = refuse(header, b"[1]", "A");
+        assert!(
+            payload_first.starts_with("the JWT payload is not a JSON object"),
+            "{payload_first}"
+        );
+        assert_eq!(
+            refuse(header, b"{}", "A"),
+            "the JWT signature is not canonical unpadded base64url"
+        );
+    }
+
     #[test]
     fn key_debug_is_redacted() {
         let key = Key::new(vec![7u8; 32]).unwrap();
