@@ -7,7 +7,7 @@
 //! `{"header":..,"claims":..}` JSON text decoded from it, which pkg/lib/jwt.js hands to
 //! `JSON.parse`: the engine builds the objects in one native call.
 
-use super::client::now_or_clock;
+use super::now_or_clock;
 use super::options::{Fields, Shape};
 use super::{argument, js};
 use crate::error::{JwtError, JwtErrorCode};

@@ -5,7 +5,7 @@
 //! inputs are read member by member (`super::options`) and the actions are written with
 //! `serde-wasm-bindgen`'s serializer on every call.
 
-use super::client::now_or_clock;
+use super::now_or_clock;
 use super::options::{Fields, Shape};
 use super::{argument, js, random};
 use crate::error::ErrorKind;
