@@ -2,9 +2,9 @@
 // `VerifierHandle` and `SignerHandle` (src/wasm/jwt.rs) read their options once — keys
 // included, with their HMAC key schedule — and each call passes only the token or the claims.
 // They live in their own module, gen/jwt_bg.wasm (cargo feature `jwt`): a page that does not
-// use JWTs never loads it, and a verifier compiles only its own code. `#jwt` instantiates it:
-// on import in Node, workerd and Deno; in browsers inside the `init()` of `rotor`.
-import "#jwt";
+// use JWTs never loads it. The Node, workerd and Deno entries instantiate it on import
+// (entry/jwt-*.js); in browsers `init()` compiles it from the bytes entry/jwt-browser.js holds.
+import "../entry/jwt-browser.js";
 import { SignerHandle, VerifierHandle, inputBuffer, wasmMemory } from "../gen/jwt.js";
 import { rotorError } from "./errors.js";
 import { inputOf } from "./input.js";
