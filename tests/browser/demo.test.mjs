@@ -231,6 +231,22 @@ test("service-worker mode: another site's auto-submitted form to /signin does no
 });
 
 test("edge cookie mode: renewals with the refresh token only in an HttpOnly cookie — no script finds it, a second tab shares it, cross-site requests are refused, revocation expires it", async () => {
+  // A browser of its own: the other modes' sessions (IndexedDB) must not be what the scan finds.
+  const shared = browser;
+  browser = await launchChromium();
+  await browser.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  try {
+    await edgeCookieMode();
+  } finally {
+    await browser.close();
+    browser = shared;
+  }
+});
+
+async function edgeCookieMode() {
   const e = await open("/?mode=cookie");
   assert.equal((await demoState(e)).mode, "cookie");
   const before = await stats();
@@ -339,4 +355,4 @@ test("edge cookie mode: renewals with the refresh token only in an HttpOnly cook
   assert.deepEqual(e.errors, []);
   assert.deepEqual(await e.evaluate(() => window.__cspViolations), [], "no CSP violation in edge cookie mode");
   await e.close();
-});
+}
