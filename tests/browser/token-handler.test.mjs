@@ -110,6 +110,9 @@ test("sign-in, API calls, renewals with rotation, two tabs, storage scan, cross-
   }
 
   // Cross-site: another site's page (http://localhost is another site than http://127.0.0.1).
+  // The tabs' own renewals are stopped first, so that every upstream refresh counted is the test's.
+  await Promise.all([tab, tab2].map((p) => p.evaluate(() => window.bff.stop())));
+  for (const p of [tab, tab2]) await p.waitForFunction(() => window.bff.state.inflight === 0); // one under way finishes
   const before = t.upstream.refresh_token;
   const evil = await browser.newPage();
   await evil.goto(`${t.app.replace("127.0.0.1", "localhost")}/evil`);
