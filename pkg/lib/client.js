@@ -18,11 +18,11 @@ const OPTIONS = new Set(["now", "previous", "requestedScope"]);
  * Cookie mode (`refreshTokenIn: "cookie"`, issue 16): the refresh token lives in an `HttpOnly`
  * cookie of the token endpoint's origin that script never sees. Requests then carry no
  * `refresh_token` (revocation: no `token`), are sent with `credentials: "include"`, and carry
- * `Rotor-Refresh: cookie` (a header no form can send; cross-origin it forces a CORS
+ * `x-rotor-csrf` (a header no form can send; cross-origin it forces a CORS
  * preflight). The core builds the body with a placeholder token that is then cut out, so the
  * wire format stays the core's.
  */
-const COOKIE_HEADER = "rotor-refresh";
+const COOKIE_HEADER = "x-rotor-csrf";
 const PLACEHOLDER = "-";
 
 function withoutPair(body, name) {
@@ -83,7 +83,7 @@ export class Client {
     this.#url = this.#core.url;
     this.#cookie = cookie;
     this.#headers = this.#core.headers(false);
-    if (cookie) this.#headers[COOKIE_HEADER] = "cookie";
+    if (cookie) this.#headers[COOKIE_HEADER] = "1";
   }
 
   /** Where the refresh token lives: `"body"` (token sets hold it) or `"cookie"` (HttpOnly, never seen). */
@@ -121,7 +121,7 @@ export class Client {
     const { token } = params;
     if (this.#cookie && token == null) {
       const body = this.#core.revocation(PLACEHOLDER, optionalString(params.tokenTypeHint, "tokenTypeHint"), nowOf(params.now));
-      const headers = { ...this.#core.headers(true), [COOKIE_HEADER]: "cookie" };
+      const headers = { ...this.#core.headers(true), [COOKIE_HEADER]: "1" };
       return { url: this.#core.revocationUrl, method: "POST", headers, body: withoutPair(body, "token"), credentials: "include" };
     }
     if (typeof token !== "string") throw argument("token: expected a string");

@@ -16,15 +16,14 @@
 // `Path` other than `/`, which would send the token with every request to the origin.
 //
 // CSRF (a cookie is ambient authority): SameSite=Strict; the request's `Origin` must be one of
-// the client's `allowedOrigins` exactly; it must carry `Rotor-Refresh: cookie`, a header no
+// the client's `allowedOrigins` exactly; it must carry `x-rotor-csrf`, a header no
 // form can send and no cross-origin script can send without a preflight that only those
 // origins pass; `Sec-Fetch-Site: cross-site` is refused. CORS answers to those origins carry
 // `Access-Control-Allow-Credentials: true`, never with `*`.
 import { configError } from "./errors.js";
 
 /** The request header a cookie-delivery request must carry (forces a CORS preflight). */
-export const COOKIE_REQUEST_HEADER = "rotor-refresh";
-const COOKIE_REQUEST_VALUE = "cookie";
+export const COOKIE_REQUEST_HEADER = "x-rotor-csrf";
 
 /** The default cookie name. */
 export const DEFAULT_COOKIE_NAME = "__Secure-rotor-refresh";
@@ -156,8 +155,8 @@ export class CookieDelivery {
     if (origin === null || !client.origins.has(origin) || headers.get("sec-fetch-site") === "cross-site") {
       return { client, endpoint, refusal: [403, "invalid_request", "cross-site request refused: this Origin may not use the refresh-token cookie"] };
     }
-    if (headers.get(COOKIE_REQUEST_HEADER) !== COOKIE_REQUEST_VALUE) {
-      return { client, endpoint, refusal: [403, "invalid_request", "a refresh-token cookie request must carry Rotor-Refresh: cookie"] };
+    if (headers.get(COOKIE_REQUEST_HEADER) === null) {
+      return { client, endpoint, refusal: [403, "invalid_request", "a refresh-token cookie request must carry x-rotor-csrf"] };
     }
     const name = endpoint === "token" ? "refresh_token" : "token";
     if (params.has(name)) return { client, endpoint, body: req.body };

@@ -33,7 +33,7 @@ export interface ClientConfig {
    * Where the refresh token lives. `"body"` (default): in the token set, sent in the request
    * body. `"cookie"`: in an `HttpOnly` cookie of the token endpoint's origin that script never
    * sees (rotor's issuer with `refreshTokenDelivery: "cookie"`); requests carry no
-   * `refresh_token` (revocation: no `token`), add `rotor-refresh: cookie` and
+   * `refresh_token` (revocation: no `token`), add `x-rotor-csrf` (any value; the header the token handler asks for too) and
    * `credentials: "include"`, and token sets have `refreshToken: null`. Public clients only
    * (no `clientSecret`, `authMethod` `"none"`), form dialects only (not `tokenidp`).
    */

@@ -57,7 +57,7 @@ export interface IssuerClient {
    * a token response body; a refresh or revocation without the token takes it from the
    * cookie; rotation sets the successor's cookie; revocation and `invalid_grant` expire it
    * (`Max-Age=0`). Such requests must come from one of `allowedOrigins` (exact `Origin`) and
-   * carry `rotor-refresh: cookie` (403 `invalid_request` otherwise). Needs `allowedOrigins`,
+   * carry `x-rotor-csrf` (any value; the header the token handler asks for too) (403 `invalid_request` otherwise). Needs `allowedOrigins`,
    * no `clientSecret`, a form dialect. Sign-in answers with {@link Issuer.sessionResponse}.
    * Default `"body"`.
    */

@@ -334,7 +334,7 @@ async function edgeCookieMode() {
       const r = await fetch(url, {
         method: "POST",
         credentials: "include",
-        headers: { "content-type": "application/x-www-form-urlencoded", "rotor-refresh": "cookie" },
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-rotor-csrf": "1" },
         body: "grant_type=refresh_token&client_id=demo-spa-cookie",
       });
       return `status ${r.status}`;

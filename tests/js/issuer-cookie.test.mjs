@@ -108,7 +108,7 @@ async function signIn(jar) {
 }
 
 const form = { "content-type": "application/x-www-form-urlencoded" };
-const cookieHeaders = (cookie, origin = APP, extra = {}) => ({ ...form, origin, "rotor-refresh": "cookie", ...(cookie ? { cookie } : {}), ...extra });
+const cookieHeaders = (cookie, origin = APP, extra = {}) => ({ ...form, origin, "x-rotor-csrf": "1", ...(cookie ? { cookie } : {}), ...extra });
 
 test("sign-in: the token response has no refresh_token; the cookie is HttpOnly, Secure, SameSite=Strict, one per endpoint path, Max-Age the family's lifetime", async () => {
   issuer = new Issuer(config());
@@ -161,7 +161,7 @@ test("refresh from the cookie: rotation sets the successor's cookie, credentials
   assert.equal((await after.json()).error, "invalid_grant");
 });
 
-test("CSRF: no Origin, a foreign Origin, a cross-site fetch or no Rotor-Refresh header is refused before the token is used; preflights grant credentials to the allowed origin only", async () => {
+test("CSRF: no Origin, a foreign Origin, a cross-site fetch or no x-rotor-csrf header is refused before the token is used; preflights grant credentials to the allowed origin only", async () => {
   issuer = new Issuer(config());
   const jar = new Jar();
   await signIn(jar);
@@ -170,8 +170,7 @@ test("CSRF: no Origin, a foreign Origin, a cross-site fetch or no Rotor-Refresh 
     { ...form, cookie }, // a form post from nowhere (no Origin)
     cookieHeaders(cookie, EVIL),
     cookieHeaders(cookie, APP, { "sec-fetch-site": "cross-site" }),
-    { ...form, origin: APP, cookie }, // no Rotor-Refresh: cookie (a simple request)
-    { ...form, origin: APP, cookie, "rotor-refresh": "yes" },
+    { ...form, origin: APP, cookie }, // no x-rotor-csrf (a simple request)
   ];
   for (const headers of cases) {
     for (const [path, body] of [["/token", "grant_type=refresh_token&client_id=spa"], ["/revoke", "client_id=spa"]]) {
@@ -187,12 +186,12 @@ test("CSRF: no Origin, a foreign Origin, a cross-site fetch or no Rotor-Refresh 
   const ok = await fetch(base + "/token", { method: "POST", headers: cookieHeaders(cookie), body: "grant_type=refresh_token&client_id=spa" });
   assert.equal(ok.status, 200);
   const preflight = (origin) =>
-    fetch(base + "/token", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type, rotor-refresh" } });
+    fetch(base + "/token", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type, x-rotor-csrf" } });
   const granted = await preflight(APP);
   assert.equal(granted.status, 204);
   assert.equal(granted.headers.get("access-control-allow-origin"), APP);
   assert.equal(granted.headers.get("access-control-allow-credentials"), "true");
-  assert.equal(granted.headers.get("access-control-allow-headers"), "authorization, content-type, dpop, rotor-refresh");
+  assert.equal(granted.headers.get("access-control-allow-headers"), "authorization, content-type, dpop, x-rotor-csrf");
   const refused = await preflight(EVIL);
   assert.equal(refused.status, 403);
   assert.equal(refused.headers.get("access-control-allow-credentials"), null);
@@ -247,7 +246,7 @@ test("configuration: cookie delivery is for public clients with allowedOrigins a
   assert.deepEqual(client.buildRefreshRequest({ scope: "api.read" }), {
     url: endpoint,
     method: "POST",
-    headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded", "rotor-refresh": "cookie" },
+    headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded", "x-rotor-csrf": "1" },
     body: "grant_type=refresh_token&scope=api.read&client_id=spa",
     credentials: "include",
   });

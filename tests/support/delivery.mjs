@@ -2,7 +2,7 @@
 // modes"). `ROTOR_REFRESH_DELIVERY=cookie` makes `Issuer` below configure every public client
 // with `refreshTokenDelivery: "cookie"` and talk to it the way a browser does: a refresh or
 // revocation that a test writes with the token in the body is sent with the token in the
-// `Cookie` header only, from an allowed `Origin`, with `Rotor-Refresh: cookie`; the token of a
+// `Cookie` header only, from an allowed `Origin`, with `x-rotor-csrf`; the token of a
 // `Set-Cookie` answer is handed back to the test in `refresh_token`, so every assertion about
 // rotation, grace, reuse detection and atomicity runs against the cookie path unchanged.
 // Each answer is also checked for what cookie mode promises: no `refresh_token` in any body,
@@ -52,7 +52,7 @@ async function asBrowser(request, cookieClients, prefix) {
     // its token, and comes from the page's origin as a cookie client's request must.
     const headers = new Headers(request.headers);
     headers.set("origin", COOKIE_ORIGIN);
-    headers.set("rotor-refresh", "cookie");
+    headers.set("x-rotor-csrf", "1");
     return new Request(request.url, { method: "POST", headers, body: request.body, duplex: "half" });
   }
   const text = await request.clone().text();
@@ -63,7 +63,7 @@ async function asBrowser(request, cookieClients, prefix) {
   const headers = new Headers(request.headers);
   headers.delete("content-length");
   headers.set("origin", COOKIE_ORIGIN);
-  headers.set("rotor-refresh", "cookie");
+  headers.set("x-rotor-csrf", "1");
   headers.set("cookie", `${NAME}=${token}`);
   return new Request(request.url, { method: "POST", headers, body: params.toString() });
 }
