@@ -110,13 +110,14 @@ export class CookieDelivery {
   }
 
   #cookies(name, value, maxAge) {
-    const attrs = `; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Strict`;
+    // No known lifetime (never for a token the core answers with a record): a session cookie.
+    const attrs = `${maxAge === null ? "" : `; Max-Age=${maxAge}`}; HttpOnly; Secure; SameSite=Strict`;
     return [`${name}=${value}; Path=${this.#token}${attrs}`, `${name}=${value}; Path=${this.#revoke}${attrs}`];
   }
 
-  /** `Set-Cookie` values delivering `token` for `maxAge` seconds (both endpoint paths). */
+  /** `Set-Cookie` values delivering `token` for `maxAge` seconds, or null: unknown (both endpoint paths). */
   setCookies(client, token, maxAge) {
-    return this.#cookies(client.name, token, Math.max(0, Math.floor(maxAge)));
+    return this.#cookies(client.name, token, maxAge === null ? null : Math.max(0, Math.floor(maxAge)));
   }
 
   /** `Set-Cookie` values that expire the cookie (`Max-Age=0`). */
@@ -183,7 +184,7 @@ export class CookieDelivery {
       const token = body.refresh_token;
       delete body.refresh_token;
       out.body = JSON.stringify(body);
-      if (typeof token === "string") cookies = this.setCookies(seen.client, token, expiresAt == null ? 0 : (expiresAt - now) / 1000);
+      if (typeof token === "string") cookies = this.setCookies(seen.client, token, expiresAt == null ? null : (expiresAt - now) / 1000);
     } else if (r.status === 400 && /"invalid_grant"/.test(r.body)) {
       cookies = this.expireCookies(seen.client);
     }
