@@ -11,10 +11,16 @@ pub fn push_string(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(value.len() + 2);
     out.push('"');
-    let mut rest = value;
-    while let Some(at) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') {
-        out.push_str(&rest[..at]);
-        let c = rest.as_bytes()[at];
+    // Byte by byte: every byte to escape is ASCII, so never part of a multi-byte character,
+    // and the runs between them are whole UTF-8 slices of `value`.
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    for (at, &c) in bytes.iter().enumerate() {
+        if c != b'"' && c != b'\\' && c >= b' ' {
+            continue;
+        }
+        out.push_str(&value[start..at]);
+        start = at + 1;
         match c {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
@@ -29,9 +35,8 @@ pub fn push_string(out: &mut String, value: &str) {
                 out.push(char::from(HEX[usize::from(c & 15)]));
             }
         }
-        rest = &rest[at + 1..];
     }
-    out.push_str(rest);
+    out.push_str(&value[start..]);
     out.push('"');
 }
 
