@@ -222,8 +222,6 @@ function pathOf(url) {
  */
 async function readRequest(request) {
   const method = request.method.toUpperCase();
-  const pairs = [];
-  request.headers.forEach((v, k) => pairs.push([k, v]));
   let body = EMPTY;
   if (method !== "GET" && method !== "HEAD") {
     try {
@@ -232,7 +230,7 @@ async function readRequest(request) {
       return null;
     }
   }
-  return { method, path: pathOf(request.url), headers: JSON.stringify(pairs), body };
+  return { method, path: pathOf(request.url), headers: request.headers, body };
 }
 
 function toResponse(r, headOnly = false) {

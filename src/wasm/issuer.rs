@@ -3,8 +3,8 @@
 //! Every argument crosses as text, bytes or a number, and every result as one JSON text that
 //! the JS driver reads with one `JSON.parse`; errors are thrown (`super::js_error`). JSON is
 //! read with rotor's scanner and written with its writer (`crate::json`), as in the browser
-//! module. A request crosses as its method, path, headers (a JSON array of `[name, value]`
-//! pairs) and body bytes; a response comes back as
+//! module. A request crosses as its method, path, `Headers` (read with web-sys) and body
+//! bytes; a response comes back as
 //! `{"status":..,"headers":{name: value, ..},"body":".."}`.
 
 use crate::error::{Error, RotorError};
@@ -15,6 +15,7 @@ use crate::json::scan;
 use crate::json::write::Obj;
 use crate::text::{join, u64_text};
 use wasm_bindgen::prelude::*;
+use web_sys::Headers;
 
 /// The sans-IO issuer core (RFC 6749 §6, RFC 9700 §4.14.2, RFC 7009, RFC 7662, RFC 8414).
 /// Used by the JS `Issuer` driver; not part of the documented API.
@@ -73,26 +74,31 @@ fn random_of(random: &[u8]) -> Result<&[u8; RANDOM_BYTES], Error> {
     })
 }
 
-/// The request headers: the JSON text of `[[name, value], ..]` (made by pkg/lib/issuer.js),
-/// names lower-cased (RFC 9110 §5.1: they are case-insensitive).
-fn headers_of(text: &str) -> Result<Vec<(String, String)>, Error> {
-    let bad = || RotorError::argument("request headers: expected [name, value] string pairs");
-    let wrapped = join(&["{\"h\":", text, "}"]);
-    let doc = scan::object(&wrapped)
-        .map_err(|e| RotorError::argument(join(&["request headers: ", &e.message()])))?;
-    let pairs = doc.get("h").and_then(|h| h.elements()).ok_or_else(bad)?;
-    let mut headers = Vec::with_capacity(pairs.len());
-    for pair in pairs {
-        let (name, value) = match pair.elements().as_deref() {
-            Some([n, v]) => (n.as_str().ok_or_else(bad)?, v.as_str().ok_or_else(bad)?),
-            _ => return Err(bad().into()),
-        };
-        headers.push((name.to_ascii_lowercase(), value.into_owned()));
+/// The request headers the core reads (src/issuer: client authentication, the body's type,
+/// CORS and its preflight).
+const READ_HEADERS: [&str; 4] = [
+    "authorization",
+    "content-type",
+    "origin",
+    "access-control-request-method",
+];
+
+/// The headers the core reads, taken from the request's `Headers` (web-sys): one
+/// `Headers.get` per name (values of a repeated name come joined with ", ", RFC 9110 §5.3).
+fn headers_of(headers: &Headers) -> Result<Vec<(String, String)>, Error> {
+    let mut out = Vec::with_capacity(READ_HEADERS.len());
+    for name in READ_HEADERS {
+        let value = headers
+            .get(name)
+            .map_err(|_| RotorError::argument("request headers: expected a Headers"))?;
+        if let Some(value) = value {
+            out.push((name.to_owned(), value));
+        }
     }
-    Ok(headers)
+    Ok(out)
 }
 
-fn request(method: &str, path: &str, headers: &str, body: &[u8]) -> Result<HttpRequest, Error> {
+fn request(method: &str, path: &str, headers: &Headers, body: &[u8]) -> Result<HttpRequest, Error> {
     Ok(HttpRequest {
         method: method.to_owned(),
         path: path.to_owned(),
@@ -106,7 +112,7 @@ impl IssuerCore {
         &self,
         method: &str,
         path: &str,
-        headers: &str,
+        headers: &Headers,
         body: &[u8],
         now: f64,
     ) -> Result<String, Error> {
@@ -123,7 +129,7 @@ impl IssuerCore {
         &self,
         method: &str,
         path: &str,
-        headers: &str,
+        headers: &Headers,
         body: &[u8],
         stored: Option<&str>,
         now: f64,
@@ -173,13 +179,13 @@ impl IssuerCore {
         Ok(IssuerCore { inner })
     }
 
-    /// Phase 1 (JSON text): `{ response }` or `{ familyKey }`. `headers` is the JSON text
-    /// of `[name, value]` pairs.
+    /// Phase 1 (JSON text): `{ response }` or `{ familyKey }`. `headers` is the request's
+    /// `Headers`.
     pub fn route(
         &self,
         method: &str,
         path: &str,
-        headers: &str,
+        headers: &Headers,
         body: &[u8],
         now: f64,
     ) -> Result<String, JsValue> {
@@ -194,7 +200,7 @@ impl IssuerCore {
         &self,
         method: &str,
         path: &str,
-        headers: &str,
+        headers: &Headers,
         body: &[u8],
         has_stored: bool,
         stored: &str,
