@@ -11,7 +11,6 @@ use crate::error::{Error, RotorError};
 use crate::issuer::{
     self, HttpRequest, HttpResponse, IssuerConfig, RANDOM_BYTES, RecordChange, Route, SessionInput,
 };
-use crate::json::scan;
 use crate::json::write::Obj;
 use crate::text::{join, u64_text};
 use wasm_bindgen::prelude::*;
