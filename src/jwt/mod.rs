@@ -356,32 +356,24 @@ fn not_base64url(what: &str) -> JwtError {
 }
 
 fn scan_part<'a>(bytes: &'a [u8], what: &str) -> Result<Object<'a>, JwtError> {
-    scan::object_bytes(bytes).map_err(|e| {
-        err(
-            JwtErrorCode::Malformed,
-            join(&[
-                "the JWT ",
-                what,
-                " is not a JSON object: ",
-                &json_message(&e),
-            ]),
-        )
-    })
+    scan::object_bytes(bytes).map_err(|e| not_object(what, &e))
 }
 
 /// [`scan_part`] of text already checked to be UTF-8.
 fn scan_text<'a>(text: &'a str, what: &str) -> Result<Object<'a>, JwtError> {
-    scan::object(text).map_err(|e| {
-        err(
-            JwtErrorCode::Malformed,
-            join(&[
-                "the JWT ",
-                what,
-                " is not a JSON object: ",
-                &json_message(&e),
-            ]),
-        )
-    })
+    scan::object(text).map_err(|e| not_object(what, &e))
+}
+
+fn not_object(what: &str, e: &JsonError) -> JwtError {
+    err(
+        JwtErrorCode::Malformed,
+        join(&[
+            "the JWT ",
+            what,
+            " is not a JSON object: ",
+            &json_message(e),
+        ]),
+    )
 }
 
 const HEADER_PREFIX: &[u8] = b"{\"header\":";
