@@ -3,6 +3,7 @@
 // They are re-exported here (the same declarations, so `export *` of both files is not
 // ambiguous) for the area files that import them from "./client.js".
 import type { AuthMethod, Dialect, TokenSet } from "./common.js";
+import type { AsyncRefreshParams, ClientKey } from "./dpop.js";
 export type {
   AuthMethod,
   Dialect,
@@ -29,6 +30,8 @@ export interface ClientConfig {
   grantedScope?: string;
   /** The revocation endpoint (RFC 7009 §2), same URL rules as `tokenEndpoint`; needed by `buildRevocationRequest`. */
   revocationEndpoint?: string;
+  /** `private_key_jwt` only (and required there): the key that signs the assertion (RFC 7523 §2.2). */
+  clientKey?: ClientKey;
 }
 
 /** The argument of {@link buildRevocationRequest}. */
@@ -39,6 +42,8 @@ export interface RevocationParams {
   tokenTypeHint?: "refresh_token" | "access_token";
   /** Milliseconds since the epoch (default `Date.now()`); used by `client_secret_jwt`. */
   now?: number;
+  /** `private_key_jwt`: an assertion signed elsewhere (the `...Async` builders sign one with `clientKey`). */
+  clientAssertion?: string;
 }
 
 /** The second argument of {@link buildRefreshRequest}. */
@@ -51,6 +56,8 @@ export interface RefreshParams {
   extraParams?: Record<string, string>;
   /** Milliseconds since the epoch (default `Date.now()`); used by `client_secret_jwt`. */
   now?: number;
+  /** `private_key_jwt`: an assertion signed elsewhere (the `...Async` builders sign one with `clientKey`). */
+  clientAssertion?: string;
 }
 
 /** The HTTP request to send. Header names are lower-case. */
@@ -99,6 +106,10 @@ export declare class Client {
   buildRefreshRequest(params: RefreshParams): RefreshRequest;
   /** The revocation request (RFC 7009 §2.1); see {@link buildRevocationRequest}. */
   buildRevocationRequest(params: RevocationParams): RefreshRequest;
+  /** The refresh request with a DPoP proof (`dpop`) and/or a `private_key_jwt` assertion signed by `clientKey`. */
+  buildRefreshRequestAsync(params: AsyncRefreshParams): Promise<RefreshRequest>;
+  /** The revocation request with a `private_key_jwt` assertion signed by `clientKey`. */
+  buildRevocationRequestAsync(params: RevocationParams): Promise<RefreshRequest>;
   /** Reads the token endpoint's answer (RFC 6749 §5.1, §5.2); see {@link parseTokenResponse}. */
   parseTokenResponse(response: TokenHttpResponse, options?: ParseTokenResponseOptions): TokenSet;
   /** Frees the wasm memory now (otherwise the garbage collector does). */
@@ -114,6 +125,9 @@ export function createClient(config: ClientConfig): Client;
  * checked on every call; pass a {@link Client} for repeated calls.
  */
 export function buildRefreshRequest(client: ClientConfig | Client, params: RefreshParams): RefreshRequest;
+
+/** {@link buildRefreshRequest} where a key signs: a DPoP proof (RFC 9449 §5) and/or a `private_key_jwt` assertion. */
+export function buildRefreshRequestAsync(client: ClientConfig | Client, params: AsyncRefreshParams): Promise<RefreshRequest>;
 
 /**
  * Reads the token endpoint's answer (RFC 6749 §5.1). Throws `OAuthError` for §5.2 errors and

@@ -28,6 +28,8 @@ mod client;
 #[cfg(feature = "issuer")]
 mod issuer;
 #[cfg(not(feature = "issuer"))]
+mod jws;
+#[cfg(not(feature = "issuer"))]
 mod jwt;
 #[cfg_attr(feature = "issuer", allow(dead_code))]
 mod options;
