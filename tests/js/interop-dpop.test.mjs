@@ -1,0 +1,158 @@
+// DPoP (RFC 9449) and private_key_jwt (RFC 7523 §2.2) against a certified OpenID Provider
+// (panva/oidc-provider) on loopback, nonces required: rotor builds the proofs and assertions
+// (the core writes them, WebCrypto signs), fetch sends them, the provider checks them.
+//
+// Refresh tokens are minted through the provider's own RefreshToken model bound to the DPoP
+// key's thumbprint (`jkt`), exactly as its authorization_code grant binds them when the code
+// exchange carries a proof; every refresh then goes through its real token endpoint and DPoP
+// validation, and the access tokens through its real userinfo endpoint.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { randomBytes } from "node:crypto";
+import Provider from "oidc-provider";
+import { createClient, createDpop, generateDpopKey, sendWithDpop, dpopFetch, OAuthError } from "rotor";
+
+const SCOPE = "openid offline_access";
+let server;
+let provider;
+let issuer;
+let clientKeys;
+/** Every request the provider received: [method, path, has a DPoP header, nonce in the proof]. */
+const seen = [];
+
+before(async () => {
+  clientKeys = await generateDpopKey();
+  const publicJwk = { ...(await crypto.subtle.exportKey("jwk", clientKeys.publicKey)), kid: "client-key-1", alg: "ES256", use: "sig" };
+  delete publicJwk.key_ops;
+  delete publicJwk.ext;
+  server = http.createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  issuer = `http://127.0.0.1:${server.address().port}`;
+  const base = { grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], redirect_uris: ["https://rp.example/cb"] };
+  provider = new Provider(issuer, {
+    clients: [
+      { ...base, client_id: "spa", token_endpoint_auth_method: "none" },
+      {
+        ...base,
+        client_id: "backend",
+        token_endpoint_auth_method: "private_key_jwt",
+        token_endpoint_auth_signing_alg: "ES256",
+        jwks: { keys: [publicJwk] },
+      },
+    ],
+    findAccount: async (_ctx, accountId) => ({ accountId, claims: async () => ({ sub: accountId }) }),
+    claims: { openid: ["sub"] },
+    scopes: ["openid", "offline_access"],
+    rotateRefreshToken: true,
+    ttl: { AccessToken: 600, RefreshToken: 3600, Grant: 3600 },
+    features: {
+      devInteractions: { enabled: false },
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
+      userinfo: { enabled: true },
+    },
+    cookies: { keys: ["interop-dpop-cookie-key"] },
+  });
+  server.on("request", (req) => {
+    const proof = req.headers.dpop;
+    const nonce = proof ? JSON.parse(Buffer.from(proof.split(".")[1], "base64url")).nonce : undefined;
+    seen.push([req.method, req.url, Boolean(proof), nonce ?? null]);
+  });
+  server.on("request", provider.callback());
+});
+
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** A refresh token minted the way the authorization_code grant mints one, bound to `jkt`. */
+async function mintRefreshToken(clientId, jkt) {
+  const grant = new provider.Grant({ accountId: "user-1", clientId });
+  grant.addOIDCScope(SCOPE);
+  const grantId = await grant.save();
+  const client = await provider.Client.find(clientId);
+  const rt = new provider.RefreshToken({ accountId: "user-1", client, grantId, scope: SCOPE, gty: "authorization_code", rotations: 0, ...(jkt ? { jkt } : {}) });
+  return rt.save();
+}
+
+/** rotor's refresh: the async builder inside sendWithDpop (one use_dpop_nonce retry), then parse. */
+async function refresh(client, dpop, previous) {
+  const { response, body } = await sendWithDpop(fetch, dpop, () => client.buildRefreshRequestAsync({ refreshToken: previous.refreshToken, dpop }));
+  return client.parseTokenResponse({ status: response.status, headers: response.headers, body }, { previous });
+}
+
+for (const alg of ["ES256", "EdDSA"]) {
+  test(`${alg}: a DPoP-bound refresh token, the nonce retry, then the remembered nonce`, async () => {
+    const dpop = await createDpop(await generateDpopKey({ alg }));
+    const client = createClient({ tokenEndpoint: `${issuer}/token`, clientId: "spa" });
+    const first = { refreshToken: await mintRefreshToken("spa", dpop.thumbprint), scope: SCOPE };
+    seen.length = 0;
+    const second = await refresh(client, dpop, first);
+    assert.equal(second.tokenType, "DPoP", "token_type DPoP kept");
+    assert.equal(second.rotated, true);
+    assert.notEqual(second.refreshToken, first.refreshToken);
+    // First try without a nonce (400 use_dpop_nonce with DPoP-Nonce), one retry with it.
+    assert.equal(seen.length, 2);
+    assert.deepEqual(seen.map(([m, p, d]) => [m, p, d]), [["POST", "/token", true], ["POST", "/token", true]]);
+    assert.equal(seen[0][3], null);
+    assert.equal(typeof seen[1][3], "string");
+    // The nonce is remembered for this server: the next refresh is one request.
+    seen.length = 0;
+    const third = await refresh(client, dpop, second);
+    assert.equal(seen.length, 1);
+    assert.equal(third.tokenType, "DPoP");
+    // The access token at a resource (the provider's userinfo): Authorization: DPoP + a proof with ath.
+    const me = await dpopFetch(dpop, third.accessToken, `${issuer}/me`);
+    assert.equal(me.status, 200);
+    assert.deepEqual(await me.json(), { sub: "user-1" });
+    // The same token as a bearer token is refused: it is bound to the key.
+    const bearer = await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${third.accessToken}` } });
+    assert.equal(bearer.status, 401);
+  });
+}
+
+test("a copied refresh token is useless without the key: another key, or none, is invalid_grant", async () => {
+  const owner = await createDpop(await generateDpopKey());
+  const thief = await createDpop(await generateDpopKey());
+  const client = createClient({ tokenEndpoint: `${issuer}/token`, clientId: "spa" });
+  const stolen = { refreshToken: await mintRefreshToken("spa", owner.thumbprint) };
+  await assert.rejects(refresh(client, thief, stolen), (err) => err instanceof OAuthError && err.code === "invalid_grant" && err.kind === "reauthenticate");
+  const { response, body } = await sendWithDpop(fetch, null, () => client.buildRefreshRequestAsync({ refreshToken: stolen.refreshToken }));
+  assert.throws(() => client.parseTokenResponse({ status: response.status, headers: response.headers, body }), { code: "invalid_grant" });
+  // The owner still refreshes.
+  assert.equal((await refresh(client, owner, stolen)).tokenType, "DPoP");
+});
+
+test("a nonce the server no longer accepts: one retry, no loop", async () => {
+  const dpop = await createDpop(await generateDpopKey());
+  const client = createClient({ tokenEndpoint: `${issuer}/token`, clientId: "spa" });
+  const rt = await mintRefreshToken("spa", dpop.thumbprint);
+  seen.length = 0;
+  // A proof with a nonce the provider never issued: 400 use_dpop_nonce with a fresh DPoP-Nonce, one retry.
+  const { response, body } = await sendWithDpop(fetch, dpop, async () => {
+    const req = client.buildRefreshRequest({ refreshToken: rt });
+    req.headers.dpop = await dpop.proof({ method: "POST", url: req.url, nonce: seen.length === 0 ? "not-a-provider-nonce" : undefined });
+    return req;
+  });
+  assert.equal(response.status, 200, new TextDecoder().decode(body));
+  assert.equal(seen.length, 2);
+});
+
+test("private_key_jwt: rotor's assertion signed by the configured CryptoKey, with and without DPoP", async () => {
+  const client = createClient({
+    tokenEndpoint: `${issuer}/token`,
+    clientId: "backend",
+    authMethod: "private_key_jwt",
+    clientKey: { privateKey: clientKeys.privateKey, kid: "client-key-1" },
+  });
+  const plain = await refresh(client, null, { refreshToken: await mintRefreshToken("backend") });
+  assert.equal(plain.tokenType, "Bearer");
+  const dpop = await createDpop(await generateDpopKey());
+  const bound = await refresh(client, dpop, { refreshToken: await mintRefreshToken("backend", dpop.thumbprint) });
+  assert.equal(bound.tokenType, "DPoP");
+  // Another key than the registered one: invalid_client.
+  const other = await generateDpopKey();
+  const wrong = createClient({ tokenEndpoint: `${issuer}/token`, clientId: "backend", authMethod: "private_key_jwt", clientKey: { privateKey: other.privateKey, kid: "client-key-1" } });
+  await assert.rejects(refresh(wrong, null, { refreshToken: await mintRefreshToken("backend") }), { code: "invalid_client" });
+});
