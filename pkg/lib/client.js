@@ -90,7 +90,8 @@ export class Client {
     const now = nowOf(params.now);
     const clientAssertion = this.#clientKey ? await signAssertion(this.#clientKey, this.#clientId, this.#url, now) : params.clientAssertion;
     const req = this.buildRefreshRequest({ ...params, now, clientAssertion });
-    if (dpop) req.headers.dpop = await dpop.proof({ method: "POST", url: req.url, now });
+    // The proof's iat: the given `now`, else the prover's own clock (createDpop's `now`).
+    if (dpop) req.headers.dpop = await dpop.proof({ method: "POST", url: req.url, now: params.now ?? undefined });
     return req;
   }
 

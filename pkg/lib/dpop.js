@@ -194,8 +194,12 @@ export async function signAssertion(clientKey, clientId, audience, now) {
   return compactJws(clientKey.alg, input, await sign(clientKey.alg, clientKey.privateKey, input));
 }
 
-/** Whether `body` (bytes) is an RFC 6749 §5.2 error answer with `error: "use_dpop_nonce"`. */
-function isNonceError(status, headers, body) {
+/**
+ * Whether an answer asks for a DPoP nonce (RFC 9449 §8: 400 `use_dpop_nonce` from a token
+ * endpoint; §9: 401 with `WWW-Authenticate: DPoP error="use_dpop_nonce"` from a resource).
+ * `body` is the answer's bytes.
+ */
+export function isNonceError(status, headers, body) {
   if (status === 401) {
     // A resource server's challenge (RFC 9449 §9): WWW-Authenticate: DPoP error="use_dpop_nonce".
     return /(^|[\s,])error="use_dpop_nonce"/.test(header(headers, "www-authenticate") ?? "");
@@ -246,6 +250,60 @@ export async function dpopFetch(dpop, accessToken, url, init = {}, { fetch = glo
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/**
+ * The DPoP key of one session (`TokenManager`'s `dpop` option, and so `rotor/sw`'s): created
+ * once, non-extractable, kept in `keyStore` (IndexedDB when the token set is), shared by the
+ * tabs of the origin, dropped with the session. The pair is stored with its thumbprint, so a
+ * tab notices when another tab dropped or replaced the key.
+ * @internal (used by pkg/lib/manager.js)
+ */
+export class DpopKeeper {
+  #store;
+  #alg;
+  #name;
+  #now;
+  #current = null;
+
+  constructor(option, { name, now, persistent }) {
+    const { keyStore, alg = "ES256", ...rest } = option === true ? {} : option;
+    if (option !== true && (option === null || typeof option !== "object")) throw config("dpop must be true or { keyStore?, alg? }");
+    for (const key of Object.keys(rest)) throw config(`dpop: unknown option "${key.slice(0, 40)}"`);
+    if (!Object.hasOwn(ALGS, alg)) throw config(`unknown DPoP alg "${String(alg).slice(0, 20)}" (expected ES256, EdDSA or RS256)`);
+    if (keyStore !== undefined && ["get", "set", "delete"].some((m) => typeof keyStore?.[m] !== "function")) {
+      throw config("dpop.keyStore must have get, set and delete methods");
+    }
+    this.#store = keyStore ?? (persistent && globalThis.indexedDB ? new IndexedDbKeyStore() : new MemoryKeyStore());
+    this.#alg = alg;
+    this.#name = name;
+    this.#now = now;
+  }
+
+  /** The session's prover: the stored key, or a new one (stored) when there is none. */
+  async get() {
+    const locks = globalThis.navigator?.locks;
+    const load = async () => {
+      let stored = await this.#store.get(this.#name);
+      if (stored && this.#current?.thumbprint === stored.jkt) return this.#current;
+      if (!stored) {
+        const pair = await generateDpopKey({ alg: this.#alg });
+        const dpop = await createDpop(pair, { now: this.#now });
+        stored = { privateKey: pair.privateKey, publicKey: pair.publicKey, jkt: dpop.thumbprint };
+        await this.#store.set(this.#name, stored);
+        return (this.#current = dpop);
+      }
+      return (this.#current = await createDpop(stored, { now: this.#now }));
+    };
+    // Its own lock (not the redemption's, which may be held by the caller): one key per session.
+    return locks?.request ? locks.request(`${this.#name}:dpop`, load) : load();
+  }
+
+  /** Forgets the key (sign-out, or a refresh token the server declared dead). */
+  async drop() {
+    this.#current = null;
+    await this.#store.delete(this.#name);
+  }
 }
 
 /** In-memory key storage for `TokenManager`'s DPoP key (the default without IndexedDB). */

@@ -11,6 +11,8 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { randomBytes } from "node:crypto";
 import Provider from "oidc-provider";
+import * as jose from "jose";
+import { installSilentRenewal } from "rotor/sw";
 import { createClient, createDpop, generateDpopKey, sendWithDpop, dpopFetch, OAuthError } from "rotor";
 
 const SCOPE = "openid offline_access";
@@ -18,6 +20,7 @@ let server;
 let provider;
 let issuer;
 let clientKeys;
+let lastSignInAccessToken;
 /** Every request the provider received: [method, path, has a DPoP header, nonce in the proof]. */
 const seen = [];
 
@@ -52,19 +55,44 @@ before(async () => {
       userinfo: { enabled: true },
     },
     cookies: { keys: ["interop-dpop-cookie-key"] },
+    routes: { userinfo: "/api/me" },
   });
   server.on("request", (req) => {
     const proof = req.headers.dpop;
     const nonce = proof ? JSON.parse(Buffer.from(proof.split(".")[1], "base64url")).nonce : undefined;
     seen.push([req.method, req.url, Boolean(proof), nonce ?? null]);
   });
-  server.on("request", provider.callback());
+  const callback = provider.callback();
+  server.on("request", (req, res) => (req.url === "/signin" ? signIn(req, res) : callback(req, res)));
 });
 
 after(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
+
+/**
+ * The test's own sign-in endpoint (what an app's login does after the code exchange): checks
+ * the DPoP proof with jose and answers with a token pair bound to its key, minted through the
+ * provider's models exactly as its grants mint them.
+ */
+async function signIn(req, res) {
+  try {
+    const { payload, protectedHeader } = await jose.jwtVerify(req.headers.dpop, jose.EmbeddedJWK, { typ: "dpop+jwt", algorithms: ["ES256", "EdDSA"] });
+    assert.equal(payload.htm, "POST");
+    assert.equal(payload.htu, `${issuer}/signin`);
+    const jkt = await jose.calculateJwkThumbprint(protectedHeader.jwk, "sha256");
+    const refreshToken = await mintRefreshToken("spa", jkt);
+    const client = await provider.Client.find("spa");
+    const at = new provider.AccessToken({ accountId: "user-1", client, grantId: (await provider.RefreshToken.find(refreshToken)).grantId, scope: SCOPE, gty: "authorization_code" });
+    at.setThumbprint("jkt", jkt);
+    lastSignInAccessToken = await at.save();
+    const body = { access_token: lastSignInAccessToken, token_type: "DPoP", expires_in: 600, refresh_token: refreshToken, scope: SCOPE };
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+  } catch (err) {
+    res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "invalid_dpop_proof", error_description: String(err.message) }));
+  }
+}
 
 /** A refresh token minted the way the authorization_code grant mints one, bound to `jkt`. */
 async function mintRefreshToken(clientId, jkt) {
@@ -103,11 +131,11 @@ for (const alg of ["ES256", "EdDSA"]) {
     assert.equal(seen.length, 1);
     assert.equal(third.tokenType, "DPoP");
     // The access token at a resource (the provider's userinfo): Authorization: DPoP + a proof with ath.
-    const me = await dpopFetch(dpop, third.accessToken, `${issuer}/me`);
+    const me = await dpopFetch(dpop, third.accessToken, `${issuer}/api/me`);
     assert.equal(me.status, 200);
     assert.deepEqual(await me.json(), { sub: "user-1" });
     // The same token as a bearer token is refused: it is bound to the key.
-    const bearer = await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${third.accessToken}` } });
+    const bearer = await fetch(`${issuer}/api/me`, { headers: { authorization: `Bearer ${third.accessToken}` } });
     assert.equal(bearer.status, 401);
   });
 }
@@ -155,4 +183,100 @@ test("private_key_jwt: rotor's assertion signed by the configured CryptoKey, wit
   const other = await generateDpopKey();
   const wrong = createClient({ tokenEndpoint: `${issuer}/token`, clientId: "backend", authMethod: "private_key_jwt", clientKey: { privateKey: other.privateKey, kid: "client-key-1" } });
   await assert.rejects(refresh(wrong, null, { refreshToken: await mintRefreshToken("backend") }), { code: "invalid_client" });
+});
+
+test("TokenManager with dpop: one key for every refresh and API call, dropped with the session", async () => {
+  const { TokenManager } = await import("rotor");
+  const client = { tokenEndpoint: `${issuer}/token`, clientId: "spa" };
+  const tokens = new TokenManager({ client, dpop: true });
+  const dpop = await tokens.dpop();
+  assert.equal(dpop.keyPair.privateKey.extractable, false);
+  assert.equal((await tokens.dpop()).thumbprint, dpop.thumbprint, "created once");
+  const now = Date.now();
+  await tokens.setTokens({
+    accessToken: "expired", tokenType: "DPoP", expiresAt: now - 1, refreshToken: await mintRefreshToken("spa", dpop.thumbprint),
+    refreshExpiresAt: null, scope: SCOPE, idToken: null, rotated: false, receivedAt: now - 600_000,
+  });
+  seen.length = 0;
+  const accessToken = await tokens.getAccessToken();
+  assert.notEqual(accessToken, "expired");
+  assert.deepEqual(seen.map(([m, p, d, n]) => [m, p, d, n !== null]), [["POST", "/token", true, false], ["POST", "/token", true, true]], "nonce retry");
+  const headers = await tokens.authorize({ method: "GET", url: `${issuer}/api/me` });
+  assert.equal(headers.authorization, `DPoP ${accessToken}`);
+  const me = await fetch(`${issuer}/api/me`, { headers });
+  assert.equal(me.status, 200);
+  assert.deepEqual(await me.json(), { sub: "user-1" });
+  await tokens.clear();
+  assert.notEqual((await tokens.dpop()).thumbprint, dpop.thumbprint, "a new session gets a new key");
+  tokens.stop();
+});
+
+test("TokenManager with dpop: invalid_grant from the provider ends the session and drops its key", async () => {
+  const { TokenManager } = await import("rotor");
+  const tokens = new TokenManager({ client: { tokenEndpoint: `${issuer}/token`, clientId: "spa" }, dpop: { alg: "EdDSA" } });
+  const dpop = await tokens.dpop();
+  assert.equal(dpop.alg, "EdDSA");
+  const otherKey = await createDpop(await generateDpopKey());
+  const now = Date.now();
+  await tokens.setTokens({
+    accessToken: "expired", tokenType: "DPoP", expiresAt: now - 1, refreshToken: await mintRefreshToken("spa", otherKey.thumbprint),
+    refreshExpiresAt: null, scope: SCOPE, idToken: null, rotated: false, receivedAt: now - 600_000,
+  });
+  const ended = new Promise((resolve) => tokens.addEventListener("reauthenticate", (e) => resolve(e.detail), { once: true }));
+  await assert.rejects(tokens.getAccessToken(), (err) => err.code === "invalid_grant" || err.code === "no_session");
+  assert.equal((await ended).code, "invalid_grant");
+  assert.notEqual((await tokens.dpop()).thumbprint, dpop.thumbprint);
+  tokens.stop();
+});
+
+test("rotor/sw with dpop: the sign-in, every refresh and API request carry proofs of one key", async () => {
+  const listeners = {};
+  const network = [];
+  const tab = { id: "tab-1", type: "window", url: `${issuer}/app`, postMessage: () => {} };
+  const scope = {
+    location: { href: `${issuer}/sw.js`, origin: issuer },
+    clients: { claim: async () => {}, matchAll: async () => [tab], get: async (id) => (id === tab.id ? tab : undefined) },
+    skipWaiting: async () => {},
+    addEventListener: (type, fn) => (listeners[type] = fn),
+    async fetch(input, init) {
+      const req = new Request(input, init);
+      network.push([new URL(req.url).pathname, req.headers.get("authorization")?.split(" ")[0] ?? null, req.headers.has("dpop")]);
+      return fetch(req);
+    },
+  };
+  const dispatch = async (url, init) => {
+    let responded = null;
+    listeners.fetch({ request: new Request(url, init), clientId: tab.id, respondWith: (p) => (responded = p) });
+    return responded;
+  };
+  const sw = installSilentRenewal(scope, {
+    client: { tokenEndpoint: `${issuer}/token`, clientId: "spa" },
+    apiPrefixes: [`${issuer}/api/`],
+    sessionUrls: [`${issuer}/signin`],
+    persist: false,
+    dpop: true,
+  });
+  const session = await (await dispatch(`${issuer}/signin`, { method: "POST", body: "{}" })).json();
+  assert.equal(session.type, "rotor:session");
+  assert.equal(session.tokenType, "DPoP");
+  // The API: a nonce challenge from the provider, one retry, then 200.
+  const me = await dispatch(`${issuer}/api/me`);
+  assert.equal(me.status, 200);
+  assert.deepEqual(await me.json(), { sub: "user-1" });
+  assert.deepEqual(network, [
+    ["/signin", null, true],
+    ["/api/me", "DPoP", true],
+    ["/api/me", "DPoP", true],
+  ]);
+  // The provider refuses the token (revoked): the worker renews once with a proof, and retries.
+  network.length = 0;
+  await (await provider.AccessToken.find(lastSignInAccessToken)).destroy();
+  const again = await dispatch(`${issuer}/api/me`);
+  assert.equal(again.status, 200);
+  assert.deepEqual(network, [
+    ["/api/me", "DPoP", true],
+    ["/token", null, true],
+    ["/api/me", "DPoP", true],
+  ]);
+  await sw.stop();
 });
