@@ -191,6 +191,43 @@ impl PublicJwk {
         })
     }
 
+    /// [`PublicJwk::new`] from the JSON text of an exported JWK (`JSON.stringify` of
+    /// WebCrypto's `exportKey("jwk")`), read by the crate's one JSON reader; members other
+    /// than `kty`, `crv`, `x`, `y`, `n`, `e` are ignored, a private member (`d`) is refused.
+    pub fn from_json(alg: Alg, json: &str) -> Result<PublicJwk, RotorError> {
+        if json.len() > 4 * MAX_TEXT_BYTES {
+            return Err(RotorError::config("public JWK: too long"));
+        }
+        let object = crate::json::scan::object(json)
+            .map_err(|_| RotorError::config("public JWK: not a JSON object"))?;
+        if ["d", "p", "q", "dp", "dq", "qi", "k"]
+            .iter()
+            .any(|m| object.contains(m))
+        {
+            return Err(RotorError::config(
+                "public JWK: has private key members; pass the public key",
+            ));
+        }
+        let text = |name: &str| {
+            object
+                .get(name)
+                .and_then(crate::json::scan::Raw::as_str)
+                .map(|v| v.into_owned())
+        };
+        let [kty, crv, x, y, n, e] = ["kty", "crv", "x", "y", "n", "e"].map(text);
+        PublicJwk::new(
+            alg,
+            &JwkMembers {
+                kty: kty.as_deref(),
+                crv: crv.as_deref(),
+                x: x.as_deref(),
+                y: y.as_deref(),
+                n: n.as_deref(),
+                e: e.as_deref(),
+            },
+        )
+    }
+
     /// The algorithm this key signs with.
     pub fn alg(&self) -> Alg {
         self.alg
@@ -577,6 +614,14 @@ mod tests {
         assert!(PublicJwk::new(Alg::EdDsa, &ec(x32, "P-256")).is_err());
         assert!(PublicJwk::new(Alg::Es256, &ec("AAA=", "P-256")).is_err());
         assert!(assertion_header(Alg::Es256, Some("")).is_err());
+        let json = r#"{"kty":"EC","crv":"P-256","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","y":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","ext":true,"key_ops":["verify"]}"#;
+        assert_eq!(
+            PublicJwk::from_json(Alg::Es256, json).unwrap(),
+            PublicJwk::new(Alg::Es256, &ec(x32, "P-256")).unwrap()
+        );
+        let private = json.replace("\"ext\"", "\"d\":\"AA\",\"ext\"");
+        assert!(PublicJwk::from_json(Alg::Es256, &private).is_err());
+        assert!(PublicJwk::from_json(Alg::Es256, "[]").is_err());
         assert_eq!(
             assertion_header(Alg::EdDsa, Some("k\"1")).unwrap(),
             r#"{"alg":"EdDSA","kid":"k\"1","typ":"JWT"}"#

@@ -124,7 +124,9 @@ export class DPoP {
     if (typeof at !== "number") throw argument("now: expected a number");
     const jti = this.#jti ? this.#jti() : undefined;
     if (jti !== undefined && typeof jti !== "string") throw argument("DPoP jti(): expected a string");
-    const input = this.#handle.proofInput(method, url, at, jti, nonce ?? this.nonce(url) ?? undefined, accessToken ?? undefined);
+    if (jti === "" || nonce === "" || accessToken === "") throw argument("DPoP proof: jti, nonce and accessToken must not be empty");
+    // "" stands for "absent" at the boundary (src/wasm/jws.rs).
+    const input = this.#handle.proofInput(method, url, at, jti ?? "", nonce ?? this.nonce(url) ?? "", accessToken ?? "");
     return this.#handle.compact(input, await sign(this.#alg, this.#keyPair.privateKey, input));
   }
 
@@ -164,7 +166,7 @@ export async function createDpop(keyPair, { now, jti } = {}) {
   const alg = algOf(keyPair.privateKey);
   if (algOf(keyPair.publicKey) !== alg) throw config("the DPoP key pair's halves have different algorithms");
   const jwk = await subtle().exportKey("jwk", keyPair.publicKey);
-  const handle = new DpopKeyHandle(alg, jwk.kty, jwk.crv, jwk.x, jwk.y, jwk.n, jwk.e);
+  const handle = new DpopKeyHandle(alg, JSON.stringify(jwk));
   return new DPoP(handle, keyPair, alg, now ?? (() => Date.now()), jti);
 }
 
@@ -179,7 +181,7 @@ export function checkClientKey(clientKey, authMethod) {
   }
   if (authMethod !== "private_key_jwt") throw config("clientKey is only for authMethod \"private_key_jwt\"");
   if (typeof clientKey !== "object" || !isPrivateKey(clientKey.privateKey)) throw config("clientKey.privateKey must be a private CryptoKey");
-  if (clientKey.kid != null && typeof clientKey.kid !== "string") throw config("clientKey.kid must be a string");
+  if (clientKey.kid != null && (typeof clientKey.kid !== "string" || clientKey.kid === "")) throw config("clientKey.kid must be a non-empty string");
   for (const key of Object.keys(clientKey)) if (key !== "privateKey" && key !== "kid") throw config(`clientKey: unknown option "${key.slice(0, 40)}"`);
   return { privateKey: clientKey.privateKey, kid: clientKey.kid ?? undefined, alg: algOf(clientKey.privateKey) };
 }
@@ -190,7 +192,7 @@ export function checkClientKey(clientKey, authMethod) {
  * @internal (used by pkg/lib/client.js)
  */
 export async function signAssertion(clientKey, clientId, audience, now) {
-  const input = assertionInput(clientKey.alg, clientKey.kid, clientId, audience, now);
+  const input = assertionInput(clientKey.alg, clientKey.kid ?? "", clientId, audience, now);
   return compactJws(clientKey.alg, input, await sign(clientKey.alg, clientKey.privateKey, input));
 }
 

@@ -4,7 +4,7 @@
 
 use super::{instant, js, random};
 use crate::b64;
-use crate::jws::{self, Alg, JwkMembers, ProofClaims, PublicJwk};
+use crate::jws::{self, Alg, ProofClaims, PublicJwk};
 use wasm_bindgen::prelude::*;
 
 /// A DPoP key's public half (RFC 9449 §4.2 header `jwk`), its RFC 7638 thumbprint and the
@@ -18,27 +18,11 @@ pub struct DpopKeyHandle {
 
 #[wasm_bindgen]
 impl DpopKeyHandle {
-    /// Checks the public JWK members WebCrypto exported (`invalid_config`) for `alg`.
+    /// Checks the public JWK WebCrypto exported (its JSON text) for `alg` (`invalid_config`).
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        alg: &str,
-        kty: Option<String>,
-        crv: Option<String>,
-        x: Option<String>,
-        y: Option<String>,
-        n: Option<String>,
-        e: Option<String>,
-    ) -> Result<DpopKeyHandle, JsValue> {
+    pub fn new(alg: &str, jwk_json: &str) -> Result<DpopKeyHandle, JsValue> {
         let alg = js(Alg::parse(alg))?;
-        let members = JwkMembers {
-            kty: kty.as_deref(),
-            crv: crv.as_deref(),
-            x: x.as_deref(),
-            y: y.as_deref(),
-            n: n.as_deref(),
-            e: e.as_deref(),
-        };
-        let jwk = js(PublicJwk::new(alg, &members))?;
+        let jwk = js(PublicJwk::from_json(alg, jwk_json))?;
         let header = b64::encode(jws::dpop_header(&jwk));
         Ok(DpopKeyHandle { jwk, header })
     }
@@ -50,29 +34,34 @@ impl DpopKeyHandle {
     }
 
     /// The proof's signing input (RFC 7515 §5.1) for a request `htm` `url` at `now` (ms), with
-    /// `jti` (16 random bytes, base64url, when undefined), the server's `nonce` and, at a
-    /// resource, the `access_token` whose hash becomes `ath` (RFC 9449 §4.2).
+    /// `jti` (`""`: 16 random bytes, base64url), the server's `nonce` (`""`: none) and, at a
+    /// resource, the `access_token` whose hash becomes `ath` (`""`: none; RFC 9449 §4.2).
+    /// Empty strings stand for absent values (none of them may be empty): `&str` parameters
+    /// keep the glue small (`Option<String>` measured ~1 KB of wasm each).
     #[wasm_bindgen(js_name = proofInput)]
     pub fn proof_input(
         &self,
         htm: &str,
         url: &str,
         now: f64,
-        jti: Option<String>,
-        nonce: Option<String>,
-        access_token: Option<String>,
+        jti: &str,
+        nonce: &str,
+        access_token: &str,
     ) -> Result<String, JsValue> {
-        let jti = match jti {
-            Some(jti) => jti,
-            None => b64::encode(random::<16>()?),
+        let random_jti;
+        let jti = if jti.is_empty() {
+            random_jti = b64::encode(random::<16>()?);
+            &random_jti
+        } else {
+            jti
         };
         let claims = js(jws::dpop_claims(&ProofClaims {
             htm,
             url,
             now_ms: instant(now)?,
-            jti: &jti,
-            nonce: nonce.as_deref(),
-            access_token: access_token.as_deref(),
+            jti,
+            nonce: (!nonce.is_empty()).then_some(nonce),
+            access_token: (!access_token.is_empty()).then_some(access_token),
         }))?;
         let mut input = String::with_capacity(self.header.len() + 1 + claims.len() * 4 / 3 + 4);
         input.push_str(&self.header);
@@ -94,17 +83,18 @@ impl DpopKeyHandle {
 
 /// The signing input of a `private_key_jwt` client assertion (RFC 7523 §2.2, §3): header
 /// `{"alg","kid","typ":"JWT"}`, claims `iss` = `sub` = `client_id`, `aud` = `audience` (the
-/// endpoint), `iat` = `now` (ms) in seconds, `exp` = `iat` + 60, a random `jti`.
+/// endpoint), `iat` = `now` (ms) in seconds, `exp` = `iat` + 60, a random `jti`; `kid` `""`
+/// sends none.
 #[wasm_bindgen(js_name = assertionInput)]
 pub fn assertion_input(
     alg: &str,
-    kid: Option<String>,
+    kid: &str,
     client_id: &str,
     audience: &str,
     now: f64,
 ) -> Result<String, JsValue> {
     let alg = js(Alg::parse(alg))?;
-    let header = js(jws::assertion_header(alg, kid.as_deref()))?;
+    let header = js(jws::assertion_header(alg, (!kid.is_empty()).then_some(kid)))?;
     let claims = js(jws::assertion_claims(
         client_id,
         audience,
