@@ -423,3 +423,4 @@ export class Issuer {
     return session.body;
   }
 }
+export { createDpopVerifier, MemoryReplayCache, DpopError } from "./dpop-verify.js";

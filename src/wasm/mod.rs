@@ -26,6 +26,8 @@ use wasm_bindgen::prelude::*;
 #[cfg(not(feature = "issuer"))]
 mod client;
 #[cfg(feature = "issuer")]
+mod dpop;
+#[cfg(feature = "issuer")]
 mod issuer;
 #[cfg(not(feature = "issuer"))]
 mod jws;

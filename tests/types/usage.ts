@@ -443,3 +443,18 @@ async function dpopUsage(): Promise<void> {
   void [jkt, proof, req, signedReq, api, h];
 }
 void dpopUsage;
+
+// ---- DPoP at a resource server (rotor/issuer) ------------------------------------------------
+async function dpopVerifierUsage(request: Request): Promise<Response> {
+  const { createDpopVerifier, MemoryReplayCache, DpopError } = await import("rotor/issuer");
+  const access = createVerifier({ keys: new Uint8Array(32), typ: "at+jwt" });
+  const dpop = createDpopVerifier({ accessToken: (t) => access.verify(t).claims, replay: new MemoryReplayCache(), maxAgeSeconds: 60 });
+  try {
+    const { jkt } = await dpop.verify(request);
+    return new Response(jkt);
+  } catch (err) {
+    if (err instanceof DpopError) return err.response();
+    throw err;
+  }
+}
+void dpopVerifierUsage;
