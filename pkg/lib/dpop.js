@@ -247,7 +247,7 @@ export async function dpopFetch(dpop, accessToken, url, init = {}, { fetch = glo
     for (const [name, value] of Object.entries(await dpop.headers({ method, url, accessToken }))) headers.set(name, value);
     return { url, method, headers, body: init.body };
   }, { ...init, redirect: init.redirect ?? "manual" });
-  return new Response(response.status === 204 || response.status === 304 ? null : body, {
+  return new Response([101, 204, 205, 304].includes(response.status) ? null : body, {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
@@ -269,9 +269,10 @@ export class DpopKeeper {
   #current = null;
 
   constructor(option, { name, now, persistent }) {
-    const { keyStore, alg = "ES256", ...rest } = option === true ? {} : option;
     if (option !== true && (option === null || typeof option !== "object")) throw config("dpop must be true or { keyStore?, alg? }");
-    for (const key of Object.keys(rest)) throw config(`dpop: unknown option "${key.slice(0, 40)}"`);
+    const { keyStore, alg = "ES256", ...rest } = option === true ? {} : option;
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined) throw config(`dpop: unknown option "${unknown.slice(0, 40)}"`);
     if (!Object.hasOwn(ALGS, alg)) throw config(`unknown DPoP alg "${String(alg).slice(0, 20)}" (expected ES256, EdDSA or RS256)`);
     if (keyStore !== undefined && ["get", "set", "delete"].some((m) => typeof keyStore?.[m] !== "function")) {
       throw config("dpop.keyStore must have get, set and delete methods");

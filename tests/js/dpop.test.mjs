@@ -147,3 +147,18 @@ test("sendWithDpop: one retry with a new nonce on use_dpop_nonce, none without a
   assert.equal(seen.length, 3);
   assert.ok(dpop instanceof DPoP);
 });
+
+test("TokenManager's dpop option: bad values are invalid_config", async () => {
+  const { TokenManager } = await import("rotor");
+  for (const dpop of [null, "yes", { alg: "HS256" }, { keyStore: {} }, { typo: 1 }]) {
+    assert.throws(() => new TokenManager({ client, dpop }), { code: "invalid_config" }, JSON.stringify(dpop));
+  }
+  const store = { map: new Map(), async get(n) { return this.map.get(n) ?? null; }, async set(n, v) { this.map.set(n, v); }, async delete(n) { this.map.delete(n); } };
+  const a = new TokenManager({ client, dpop: { keyStore: store }, name: "shared" });
+  const b = new TokenManager({ client, dpop: { keyStore: store }, name: "shared" });
+  const ka = await a.dpop();
+  assert.equal((await b.dpop()).thumbprint, ka.thumbprint, "one key for the managers of one session");
+  await b.clear();
+  assert.notEqual((await a.dpop()).thumbprint, ka.thumbprint, "a sign-out elsewhere is noticed");
+  assert.equal(await new TokenManager({ client }).dpop(), null);
+});
