@@ -2,14 +2,15 @@
 // (panva/oidc-provider) on loopback, nonces required: rotor builds the proofs and assertions
 // (the core writes them, WebCrypto signs), fetch sends them, the provider checks them.
 //
-// Refresh tokens are minted through the provider's own RefreshToken model bound to the DPoP
-// key's thumbprint (`jkt`), exactly as its authorization_code grant binds them when the code
-// exchange carries a proof; every refresh then goes through its real token endpoint and DPoP
-// validation, and the access tokens through its real userinfo endpoint.
+// One test runs the real authorization code flow, whose code exchange carries rotor's proof
+// (the provider binds the refresh token there). The others mint refresh tokens through the
+// provider's own RefreshToken model bound to the key's thumbprint (`jkt`), as that grant does,
+// to stay fast; every refresh goes through its real token endpoint and DPoP validation, and
+// the access tokens through its real userinfo endpoint (routed to /api/me).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import Provider from "oidc-provider";
 import * as jose from "jose";
 import { installSilentRenewal } from "rotor/sw";
@@ -50,7 +51,7 @@ before(async () => {
     rotateRefreshToken: true,
     ttl: { AccessToken: 600, RefreshToken: 3600, Grant: 3600 },
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: true },
       dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
       userinfo: { enabled: true },
     },
@@ -279,4 +280,69 @@ test("rotor/sw with dpop: the sign-in, every refresh and API request carry proof
     ["/api/me", "DPoP", true],
   ]);
   await sw.stop();
+});
+
+/** The authorization code flow with PKCE through the provider's development login and consent
+ * pages; the code exchange carries rotor's DPoP proof (nonce retry included), so the provider
+ * binds the refresh token to the key (RFC 9449 §5). Returns the token endpoint's answer. */
+async function codeFlowWithDpop(dpop) {
+  const cookies = new Map();
+  const store = (res) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const eq = pair.indexOf("=");
+      cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+  };
+  const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  const verifier = randomBytes(32).toString("base64url");
+  const redirectUri = "https://rp.example/cb";
+  const auth = new URL(`${issuer}/auth`);
+  auth.search = new URLSearchParams({
+    client_id: "spa", response_type: "code", redirect_uri: redirectUri, scope: SCOPE, prompt: "consent", state: "st",
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"), code_challenge_method: "S256",
+  });
+  let next = auth.href;
+  for (let step = 0; step < 12; step++) {
+    let res = await fetch(next, { redirect: "manual", headers: { cookie: cookie() } });
+    store(res);
+    let location = res.headers.get("location");
+    if (res.status === 200) {
+      const page = await res.text();
+      const prompt = page.includes('name="login"') ? "login" : "consent";
+      const form = prompt === "login" ? { prompt, login: "user-1", password: "any" } : { prompt };
+      res = await fetch(next, { method: "POST", redirect: "manual", headers: { cookie: cookie(), "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(form) });
+      store(res);
+      location = res.headers.get("location");
+    }
+    const target = new URL(location, next);
+    if (target.href.startsWith(redirectUri)) {
+      const url = `${issuer}/token`;
+      const body = new URLSearchParams({ grant_type: "authorization_code", code: target.searchParams.get("code"), redirect_uri: redirectUri, code_verifier: verifier, client_id: "spa" }).toString();
+      const { response, body: bytes } = await sendWithDpop(fetch, dpop, async () => ({
+        url, method: "POST", body,
+        headers: { "content-type": "application/x-www-form-urlencoded", dpop: await dpop.proof({ method: "POST", url }) },
+      }));
+      const json = JSON.parse(new TextDecoder().decode(bytes));
+      assert.equal(response.status, 200, JSON.stringify(json));
+      return json;
+    }
+    next = target.href;
+  }
+  assert.fail("the authorization code flow did not reach the redirect URI");
+}
+
+test("the real code flow: the code exchange's proof binds the refresh token; rotor refreshes it, a copy with another key fails", async () => {
+  const dpop = await createDpop(await generateDpopKey());
+  const initial = await codeFlowWithDpop(dpop);
+  assert.equal(initial.token_type, "DPoP");
+  assert.equal(typeof initial.refresh_token, "string");
+  const client = createClient({ tokenEndpoint: `${issuer}/token`, clientId: "spa" });
+  const thief = await createDpop(await generateDpopKey());
+  await assert.rejects(refresh(client, thief, { refreshToken: initial.refresh_token }), { code: "invalid_grant" });
+  const next = await refresh(client, dpop, { refreshToken: initial.refresh_token, scope: initial.scope });
+  assert.equal(next.tokenType, "DPoP");
+  assert.equal(next.rotated, true);
+  const me = await dpopFetch(dpop, next.accessToken, `${issuer}/api/me`);
+  assert.deepEqual(await me.json(), { sub: "user-1" });
 });
