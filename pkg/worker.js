@@ -386,5 +386,8 @@ export const startSession = standard.startSession;
 /** The default worker: `export { default, RotorFamily } from "rotor/worker"`. */
 export default standard.worker;
 
+/** The token handler (backend for frontend) for upstream servers: README "Token handler". */
+export { createTokenHandler } from "./lib/token-handler.js";
+
 /** `init` of the core: a no-op in workerd, where the module initialises on import. */
 export { default as init } from "#issuer";

@@ -61,6 +61,7 @@ function capnpString(s) {
  * @param {string[]} [o.durableObjects] Durable Object bindings, "BINDING:Class" (Class exported by the worker)
  * @param {string} [o.storageDir] a folder for Durable Object storage (in memory when omitted)
  * @param {string} [o.compatibilityDate]
+ * @param {boolean} [o.allowLoopback] let the worker's fetch() reach loopback servers (a test's upstream)
  */
 export function writeConfig(o) {
   const mods = ["worker.js", ...o.modules.filter((m) => m !== "worker.js")].map((m) =>
@@ -82,6 +83,7 @@ export function writeConfig(o) {
       : `durableObjectStorage = (inMemory = void),`
     : "";
   const services = [`(name = "main", worker = .mainWorker)`];
+  if (o.allowLoopback) services.push(`(name = "loopback", network = (allow = ["public", "private", "local"]))`);
   if (o.storageDir) services.push(`(name = "do-storage", disk = (path = ${capnpString(o.storageDir)}, writable = true))`);
   const config = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -95,6 +97,7 @@ const mainWorker :Workerd.Worker = (
   bindings = [${bindings.join(",\n    ")}],
   ${dos.length ? `durableObjectNamespaces = [${doNamespaces.join(", ")}],` : ""}
   ${storage}
+  ${o.allowLoopback ? `globalOutbound = "loopback",` : ""}
 );
 `;
   const path = join(o.outdir, "config.capnp");

@@ -53,8 +53,9 @@ import worker, {
   DurableObjectStore,
   RotorFamily,
   startSession,
+  createTokenHandler,
 } from "rotor/worker";
-import type { DurableObjectStorageLike, WorkerEnv, WorkerHandler } from "rotor/worker";
+import type { DurableObjectStorageLike, WorkerEnv, WorkerHandler, TokenHandler, TokenHandlerPaths } from "rotor/worker";
 
 const NOW = 1_700_000_000_000;
 
@@ -384,6 +385,30 @@ async function workerd(): Promise<void> {
   createWorker({ config: () => ({ issuer: 1 }) });
   void [answered, viaDefault, viaBuilt, started, startedBuilt, record];
 }
+
+// ---- rotor/worker: token handler --------------------------------------------------------------
+interface BffEnv { BFF_SECRET: string; ROTOR_BFF_KEYS: string }
+const bff: TokenHandler<BffEnv> = createTokenHandler<BffEnv>({
+  client: (e) => ({ tokenEndpoint: "https://id.example/token", revocationEndpoint: "https://id.example/revoke", clientId: "bff", clientSecret: e.BFF_SECRET, dialect: "keycloak" }),
+  authorizationEndpoint: "https://id.example/auth",
+  issuer: "https://id.example",
+  redirectUri: "https://app.example/auth/callback",
+  scope: "openid offline_access",
+  authorizationParams: { prompt: "consent" },
+  keys: (e) => JSON.parse(e.ROTOR_BFF_KEYS),
+  reuseWindowSeconds: 10,
+  sessionBinding: "BFF_SESSIONS",
+});
+const BffSession = bff.TokenHandlerSession;
+const bffSession: Promise<Response> = new BffSession({}, { BFF_SECRET: "s", ROTOR_BFF_KEYS: "[]" }).fetch(new Request("https://app.example/auth/token"));
+const bffPaths: TokenHandlerPaths = bff.paths;
+async function bffWorker(e: BffEnv): Promise<Response> {
+  const own: Response | undefined = await bff.route(new Request("https://app.example/auth/token"), e);
+  return own ?? bff.fetch(new Request("https://app.example/other"), e);
+}
+// @ts-expect-error scope is required
+createTokenHandler({ client: { tokenEndpoint: "https://id.example/token", clientId: "c" }, authorizationEndpoint: "https://id.example/auth", redirectUri: "https://app.example/cb" });
+void [bffPaths, bffWorker, bffSession];
 
 void [
   loading, dialects, methods, badDialect, typo, post, headers, body, url, fromFetch, refreshToken,
