@@ -5,6 +5,7 @@
 /// becomes `+`, every other byte of the UTF-8 encoding becomes `%XX` (upper-case hex).
 pub fn encode_into(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.reserve(value.len());
     for &b in value.as_bytes() {
         match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {

@@ -454,3 +454,34 @@ fn client_refresh_token_expires_in_in_every_dialect_with_the_lifetime_limits() {
     .unwrap();
     assert_eq!(ten_years.refresh_expires_at, Some(NOW + 315_360_000_000.0));
 }
+
+#[test]
+fn a_refresh_token_in_the_endpoint_is_refused_raw_or_encoded() {
+    let token = "rt a+b/c-0123456789";
+    let params = RefreshParams {
+        refresh_token: Secret::new(token),
+        ..Default::default()
+    };
+    let build = |endpoint: &str| {
+        let cfg = config(json!({ "tokenEndpoint": endpoint, "clientId": "c" }));
+        client::refresh_request_body(&cfg, &params, NOW, &[0; 16])
+    };
+    // Form-encoded (`+` for the space) and percent-encoded in another way.
+    for endpoint in [
+        "https://as.example/token?x=rt+a%2Bb%2Fc-0123456789",
+        "https://as.example/token?x=%72t%20a%2Bb%2fc-0123456789",
+    ] {
+        let err = build(endpoint).unwrap_err();
+        assert_eq!(err.code, RotorErrorCode::InvalidConfig, "{endpoint}");
+    }
+    // An endpoint without `%` or `+` decodes to itself: only the raw text can match.
+    let plain = RefreshParams {
+        refresh_token: Secret::new("rt-0123456789"),
+        ..Default::default()
+    };
+    let cfg =
+        config(json!({ "tokenEndpoint": "https://as.example/rt-0123456789", "clientId": "c" }));
+    let err = client::refresh_request_body(&cfg, &plain, NOW, &[0; 16]).unwrap_err();
+    assert_eq!(err.code, RotorErrorCode::InvalidConfig);
+    assert!(build("https://as.example/token?x=rt-a-b").is_ok());
+}

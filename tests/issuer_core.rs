@@ -3,16 +3,12 @@
 #![cfg(feature = "issuer")]
 
 use rotor::b64;
-use rotor::issuer::{
-    HttpRequest, HttpResponse, Issuer, IssuerConfig, RANDOM_BYTES, RecordChange, Route,
-    SessionInput,
-};
+use rotor::issuer::{HttpRequest, HttpResponse, Issuer, IssuerConfig, RecordChange, SessionInput};
 use rotor::jwt::Key;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 mod common;
-use common::{KEY, T0, basic, config_with, form, json_body, post, random_bytes};
+use common::{Harness, KEY, T0, basic, config_with, form, json_body, post};
 
 fn config(extra: Value) -> IssuerConfig {
     config_with(
@@ -27,88 +23,12 @@ fn config(extra: Value) -> IssuerConfig {
     )
 }
 
-/// An in-memory harness that plays the driver's role: route, then apply on the stored record.
-struct Harness {
-    issuer: Issuer,
-    store: HashMap<String, String>,
-    counter: u64,
-    now: u64,
-}
-
-impl Harness {
-    fn new(extra: Value) -> Self {
-        Harness {
-            issuer: Issuer::new(config(extra)).unwrap(),
-            store: HashMap::new(),
-            counter: 0,
-            now: T0,
-        }
-    }
-
-    fn random(&mut self) -> [u8; RANDOM_BYTES] {
-        self.counter += 1;
-        random_bytes(self.counter)
-    }
-
-    fn start(&mut self, client: &str, scope: Option<&str>) -> Value {
-        let random = self.random();
-        let s = self
-            .issuer
-            .start_session(
-                SessionInput {
-                    client_id: client.into(),
-                    subject: "user-1".into(),
-                    scope: scope.map(str::to_owned),
-                    claims: Some(json!({ "tenant": "acme" }).as_object().unwrap().clone()),
-                },
-                self.now,
-                &random,
-            )
-            .unwrap();
-        self.store
-            .insert(s.family_key, serde_json::to_string(&s.record).unwrap());
-        s.body
-    }
-
-    fn send(&mut self, req: HttpRequest) -> HttpResponse {
-        match self.issuer.route(&req, self.now) {
-            Route::Respond(r) => r,
-            Route::Family { family_key } => {
-                let random = self.random();
-                let stored = self.store.get(&family_key).cloned();
-                let applied = self
-                    .issuer
-                    .apply(&req, stored.as_deref(), self.now, &random);
-                match applied.change {
-                    RecordChange::Keep => {}
-                    RecordChange::Delete => {
-                        self.store.remove(&family_key);
-                    }
-                    RecordChange::Put(rec) => {
-                        self.store
-                            .insert(family_key, serde_json::to_string(&rec).unwrap());
-                    }
-                }
-                applied.response
-            }
-        }
-    }
-
-    /// A public-client (`spa`) refresh.
-    fn refresh(&mut self, token: &str) -> HttpResponse {
-        self.refresh_as("spa", token, None)
-    }
-
-    fn refresh_as(&mut self, client: &str, token: &str, scope: Option<&str>) -> HttpResponse {
-        let mut pairs = vec![
-            ("grant_type", "refresh_token"),
-            ("refresh_token", token),
-            ("client_id", client),
-        ];
-        if let Some(s) = scope {
-            pairs.push(("scope", s));
-        }
-        self.send(post("/token", &[], form(&pairs)))
+/// The driver's role (tests/common/mod.rs) over this file's clients; sessions carry a
+/// `tenant` claim.
+fn harness(extra: Value) -> Harness {
+    Harness {
+        claims: Some(r#"{"tenant":"acme"}"#.into()),
+        ..Harness::new(Issuer::new(config(extra)).unwrap())
     }
 }
 
@@ -132,7 +52,7 @@ fn jwt_parts(token: &str) -> (Value, Value) {
 
 #[test]
 fn start_session_answers_rfc6749_json_and_an_rfc9068_access_token() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let body = h.start("spa", Some("openid api.read"));
     let keys: Vec<&str> = {
         let mut k: Vec<&str> = body
@@ -186,7 +106,7 @@ fn start_session_answers_rfc6749_json_and_an_rfc9068_access_token() {
 
 #[test]
 fn start_session_refuses_bad_input() {
-    let h = Harness::new(json!({}));
+    let h = harness(json!({}));
     let cases: Vec<(Value, &str)> = vec![
         (
             json!({"clientId": "nobody", "subject": "u"}),
@@ -214,7 +134,7 @@ fn start_session_refuses_bad_input() {
         ),
     ];
     for (input, code) in cases {
-        let input: SessionInput = serde_json::from_value(input.clone()).unwrap();
+        let input = SessionInput::from_json(&input.to_string()).unwrap();
         let err = h.issuer.start_session(input, T0, &[1; 64]).unwrap_err();
         assert_eq!(err.code(), code);
     }
@@ -222,7 +142,7 @@ fn start_session_refuses_bad_input() {
 
 #[test]
 fn rotation_chain_then_reuse_revokes_the_family() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t0 = rt(&h.start("spa", None));
     let mut tokens = vec![t0];
     for i in 1..=3 {
@@ -251,7 +171,7 @@ fn rotation_chain_then_reuse_revokes_the_family() {
 
 #[test]
 fn grace_retry_returns_the_same_successor_once_only() {
-    let mut h = Harness::new(json!({ "reuseGraceSeconds": 10 }));
+    let mut h = harness(json!({ "reuseGraceSeconds": 10 }));
     let t0 = rt(&h.start("spa", None));
     let r1 = h.refresh(&t0);
     let t1 = rt(&json_body(&r1));
@@ -269,7 +189,7 @@ fn grace_retry_returns_the_same_successor_once_only() {
 
 #[test]
 fn grace_ends_after_reuse_grace_seconds() {
-    let mut h = Harness::new(json!({ "reuseGraceSeconds": 10 }));
+    let mut h = harness(json!({ "reuseGraceSeconds": 10 }));
     let t0 = rt(&h.start("spa", None));
     let t1 = rt(&json_body(&h.refresh(&t0)));
     h.now += 10_001;
@@ -279,7 +199,7 @@ fn grace_ends_after_reuse_grace_seconds() {
 
 #[test]
 fn predecessor_after_successor_redeemed_is_reuse_even_within_grace() {
-    let mut h = Harness::new(json!({ "reuseGraceSeconds": 30 }));
+    let mut h = harness(json!({ "reuseGraceSeconds": 30 }));
     let t0 = rt(&h.start("spa", None));
     let t1 = rt(&json_body(&h.refresh(&t0)));
     let t2 = rt(&json_body(&h.refresh(&t1)));
@@ -290,7 +210,7 @@ fn predecessor_after_successor_redeemed_is_reuse_even_within_grace() {
 
 #[test]
 fn without_grace_a_retry_is_reuse() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t0 = rt(&h.start("spa", None));
     let t1 = rt(&json_body(&h.refresh(&t0)));
     assert_error(&h.refresh(&t0), 400, "invalid_grant");
@@ -299,7 +219,7 @@ fn without_grace_a_retry_is_reuse() {
 
 #[test]
 fn reuse_rotation_keeps_the_same_refresh_token() {
-    let mut h = Harness::new(json!({ "rotation": "reuse" }));
+    let mut h = harness(json!({ "rotation": "reuse" }));
     let t0 = rt(&h.start("spa", None));
     for _ in 0..3 {
         h.now += 1000;
@@ -316,7 +236,7 @@ fn reuse_rotation_keeps_the_same_refresh_token() {
 
 #[test]
 fn absolute_lifetime_ends_the_family() {
-    let mut h = Harness::new(json!({ "refreshTokenTtl": 3600 }));
+    let mut h = harness(json!({ "refreshTokenTtl": 3600 }));
     let t0 = rt(&h.start("spa", None));
     h.now += 3_599_000;
     let t1 = rt(&json_body(&h.refresh(&t0)));
@@ -327,7 +247,7 @@ fn absolute_lifetime_ends_the_family() {
 
 #[test]
 fn idle_lifetime_ends_an_unused_family_and_use_extends_it() {
-    let mut h = Harness::new(json!({ "refreshIdleTtl": 600, "dialect": "keycloak" }));
+    let mut h = harness(json!({ "refreshIdleTtl": 600, "dialect": "keycloak" }));
     let body = h.start("spa", None);
     assert_eq!(body["refresh_expires_in"], 600);
     let t0 = rt(&body);
@@ -342,7 +262,7 @@ fn idle_lifetime_ends_an_unused_family_and_use_extends_it() {
 
 #[test]
 fn a_token_is_bound_to_its_client() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t0 = rt(&h.start("spa", None));
     let r = h.send(post(
         "/token",
@@ -356,7 +276,7 @@ fn a_token_is_bound_to_its_client() {
 
 #[test]
 fn client_authentication_rules() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t_web = rt(&h.start("web", None));
     let ok = h.send(post(
         "/token",
@@ -470,7 +390,7 @@ fn client_authentication_rules() {
 
 #[test]
 fn scope_narrowing_and_widening() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t0 = rt(&h.start("spa", Some("openid api.read api.write")));
     let r = json_body(&h.refresh_as("spa", &t0, Some("api.read")));
     assert_eq!(r["scope"], "api.read");
@@ -555,7 +475,7 @@ fn each_dialect_wire_format() {
         ),
     ];
     for (dialect, keys, token_type) in cases {
-        let mut h = Harness::new(json!({ "dialect": dialect, "refreshTokenTtl": 1209600 }));
+        let mut h = harness(json!({ "dialect": dialect, "refreshTokenTtl": 1209600 }));
         let t0 = rt(&h.start("spa", None));
         h.now += 1000;
         let body = json_body(&h.refresh(&t0));
@@ -572,7 +492,7 @@ fn each_dialect_wire_format() {
 
 #[test]
 fn tokenidp_dialect_json_request_and_envelope() {
-    let mut h = Harness::new(json!({ "dialect": "tokenidp" }));
+    let mut h = harness(json!({ "dialect": "tokenidp" }));
     let body = h.start("spa", None);
     assert_eq!(sorted_keys(&body), ["data", "isSuccess"]);
     let t0 = body["data"]["refreshToken"].as_str().unwrap().to_owned();
@@ -605,7 +525,7 @@ fn tokenidp_dialect_json_request_and_envelope() {
 
 #[test]
 fn request_errors_are_exact() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t0 = rt(&h.start("spa", None));
     let cases: Vec<(HttpRequest, u16, &str)> = vec![
         (
@@ -711,7 +631,7 @@ fn request_errors_are_exact() {
 
 #[test]
 fn revocation_ends_the_family() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t0 = rt(&h.start("spa", None));
     let t1 = rt(&json_body(&h.refresh(&t0)));
     // Another client revoking: 200, nothing happens.
@@ -758,7 +678,7 @@ fn revocation_ends_the_family() {
 
 #[test]
 fn introspection_of_refresh_and_access_tokens() {
-    let mut h = Harness::new(json!({ "refreshTokenTtl": 7200 }));
+    let mut h = harness(json!({ "refreshTokenTtl": 7200 }));
     let body = h.start("web", None);
     let t0 = rt(&body);
     let at = body["access_token"].as_str().unwrap().to_owned();
@@ -808,7 +728,7 @@ fn introspection_of_refresh_and_access_tokens() {
 
 #[test]
 fn metadata_rfc8414_and_path_prefix() {
-    let mut h = Harness::new(json!({ "issuer": "https://id.example.com/oauth/" }));
+    let mut h = harness(json!({ "issuer": "https://id.example.com/oauth/" }));
     for path in [
         "/.well-known/oauth-authorization-server/oauth",
         "/oauth/.well-known/oauth-authorization-server",
@@ -858,7 +778,7 @@ fn metadata_rfc8414_and_path_prefix() {
 
 #[test]
 fn corrupt_records_end_the_family_without_panicking() {
-    let h = Harness::new(json!({}));
+    let h = harness(json!({}));
     let t = h
         .issuer
         .encode_refresh_token(&rotor::issuer::RefreshToken::new([3; 16], [4; 32]));
@@ -993,7 +913,7 @@ fn config_validation() {
 #[test]
 fn audience_array_and_key_rotation_kid() {
     let other = [9u8; 48];
-    let mut h = Harness::new(json!({
+    let mut h = harness(json!({
         "audience": ["https://a.example", "https://b.example"],
         "keys": [{ "kid": "new", "key": b64::encode(other) }, { "kid": "old", "key": b64::encode(KEY) }],
         "accessTokenTtl": 60,

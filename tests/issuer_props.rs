@@ -11,15 +11,18 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 fn issuer(grace: u64, rotation: &str) -> Issuer {
-    let config: IssuerConfig = serde_json::from_value(json!({
-        "issuer": "https://id.example.com",
-        "audience": "api",
-        "keys": [{ "kid": "k", "key": b64::encode([1u8; 32]) }],
-        "clients": [{ "clientId": "spa", "scope": "a b" }],
-        "reuseGraceSeconds": grace,
-        "rotation": rotation,
-        "refreshTokenTtl": 60,
-    }))
+    let config = IssuerConfig::from_json(
+        &json!({
+            "issuer": "https://id.example.com",
+            "audience": "api",
+            "keys": [{ "kid": "k", "key": b64::encode([1u8; 32]) }],
+            "clients": [{ "clientId": "spa", "scope": "a b" }],
+            "reuseGraceSeconds": grace,
+            "rotation": rotation,
+            "refreshTokenTtl": 60,
+        })
+        .to_string(),
+    )
     .unwrap();
     Issuer::new(config).unwrap()
 }
@@ -76,9 +79,10 @@ proptest! {
             .unwrap();
         let key = session.family_key.clone();
         let mut store: HashMap<String, String> = HashMap::new();
-        store.insert(key.clone(), serde_json::to_string(&session.record).unwrap());
+        store.insert(key.clone(), session.record.to_json());
         let mut last_rotation_at = now;
-        let mut seen = vec![session.body["refresh_token"].as_str().unwrap().to_owned()];
+        let body: Value = serde_json::from_str(&session.body).unwrap();
+        let mut seen = vec![body["refresh_token"].as_str().unwrap().to_owned()];
         for (i, (pick, dt)) in steps.into_iter().enumerate() {
             now += dt;
             let token = seen[pick % seen.len()].clone();
@@ -86,7 +90,7 @@ proptest! {
             match change {
                 RecordChange::Keep => {}
                 RecordChange::Delete => { store.remove(&key); }
-                RecordChange::Put(r) => { store.insert(key.clone(), serde_json::to_string(&r).unwrap()); }
+                RecordChange::Put(r) => { store.insert(key.clone(), r.to_json()); }
             }
             if let Some(t) = issued {
                 if !seen.contains(&t) {
@@ -134,13 +138,13 @@ proptest! {
         stored in proptest::option::of(".{0,80}"),
         dialect in prop_oneof![Just("rfc6749"), Just("tokenidp"), Just("keycloak")],
     ) {
-        let config: IssuerConfig = serde_json::from_value(json!({
+        let config = IssuerConfig::from_json(&json!({
             "issuer": "https://id.example.com",
             "audience": "api",
             "keys": [{ "kid": "k", "key": b64::encode([1u8; 32]) }],
             "clients": [{ "clientId": "spa", "scope": "a b" }, { "clientId": "c", "clientSecret": "s", "scope": "a" }],
             "dialect": dialect,
-        })).unwrap();
+        }).to_string()).unwrap();
         let issuer = Issuer::new(config).unwrap();
         let mut headers = vec![("content-type".to_owned(), content_type)];
         if let Some(a) = authorization { headers.push(("authorization".to_owned(), a)); }

@@ -7,15 +7,14 @@
 
 use rotor::b64;
 use rotor::issuer::{
-    HttpRequest, HttpResponse, Issuer, IssuerConfig, MAX_FORM_PARAMETERS, MAX_SCOPE_TOKENS,
-    RANDOM_BYTES, RecordChange, Route, SessionInput,
+    HttpRequest, HttpResponse, Issuer, IssuerConfig, MAX_FORM_PARAMETERS, MAX_SCOPE_TOKENS, Route,
+    SessionInput,
 };
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{KEY, T0, basic, config_with, form, json_body, post, random_bytes};
+use common::{Harness, KEY, T0, basic, config_with, form, json_body, post};
 
 fn config(extra: Value) -> IssuerConfig {
     config_with(
@@ -29,14 +28,9 @@ fn config(extra: Value) -> IssuerConfig {
     )
 }
 
-/// The driver's role, over a map whose every read and write is counted.
-struct Harness {
-    issuer: Issuer,
-    store: HashMap<String, String>,
-    /// Store operations (one per `update` a driver would run: a read and maybe a write).
-    store_ops: usize,
-    counter: u64,
-    now: u64,
+/// The driver's role (tests/common/mod.rs), over a map whose every operation is counted.
+fn harness(extra: Value) -> Harness {
+    Harness::new(Issuer::new(config(extra)).unwrap())
 }
 
 fn assert_error(r: &HttpResponse, status: u16, code: &str) {
@@ -46,84 +40,6 @@ fn assert_error(r: &HttpResponse, status: u16, code: &str) {
 
 fn rt(body: &Value) -> String {
     body["refresh_token"].as_str().unwrap().to_owned()
-}
-
-impl Harness {
-    fn new(extra: Value) -> Self {
-        Harness {
-            issuer: Issuer::new(config(extra)).unwrap(),
-            store: HashMap::new(),
-            store_ops: 0,
-            counter: 0,
-            now: T0,
-        }
-    }
-
-    fn random(&mut self) -> [u8; RANDOM_BYTES] {
-        self.counter += 1;
-        random_bytes(self.counter)
-    }
-
-    fn start(&mut self, client: &str, scope: Option<&str>) -> Value {
-        let random = self.random();
-        let s = self
-            .issuer
-            .start_session(
-                SessionInput {
-                    client_id: client.into(),
-                    subject: "user-1".into(),
-                    scope: scope.map(str::to_owned),
-                    claims: None,
-                },
-                self.now,
-                &random,
-            )
-            .unwrap();
-        self.store
-            .insert(s.family_key, serde_json::to_string(&s.record).unwrap());
-        s.body
-    }
-
-    fn send(&mut self, req: HttpRequest) -> HttpResponse {
-        match self.issuer.route(&req, self.now) {
-            Route::Respond(r) => r,
-            Route::Family { family_key } => {
-                self.store_ops += 1;
-                let random = self.random();
-                let stored = self.store.get(&family_key).cloned();
-                let applied = self
-                    .issuer
-                    .apply(&req, stored.as_deref(), self.now, &random);
-                match applied.change {
-                    RecordChange::Keep => {}
-                    RecordChange::Delete => {
-                        self.store.remove(&family_key);
-                    }
-                    RecordChange::Put(rec) => {
-                        self.store
-                            .insert(family_key, serde_json::to_string(&rec).unwrap());
-                    }
-                }
-                applied.response
-            }
-        }
-    }
-
-    fn refresh_as(&mut self, client: &str, token: &str, scope: Option<&str>) -> HttpResponse {
-        let mut pairs = vec![
-            ("grant_type", "refresh_token"),
-            ("refresh_token", token),
-            ("client_id", client),
-        ];
-        if let Some(s) = scope {
-            pairs.push(("scope", s));
-        }
-        self.send(post("/token", &[], form(&pairs)))
-    }
-
-    fn refresh(&mut self, token: &str) -> HttpResponse {
-        self.refresh_as("spa", token, None)
-    }
 }
 
 // ---------- 3. linear work before authentication ----------
@@ -237,7 +153,7 @@ fn worst_bodies() -> Vec<(&'static str, HttpRequest)> {
 
 #[test]
 fn hostile_bodies_cost_under_20x_a_normal_grant() {
-    let mut h = Harness::new(json!({ "dialect": "tokenidp" }));
+    let mut h = harness(json!({ "dialect": "tokenidp" }));
     let body = h.start("spa", None);
     let mut token = body["data"]["refreshToken"].as_str().unwrap().to_owned();
     // A normal grant: route + apply + the record's JSON, as a driver runs it.
@@ -283,7 +199,7 @@ fn hostile_bodies_cost_under_20x_a_normal_grant() {
 
 #[test]
 fn parameter_and_scope_caps_are_invalid_request() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t0 = rt(&h.start("spa", None));
     let mut pairs: Vec<(String, String)> = vec![
         ("grant_type".into(), "refresh_token".into()),
@@ -336,7 +252,7 @@ fn parameter_and_scope_caps_are_invalid_request() {
 
 #[test]
 fn forged_refresh_tokens_are_refused_before_the_store() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t0 = rt(&h.start("spa", None));
     assert_eq!(t0.len(), 86);
     let raw = b64::decode(&t0).unwrap();
@@ -390,7 +306,7 @@ fn refresh_token_macs_rotate_with_the_signing_keys() {
         { "kid": "k2", "key": b64::encode([8u8; 32]) },
         { "kid": "k1", "key": b64::encode(KEY) },
     ]);
-    let mut h = Harness::new(json!({ "keys": old }));
+    let mut h = harness(json!({ "keys": old }));
     let t0 = rt(&h.start("spa", None));
     // The next deployment signs with k2 and still verifies k1: the token is accepted, and its
     // successor is MACed with k2.
@@ -413,7 +329,7 @@ fn refresh_token_macs_rotate_with_the_signing_keys() {
 
 #[test]
 fn revoking_a_retired_token_revokes_the_family() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t1 = rt(&h.start("spa", None));
     let t2 = rt(&json_body(&h.refresh(&t1)));
     let t3 = rt(&json_body(&h.refresh(&t2)));
@@ -430,7 +346,7 @@ fn revoking_a_retired_token_revokes_the_family() {
     assert!(h.store.is_empty());
     assert_error(&h.refresh(&t3), 400, "invalid_grant");
     // The same with the just-retired token (T2 after T2 -> T3), inside a grace window.
-    let mut h = Harness::new(json!({ "reuseGraceSeconds": 30 }));
+    let mut h = harness(json!({ "reuseGraceSeconds": 30 }));
     let t1 = rt(&h.start("spa", None));
     let t2 = rt(&json_body(&h.refresh(&t1)));
     revoke(&mut h, &[], &[("token", &t1), ("client_id", "spa")]);
@@ -448,7 +364,7 @@ fn reuse_is_detected_before_the_scope_is_checked() {
         "bad\\scope",
         "api.read",
     ] {
-        let mut h = Harness::new(json!({}));
+        let mut h = harness(json!({}));
         let t1 = rt(&h.start("spa", None));
         let t2 = rt(&json_body(&h.refresh(&t1)));
         // The retired token with a too-wide (or malformed, or fine) scope: reuse.
@@ -468,7 +384,7 @@ fn reuse_is_detected_before_the_scope_is_checked() {
         assert_error(&r, 400, "invalid_grant");
     }
     // The live token with a too-wide scope is still invalid_scope and keeps the family.
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t1 = rt(&h.start("spa", Some("api.read")));
     assert_error(
         &h.refresh_as("spa", &t1, Some("api.write")),
@@ -485,7 +401,7 @@ fn reuse_is_detected_before_the_scope_is_checked() {
 
 #[test]
 fn failed_client_authentication_has_one_answer() {
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t = rt(&h.start("web", None));
     let grant = [
         ("grant_type", "refresh_token"),
@@ -605,7 +521,7 @@ fn introspect(h: &mut Harness, who: (&str, &str), token: &str) -> Value {
 
 #[test]
 fn introspection_only_for_the_tokens_client_and_introspect_clients() {
-    let mut h = Harness::new(with_resource_server());
+    let mut h = harness(with_resource_server());
     let body = h.start("web", None);
     let (refresh, access) = (rt(&body), body["access_token"].as_str().unwrap().to_owned());
     let spa_access = h.start("spa", None)["access_token"]
@@ -640,7 +556,7 @@ fn introspection_only_for_the_tokens_client_and_introspect_clients() {
 
 #[test]
 fn access_tokens_of_ended_families_are_inactive() {
-    let mut h = Harness::new(with_resource_server());
+    let mut h = harness(with_resource_server());
     let rs = ("rs", "rs-secret");
     // The access token names its family.
     let body = h.start("spa", None);
@@ -669,7 +585,7 @@ fn access_tokens_of_ended_families_are_inactive() {
     assert_eq!(introspect(&mut h, rs, &at1), json!({ "active": false }));
     // An expired family (idle lifetime): inactive too.
     let mut h =
-        Harness::new(json!({ "refreshIdleTtl": 60, "clients": with_resource_server()["clients"] }));
+        harness(json!({ "refreshIdleTtl": 60, "clients": with_resource_server()["clients"] }));
     let at = h.start("spa", None)["access_token"]
         .as_str()
         .unwrap()
@@ -682,10 +598,8 @@ fn access_tokens_of_ended_families_are_inactive() {
     let err = h
         .issuer
         .start_session(
-            serde_json::from_value(
-                json!({ "clientId": "spa", "subject": "u", "claims": { "sid": "x" } }),
-            )
-            .unwrap(),
+            SessionInput::from_json(r#"{"clientId":"spa","subject":"u","claims":{"sid":"x"}}"#)
+                .unwrap(),
             T0,
             &[1; 64],
         )
@@ -720,7 +634,7 @@ fn preflight(h: &mut Harness, path: &str, origin: &str, method: &str) -> HttpRes
 
 #[test]
 fn preflights_are_granted_only_to_listed_origins() {
-    let mut h = Harness::new(with_origins());
+    let mut h = harness(with_origins());
     for path in ["/token", "/revoke", "/introspect"] {
         for origin in [
             "https://app.example",
@@ -767,7 +681,7 @@ fn preflights_are_granted_only_to_listed_origins() {
 
 #[test]
 fn responses_expose_only_to_the_authenticated_clients_origins() {
-    let mut h = Harness::new(with_origins());
+    let mut h = harness(with_origins());
     let t0 = rt(&h.start("spa", None));
     let refresh = |h: &mut Harness, origin: &str, token: &str| {
         h.send(post(
@@ -922,7 +836,7 @@ fn typ_with_a_multibyte_character_at_the_prefix_boundary_does_not_panic() {
             .map(|e| e.code);
         assert_eq!(err, Some(rotor::JwtErrorCode::ClaimMismatch), "{typ}");
         // The same through introspection (which verifies typ at+jwt): inactive, no panic.
-        let mut h = Harness::new(json!({}));
+        let mut h = harness(json!({}));
         let r = introspect(&mut h, ("web", "s3cr:et"), &access_token_with_typ(typ));
         assert_eq!(r, json!({ "active": false }));
     }
@@ -945,7 +859,7 @@ fn configuration_rules_of_the_review() {
     assert!(Issuer::new(config(json!({ "reuseGraceSeconds": 60 }))).is_ok());
     // RFC 8414 §3.3: the metadata's issuer is the configured one, trailing slash included;
     // the endpoints and the access tokens' iss follow.
-    let mut h = Harness::new(json!({ "issuer": "https://id.example.com/tenant/" }));
+    let mut h = harness(json!({ "issuer": "https://id.example.com/tenant/" }));
     let r = h.send(HttpRequest {
         method: "GET".into(),
         path: "/tenant/.well-known/oauth-authorization-server".into(),
@@ -971,7 +885,7 @@ fn stored_record(h: &Harness) -> Value {
 #[test]
 fn the_successor_seal_is_stored_only_while_a_grace_window_is_open() {
     // No grace window: no seal (and no retired hash) is ever stored.
-    let mut h = Harness::new(json!({}));
+    let mut h = harness(json!({}));
     let t0 = rt(&h.start("spa", None));
     let t1 = rt(&json_body(&h.refresh(&t0)));
     assert_eq!(stored_record(&h)["previous"], Value::Null);
@@ -982,7 +896,7 @@ fn the_successor_seal_is_stored_only_while_a_grace_window_is_open() {
     assert!(h.store.is_empty());
 
     // A 10 s window: the seal is there during it...
-    let mut h = Harness::new(with_resource_server_and(json!({ "reuseGraceSeconds": 10 })));
+    let mut h = harness(with_resource_server_and(json!({ "reuseGraceSeconds": 10 })));
     let body = h.start("spa", None);
     let (t0, at) = (rt(&body), body["access_token"].as_str().unwrap().to_owned());
     let t1 = rt(&json_body(&h.refresh(&t0)));

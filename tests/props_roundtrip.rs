@@ -5,14 +5,17 @@
 //! - `rotor::json::scan`, the core's JSON reader (RFC 8259, bounded): any object within depth
 //!   64 is read with every member's JSON text and value intact; one level deeper is
 //!   `TooDeep`; duplicate member names (RFC 8725 §3.1) are refused wherever they occur;
-//! - with the `issuer` feature, the issuer's serde_json reader (`rotor::json::parse`): the
+//! - with the `issuer` feature, the serde_json reference reader (`tests/support/json_reference.rs`): the
 //!   same properties for any JSON value.
 
 use proptest::prelude::*;
 use rotor::b64;
 #[cfg(feature = "issuer")]
-use rotor::json;
 use rotor::json::{JsonError, MAX_DEPTH, scan};
+
+/// The serde_json reference reader (`parse`, `parse_object`).
+#[path = "support/json_reference.rs"]
+mod json;
 use serde_json::{Map, Number, Value};
 
 #[cfg(feature = "issuer")]

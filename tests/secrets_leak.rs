@@ -491,7 +491,7 @@ impl Harness {
                     }
                     RecordChange::Put(rec) => {
                         w.clean("FamilyRecord Debug", &format!("{rec:?}"));
-                        let text = serde_json::to_string(&rec).unwrap();
+                        let text = rec.to_json();
                         w.clean("stored record", &text);
                         self.store.insert(family_key, text);
                     }
@@ -540,15 +540,17 @@ fn issuer_config_errors_and_debug() {
         json!({ "issuer": format!("http://{CLIENT_SECRET}.example.com") }),
     ];
     for extra in bad_configs {
-        match serde_json::from_value::<IssuerConfig>(issuer_config(extra.clone())) {
-            Err(e) => w.clean("IssuerConfig deserialize", &e.to_string()),
+        match IssuerConfig::from_json(&issuer_config(extra.clone()).to_string()) {
+            Err(e) => w.error("IssuerConfig::from_json", &e, &e.to_string()),
             Ok(config) => match Issuer::new(config) {
                 Err(e) => w.error("Issuer::new", &e, &e.to_string()),
                 Ok(issuer) => panic!("accepted bad config {extra}: {issuer:?}"),
             },
         }
     }
-    let issuer = Issuer::new(serde_json::from_value(issuer_config(json!({}))).unwrap()).unwrap();
+    let issuer =
+        Issuer::new(IssuerConfig::from_json(&issuer_config(json!({})).to_string()).unwrap())
+            .unwrap();
     w.clean("Issuer Debug", &format!("{issuer:?} {issuer:#?}"));
     w.clean("Settings Debug", &format!("{:?}", issuer.settings()));
     // start_session errors with secrets in the input.
@@ -558,7 +560,7 @@ fn issuer_config_errors_and_debug() {
         json!({ "clientId": "spa", "subject": "alice", "claims": { "sub": REFRESH } }),
         json!({ "clientId": "off", "subject": "alice" }),
     ] {
-        let input: SessionInput = serde_json::from_value(input).unwrap();
+        let input = SessionInput::from_json(&input.to_string()).unwrap();
         let e = issuer
             .start_session(input, T0, &[3; RANDOM_BYTES])
             .unwrap_err();
@@ -569,7 +571,9 @@ fn issuer_config_errors_and_debug() {
 #[test]
 fn issuer_error_responses() {
     let mut w = Watch::new();
-    let issuer = Issuer::new(serde_json::from_value(issuer_config(json!({}))).unwrap()).unwrap();
+    let issuer =
+        Issuer::new(IssuerConfig::from_json(&issuer_config(json!({})).to_string()).unwrap())
+            .unwrap();
     let mut h = Harness {
         issuer,
         store: HashMap::new(),
@@ -590,13 +594,13 @@ fn issuer_error_responses() {
                 &random,
             )
             .unwrap();
-        let rt = s.body["refresh_token"].as_str().unwrap().to_owned();
-        let at = s.body["access_token"].as_str().unwrap().to_owned();
+        let body: Value = serde_json::from_str(&s.body).unwrap();
+        let rt = body["refresh_token"].as_str().unwrap().to_owned();
+        let at = body["access_token"].as_str().unwrap().to_owned();
         w.add("issued refresh token", rt.as_bytes());
         w.add("issued access token", at.as_bytes());
         w.clean("Session Debug", &format!("{s:?} {s:#?}"));
-        h.store
-            .insert(s.family_key, serde_json::to_string(&s.record).unwrap());
+        h.store.insert(s.family_key, s.record.to_json());
         (rt, at)
     };
     let (rt, at) = start(&mut h, &mut w, "spa");
@@ -798,6 +802,6 @@ fn issuer_error_responses() {
             .token_error(status, code, "the token store is unavailable", false);
         w.clean("token_error", &format!("{r:?}"));
     }
-    w.clean("metadata", &h.issuer.metadata().to_string());
+    w.clean("metadata", &h.issuer.metadata());
     assert!(w.checked > 100);
 }

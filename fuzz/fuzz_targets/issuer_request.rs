@@ -48,7 +48,7 @@ fn fixture() -> &'static Fixture {
         let mut records = Vec::new();
         let mut tokens = Vec::new();
         for dialect in ["rfc6749", "keycloak", "tokenidp"] {
-            let config: IssuerConfig = serde_json::from_value(serde_json::json!({
+            let config = IssuerConfig::from_json(&serde_json::json!({
                 "issuer": "https://issuer.example.com",
                 "audience": "api",
                 "keys": [{ "kid": "k1", "key": "c2VjcmV0LWtleS1vZi1hdC1sZWFzdC0zMi1ieXRlcy0hIQ" }],
@@ -58,16 +58,17 @@ fn fixture() -> &'static Fixture {
                     { "clientId": "spa", "scope": "openid api" },
                     { "clientId": "svc", "clientSecret": "s3cr3t", "scope": "api" }
                 ]
-            }))
+            }).to_string())
             .unwrap();
             let issuer = Issuer::new(config).expect("valid issuer");
-            let input: SessionInput = serde_json::from_value(serde_json::json!({
-                "clientId": "spa", "subject": "alice", "scope": "openid api"
-            }))
+            let input = SessionInput::from_json(
+                r#"{"clientId":"spa","subject":"alice","scope":"openid api"}"#,
+            )
             .unwrap();
             let session = issuer.start_session(input, NOW, &[7u8; 64]).unwrap();
-            records.push(serde_json::to_string(&session.record).unwrap());
-            let body = &session.body;
+            records.push(session.record.to_json());
+            let body: serde_json::Value = serde_json::from_str(&session.body).unwrap();
+            let body = &body;
             let body = if body["data"].is_object() { &body["data"] } else { body };
             let field = |a: &str, b: &str| {
                 body[a].as_str().or_else(|| body[b].as_str()).unwrap().to_owned()

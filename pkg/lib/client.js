@@ -39,6 +39,32 @@ function checkKeys(value, known, what) {
   for (const key in value) if (Object.hasOwn(value, key) && !known.has(key)) throw argument(`${what}: unknown option "${key.slice(0, 40)}"`);
 }
 
+const BAD_HEADERS = "headers: expected a Headers instance, [name, value] pairs or a plain object";
+
+/**
+ * The one response header the core reads, `Retry-After` (RFC 9110 §10.2.3), from a `Headers`,
+ * a plain object (string or number values) or any iterable of `[name, value]` string pairs
+ * (names case-insensitive, RFC 9110 §5.1; repeated values joined as `Headers` joins them,
+ * §5.3); `undefined` when absent. Read here, not in wasm: every shape is a JS one.
+ */
+function retryAfterOf(headers) {
+  if (headers == null) return undefined;
+  if (typeof Headers === "function" && headers instanceof Headers) return headers.get("retry-after") ?? undefined;
+  if (typeof headers !== "object") throw argument(BAD_HEADERS);
+  const iterable = typeof headers[Symbol.iterator] === "function";
+  let found;
+  for (const pair of iterable ? Array.from(headers) : Object.entries(headers)) {
+    if (!Array.isArray(pair)) throw argument("headers: each header must be a [name, value] pair of strings");
+    const [name, value] = pair;
+    // A number in a plain object, written as JS writes it.
+    const text = typeof value === "string" ? value : !iterable && typeof value === "number" ? String(value) : null;
+    if (text === null) throw argument("headers: header values must be strings");
+    if (typeof name !== "string") throw argument("headers: header names must be strings");
+    if (name.length === 11 && name.toLowerCase() === "retry-after") found = found === undefined ? text : `${found}, ${text}`;
+  }
+  return found;
+}
+
 /**
  * A client of one token endpoint (`createClient(config)`): the configuration is checked once;
  * `buildRefreshRequest` and `parseTokenResponse` then do only the per-call work.
@@ -151,7 +177,7 @@ export class Client {
     // The body goes straight into wasm memory (src/wasm/mod.rs, the input buffer).
     const n = body == null ? 0 : typeof body === "string" ? writeText(body) : writeBytes(body instanceof ArrayBuffer ? new Uint8Array(body) : body);
     try {
-      return this.#core.parse(typeof status === "number" ? status : NaN, response.headers, n, nowOf(now), refreshToken, scope, idToken, requestedScope);
+      return this.#core.parse(typeof status === "number" ? status : NaN, retryAfterOf(response.headers), n, nowOf(now), refreshToken, scope, idToken, requestedScope);
     } finally {
       wipe(n);
     }

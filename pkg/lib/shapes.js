@@ -26,3 +26,26 @@ export function tokenSet(text, accessEnd, typeEnd, refreshEnd, scopeEnd, idEnd, 
     receivedAt,
   };
 }
+
+/**
+ * The `RenewalMachine`'s values (src/wasm/schedule.rs, as in shared API.md): the type name and
+ * field names of value number `kind`; its fields come as `a`, `b`, `c`, `d` in this order.
+ */
+const RENEWAL = [
+  // actions of `step`
+  ["send-refresh"], ["wake-at", "at"], ["cancel-timer"], ["drop-tokens"], ["emit", "event"], ["adopt-tokens"],
+  // events of `emit`
+  ["renewed", "expiresAt"], ["rotated"], ["retrying", "attempt", "delayMs", "retryAt", "code"],
+  ["reauthenticate", "code"], ["error", "code", "kind"], ["refresh-expiring", "refreshExpiresAt"],
+  // answers of `answer`
+  ["use"], ["wait"], ["wait-until", "at"], ["retry-later", "retryAt"], ["expired"], ["no-session"],
+];
+
+/** `{ type, ...fields }` of the machine's value number `kind`. */
+export function renewalValue(kind, a, b, c, d) {
+  const [type, ...names] = RENEWAL[kind];
+  const value = { type };
+  const fields = [a, b, c, d];
+  for (let i = 0; i < names.length; i++) value[names[i]] = fields[i] ?? null;
+  return value;
+}

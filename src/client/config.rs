@@ -300,6 +300,11 @@ pub(crate) fn contains_secret(url: &str, value: &str) -> bool {
     if url.contains(value) {
         return true;
     }
+    // Without `%` or `+` the URL decodes to itself, and an encoding of `value` that differs
+    // from it has one of them: nothing else can match (the per-request fast path).
+    if !url.bytes().any(|b| b == b'%' || b == b'+') {
+        return false;
+    }
     let encoded: String = crate::form::encode(value);
     if url.contains(&encoded) {
         return true;

@@ -167,8 +167,10 @@ pub fn parse_token_response(
     };
     let fields = read_fields(dialect, members)?;
 
-    let previous = options.previous.clone().unwrap_or_default();
-    let rotated = match (&fields.refresh_token, &previous.refresh_token) {
+    // Only what the answer lacks is copied from the previous set.
+    let previous = options.previous.as_ref();
+    let previous_refresh_token = previous.and_then(|p| p.refresh_token.as_ref());
+    let rotated = match (&fields.refresh_token, previous_refresh_token) {
         (Some(new), Some(old)) => new != old,
         (Some(_), None) => true,
         (None, _) => false,
@@ -178,10 +180,17 @@ pub fn parse_token_response(
         access_token: fields.access_token,
         token_type: fields.token_type,
         expires_at: at(fields.expires_in),
-        refresh_token: fields.refresh_token.or(previous.refresh_token),
+        refresh_token: fields
+            .refresh_token
+            .or_else(|| previous_refresh_token.cloned()),
         refresh_expires_at: at(fields.refresh_expires_in),
-        scope: fields.scope.or(requested_scope).or(previous.scope),
-        id_token: fields.id_token.or(previous.id_token),
+        scope: fields
+            .scope
+            .or(requested_scope)
+            .or_else(|| previous.and_then(|p| p.scope.clone())),
+        id_token: fields
+            .id_token
+            .or_else(|| previous.and_then(|p| p.id_token.clone())),
         rotated,
         received_at: now_ms,
     })

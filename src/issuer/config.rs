@@ -8,14 +8,16 @@
 //! - a client's `authMethods`: `["client_secret_basic", "client_secret_post"]` with a secret,
 //!   `["none"]` without.
 
+use super::input::Members;
 use super::token::{MAC_KEY_LABEL, RefreshTokenMac};
 use crate::b64;
 use crate::client::config::check_url;
 use crate::client::{AuthMethod, Dialect, Scope};
 use crate::error::{Error, JwtError, RotorError};
+use crate::json::scan::Raw;
 use crate::jwt::{Key, KeySet, Validation};
 use crate::secret::Secret;
-use serde::Deserialize;
+use crate::text::{join, prefix, u64_text};
 
 /// Longest accepted lifetime of any token or family: 10 years, in seconds.
 pub const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
@@ -26,8 +28,6 @@ pub const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
 pub const MAX_REUSE_GRACE_SECONDS: u64 = 60;
 
 /// One signing key as configured: `key` is the base64url encoding of at least 32 bytes.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeyConfig {
     /// The key id placed in the `kid` header (RFC 7515 §4.1.4).
     pub kid: String,
@@ -36,36 +36,27 @@ pub struct KeyConfig {
 }
 
 /// One registered client (RFC 6749 §2).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientConfig {
     /// The client identifier (RFC 6749 §2.2).
     pub client_id: String,
     /// The client secret for `client_secret_basic` / `client_secret_post` (RFC 6749 §2.3.1).
-    #[serde(default)]
     pub client_secret: Option<Secret>,
     /// Accepted authentication methods (RFC 7591 §2 names).
-    #[serde(default)]
     pub auth_methods: Option<Vec<String>>,
     /// The widest scope this client may hold (space-separated, RFC 6749 §3.3).
-    #[serde(default)]
     pub scope: String,
     /// A disabled client is refused with `invalid_client`.
-    #[serde(default)]
     pub disabled: bool,
     /// May introspect tokens of every client (a resource server; RFC 7662 §2.1, §4). Without
     /// it a client introspects only its own tokens. Needs a `clientSecret`.
-    #[serde(default)]
     pub introspect: bool,
     /// Web origins (`scheme://host[:port]`, as browsers send them in `Origin`, RFC 6454 §6.1)
     /// whose pages may call the token, revocation and introspection endpoints (CORS).
-    #[serde(default)]
     pub allowed_origins: Vec<String>,
 }
 
 /// `audience`: one string or several.
-#[derive(Deserialize, Clone, Debug)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum AudienceConfig {
     /// A single audience (the `aud` claim is then a string).
     One(String),
@@ -74,8 +65,6 @@ pub enum AudienceConfig {
 }
 
 /// The issuer configuration as given by the caller (JS `config` minus `store`).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IssuerConfig {
     /// The issuer identifier (RFC 8414 §2): an `https:` URL without query or fragment;
     /// `http:` only for loopback hosts. Its path is the prefix of every endpoint.
@@ -85,25 +74,19 @@ pub struct IssuerConfig {
     /// Signing keys; the first signs, all verify (introspection).
     pub keys: Vec<KeyConfig>,
     /// Access-token lifetime in seconds (default 300).
-    #[serde(default)]
     pub access_token_ttl: Option<u64>,
     /// Absolute lifetime of a refresh-token family in seconds (default 30 days).
-    #[serde(default)]
     pub refresh_token_ttl: Option<u64>,
     /// Idle lifetime in seconds: a family unused for this long expires (default: none).
-    #[serde(default)]
     pub refresh_idle_ttl: Option<u64>,
     /// `"rotate"` (default) or `"reuse"`.
-    #[serde(default)]
     pub rotation: Option<String>,
     /// Seconds after a rotation during which the retired token returns the same successor
     /// (default 0, at most [`MAX_REUSE_GRACE_SECONDS`]).
-    #[serde(default)]
     pub reuse_grace_seconds: Option<u64>,
     /// Registered clients.
     pub clients: Vec<ClientConfig>,
     /// Wire format: `rfc6749` (default), `keycloak`, `curity`, `pingfederate`, `tokenidp`.
-    #[serde(default)]
     pub dialect: Option<String>,
 }
 
@@ -145,8 +128,8 @@ pub struct Settings {
     pub endpoint_base: String,
     /// The path prefix of every endpoint (the issuer URL's path, no trailing slash).
     pub path_prefix: String,
-    /// `aud` claim value.
-    pub audience: serde_json::Value,
+    /// `aud` claim value, as JSON text (a string, or an array of several).
+    pub audience: String,
     /// Signing keys by `kid`; the first signs ([`KeySet::signing_key`]), all verify.
     pub keys: KeySet,
     /// The refresh-token MAC keys, derived from `keys` in the same order (see
@@ -173,6 +156,89 @@ pub struct Settings {
 
 fn cfg(msg: impl Into<String>) -> Error {
     Error::Rotor(RotorError::config(msg))
+}
+
+/// `what[i]` for messages.
+fn at(what: &str, i: usize) -> String {
+    join(&[what, "[", &u64_text(i as u64), "]"])
+}
+
+const CONFIG_MEMBERS: &[&str] = &[
+    "issuer",
+    "audience",
+    "keys",
+    "accessTokenTtl",
+    "refreshTokenTtl",
+    "refreshIdleTtl",
+    "rotation",
+    "reuseGraceSeconds",
+    "clients",
+    "dialect",
+];
+
+const KEY_MEMBERS: &[&str] = &["kid", "key"];
+
+const CLIENT_MEMBERS: &[&str] = &[
+    "clientId",
+    "clientSecret",
+    "authMethods",
+    "scope",
+    "disabled",
+    "introspect",
+    "allowedOrigins",
+];
+
+impl IssuerConfig {
+    /// Reads the configuration from its JSON text (the JS config without `store`, key bytes as
+    /// base64url strings); every malformed member is an `invalid_config` naming it.
+    pub fn from_json(text: &str) -> Result<IssuerConfig, Error> {
+        Self::read(text).map_err(|m| cfg(join(&["issuer config: ", &m])))
+    }
+
+    fn read(text: &str) -> Result<IssuerConfig, String> {
+        let m = Members::parse(text, CONFIG_MEMBERS)?;
+        let audience = match m.get("audience") {
+            Some(a) if a.is_string() => AudienceConfig::One(m.required("audience")?),
+            Some(_) => AudienceConfig::Many(m.strings("audience")?.unwrap_or_default()),
+            None => return Err("audience is missing".into()),
+        };
+        let list = |name: &str| -> Result<Vec<Raw<'_>>, String> {
+            m.array(name)?.ok_or_else(|| join(&[name, " is missing"]))
+        };
+        let mut keys = Vec::new();
+        for (i, raw) in list("keys")?.iter().enumerate() {
+            let k = Members::of(raw, &join(&[&at("keys", i), "."]), KEY_MEMBERS)?;
+            keys.push(KeyConfig {
+                kid: k.required("kid")?,
+                key: Secret::new(k.required("key")?),
+            });
+        }
+        let mut clients = Vec::new();
+        for (i, raw) in list("clients")?.iter().enumerate() {
+            let c = Members::of(raw, &join(&[&at("clients", i), "."]), CLIENT_MEMBERS)?;
+            clients.push(ClientConfig {
+                client_id: c.required("clientId")?,
+                client_secret: c.string("clientSecret")?.map(Secret::new),
+                auth_methods: c.strings("authMethods")?,
+                scope: c.string("scope")?.unwrap_or_default(),
+                disabled: c.bool("disabled")?,
+                introspect: c.bool("introspect")?,
+                allowed_origins: c.strings("allowedOrigins")?.unwrap_or_default(),
+            });
+        }
+        Ok(IssuerConfig {
+            issuer: m.required("issuer")?,
+            audience,
+            keys,
+            access_token_ttl: m.u64("accessTokenTtl")?,
+            refresh_token_ttl: m.u64("refreshTokenTtl")?,
+            refresh_idle_ttl: m.u64("refreshIdleTtl")?,
+            rotation: m.string("rotation")?,
+            reuse_grace_seconds: m.u64("reuseGraceSeconds")?,
+            clients,
+            dialect: m.string("dialect")?,
+        })
+    }
 }
 
 /// Checks that `url` is an acceptable issuer identifier (RFC 8414 §2: an `https:` URL with no
@@ -212,9 +278,11 @@ pub fn check_origin(origin: &str) -> Result<(), String> {
 fn ttl(name: &str, value: Option<u64>, default: u64) -> Result<u64, Error> {
     let v = value.unwrap_or(default);
     if v == 0 || v > MAX_TTL_SECONDS {
-        return Err(cfg(format!(
-            "{name} must be a whole number of seconds between 1 and {MAX_TTL_SECONDS}"
-        )));
+        return Err(cfg(join(&[
+            name,
+            " must be a whole number of seconds between 1 and ",
+            &u64_text(MAX_TTL_SECONDS),
+        ])));
     }
     Ok(v)
 }
@@ -229,12 +297,14 @@ impl IssuerConfig {
         let issuer = self.issuer;
         let endpoint_base = issuer.trim_end_matches('/').to_owned();
         let audience = match self.audience {
-            AudienceConfig::One(a) if !a.is_empty() => serde_json::Value::String(a),
+            AudienceConfig::One(a) if !a.is_empty() => crate::json::write::string(&a),
             AudienceConfig::Many(v) if !v.is_empty() && v.iter().all(|a| !a.is_empty()) => {
                 if v.len() == 1 {
-                    serde_json::Value::String(v[0].clone())
+                    crate::json::write::string(&v[0])
                 } else {
-                    serde_json::Value::from(v)
+                    let items: Vec<String> =
+                        v.iter().map(|a| crate::json::write::string(a)).collect();
+                    join(&["[", &items.join(","), "]"])
                 }
             }
             _ => {
@@ -249,20 +319,29 @@ impl IssuerConfig {
         let mut keys: Vec<(String, Key)> = Vec::new();
         for (i, k) in self.keys.into_iter().enumerate() {
             if k.kid.is_empty() || k.kid.len() > 256 {
-                return Err(cfg(format!("keys[{i}].kid must be a non-empty string")));
+                return Err(cfg(join(&[
+                    &at("keys", i),
+                    ".kid must be a non-empty string",
+                ])));
             }
             if keys.iter().any(|(kid, _)| *kid == k.kid) {
-                return Err(cfg(format!("keys[{i}].kid \"{}\" is repeated", k.kid)));
+                return Err(cfg(join(&[
+                    &at("keys", i),
+                    ".kid \"",
+                    &k.kid,
+                    "\" is repeated",
+                ])));
             }
             let bytes = b64::decode(k.key.expose()).ok_or_else(|| {
-                cfg(format!(
-                    "keys[{i}].key must be a Uint8Array or an unpadded base64url string"
-                ))
+                cfg(join(&[
+                    &at("keys", i),
+                    ".key must be a Uint8Array or an unpadded base64url string",
+                ]))
             })?;
             let key = Key::new(bytes).map_err(|e: JwtError| {
                 Error::Jwt(JwtError::new(
                     e.code,
-                    format!("keys[{i}].key: {}", e.message),
+                    join(&[&at("keys", i), ".key: ", &e.message]),
                 ))
             })?;
             keys.push((k.kid, key));
@@ -284,9 +363,10 @@ impl IssuerConfig {
         };
         let reuse_grace_seconds = self.reuse_grace_seconds.unwrap_or(0);
         if reuse_grace_seconds > MAX_REUSE_GRACE_SECONDS {
-            return Err(cfg(format!(
-                "reuseGraceSeconds must be between 0 and {MAX_REUSE_GRACE_SECONDS}"
-            )));
+            return Err(cfg(join(&[
+                "reuseGraceSeconds must be between 0 and ",
+                &u64_text(MAX_REUSE_GRACE_SECONDS),
+            ])));
         }
         if reuse_grace_seconds > 0 && rotation == Rotation::Reuse {
             return Err(cfg("reuseGraceSeconds applies only to rotation \"rotate\""));
@@ -300,24 +380,29 @@ impl IssuerConfig {
         }
         let mut clients: Vec<Client> = Vec::new();
         for (i, c) in self.clients.into_iter().enumerate() {
+            let here = at("clients", i);
             if c.client_id.is_empty()
                 || c.client_id.len() > 256
                 || c.client_id.chars().any(|ch| ch.is_control())
             {
-                return Err(cfg(format!(
-                    "clients[{i}].clientId must be a non-empty string without control characters"
-                )));
+                return Err(cfg(join(&[
+                    &here,
+                    ".clientId must be a non-empty string without control characters",
+                ])));
             }
             if clients.iter().any(|x| x.client_id == c.client_id) {
-                return Err(cfg(format!(
-                    "clients[{i}].clientId \"{}\" is repeated",
-                    c.client_id
-                )));
+                return Err(cfg(join(&[
+                    &here,
+                    ".clientId \"",
+                    &c.client_id,
+                    "\" is repeated",
+                ])));
             }
             if c.client_secret.as_ref().is_some_and(|s| s.is_empty()) {
-                return Err(cfg(format!(
-                    "clients[{i}].clientSecret must not be empty (omit it for a public client)"
-                )));
+                return Err(cfg(join(&[
+                    &here,
+                    ".clientSecret must not be empty (omit it for a public client)",
+                ])));
             }
             let methods = match c.auth_methods {
                 None if c.client_secret.is_some() => {
@@ -326,7 +411,7 @@ impl IssuerConfig {
                 None => vec![AuthMethod::None],
                 Some(list) => {
                     if list.is_empty() {
-                        return Err(cfg(format!("clients[{i}].authMethods must not be empty")));
+                        return Err(cfg(join(&[&here, ".authMethods must not be empty"])));
                     }
                     let mut out = Vec::new();
                     for name in &list {
@@ -334,24 +419,29 @@ impl IssuerConfig {
                         let m = match AuthMethod::parse(name) {
                             Ok(m) if m != AuthMethod::ClientSecretJwt => m,
                             _ => {
-                                return Err(cfg(format!(
-                                    "clients[{i}].authMethods: unsupported method \"{}\" (expected client_secret_basic, client_secret_post or none)",
-                                    name.chars().take(40).collect::<String>()
-                                )));
+                                return Err(cfg(join(&[
+                                    &here,
+                                    ".authMethods: unsupported method \"",
+                                    prefix(name, 40),
+                                    "\" (expected client_secret_basic, client_secret_post or none)",
+                                ])));
                             }
                         };
                         if m == AuthMethod::None && c.client_secret.is_some() {
                             // RFC 6749 §2.3.1: a confidential client authenticates; `none`
                             // would let anyone knowing its id redeem its refresh tokens.
-                            return Err(cfg(format!(
-                                "clients[{i}]: a client with a clientSecret cannot use authMethods \"none\" (RFC 6749 §2.3.1)"
-                            )));
+                            return Err(cfg(join(&[
+                                &here,
+                                ": a client with a clientSecret cannot use authMethods \"none\" (RFC 6749 §2.3.1)",
+                            ])));
                         }
                         if m != AuthMethod::None && c.client_secret.is_none() {
-                            return Err(cfg(format!(
-                                "clients[{i}]: {} needs a clientSecret",
-                                m.as_str()
-                            )));
+                            return Err(cfg(join(&[
+                                &here,
+                                ": ",
+                                m.as_str(),
+                                " needs a clientSecret",
+                            ])));
                         }
                         if !out.contains(&m) {
                             out.push(m);
@@ -361,20 +451,27 @@ impl IssuerConfig {
                 }
             };
             let scope = Scope::parse(&c.scope).map_err(|_| {
-                cfg(format!(
-                    "clients[{i}].scope must be space-separated scope tokens (RFC 6749 §3.3)"
-                ))
+                cfg(join(&[
+                    &here,
+                    ".scope must be space-separated scope tokens (RFC 6749 §3.3)",
+                ]))
             })?;
             if c.introspect && c.client_secret.is_none() {
-                return Err(cfg(format!(
-                    "clients[{i}].introspect needs a clientSecret (RFC 7662 §2.1: the introspection endpoint requires client authentication)"
-                )));
+                return Err(cfg(join(&[
+                    &here,
+                    ".introspect needs a clientSecret (RFC 7662 §2.1: the introspection endpoint requires client authentication)",
+                ])));
             }
             for (j, origin) in c.allowed_origins.iter().enumerate() {
                 check_origin(origin).map_err(|why| {
-                    cfg(format!(
-                        "clients[{i}].allowedOrigins[{j}] {why} (an origin is scheme://host[:port], RFC 6454 §6.1)"
-                    ))
+                    cfg(join(&[
+                        &here,
+                        ".",
+                        &at("allowedOrigins", j),
+                        " ",
+                        &why,
+                        " (an origin is scheme://host[:port], RFC 6454 §6.1)",
+                    ]))
                 })?;
             }
             clients.push(Client {

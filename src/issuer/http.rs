@@ -5,7 +5,8 @@ use super::config::{Client, Settings};
 use super::token::RefreshToken;
 use crate::b64;
 use crate::client::AuthMethod;
-use serde_json::Value;
+use crate::json::write::Obj;
+use crate::text::{join, prefix, u64_text};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use subtle::ConstantTimeEq;
@@ -152,7 +153,10 @@ pub(crate) type Params = BTreeMap<String, String>;
 const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
 
 pub(crate) fn endpoint(prefix: &str, path: &str) -> Option<Endpoint> {
-    if path == format!("{WELL_KNOWN}{prefix}") {
+    if path
+        .strip_prefix(WELL_KNOWN)
+        .is_some_and(|rest| rest == prefix)
+    {
         return Some(Endpoint::Metadata);
     }
     let rest = path.strip_prefix(prefix)?;
@@ -166,7 +170,7 @@ pub(crate) fn endpoint(prefix: &str, path: &str) -> Option<Endpoint> {
 }
 
 /// A JSON response with `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
-pub(crate) fn json_response(status: u16, body: &Value) -> HttpResponse {
+pub(crate) fn json_response(status: u16, body: String) -> HttpResponse {
     HttpResponse {
         status,
         headers: vec![
@@ -174,8 +178,17 @@ pub(crate) fn json_response(status: u16, body: &Value) -> HttpResponse {
             ("cache-control".into(), "no-store".into()),
             ("pragma".into(), "no-cache".into()),
         ],
-        body: body.to_string(),
+        body,
     }
+}
+
+/// An RFC 6749 §5.2 error: `{"error": code, "error_description": description}` as JSON.
+pub(crate) fn error_response(status: u16, code: &str, description: &str) -> HttpResponse {
+    let body = Obj::new()
+        .str("error", code)
+        .str("error_description", description)
+        .end();
+    json_response(status, body)
 }
 
 /// RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.
@@ -191,17 +204,11 @@ pub(crate) fn revoked() -> HttpResponse {
 }
 
 pub(crate) fn not_found() -> HttpResponse {
-    json_response(
-        404,
-        &serde_json::json!({ "error": "not_found", "error_description": "no such endpoint" }),
-    )
+    error_response(404, "not_found", "no such endpoint")
 }
 
 pub(crate) fn method_not_allowed(allow: &str) -> HttpResponse {
-    let mut r = json_response(
-        405,
-        &serde_json::json!({ "error": "invalid_request", "error_description": format!("use {allow}") }),
-    );
+    let mut r = error_response(405, "invalid_request", &join(&["use ", allow]));
     let allow = if allow == "GET" {
         "GET, HEAD"
     } else {
@@ -226,9 +233,11 @@ fn media_type(req: &HttpRequest) -> String {
 /// empty values count as omitted.
 pub(crate) fn parse_body(req: &HttpRequest, allow_json: bool) -> Result<Params, String> {
     if req.body.len() > MAX_BODY_BYTES {
-        return Err(format!(
-            "the request body is larger than {MAX_BODY_BYTES} bytes"
-        ));
+        return Err(join(&[
+            "the request body is larger than ",
+            &u64_text(MAX_BODY_BYTES as u64),
+            " bytes",
+        ]));
     }
     let text = std::str::from_utf8(&req.body).map_err(|_| "the body is not UTF-8".to_owned())?;
     let media = media_type(req);
@@ -239,10 +248,10 @@ pub(crate) fn parse_body(req: &HttpRequest, allow_json: bool) -> Result<Params, 
         if json_separators(text.as_bytes()) >= MAX_FORM_PARAMETERS {
             return Err(too_many_parameters());
         }
-        let obj = crate::json::parse_object(text.as_bytes(), MAX_BODY_BYTES)
-            .map_err(|e| format!("the JSON body is invalid: {e}"))?;
-        for (k, v) in obj {
-            let name = match k.as_str() {
+        let obj = crate::json::scan::object(text)
+            .map_err(|e| join(&["the JSON body is invalid: ", &e.message()]))?;
+        for (k, v) in obj.members() {
+            let name = match k {
                 "grantType" => "grant_type",
                 "clientId" => "client_id",
                 "clientSecret" => "client_secret",
@@ -251,15 +260,14 @@ pub(crate) fn parse_body(req: &HttpRequest, allow_json: bool) -> Result<Params, 
                 "token" => "token",
                 _ => continue,
             };
-            match v {
-                Value::Null => {}
-                Value::String(s) if s.is_empty() => {}
-                Value::String(s) => {
-                    if params.insert(name.to_owned(), s).is_some() {
-                        return Err(format!("parameter {name} is given twice"));
-                    }
-                }
-                _ => return Err(format!("member {k} must be a string")),
+            if v.is_null() {
+                continue;
+            }
+            let Some(s) = v.as_str() else {
+                return Err(join(&["member ", k, " must be a string"]));
+            };
+            if !s.is_empty() && params.insert(name.to_owned(), s.into_owned()).is_some() {
+                return Err(join(&["parameter ", name, " is given twice"]));
             }
         }
         return Ok(params);
@@ -277,10 +285,11 @@ pub(crate) fn parse_body(req: &HttpRequest, allow_json: bool) -> Result<Params, 
     let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(format!(
-            "parameter {} is given more than once",
-            w[0].chars().take(40).collect::<String>()
-        ));
+        return Err(join(&[
+            "parameter ",
+            prefix(w[0], 40),
+            " is given more than once",
+        ]));
     }
     for (k, v) in pairs {
         if !v.is_empty() {
@@ -313,7 +322,11 @@ fn json_separators(text: &[u8]) -> usize {
 }
 
 fn too_many_parameters() -> String {
-    format!("the request has more than {MAX_FORM_PARAMETERS} parameters")
+    join(&[
+        "the request has more than ",
+        &u64_text(MAX_FORM_PARAMETERS as u64),
+        " parameters",
+    ])
 }
 
 /// Why client authentication failed.

@@ -43,6 +43,7 @@ pub mod record;
 pub mod token;
 
 mod http;
+mod input;
 
 pub use crate::client::scope::MAX_SCOPE_TOKENS;
 pub use crate::client::{AuthMethod, Dialect};
@@ -58,8 +59,11 @@ use crate::b64;
 use crate::client::Scope;
 use crate::client::scope::ScopeError;
 use crate::error::{Error, RotorError};
+use crate::json::scan;
+use crate::json::write::Obj;
+use crate::text::{join, u64_text};
 use http::{Endpoint, Op, Prepared};
-use serde_json::{Map, Value, json};
+use input::Members;
 
 /// Bytes of randomness every [`Issuer::apply`] and [`Issuer::start_session`] call takes:
 /// 16 for a family id, 32 for a refresh token, 16 for an access token's `jti`.
@@ -115,19 +119,40 @@ pub struct Applied {
 }
 
 /// The input of [`Issuer::start_session`].
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct SessionInput {
     /// A registered, enabled client.
     pub client_id: String,
     /// The `sub` of access tokens.
     pub subject: String,
     /// The granted scope (a subset of the client's); omitted: the client's whole scope.
-    #[serde(default)]
     pub scope: Option<String>,
-    /// Extra access-token claims (not the reserved ones).
-    #[serde(default)]
-    pub claims: Option<Map<String, Value>>,
+    /// Extra access-token claims (not the reserved ones): the JSON text of an object.
+    pub claims: Option<String>,
+}
+
+const SESSION_MEMBERS: &[&str] = &["clientId", "subject", "scope", "claims"];
+
+impl SessionInput {
+    /// Reads `{ clientId, subject, scope?, claims? }` from its JSON text; a malformed member is
+    /// `invalid_argument` naming it.
+    pub fn from_json(text: &str) -> Result<SessionInput, Error> {
+        let read = || -> Result<SessionInput, String> {
+            let m = Members::parse(text, SESSION_MEMBERS)?;
+            let claims = match m.get("claims") {
+                None => None,
+                Some(c) if c.object().is_some() => Some(c.json().to_owned()),
+                Some(_) => return Err("claims must be an object".into()),
+            };
+            Ok(SessionInput {
+                client_id: m.required("clientId")?,
+                subject: m.required("subject")?,
+                scope: m.string("scope")?,
+                claims,
+            })
+        };
+        read().map_err(|m| invalid_argument(join(&["startSession: ", &m])))
+    }
 }
 
 /// A created family. `Debug` leaves out the token response body (it holds the tokens).
@@ -136,8 +161,9 @@ pub struct Session {
     pub family_key: String,
     /// The record to store.
     pub record: FamilyRecord,
-    /// The token response body, in the issuer's dialect (as the token endpoint would answer).
-    pub body: Value,
+    /// The token response body (JSON text), in the issuer's dialect (as the token endpoint
+    /// would answer).
+    pub body: String,
 }
 
 impl std::fmt::Debug for Session {
@@ -184,11 +210,9 @@ impl Issuer {
 
     /// Phase 1: parse and authenticate; answer at once or name the family to load.
     pub fn route(&self, request: &HttpRequest, now_ms: u64) -> Route {
-        let (client_id, op) = match self.prepare(request) {
-            Err(response) => return Route::Respond(self.cors(request, None, response)),
-            Ok(Prepared::Metadata) => return Route::Respond(self.metadata_response()),
-            Ok(Prepared::Preflight) => return Route::Respond(self.preflight(request)),
-            Ok(Prepared::Op { client_id, op }) => (client_id, op),
+        let (client_id, op) = match self.authenticated(request) {
+            Err(response) => return Route::Respond(response),
+            Ok(prepared) => prepared,
         };
         let respond = |r| Route::Respond(self.cors(request, Some(&client_id), r));
         let op = match op {
@@ -224,11 +248,9 @@ impl Issuer {
             change: RecordChange::Keep,
             response,
         };
-        let (client_id, op) = match self.prepare(request) {
-            Err(response) => return keep(self.cors(request, None, response)),
-            Ok(Prepared::Metadata) => return keep(self.metadata_response()),
-            Ok(Prepared::Preflight) => return keep(self.preflight(request)),
-            Ok(Prepared::Op { client_id, op }) => (client_id, op),
+        let (client_id, op) = match self.authenticated(request) {
+            Err(response) => return keep(response),
+            Ok(prepared) => prepared,
         };
         let mut applied = match op {
             Err(response) => keep(response),
@@ -236,6 +258,22 @@ impl Issuer {
         };
         applied.response = self.cors(request, Some(&client_id), applied.response);
         applied
+    }
+
+    /// Phase 1 for both phases: the authenticated client and its operation, or the final
+    /// answer of a request that needs no client (an error before authentication, metadata,
+    /// a CORS preflight).
+    #[allow(clippy::type_complexity)]
+    fn authenticated(
+        &self,
+        request: &HttpRequest,
+    ) -> Result<(String, Result<Op, HttpResponse>), HttpResponse> {
+        match self.prepare(request) {
+            Err(response) => Err(self.cors(request, None, response)),
+            Ok(Prepared::Metadata) => Err(self.metadata_response()),
+            Ok(Prepared::Preflight) => Err(self.preflight(request)),
+            Ok(Prepared::Op { client_id, op }) => Ok((client_id, op)),
+        }
     }
 
     fn apply_op(
@@ -246,8 +284,7 @@ impl Issuer {
         now_ms: u64,
         random: &[u8; RANDOM_BYTES],
     ) -> Applied {
-        let mut record: Option<FamilyRecord> =
-            stored.and_then(|s| serde_json::from_str::<FamilyRecord>(s).ok());
+        let mut record: Option<FamilyRecord> = stored.and_then(FamilyRecord::from_json);
         // A record that does not parse is treated as a dead family (and removed).
         let corrupt = stored.is_some() && record.is_none();
         // The sealed successor is kept only while its grace window is open: once it has
@@ -297,8 +334,7 @@ impl Issuer {
                 match (claims, &record) {
                     (Some((claims, _)), Some(r))
                         if self.alive(r, now_ms)
-                            && claims.get("client_id").and_then(Value::as_str)
-                                == Some(r.client_id.as_str()) =>
+                            && owner_of(&claims).as_ref() == Some(&r.client_id) =>
                     {
                         keep(introspect_access_active(&claims))
                     }
@@ -478,7 +514,7 @@ impl Issuer {
         let body = self.token_body(&access, &effective, &issued, &record, now_ms);
         Applied {
             change: RecordChange::Put(Box::new(record)),
-            response: self.token_success(&body),
+            response: http::json_response(200, body),
         }
     }
 
@@ -516,19 +552,28 @@ impl Issuer {
                 scope
             }
         };
-        let claims = input.claims.unwrap_or_default();
-        if let Some(k) = claims
-            .keys()
-            .find(|k| RESERVED_CLAIMS.contains(&k.as_str()))
-        {
-            return Err(invalid_argument(format!(
-                "startSession: claim \"{k}\" is set by the issuer and cannot be given"
-            )));
-        }
-        if serde_json::to_vec(&claims).map_or(usize::MAX, |v| v.len()) > MAX_SESSION_CLAIMS_BYTES {
-            return Err(invalid_argument(format!(
-                "startSession: claims are larger than {MAX_SESSION_CLAIMS_BYTES} bytes"
-            )));
+        let claims = match &input.claims {
+            None => "{}".to_owned(),
+            Some(text) => {
+                let object = scan::object(text).map_err(|e| {
+                    invalid_argument(join(&["startSession: claims: ", &e.message()]))
+                })?;
+                if let Some((k, _)) = object.members().find(|(k, _)| RESERVED_CLAIMS.contains(k)) {
+                    return Err(invalid_argument(join(&[
+                        "startSession: claim \"",
+                        k,
+                        "\" is set by the issuer and cannot be given",
+                    ])));
+                }
+                input::canonical(&object)
+            }
+        };
+        if claims.len() > MAX_SESSION_CLAIMS_BYTES {
+            return Err(invalid_argument(join(&[
+                "startSession: claims are larger than ",
+                &u64_text(MAX_SESSION_CLAIMS_BYTES as u64),
+                " bytes",
+            ])));
         }
         let mut family_id = [0u8; 16];
         family_id.copy_from_slice(&random[..16]);
@@ -589,25 +634,39 @@ impl Issuer {
     ) -> Result<String, RotorError> {
         let s = &self.settings;
         let iat = seconds(now_ms);
-        let mut claims = record.claims.clone();
-        claims.insert("iss".into(), json!(s.issuer));
-        claims.insert("sub".into(), json!(record.subject));
-        claims.insert("aud".into(), s.audience.clone());
-        claims.insert("exp".into(), json!(iat + s.access_token_ttl));
-        claims.insert("iat".into(), json!(iat));
-        claims.insert("jti".into(), json!(b64::encode(jti)));
-        claims.insert("client_id".into(), json!(record.client_id));
-        claims.insert("scope".into(), json!(scope.to_wire()));
-        claims.insert("sid".into(), json!(token::session_id(family_id)));
+        let string = crate::json::write::string;
+        let number = u64_text;
+        let issuer_claims: [(&str, String); 9] = [
+            ("aud", s.audience.clone()),
+            ("client_id", string(&record.client_id)),
+            ("exp", number(iat + s.access_token_ttl)),
+            ("iat", number(iat)),
+            ("iss", string(&s.issuer)),
+            ("jti", string(&b64::encode(jti))),
+            ("scope", string(&scope.to_wire())),
+            ("sid", string(&token::session_id(family_id))),
+            ("sub", string(&record.subject)),
+        ];
+        // The session's claims (never a reserved name) and the issuer's, sorted by name: the
+        // claims set serde_json wrote for one map of both.
+        let extra = scan::object(&record.claims)
+            .map_err(|_| RotorError::argument("the stored claims are not a JSON object"))?;
+        let mut members: Vec<(&str, &str)> = extra.members().map(|(k, v)| (k, v.json())).collect();
+        members.extend(issuer_claims.iter().map(|(k, v)| (*k, v.as_str())));
+        members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let claims_json = members
+            .into_iter()
+            .fold(Obj::new(), |o, (k, v)| o.raw(k, v))
+            .end();
         let (kid, key) = s
             .keys
             .signing_key()
             .expect("validated settings hold at least one key");
-        let claims_json = serde_json::to_vec(&claims).expect("JSON of a map");
-        crate::jwt::sign_claims_json(kid, Some("at+jwt"), &claims_json, key)
+        crate::jwt::sign_claims_json(kid, Some("at+jwt"), claims_json.as_bytes(), key)
     }
 
-    /// The token response body in the configured dialect (RFC 6749 §5.1).
+    /// The token response body in the configured dialect (RFC 6749 §5.1), its members sorted
+    /// by name.
     fn token_body(
         &self,
         access: &str,
@@ -615,46 +674,56 @@ impl Issuer {
         refresh: &RefreshToken,
         record: &FamilyRecord,
         now_ms: u64,
-    ) -> Value {
+    ) -> String {
         let s = &self.settings;
         let scope = scope.to_wire();
         let family_id = refresh.family_id();
         let refresh = self.encode_refresh_token(refresh);
+        let ttl = s.access_token_ttl;
         match s.dialect {
-            Dialect::Rfc6749 => json!({
-                "access_token": access, "token_type": "Bearer",
-                "expires_in": s.access_token_ttl, "refresh_token": refresh, "scope": scope,
-            }),
+            Dialect::Rfc6749 => Obj::new()
+                .str("access_token", access)
+                .u64("expires_in", ttl)
+                .str("refresh_token", &refresh)
+                .str("scope", &scope)
+                .str("token_type", "Bearer")
+                .end(),
             Dialect::Keycloak => {
                 let refresh_expires_in = self.purge_at(record).saturating_sub(now_ms) / 1000;
-                json!({
-                    "access_token": access, "expires_in": s.access_token_ttl,
-                    "refresh_expires_in": refresh_expires_in, "refresh_token": refresh,
-                    "token_type": "Bearer", "not-before-policy": 0,
-                    "session_state": token::session_state(&family_id),
-                    "scope": scope,
-                })
+                Obj::new()
+                    .str("access_token", access)
+                    .u64("expires_in", ttl)
+                    .u64("not-before-policy", 0)
+                    .u64("refresh_expires_in", refresh_expires_in)
+                    .str("refresh_token", &refresh)
+                    .str("scope", &scope)
+                    .str("session_state", &token::session_state(&family_id))
+                    .str("token_type", "Bearer")
+                    .end()
             }
-            Dialect::Curity => json!({
-                "access_token": access, "refresh_token": refresh, "scope": scope,
-                "token_type": "bearer", "expires_in": s.access_token_ttl,
-            }),
-            Dialect::PingFederate => json!({
-                "access_token": access, "token_type": "Bearer",
-                "expires_in": s.access_token_ttl, "refresh_token": refresh,
-            }),
-            Dialect::TokenIdp => json!({
-                "isSuccess": true,
-                "data": {
-                    "accessToken": access, "refreshToken": refresh,
-                    "tokenType": "Bearer", "expiresIn": s.access_token_ttl,
-                },
-            }),
+            Dialect::Curity => Obj::new()
+                .str("access_token", access)
+                .u64("expires_in", ttl)
+                .str("refresh_token", &refresh)
+                .str("scope", &scope)
+                .str("token_type", "bearer")
+                .end(),
+            Dialect::PingFederate => Obj::new()
+                .str("access_token", access)
+                .u64("expires_in", ttl)
+                .str("refresh_token", &refresh)
+                .str("token_type", "Bearer")
+                .end(),
+            Dialect::TokenIdp => {
+                let data = Obj::new()
+                    .str("accessToken", access)
+                    .u64("expiresIn", ttl)
+                    .str("refreshToken", &refresh)
+                    .str("tokenType", "Bearer")
+                    .end();
+                Obj::new().raw("data", &data).bool("isSuccess", true).end()
+            }
         }
-    }
-
-    fn token_success(&self, body: &Value) -> HttpResponse {
-        http::json_response(200, body)
     }
 
     /// A token-endpoint error (RFC 6749 §5.2) in the configured dialect; 401 `invalid_client`
@@ -686,26 +755,32 @@ impl Issuer {
         basic_used: bool,
         enveloped: bool,
     ) -> HttpResponse {
-        let body = if enveloped {
-            json!({ "isSuccess": false, "data": null, "error": code, "errorDescription": description })
+        let mut response = if enveloped {
+            let body = Obj::new()
+                .raw("data", "null")
+                .str("error", code)
+                .str("errorDescription", description)
+                .bool("isSuccess", false)
+                .end();
+            http::json_response(status, body)
         } else {
-            json!({ "error": code, "error_description": description })
+            http::error_response(status, code, description)
         };
-        let mut response = http::json_response(status, &body);
         if basic_used && status == 401 {
             response.headers.push((
                 "www-authenticate".into(),
-                format!(
-                    "Basic realm=\"{}\", charset=\"UTF-8\"",
-                    self.settings.issuer.replace('"', "")
-                ),
+                join(&[
+                    "Basic realm=\"",
+                    &self.settings.issuer.replace('"', ""),
+                    "\", charset=\"UTF-8\"",
+                ]),
             ));
         }
         response
     }
 
-    /// The RFC 8414 §2 metadata document.
-    pub fn metadata(&self) -> Value {
+    /// The RFC 8414 §2 metadata document (JSON text, members sorted by name).
+    pub fn metadata(&self) -> String {
         let s = &self.settings;
         let mut methods: Vec<&str> = Vec::new();
         for c in &s.clients {
@@ -716,17 +791,21 @@ impl Issuer {
             }
         }
         let authenticated: Vec<&str> = methods.iter().copied().filter(|m| *m != "none").collect();
-        json!({
-            "issuer": s.issuer,
-            "token_endpoint": format!("{}/token", s.endpoint_base),
-            "revocation_endpoint": format!("{}/revoke", s.endpoint_base),
-            "introspection_endpoint": format!("{}/introspect", s.endpoint_base),
-            "grant_types_supported": ["refresh_token"],
-            "response_types_supported": [],
-            "token_endpoint_auth_methods_supported": methods,
-            "revocation_endpoint_auth_methods_supported": methods,
-            "introspection_endpoint_auth_methods_supported": authenticated,
-        })
+        let url = |path: &str| join(&[&s.endpoint_base, path]);
+        Obj::new()
+            .strs("grant_types_supported", &["refresh_token"])
+            .str("introspection_endpoint", &url("/introspect"))
+            .strs(
+                "introspection_endpoint_auth_methods_supported",
+                &authenticated,
+            )
+            .str("issuer", &s.issuer)
+            .strs("response_types_supported", &[])
+            .str("revocation_endpoint", &url("/revoke"))
+            .strs("revocation_endpoint_auth_methods_supported", &methods)
+            .str("token_endpoint", &url("/token"))
+            .strs("token_endpoint_auth_methods_supported", &methods)
+            .end()
     }
 
     /// CORS on the answer of a token, revocation or introspection request (Fetch Standard
@@ -771,9 +850,10 @@ impl Issuer {
             .header("access-control-request-method")
             .is_some_and(|m| m == "POST");
         if !(listed && method_ok) {
-            let mut refused = http::json_response(
+            let mut refused = http::error_response(
                 403,
-                &json!({ "error": "invalid_request", "error_description": "CORS: this origin or method is not allowed" }),
+                "invalid_request",
+                "CORS: this origin or method is not allowed",
             );
             refused.headers.push(("vary".into(), "Origin".into()));
             return refused;
@@ -788,14 +868,14 @@ impl Issuer {
             ),
             (
                 "access-control-max-age".into(),
-                http::CORS_MAX_AGE_SECONDS.to_string(),
+                u64_text(u64::from(http::CORS_MAX_AGE_SECONDS)),
             ),
         ]);
         r
     }
 
     fn metadata_response(&self) -> HttpResponse {
-        let mut r = http::json_response(200, &self.metadata());
+        let mut r = http::json_response(200, self.metadata());
         // RFC 8414 metadata is public: any page may read it (no credentials).
         r.headers
             .push(("access-control-allow-origin".into(), "*".into()));
@@ -810,19 +890,17 @@ impl Issuer {
 
     fn introspect_refresh_active(&self, r: &FamilyRecord) -> HttpResponse {
         let s = &self.settings;
-        http::json_response(
-            200,
-            &json!({
-                "active": true,
-                "token_type": "refresh_token",
-                "scope": r.scope,
-                "client_id": r.client_id,
-                "sub": r.subject,
-                "iss": s.issuer,
-                "iat": seconds(r.created_at),
-                "exp": seconds(self.purge_at(r)),
-            }),
-        )
+        let body = Obj::new()
+            .bool("active", true)
+            .str("client_id", &r.client_id)
+            .u64("exp", seconds(self.purge_at(r)))
+            .u64("iat", seconds(r.created_at))
+            .str("iss", &s.issuer)
+            .str("scope", &r.scope)
+            .str("sub", &r.subject)
+            .str("token_type", "refresh_token")
+            .end();
+        http::json_response(200, body)
     }
 
     /// RFC 7662 §2.1: a client introspects its own tokens; a client marked `introspect` (a
@@ -835,49 +913,54 @@ impl Issuer {
     /// issuer's own, valid, unexpired access token (RFC 7662 §2.2, RFC 9068 §4) naming its
     /// family (`sid`). `None` for anything else, which answers `active: false` without saying
     /// why (RFC 7662 §2.2: no leak to a client that may not know).
-    fn access_family(
-        &self,
-        caller: &str,
-        token: &str,
-        now_ms: u64,
-    ) -> Option<(Map<String, Value>, String)> {
+    fn access_family(&self, caller: &str, token: &str, now_ms: u64) -> Option<(String, String)> {
         let s = &self.settings;
         let verified =
             crate::jwt::verify_json(token, &s.keys, &s.access_token_validation, now_ms).ok()?;
-        let claims: Map<String, Value> = serde_json::from_str(verified.claims_json()).ok()?;
-        let owner = claims.get("client_id")?.as_str()?;
-        if !self.may_introspect(caller, owner) {
+        let claims = verified.claims_json();
+        let object = scan::object(claims).ok()?;
+        let owner = object.get("client_id")?.as_str()?;
+        if !self.may_introspect(caller, &owner) {
             return None;
         }
-        let key = token::family_key_of_session_id(claims.get("sid")?.as_str()?)?;
-        Some((claims, key))
+        let key = token::family_key_of_session_id(&object.get("sid")?.as_str()?)?;
+        Some((claims.to_owned(), key))
     }
+}
+
+/// The `client_id` claim of a verified claims set.
+fn owner_of(claims: &str) -> Option<String> {
+    let object = scan::object(claims).ok()?;
+    Some(object.get("client_id")?.as_str()?.into_owned())
 }
 
 /// RFC 7662 §2.2: `{"active": false}` and nothing else.
 fn inactive() -> HttpResponse {
-    http::json_response(200, &json!({ "active": false }))
+    http::json_response(200, r#"{"active":false}"#.to_owned())
 }
 
-fn introspect_access_active(claims: &Map<String, Value>) -> HttpResponse {
-    let mut out = Map::new();
-    out.insert("active".into(), json!(true));
-    out.insert("token_type".into(), json!("Bearer"));
+/// RFC 7662 §2.2 for an active access token: the claims a resource server needs, copied from
+/// the verified claims set (written by this issuer), members sorted by name.
+fn introspect_access_active(claims: &str) -> HttpResponse {
+    let Ok(claims) = scan::object(claims) else {
+        return inactive();
+    };
+    let mut out = Obj::new().bool("active", true);
     for k in [
-        "scope",
-        "client_id",
-        "sub",
         "aud",
-        "iss",
+        "client_id",
         "exp",
         "iat",
+        "iss",
         "jti",
+        "scope",
+        "sub",
     ] {
         if let Some(v) = claims.get(k) {
-            out.insert(k.into(), v.clone());
+            out = out.raw(k, v.json());
         }
     }
-    http::json_response(200, &Value::Object(out))
+    http::json_response(200, out.str("token_type", "Bearer").end())
 }
 
 impl Issuer {
@@ -923,7 +1006,7 @@ impl Issuer {
         let token_param = |params: &mut http::Params, name: &str| {
             params
                 .remove(name)
-                .ok_or_else(|| err(400, "invalid_request", &format!("missing {name}"), false))
+                .ok_or_else(|| err(400, "invalid_request", &join(&["missing ", name]), false))
         };
         // Answers from here on follow a successful client authentication (CORS may expose
         // them to the client's origins).
@@ -958,7 +1041,11 @@ impl Issuer {
                             return Err(err(
                                 400,
                                 "invalid_request",
-                                &format!("scope has more than {MAX_SCOPE_TOKENS} scope tokens"),
+                                &join(&[
+                                    "scope has more than ",
+                                    &u64_text(MAX_SCOPE_TOKENS as u64),
+                                    " scope tokens",
+                                ]),
                                 false,
                             ));
                         }

@@ -99,7 +99,12 @@ pub struct RefreshTokenMac {
 
 impl std::fmt::Debug for RefreshTokenMac {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RefreshTokenMac([redacted; {}])", self.keys.len())
+        let n = crate::text::u64_text(self.keys.len() as u64);
+        f.write_str(&crate::text::join(&[
+            "RefreshTokenMac([redacted; ",
+            &n,
+            "])",
+        ]))
     }
 }
 
@@ -151,7 +156,7 @@ impl RefreshTokenMac {
 /// SHA-256(family id). Hashed so that reading the store does not reveal family ids (which are
 /// half of every token of the family).
 pub fn family_key(family_id: &[u8; FAMILY_ID_BYTES]) -> String {
-    format!("{FAMILY_KEY_PREFIX}{}", session_id(family_id))
+    crate::text::join(&[FAMILY_KEY_PREFIX, &session_id(family_id)])
 }
 
 const FAMILY_KEY_PREFIX: &str = "rotor:family:";
@@ -168,7 +173,7 @@ pub fn session_id(family_id: &[u8; FAMILY_ID_BYTES]) -> String {
 /// The store key named by a `sid` claim ([`session_id`]); `None` when it is not one.
 pub fn family_key_of_session_id(sid: &str) -> Option<String> {
     let ok = sid.len() == 22 && b64::decode(sid).is_some_and(|b| b.len() == 16);
-    ok.then(|| format!("{FAMILY_KEY_PREFIX}{sid}"))
+    ok.then(|| crate::text::join(&[FAMILY_KEY_PREFIX, sid]))
 }
 
 /// A stable, non-secret session id derived from the family id (Keycloak's `session_state`),
@@ -178,15 +183,16 @@ pub fn session_state(family_id: &[u8; FAMILY_ID_BYTES]) -> String {
     h.update(b"rotor session_state");
     h.update(family_id);
     let d = h.finalize();
-    let hex: String = d[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    for (i, b) in d[..16].iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -226,5 +232,16 @@ mod tests {
         assert!(mac.parse("short").is_none());
         assert!(mac.parse(&"!".repeat(86)).is_none());
         assert_eq!(format!("{t:?}"), "RefreshToken([redacted])");
+        let state = session_state(&[1; 16]);
+        let d = Sha256::digest([&b"rotor session_state"[..], &[1; 16]].concat());
+        let hex: String = d[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let parts = [
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32],
+        ];
+        assert_eq!(state, parts.join("-"));
     }
 }

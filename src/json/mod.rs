@@ -1,9 +1,10 @@
 //! JSON (RFC 8259) for rotor: one validating reader, [`scan`], and one string writer,
 //! [`write`](mod@write).
 //!
-//! Every document rotor reads outside the issuer goes through [`scan`]: JWT headers and claims
-//! sets (RFC 7515 §5.2, RFC 7519 §7.2), token responses (RFC 6749 §5.1, §5.2) and TokenIDP's
-//! envelopes, and the unverified peek at an access token's times. The scanner builds no value
+//! Every document rotor reads goes through [`scan`]: JWT headers and claims sets (RFC 7515
+//! §5.2, RFC 7519 §7.2), token responses (RFC 6749 §5.1, §5.2) and TokenIDP's envelopes, the
+//! unverified peek at an access token's times, and the issuer's configuration, session input,
+//! stored family records and JSON request bodies. The scanner builds no value
 //! tree, never uses `serde_json`, and refuses:
 //! - anything that is not RFC 8259 JSON text in UTF-8 (§8.1), including lone UTF-16
 //!   surrogates in `\u` escapes (§7, §8.2) and numbers outside the `f64` range (§6);
@@ -15,17 +16,9 @@
 //!
 //! Its work is linear in the document's size, except for the duplicate-name check of objects
 //! with more than 16 members (`n log n` comparisons).
-//!
-//! With the `issuer` feature, the issuer's own request bodies are still read by a bounded
-//! `serde_json` reader with the same depth and duplicate rules (`parse`, `parse_object`).
 
 pub mod scan;
 pub mod write;
-
-#[cfg(any(feature = "issuer", test))]
-mod value;
-#[cfg(any(feature = "issuer", test))]
-pub use value::{parse, parse_object};
 
 /// Deepest nesting accepted: 64 levels of objects and arrays.
 pub const MAX_DEPTH: usize = 64;

@@ -101,6 +101,18 @@ impl<'a> Raw<'a> {
         }
     }
 
+    /// The number as `u64`, if this is a number written as plain digits (no sign, fraction or
+    /// exponent) that fits: what `serde_json` reads into a `u64`.
+    pub fn as_u64(&self) -> Option<u64> {
+        if self.kind != Kind::Number {
+            return None;
+        }
+        self.text.bytes().try_fold(0u64, |n, b| {
+            let d = b.checked_sub(b'0').filter(|d| *d < 10)?;
+            n.checked_mul(10)?.checked_add(u64::from(d))
+        })
+    }
+
     /// The elements of an array (`None` if this is not an array).
     pub fn elements(&self) -> Option<Vec<Raw<'a>>> {
         if self.kind != Kind::Array {
@@ -622,10 +634,15 @@ fn unescape(text: &str) -> String {
     out
 }
 
+/// The serde_json reference reader of the differential tests.
+#[cfg(test)]
+#[path = "../../tests/support/json_reference.rs"]
+mod json_reference;
+
 #[cfg(test)]
 mod tests {
+    use super::json_reference as json;
     use super::*;
-    use crate::json;
     use serde_json::Value;
 
     #[test]

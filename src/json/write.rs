@@ -1,5 +1,6 @@
 //! The one JSON writer of rotor: strings (RFC 8259 §7), for the few documents the core writes
-//! itself (a JWT header, a `client_secret_jwt` assertion's claims, TokenIDP's request body).
+//! itself (a JWT header, a `client_secret_jwt` assertion's claims, TokenIDP's request body),
+//! and [`Obj`], the objects of the issuer (its responses, records and access-token claims).
 //!
 //! `"` and `\` are escaped, control characters become `\b`, `\f`, `\n`, `\r`, `\t` or
 //! `\u00XX` (lower-case hex), everything else is written as it is: the bytes `serde_json`
@@ -51,6 +52,71 @@ pub fn push_name(out: &mut String, name: &str) {
     out.push(':');
 }
 
+/// A JSON object (RFC 8259 §4) written member by member, compact, in the order the members are
+/// given (callers that match `serde_json`'s output give them sorted by name).
+pub struct Obj(String);
+
+impl Default for Obj {
+    fn default() -> Self {
+        Obj::new()
+    }
+}
+
+impl Obj {
+    /// An empty object.
+    pub fn new() -> Self {
+        let mut out = String::with_capacity(256);
+        out.push('{');
+        Obj(out)
+    }
+
+    /// A member whose value is already JSON text (`json` is written as it is).
+    pub fn raw(mut self, name: &str, json: &str) -> Self {
+        push_name(&mut self.0, name);
+        self.0.push_str(json);
+        self
+    }
+
+    /// A string member.
+    pub fn str(mut self, name: &str, value: &str) -> Self {
+        push_name(&mut self.0, name);
+        push_string(&mut self.0, value);
+        self
+    }
+
+    /// A number member (a non-negative integer).
+    pub fn u64(mut self, name: &str, value: u64) -> Self {
+        push_name(&mut self.0, name);
+        crate::text::push_u64(&mut self.0, value);
+        self
+    }
+
+    /// A `true` / `false` member.
+    pub fn bool(self, name: &str, value: bool) -> Self {
+        self.raw(name, if value { "true" } else { "false" })
+    }
+
+    /// An array-of-strings member.
+    pub fn strs(mut self, name: &str, values: &[&str]) -> Self {
+        push_name(&mut self.0, name);
+        self.0.push('[');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.0.push(',');
+            }
+            push_string(&mut self.0, v);
+        }
+        self.0.push(']');
+        self
+    }
+
+    /// The object's JSON text.
+    pub fn end(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +144,18 @@ mod tests {
         obj.push('2');
         obj.push('}');
         assert_eq!(obj, r#"{"a":1,"b\"":2}"#);
+        let o = Obj::new()
+            .str("s", "x\"")
+            .u64("n", 42)
+            .bool("t", true)
+            .raw("z", "null")
+            .strs("l", &["a", "b"])
+            .strs("e", &[])
+            .raw("o", &Obj::new().end())
+            .end();
+        assert_eq!(
+            o,
+            r#"{"s":"x\"","n":42,"t":true,"z":null,"l":["a","b"],"e":[],"o":{}}"#
+        );
     }
 }

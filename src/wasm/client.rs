@@ -2,8 +2,8 @@
 //! `buildRefreshRequest`, `parseTokenResponse` (pkg/lib/client.js) and `unverifiedJwtTimes`.
 //!
 //! The configuration is read and checked once, by the constructor; each call then passes only
-//! the refresh token, scope and `now` (build) or the status, the `Headers`, the body bytes and
-//! the few members of `previous` that are read (parse), typed as wasm-bindgen passes them;
+//! the refresh token, scope and `now` (build) or the status, the `Retry-After` value, the body
+//! bytes and the few members of `previous` that are read (parse), typed as wasm-bindgen passes them;
 //! pkg/lib/client.js takes them out of the caller's objects and checks their JS types (which
 //! wasm-bindgen would otherwise coerce).
 
@@ -168,14 +168,14 @@ impl ClientHandle {
 
     /// Reads the token endpoint's answer (RFC 6749 §5.1, §5.2) received at `now` (ms), whose
     /// body is the first `body_len` bytes of the input buffer, into a `TokenSet`, or throws the
-    /// `OAuthError`/`RotorError`. `headers` is a `Headers`, a plain
-    /// object, `[name, value]` pairs, or undefined/null; `previous_*` are the members of the
-    /// token set being refreshed that are read.
+    /// `OAuthError`/`RotorError`. `retry_after` is the response's `Retry-After` value, the one
+    /// header the core reads (pkg/lib/client.js takes it out of a `Headers`, pairs or a plain
+    /// object); `previous_*` are the members of the token set being refreshed that are read.
     #[allow(clippy::too_many_arguments)]
     pub fn parse(
         &self,
         status: f64,
-        headers: JsValue,
+        retry_after: Option<String>,
         body_len: usize,
         now: f64,
         previous_refresh_token: Option<String>,
@@ -188,7 +188,6 @@ impl ClientHandle {
                 "response.status must be an integer HTTP status (100-599)",
             ));
         }
-        let retry_after = retry_after(&headers)?;
         let now = instant(now)?;
         let previous = (previous_refresh_token.is_some()
             || previous_scope.is_some()
@@ -254,54 +253,6 @@ fn extra(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
         out.push((name, value));
     }
     Ok(out)
-}
-
-/// The one response header the core reads, `Retry-After` (RFC 9110 §10.2.3), from a
-/// `Headers` instance, a plain object (string or number values) or any iterable of
-/// `[name, value]` string pairs (names case-insensitive, RFC 9110 §5.1).
-fn retry_after(headers: &JsValue) -> Result<Option<String>, JsValue> {
-    const BAD: &str = "headers: expected a Headers instance, [name, value] pairs or a plain object";
-    if headers.is_undefined() || headers.is_null() {
-        return Ok(None);
-    }
-    if let Some(headers) = headers.dyn_ref::<web_sys::Headers>() {
-        return headers.get("retry-after").map_err(|_| argument(BAD));
-    }
-    if !headers.is_object() {
-        return Err(argument(BAD));
-    }
-    let (pairs, numbers_allowed) = match js_sys::try_iter(headers) {
-        Ok(Some(_)) => (js_sys::Array::from(headers), false),
-        Ok(None) => (js_sys::Object::entries(headers.unchecked_ref()), true),
-        Err(_) => return Err(argument(BAD)),
-    };
-    let mut found: Option<String> = None;
-    for pair in pairs.iter() {
-        let pair: js_sys::Array = pair.dyn_into().map_err(|_| {
-            argument("headers: each header must be a [name, value] pair of strings")
-        })?;
-        let (name, value) = (pair.get(0).as_string(), pair.get(1));
-        let value = match (value.as_string(), value.as_f64()) {
-            (Some(text), _) => text,
-            // A number in a plain object, written as JS writes it.
-            (None, Some(n)) if numbers_allowed => js_sys::Number::from(n)
-                .to_string_with_radix(10)
-                .map(String::from)
-                .map_err(|_| argument("headers: header values must be strings"))?,
-            _ => return Err(argument("headers: header values must be strings")),
-        };
-        let Some(name) = name else {
-            return Err(argument("headers: header names must be strings"));
-        };
-        if name.eq_ignore_ascii_case("retry-after") {
-            // Repeated values are combined as `Headers` combines them (RFC 9110 §5.3).
-            found = Some(match found {
-                None => value,
-                Some(before) => [before, value].join(", "),
-            });
-        }
-    }
-    Ok(found)
 }
 
 /// UTF-16 length of `s` (what JS's `slice` counts).

@@ -1,19 +1,19 @@
 //! JS bindings for `crate::issuer`: the `IssuerCore` class driven by `pkg/lib/issuer.js`.
 //!
 //! Every argument crosses as text, bytes or a number, and every result as one JSON text that
-//! the JS driver reads with one `JSON.parse`; errors are thrown (`super::js_error`). This is
-//! the edge module, where `serde_json` is allowed: the records it stores and the configuration
-//! it reads are JSON texts. A request crosses as its method, path, headers (a JSON
-//! array of `[name, value]` pairs) and body bytes; a response comes back as
+//! the JS driver reads with one `JSON.parse`; errors are thrown (`super::js_error`). JSON is
+//! read with rotor's scanner and written with its writer (`crate::json`), as in the browser
+//! module. A request crosses as its method, path, headers (a JSON array of `[name, value]`
+//! pairs) and body bytes; a response comes back as
 //! `{"status":..,"headers":{name: value, ..},"body":".."}`.
 
-use super::options::scrub;
 use crate::error::{Error, RotorError};
 use crate::issuer::{
-    self, FamilyRecord, HttpRequest, HttpResponse, IssuerConfig, RANDOM_BYTES, RecordChange, Route,
-    SessionInput,
+    self, HttpRequest, HttpResponse, IssuerConfig, RANDOM_BYTES, RecordChange, Route, SessionInput,
 };
-use serde::Serialize;
+use crate::json::scan;
+use crate::json::write::Obj;
+use crate::text::{join, u64_text};
 use wasm_bindgen::prelude::*;
 
 /// The sans-IO issuer core (RFC 6749 §6, RFC 9700 §4.14.2, RFC 7009, RFC 7662, RFC 8414).
@@ -23,87 +23,30 @@ pub struct IssuerCore {
     inner: issuer::Issuer,
 }
 
-/// A response as the driver builds its `Response` from it.
-#[derive(Serialize)]
-struct ResponseOut<'a> {
-    status: u16,
-    headers: HeaderObject<'a>,
-    body: &'a str,
-}
-
-/// Response headers as one JSON object (`{ name: value }`): workerd builds a `Response` from
-/// an object about twice as fast as from `[name, value]` pairs. A name given more than once
-/// has its values joined with ", " (RFC 9110 §5.3), which is what `Headers` does with them.
-struct HeaderObject<'a>(&'a [(String, String)]);
-
-impl Serialize for HeaderObject<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let headers = self.0;
-        let mut map = serializer.serialize_map(Some(headers.len()))?;
-        for (i, (name, value)) in headers.iter().enumerate() {
-            let same = |(other, _): &&(String, String)| other.eq_ignore_ascii_case(name);
-            if headers[..i].iter().any(|h| same(&h)) {
-                continue;
-            }
-            let mut later = headers[i + 1..].iter().filter(same).peekable();
-            if later.peek().is_none() {
-                map.serialize_entry(name, value)?;
-            } else {
-                let mut joined = value.clone();
-                for (_, v) in later {
-                    joined.push_str(", ");
-                    joined.push_str(v);
-                }
-                map.serialize_entry(name, &joined)?;
-            }
+/// A response as the driver builds its `Response` from it: `{"status", "headers", "body"}`.
+/// Headers are one JSON object (`{ name: value }`): workerd builds a `Response` from an object
+/// about twice as fast as from `[name, value]` pairs. A name given more than once has its
+/// values joined with ", " (RFC 9110 §5.3), which is what `Headers` does with them.
+fn response_json(r: &HttpResponse) -> String {
+    let headers = &r.headers;
+    let mut out = Obj::new();
+    for (i, (name, value)) in headers.iter().enumerate() {
+        let same = |(other, _): &&(String, String)| other.eq_ignore_ascii_case(name);
+        if headers[..i].iter().any(|h| same(&h)) {
+            continue;
         }
-        map.end()
-    }
-}
-
-impl<'a> From<&'a HttpResponse> for ResponseOut<'a> {
-    fn from(r: &'a HttpResponse) -> Self {
-        ResponseOut {
-            status: r.status,
-            headers: HeaderObject(&r.headers),
-            body: &r.body,
+        let mut joined = value.clone();
+        for (_, v) in headers[i + 1..].iter().filter(same) {
+            joined.push_str(", ");
+            joined.push_str(v);
         }
+        out = out.str(name, &joined);
     }
-}
-
-/// Phase 1: `{"response": ..}` or `{"familyKey": ".."}`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RouteOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response: Option<ResponseOut<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    family_key: Option<&'a str>,
-}
-
-/// Phase 2: the record change (`"keep"`, `"put"` with the record's JSON text and its purge
-/// instant, `"delete"`) and the response.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ApplyOut<'a> {
-    change: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    record: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expires_at: Option<u64>,
-    response: ResponseOut<'a>,
-}
-
-/// A created family: its store key, record (JSON text), purge instant and the first token
-/// response body.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SessionOut<'a> {
-    family_key: &'a str,
-    record: String,
-    expires_at: u64,
-    body: &'a serde_json::Value,
+    Obj::new()
+        .u64("status", u64::from(r.status))
+        .raw("headers", &out.end())
+        .str("body", &r.body)
+        .end()
 }
 
 /// `now` (ms) as the core takes it: refuses NaN, infinities and negative instants.
@@ -121,30 +64,40 @@ fn now_ms(now: f64) -> Result<u64, Error> {
 /// The random bytes of one call, drawn by the driver (`crypto.getRandomValues`).
 fn random_of(random: &[u8]) -> Result<&[u8; RANDOM_BYTES], Error> {
     random.try_into().map_err(|_| {
-        RotorError::argument(format!(
-            "the core needs exactly {RANDOM_BYTES} random bytes per call"
-        ))
+        RotorError::argument(join(&[
+            "the core needs exactly ",
+            &u64_text(RANDOM_BYTES as u64),
+            " random bytes per call",
+        ]))
         .into()
     })
 }
 
-fn request(method: &str, path: &str, headers: &str, body: &[u8]) -> Result<HttpRequest, Error> {
-    let mut headers: Vec<(String, String)> = read_json(headers, "request headers", false)?;
-    for (name, _) in headers.iter_mut() {
-        // Header names are case-insensitive (RFC 9110 §5.1); `Headers` gives them lower-case.
-        name.make_ascii_lowercase();
+/// The request headers: the JSON text of `[[name, value], ..]` (made by pkg/lib/issuer.js),
+/// names lower-cased (RFC 9110 §5.1: they are case-insensitive).
+fn headers_of(text: &str) -> Result<Vec<(String, String)>, Error> {
+    let bad = || RotorError::argument("request headers: expected [name, value] string pairs");
+    let wrapped = join(&["{\"h\":", text, "}"]);
+    let doc = scan::object(&wrapped)
+        .map_err(|e| RotorError::argument(join(&["request headers: ", &e.message()])))?;
+    let pairs = doc.get("h").and_then(|h| h.elements()).ok_or_else(bad)?;
+    let mut headers = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        let (name, value) = match pair.elements().as_deref() {
+            Some([n, v]) => (n.as_str().ok_or_else(bad)?, v.as_str().ok_or_else(bad)?),
+            _ => return Err(bad().into()),
+        };
+        headers.push((name.to_ascii_lowercase(), value.into_owned()));
     }
+    Ok(headers)
+}
+
+fn request(method: &str, path: &str, headers: &str, body: &[u8]) -> Result<HttpRequest, Error> {
     Ok(HttpRequest {
         method: method.to_owned(),
         path: path.to_owned(),
-        headers,
+        headers: headers_of(headers)?,
         body: body.to_vec(),
-    })
-}
-
-fn record_text(record: &FamilyRecord) -> Result<String, Error> {
-    serde_json::to_string(record).map_err(|e| {
-        RotorError::argument(format!("the family record cannot be written: {e}")).into()
     })
 }
 
@@ -159,18 +112,10 @@ impl IssuerCore {
     ) -> Result<String, Error> {
         let req = request(method, path, headers, body)?;
         let now = now_ms(now)?;
-        let routed = self.inner.route(&req, now);
-        let out = match &routed {
-            Route::Respond(r) => RouteOut {
-                response: Some(r.into()),
-                family_key: None,
-            },
-            Route::Family { family_key } => RouteOut {
-                response: None,
-                family_key: Some(family_key),
-            },
-        };
-        Ok(result_text(Ok(&out)))
+        Ok(match self.inner.route(&req, now) {
+            Route::Respond(r) => Obj::new().raw("response", &response_json(&r)).end(),
+            Route::Family { family_key } => Obj::new().str("familyKey", &family_key).end(),
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -189,73 +134,32 @@ impl IssuerCore {
         let random = random_of(random)?;
         let applied = self.inner.apply(&req, stored, now, random);
         let out = match &applied.change {
-            RecordChange::Keep => ApplyOut {
-                change: "keep",
-                record: None,
-                expires_at: None,
-                response: (&applied.response).into(),
-            },
-            RecordChange::Delete => ApplyOut {
-                change: "delete",
-                record: None,
-                expires_at: None,
-                response: (&applied.response).into(),
-            },
-            RecordChange::Put(record) => ApplyOut {
-                change: "put",
-                record: Some(record_text(record)?),
-                expires_at: Some(self.inner.purge_at(record)),
-                response: (&applied.response).into(),
-            },
+            RecordChange::Keep => Obj::new().str("change", "keep"),
+            RecordChange::Delete => Obj::new().str("change", "delete"),
+            RecordChange::Put(record) => Obj::new()
+                .str("change", "put")
+                .str("record", &record.to_json())
+                .u64("expiresAt", self.inner.purge_at(record)),
         };
-        Ok(result_text(Ok(&out)))
+        Ok(out.raw("response", &response_json(&applied.response)).end())
     }
 
     fn start_session_text(&self, input: &str, now: f64, random: &[u8]) -> Result<String, Error> {
-        let input: SessionInput = read_json(input, "startSession", false)?;
+        let input = SessionInput::from_json(input)?;
         let now = now_ms(now)?;
         let random = random_of(random)?;
         let session = self.inner.start_session(input, now, random)?;
-        let out = SessionOut {
-            family_key: &session.family_key,
-            record: record_text(&session.record)?,
-            expires_at: self.inner.purge_at(&session.record),
-            body: &session.body,
-        };
-        Ok(result_text(Ok(&out)))
+        Ok(Obj::new()
+            .str("familyKey", &session.family_key)
+            .str("record", &session.record.to_json())
+            .u64("expiresAt", self.inner.purge_at(&session.record))
+            .raw("body", &session.body)
+            .end())
     }
 }
 
 fn text(result: Result<String, Error>) -> Result<String, JsValue> {
     result.map_err(super::js_error)
-}
-
-/// A value as JSON text.
-fn result_text<T: Serialize + ?Sized>(value: Result<&T, Error>) -> String {
-    value
-        .ok()
-        .and_then(|v| serde_json::to_string(v).ok())
-        .unwrap_or_else(|| "null".to_owned())
-}
-
-/// Reads a JSON text argument (made by `JSON.stringify` in pkg/lib/issuer.js) into `T`;
-/// errors are `invalid_argument` naming `what` (or `invalid_config`), with serde's quotes of
-/// the caller's values removed.
-fn read_json<T: serde::de::DeserializeOwned>(
-    text: &str,
-    what: &str,
-    config: bool,
-) -> Result<T, Error> {
-    serde_json::from_str::<T>(text).map_err(|e| {
-        let message = e.to_string();
-        let message = message.split(" at line ").next().unwrap_or_default();
-        let message = [what, ": ", &scrub(message)].concat();
-        if config {
-            RotorError::config(message).into()
-        } else {
-            RotorError::argument(message).into()
-        }
-    })
 }
 
 #[wasm_bindgen(js_class = IssuerCore)]
@@ -264,8 +168,7 @@ impl IssuerCore {
     /// as base64url strings; throws `invalid_config` when it is invalid.
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str) -> Result<IssuerCore, JsValue> {
-        let config: IssuerConfig =
-            read_json(config, "issuer config", true).map_err(super::js_error)?;
+        let config = IssuerConfig::from_json(config).map_err(super::js_error)?;
         let inner = issuer::Issuer::new(config).map_err(super::js_error)?;
         Ok(IssuerCore { inner })
     }
@@ -313,13 +216,12 @@ impl IssuerCore {
     /// store failures: 503 `temporarily_unavailable`).
     #[wasm_bindgen(js_name = errorResponse)]
     pub fn error_response(&self, status: u16, code: &str, description: &str) -> String {
-        let r = self.inner.token_error(status, code, description, false);
-        result_text(Ok(&ResponseOut::from(&r)))
+        response_json(&self.inner.token_error(status, code, description, false))
     }
 
     /// The RFC 8414 metadata document (JSON text).
     pub fn metadata(&self) -> String {
-        result_text(Ok(&self.inner.metadata()))
+        self.inner.metadata()
     }
 
     /// The path prefix of the endpoints (the issuer URL's path).

@@ -1,5 +1,4 @@
-//! The JavaScript boundary: the only module with `#[wasm_bindgen]`, `JsValue`, `js_sys` and
-//! `web_sys`.
+//! The JavaScript boundary: the only module with `#[wasm_bindgen]`, `JsValue` and `js_sys`.
 //!
 //! One convention for every export (shared STYLE.md, "A boundary a reader learns once"):
 //! - **Handles.** A configuration is read once, when its handle is made

@@ -2,20 +2,95 @@
 //! and the `RenewalMachine` class (re-exported as they are by pkg/lib/schedule.js).
 //!
 //! Scheduling runs once per renewal, not per request: its option objects and the machine's
-//! inputs are read member by member (`super::options`) and the actions are written with
-//! `serde-wasm-bindgen`'s serializer on every call.
+//! inputs are read member by member (`super::options`); each action, event and answer is
+//! made by one call of `renewalValue` (pkg/lib/shapes.js) with its kind as a number and its
+//! fields as arguments, so the names live in JS only (serde-wasm-bindgen's serializer,
+//! measured: 3.0 KB of the gzipped browser module, is not linked).
 
 use super::client::now_or_clock;
 use super::options::{Fields, Shape};
 use super::{argument, js, random};
 use crate::error::ErrorKind;
-use crate::schedule::machine::DEFAULT_MAX_DEMAND_WAIT_MS;
+use crate::schedule::machine::{Action, Answer, DEFAULT_MAX_DEMAND_WAIT_MS, Event};
 use crate::schedule::{
     BackoffOptions, Input, Policy, RefreshOptions, RenewalMachine as Machine, SkewInputs,
     TokenTimes, backoff_delay, estimate_clock_skew, next_refresh_at, unverified_expires_at,
 };
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(raw_module = "../lib/shapes.js")]
+extern "C" {
+    /// `{ type, ...fields }` of the machine's value number `kind` (pkg/lib/shapes.js lists the
+    /// names), its fields from `a`, `b`, `c`, `d` in order (`null` for absent ones).
+    #[wasm_bindgen(js_name = renewalValue)]
+    fn renewal_value(kind: u8, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> JsValue;
+}
+
+/// A number, or `null`.
+fn number(value: Option<f64>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from)
+}
+
+/// One `renewalValue` with fewer fields.
+fn value(kind: u8, a: JsValue) -> JsValue {
+    renewal_value(kind, a, JsValue::NULL, JsValue::NULL, JsValue::NULL)
+}
+
+/// An event (`emit`'s `event`): kinds 6-11 of pkg/lib/shapes.js.
+fn event_value(event: &Event) -> JsValue {
+    let text = |s: &str| JsValue::from_str(s);
+    match event {
+        Event::Renewed { expires_at } => value(6, number(*expires_at)),
+        Event::Rotated => value(7, JsValue::NULL),
+        Event::Retrying {
+            attempt,
+            delay_ms,
+            retry_at,
+            code,
+        } => renewal_value(
+            8,
+            JsValue::from(*attempt),
+            JsValue::from(*delay_ms),
+            JsValue::from(*retry_at),
+            text(code),
+        ),
+        Event::Reauthenticate { code } => value(9, text(code)),
+        Event::Error { code, kind } => {
+            renewal_value(10, text(code), text(kind), JsValue::NULL, JsValue::NULL)
+        }
+        Event::RefreshExpiring { refresh_expires_at } => {
+            value(11, JsValue::from(*refresh_expires_at))
+        }
+    }
+}
+
+/// The actions of one step as a JS array: kinds 0-5 of pkg/lib/shapes.js.
+fn actions_value(actions: &[Action]) -> JsValue {
+    let out = js_sys::Array::new();
+    for action in actions {
+        out.push(&match action {
+            Action::SendRefresh => value(0, JsValue::NULL),
+            Action::WakeAt { at } => value(1, JsValue::from(*at)),
+            Action::CancelTimer => value(2, JsValue::NULL),
+            Action::DropTokens => value(3, JsValue::NULL),
+            Action::Emit { event } => value(4, event_value(event)),
+            Action::AdoptTokens => value(5, JsValue::NULL),
+        });
+    }
+    out.into()
+}
+
+/// An answer to a demand: kinds 12-17 of pkg/lib/shapes.js.
+fn answer_value(answer: Answer) -> JsValue {
+    match answer {
+        Answer::Use => value(12, JsValue::NULL),
+        Answer::Wait => value(13, JsValue::NULL),
+        Answer::WaitUntil { at } => value(14, JsValue::from(at)),
+        Answer::RetryLater { retry_at } => value(15, number(retry_at)),
+        Answer::Expired => value(16, JsValue::NULL),
+        Answer::NoSession => value(17, JsValue::NULL),
+    }
+}
 
 const REFRESH: Shape = Shape {
     what: "nextRefreshAt options",
@@ -275,9 +350,11 @@ impl RenewalMachine {
     /// `options`: `{ now?, rejectedToken? }`.
     pub fn answer(&self, token_set: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let (times, rejected, now) = demand_of(&token_set, &options)?;
-        js(self.inner.answer(times.as_ref(), rejected, now))?
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(JsValue::from)
+        Ok(answer_value(js(self.inner.answer(
+            times.as_ref(),
+            rejected,
+            now,
+        ))?))
     }
 
     /// Feeds one input (`{ type, tokenSet?, current?, error?, code? }`); returns the actions
@@ -369,9 +446,6 @@ impl RenewalMachine {
             Some(j) => j,
             None => f64::from(u32::from_le_bytes(random::<4>()?)) / 4_294_967_296.0,
         };
-        let actions = js(self.inner.step(input, now, jitter))?;
-        actions
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(JsValue::from)
+        Ok(actions_value(&js(self.inner.step(input, now, jitter))?))
     }
 }

@@ -2,9 +2,13 @@
 #![allow(dead_code)]
 
 use rotor::b64;
-use rotor::issuer::{HttpRequest, HttpResponse, IssuerConfig, RANDOM_BYTES};
+use rotor::issuer::{
+    HttpRequest, HttpResponse, Issuer, IssuerConfig, RANDOM_BYTES, RecordChange, Route,
+    SessionInput,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// The fixed clock of the issuer tests (ms).
 pub const T0: u64 = 1_700_000_000_000;
@@ -22,7 +26,7 @@ pub fn config_with(clients: Value, extra: Value) -> IssuerConfig {
     for (k, v) in extra.as_object().unwrap() {
         base[k] = v.clone();
     }
-    serde_json::from_value(base).unwrap()
+    IssuerConfig::from_json(&base.to_string()).unwrap()
 }
 
 /// An `application/x-www-form-urlencoded` body.
@@ -71,4 +75,97 @@ pub fn random_bytes(counter: u64) -> [u8; RANDOM_BYTES] {
     out[..32].copy_from_slice(&a);
     out[32..].copy_from_slice(&b);
     out
+}
+
+/// The driver's role in memory: route, then apply on the stored record; every store
+/// operation (one `update` a driver would run: a read and maybe a write) is counted.
+pub struct Harness {
+    pub issuer: Issuer,
+    pub store: HashMap<String, String>,
+    /// Store operations so far.
+    pub store_ops: usize,
+    pub counter: u64,
+    pub now: u64,
+    /// The extra claims (JSON text of an object) of the sessions [`Harness::start`] makes.
+    pub claims: Option<String>,
+}
+
+impl Harness {
+    pub fn new(issuer: Issuer) -> Self {
+        Harness {
+            issuer,
+            store: HashMap::new(),
+            store_ops: 0,
+            counter: 0,
+            now: T0,
+            claims: None,
+        }
+    }
+
+    /// The next deterministic random bytes.
+    pub fn random(&mut self) -> [u8; RANDOM_BYTES] {
+        self.counter += 1;
+        random_bytes(self.counter)
+    }
+
+    /// A session of `client` for `user-1` (stored); its token response body.
+    pub fn start(&mut self, client: &str, scope: Option<&str>) -> Value {
+        let random = self.random();
+        let s = self
+            .issuer
+            .start_session(
+                SessionInput {
+                    client_id: client.into(),
+                    subject: "user-1".into(),
+                    scope: scope.map(str::to_owned),
+                    claims: self.claims.clone(),
+                },
+                self.now,
+                &random,
+            )
+            .unwrap();
+        self.store.insert(s.family_key, s.record.to_json());
+        serde_json::from_str(&s.body).unwrap()
+    }
+
+    pub fn send(&mut self, req: HttpRequest) -> HttpResponse {
+        match self.issuer.route(&req, self.now) {
+            Route::Respond(r) => r,
+            Route::Family { family_key } => {
+                self.store_ops += 1;
+                let random = self.random();
+                let stored = self.store.get(&family_key).cloned();
+                let applied = self
+                    .issuer
+                    .apply(&req, stored.as_deref(), self.now, &random);
+                match applied.change {
+                    RecordChange::Keep => {}
+                    RecordChange::Delete => {
+                        self.store.remove(&family_key);
+                    }
+                    RecordChange::Put(rec) => {
+                        self.store.insert(family_key, rec.to_json());
+                    }
+                }
+                applied.response
+            }
+        }
+    }
+
+    /// A public-client (`spa`) refresh.
+    pub fn refresh(&mut self, token: &str) -> HttpResponse {
+        self.refresh_as("spa", token, None)
+    }
+
+    pub fn refresh_as(&mut self, client: &str, token: &str, scope: Option<&str>) -> HttpResponse {
+        let mut pairs = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token),
+            ("client_id", client),
+        ];
+        if let Some(s) = scope {
+            pairs.push(("scope", s));
+        }
+        self.send(post("/token", &[], form(&pairs)))
+    }
 }

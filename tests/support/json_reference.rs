@@ -1,6 +1,9 @@
-//! The issuer's JSON reader: `serde_json`, bounded in size and depth ([`super::MAX_DEPTH`]),
-//! refusing duplicate member names, with the verdicts of [`super::scan`] (checked by the
-//! differential tests there). Compiled with the `issuer` feature only (and for tests).
+//! The reference JSON reader of the differential tests: `serde_json`, bounded in size and depth
+//! (`MAX_DEPTH`), refusing duplicate member names, with the verdicts rotor's scanner
+//! (`src/json/scan.rs`) must give. Included with `#[path]` by the scanner's unit tests,
+//! `tests/props_roundtrip.rs`, `tests/jwt_json.rs` and the `json` fuzz target; the including
+//! module has `JsonError` and `MAX_DEPTH` of `rotor::json` in scope.
+#![allow(dead_code)]
 
 use super::{JsonError, MAX_DEPTH};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -109,9 +112,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if out.contains_key(&key) {
-                return Err(de::Error::custom(crate::text::join(&[
-                    DUPLICATE, &key, "\u{1}",
-                ])));
+                return Err(de::Error::custom([DUPLICATE, &key, "\u{1}"].concat()));
             }
             let value = map.next_value_seed(Seed { depth })?;
             out.insert(key, value);
