@@ -125,3 +125,22 @@ fn ed25519_thumbprint_rfc_8037() {
     );
     assert_eq!(jwk.signature_len(), 64);
 }
+
+#[test]
+fn the_issuer_refuses_private_key_jwt_clients() {
+    // The issuer verifies shared secrets only; a client listing private_key_jwt could never
+    // authenticate, so the configuration is refused.
+    let text = serde_json::json!({
+        "issuer": "https://id.example.com",
+        "audience": "https://api.example.com",
+        "keys": [{ "kid": "k1", "key": b64::encode([7u8; 32]) }],
+        "clients": [{ "clientId": "app", "authMethods": ["private_key_jwt"], "scope": "api" }],
+    })
+    .to_string();
+    let config = rotor::issuer::IssuerConfig::from_json(&text).unwrap();
+    let err = rotor::issuer::Issuer::new(config).unwrap_err();
+    assert!(
+        matches!(&err, rotor::Error::Rotor(e) if e.code == RotorErrorCode::InvalidConfig),
+        "{err:?}"
+    );
+}
