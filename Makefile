@@ -39,6 +39,7 @@ lint:
 	cargo clippy --quiet --lib --no-default-features -- -D warnings
 	cargo clippy --quiet --lib --features lint-wasm -- -D warnings
 	cargo clippy --quiet --lib --no-default-features --features lint-wasm -- -D warnings
+	cargo clippy --quiet --lib --no-default-features --features jwt,lint-wasm -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
 	scripts/typecheck.sh
 
@@ -55,6 +56,8 @@ test-rust:
 test-node: pkg
 	@source scripts/lib.sh && ensure_node_modules
 	$(NODE_TEST) tests/js/
+	# The issuer suites again with refresh tokens delivered as cookies (tests/support/delivery.mjs).
+	ROTOR_REFRESH_DELIVERY=cookie $(NODE_TEST) tests/js/issuer.test.mjs
 
 # The vector suites in Deno (no permission flags) and Bun.
 test-runtimes: pkg
@@ -64,6 +67,7 @@ test-runtimes: pkg
 test-workerd: pkg
 	@source scripts/lib.sh && ensure_node_modules
 	$(NODE_TEST) tests/workerd/
+	ROTOR_REFRESH_DELIVERY=cookie $(NODE_TEST) tests/workerd/issuer.test.mjs
 
 test-browser: pkg setup
 	$(NODE_TEST) tests/browser/

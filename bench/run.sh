@@ -29,10 +29,11 @@ NATIVE=$(cargo bench --quiet --profile bench-native --bench verify --no-run --me
   | tail -n 1 || true)
 NATIVE_ARGS=()
 if [ -n "$NATIVE" ] && [ -x "$NATIVE" ]; then NATIVE_ARGS=(--native "$NATIVE"); else log "native build failed; its rows will say so"; fi
-# The same reference with sha2's software SHA-256 (what wasm32 runs): this CPU's SHA
-# instructions make the native reference faster than any wasm build could be.
-log "building the native reference with software SHA-256 (sha2/force-soft-compact)"
-NATIVE_SOFT=$(cargo bench --quiet --profile bench-native --bench verify --no-run --features sha2/force-soft-compact --message-format=json 2>/dev/null \
+# The same reference with sha2's software SHA-256 (what wasm32 runs: the JWT module has the
+# unrolled one, `force-soft`): this CPU's SHA instructions make the native reference faster
+# than any wasm build could be.
+log "building the native reference with software SHA-256 (sha2/force-soft)"
+NATIVE_SOFT=$(cargo bench --quiet --profile bench-native --bench verify --no-run --features sha2/force-soft --message-format=json 2>/dev/null \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const l of s.split("\n")){try{const m=JSON.parse(l);if(m.reason==="compiler-artifact"&&m.target?.name==="verify"&&m.executable)console.log(m.executable)}catch{}}})' \
   | tail -n 1 || true)
 if [ -n "$NATIVE_SOFT" ] && [ -x "$NATIVE_SOFT" ]; then NATIVE_ARGS+=(--native-soft "$NATIVE_SOFT"); fi

@@ -58,6 +58,21 @@ async function edgeModule() {
 }
 
 /**
+ * The JWT module: its wasm, and what a browser page that uses `verifyJwt` + `signJwt` adds
+ * (the module travels inside the page's JS as base64, pkg/entry/jwt-browser.js).
+ */
+async function jwtModule() {
+  const wasm = sizes(readFileSync(join(PKG, "gen/jwt_bg.wasm")));
+  const js = sizes(await bundle(
+    `import init, { verifyJwt, signJwt } from "rotor";
+     await init();
+     globalThis.page = { verifyJwt, signJwt };`,
+    { platform: "browser", conditions: ["browser"] },
+  ));
+  return { wasm, pageJs: js };
+}
+
+/**
  * What each wasm module holds: twiggy's largest items (of the build with names that
  * scripts/build-wasm.sh keeps in target/wasm-names/; the same code as the shipped module).
  */
@@ -86,8 +101,9 @@ async function peerBundle(name, source, { platform = "browser", external = [] } 
 const result = { rotor: {}, peers: [] };
 result.rotor.page = await browserPage();
 result.rotor.edge = await edgeModule();
+result.rotor.jwt = await jwtModule();
 result.rotor.package = packSize(PKG);
-result.rotor.twiggy = { rotor: twiggyTop("rotor"), issuer: twiggyTop("issuer") };
+result.rotor.twiggy = { rotor: twiggyTop("rotor"), jwt: twiggyTop("jwt"), issuer: twiggyTop("issuer") };
 result.peers.push(await peerBundle("oauth4webapi", `export * from "oauth4webapi";`));
 result.peers.push(await peerBundle("jose", `export * from "jose";`));
 result.peers.push(await peerBundle("jose (jwtVerify + SignJWT)", `export { jwtVerify, SignJWT } from "jose";`));

@@ -192,7 +192,9 @@ export function installSilentRenewal(self, options = {}) {
     const t = await storage.get();
     return {
       type: "rotor:status",
-      active: Boolean(t?.refreshToken),
+      // Cookie mode (client.refreshTokenIn "cookie"): the refresh token is in an HttpOnly cookie,
+      // so a stored set is a session.
+      active: Boolean(t?.refreshToken || (client.refreshTokenIn === "cookie" && t?.accessToken)),
       expiresAt: t?.expiresAt ?? null,
       refreshExpiresAt: t?.refreshExpiresAt ?? null,
       state: m.state,

@@ -346,6 +346,7 @@ export function createWorker(options = {}) {
           own = await options.fetch(request, env, ctx, {
             issuer,
             startSession: (input, opts) => startSession(env, input, opts),
+            sessionResponse: (input, opts) => frontIssuer(env).sessionResponse(input, opts),
             now: testNow(request, env),
           });
         } catch (err) {

@@ -52,34 +52,46 @@ fn encode_with(bytes: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut String) {
 }
 
 /// Appends to `out`; `false` (with `out` possibly extended) for a refused text.
+///
+/// The output is sized once and written in place (one 3-byte `extend` per 4 characters cost
+/// a call each: 5 % of a JWT verify in wasm).
 fn decode_with(text: &[u8], table: &[u8; 256], out: &mut Vec<u8>) -> bool {
-    if text.len() % 4 == 1 {
-        return false;
-    }
-    out.reserve(text.len() / 4 * 3 + 2);
+    let tail = match text.len() % 4 {
+        0 => 0,
+        1 => return false,
+        r => r - 1,
+    };
+    let start = out.len();
+    out.resize(start + text.len() / 4 * 3 + tail, 0);
+    let dst = &mut out[start..];
+    let (full, rest) = dst.split_at_mut(text.len() / 4 * 3);
     let mut chunks = text.chunks_exact(4);
-    for c in &mut chunks {
+    let mut bad = 0u8;
+    for (c, o) in (&mut chunks).zip(full.chunks_exact_mut(3)) {
         let (a, b, c, d) = (
             table[usize::from(c[0])],
             table[usize::from(c[1])],
             table[usize::from(c[2])],
             table[usize::from(c[3])],
         );
-        if (a | b | c | d) & 0xc0 != 0 {
-            return false;
-        }
+        bad |= a | b | c | d;
         let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+        o[0] = (n >> 16) as u8;
+        o[1] = (n >> 8) as u8;
+        o[2] = n as u8;
     }
-    match *chunks.remainder() {
-        [a, b] => {
+    if bad & 0xc0 != 0 {
+        return false;
+    }
+    match (chunks.remainder(), rest) {
+        (&[a, b], [x]) => {
             let (a, b) = (table[usize::from(a)], table[usize::from(b)]);
             if (a | b) & 0xc0 != 0 || b & 0x0f != 0 {
                 return false;
             }
-            out.push(a << 2 | b >> 4);
+            *x = a << 2 | b >> 4;
         }
-        [a, b, c] => {
+        (&[a, b, c], [x, y]) => {
             let (a, b, c) = (
                 table[usize::from(a)],
                 table[usize::from(b)],
@@ -89,7 +101,8 @@ fn decode_with(text: &[u8], table: &[u8; 256], out: &mut Vec<u8>) -> bool {
                 return false;
             }
             let n = u32::from(a) << 10 | u32::from(b) << 4 | u32::from(c) >> 2;
-            out.extend_from_slice(&[(n >> 8) as u8, n as u8]);
+            *x = (n >> 8) as u8;
+            *y = n as u8;
         }
         _ => {}
     }
@@ -114,10 +127,11 @@ pub fn encode_into(bytes: impl AsRef<[u8]>, out: &mut String) {
     encode_with(bytes.as_ref(), URL_SAFE, false, out);
 }
 
-/// Appends the decoding of canonical, unpadded base64url `text` to `out`; `false` (with `out`
-/// possibly extended) for anything else. Lets a caller decode several parts into one buffer.
-pub fn decode_into(text: &str, out: &mut Vec<u8>) -> bool {
-    decode_with(text.as_bytes(), &URL_SAFE_DECODE, out)
+/// Appends the decoding of canonical, unpadded base64url `text` (a `str` or its bytes) to
+/// `out`; `false` (with `out` possibly extended) for anything else. Lets a caller decode
+/// several parts into one buffer.
+pub fn decode_into(text: impl AsRef<[u8]>, out: &mut Vec<u8>) -> bool {
+    decode_with(text.as_ref(), &URL_SAFE_DECODE, out)
 }
 
 /// Standard base64 with padding (RFC 4648 §4), as used by HTTP Basic (RFC 7617).

@@ -1,9 +1,12 @@
 // The demo page: signs in, calls the protected API, and draws what rotor's renewal does on a
-// live timeline. Two drivers behind one switch:
+// live timeline. Three drivers behind one switch:
 // - "page": a `TokenManager` in this page (tokens in IndexedDB, shared by the tabs of this
 //   origin; one tab redeems each refresh token, under a Web Lock, the others adopt the result);
 // - "sw": `rotor/sw` silent renewal in a service worker that owns the refresh token and adds
-//   `Authorization` to /api/ requests; the page only sees events.
+//   `Authorization` to /api/ requests; the page only sees events;
+// - "cookie" ("edge cookie"): a `TokenManager` in this page whose refresh token never reaches
+//   script: the issuer keeps it in an HttpOnly cookie (`refreshTokenIn: "cookie"`), the page
+//   and IndexedDB hold the access token and lifetimes only.
 import init, * as rotor from "rotor";
 import { Timeline } from "./timeline.js";
 
@@ -33,8 +36,9 @@ window.demo = demo;
 
 // ---------------------------------------------------------------- set-up
 const params = new URLSearchParams(location.search);
-if (params.get("mode") === "sw" || params.get("mode") === "page") localStorage.setItem("rotor-demo-mode", params.get("mode"));
-const mode = localStorage.getItem("rotor-demo-mode") === "sw" ? "sw" : "page";
+const MODES = ["page", "sw", "cookie"];
+if (MODES.includes(params.get("mode"))) localStorage.setItem("rotor-demo-mode", params.get("mode"));
+const mode = MODES.includes(localStorage.getItem("rotor-demo-mode")) ? localStorage.getItem("rotor-demo-mode") : "page";
 demo.mode = mode;
 for (const input of document.querySelectorAll('input[name="mode"]')) input.checked = input.value === mode;
 
@@ -45,6 +49,15 @@ const client = {
   clientId: config.clientId,
   authMethod: "none",
   grantedScope: config.scope,
+};
+/** The "edge cookie" mode's client: no refresh token in any token set, requests with credentials. */
+const cookieClient = {
+  tokenEndpoint: `${location.origin}/token`,
+  revocationEndpoint: `${location.origin}/revoke`,
+  clientId: config.cookieClientId,
+  authMethod: "none",
+  grantedScope: config.scope,
+  refreshTokenIn: "cookie",
 };
 const timeline = new Timeline($("timeline"), { windowSeconds: config.timelineSeconds });
 $("subtitle").textContent =
@@ -170,6 +183,7 @@ async function revokeRefreshToken(refreshToken) {
 // ---------------------------------------------------------------- drivers
 class PageDriver {
   label = "page";
+  client = client;
   storage = new rotor.IndexedDbStorage({ database: "rotor-demo", key: "page-session" });
   manager = new rotor.TokenManager({ client, storage: this.storage, policy: config.backoff, fetch: instrumentedFetch });
 
@@ -191,7 +205,7 @@ class PageDriver {
 
   async signIn(res, body) {
     // Page mode: this tab parses the sign-in answer and hands it to the TokenManager.
-    const tokenSet = rotor.parseTokenResponse(client, { status: res.status, headers: res.headers, body });
+    const tokenSet = rotor.parseTokenResponse(this.client, { status: res.status, headers: res.headers, body });
     await this.manager.setTokens(tokenSet);
     return tokenSet;
   }
@@ -239,6 +253,31 @@ class PageDriver {
       expiresAt: tokens?.expiresAt ?? null,
       receivedAt: tokens?.receivedAt ?? null,
     };
+  }
+}
+
+/**
+ * "edge cookie": the page driver with the refresh token in the issuer's HttpOnly cookie. The
+ * sign-in answer sets the cookie; renewals send it (credentials) and get the successor's;
+ * revocation and sign-out send it to /revoke, whose answer expires it.
+ */
+class CookieDriver extends PageDriver {
+  label = "edge cookie";
+  client = cookieClient;
+  storage = new rotor.IndexedDbStorage({ database: "rotor-demo", key: "cookie-session" });
+  manager = new rotor.TokenManager({ client: cookieClient, storage: this.storage, policy: config.backoff, fetch: instrumentedFetch });
+
+  async revoke() {
+    const tokens = await this.storage.get();
+    if (!tokens) return 0;
+    const req = rotor.buildRevocationRequest(cookieClient, { tokenTypeHint: "refresh_token" });
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, credentials: req.credentials });
+    this.manager.getAccessToken({ rejectedToken: tokens.accessToken }).catch(() => {});
+    return res.status;
+  }
+
+  async signOut() {
+    await this.manager.clear({ revoke: true });
   }
 }
 
@@ -304,7 +343,7 @@ class ServiceWorkerDriver {
   }
 }
 
-const driver = mode === "sw" ? new ServiceWorkerDriver() : new PageDriver();
+const driver = mode === "sw" ? new ServiceWorkerDriver() : mode === "cookie" ? new CookieDriver() : new PageDriver();
 $("s-mode").textContent = driver.label;
 try {
   await driver.start();
@@ -399,7 +438,7 @@ $("signin").addEventListener("submit", async (e) => {
     const res = await fetch("/signin", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: $("username").value, password: $("password").value }),
+      body: JSON.stringify({ username: $("username").value, password: $("password").value, ...(mode === "cookie" ? { mode } : {}) }),
     });
     const body = await res.text();
     if (!res.ok) {

@@ -12,12 +12,14 @@
 // never served nor echoed, it is compared in constant time, failed sign-ins are limited per
 // client IP and per user name, and every page and script is sent with a strict
 // Content-Security-Policy.
-import { createWorker } from "rotor/worker";
+import { createWorker, configFromEnv } from "rotor/worker";
 import { verifyJwt } from "rotor";
 import ASSETS from "./dist/assets.js";
 
 /** The demo's public client (a SPA: no secret, `authMethod: "none"`). */
 const CLIENT_ID = "demo-spa";
+/** The client of the "edge cookie" mode: refresh tokens only in an HttpOnly cookie (issue 16). */
+const COOKIE_CLIENT_ID = "demo-spa-cookie";
 const SCOPE = "openid profile api.read";
 
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
@@ -210,14 +212,18 @@ async function signIn(request, env, tools) {
     return oauthError(401, "access_denied", "unknown user or wrong password");
   }
   failures.delete(keys[1]);
-  const body = await tools.startSession({ clientId: CLIENT_ID, subject: username, scope: SCOPE, claims: { name: username } });
+  const session = { clientId: form?.mode === "cookie" ? COOKIE_CLIENT_ID : CLIENT_ID, subject: username, scope: SCOPE, claims: { name: username } };
+  // sessionResponse: the token response, and for the cookie client the refresh token only in
+  // its Set-Cookie (never in the body).
+  const response = await tools.sessionResponse(session);
   demo.stats.signins++;
-  return json(200, body);
+  return response;
 }
 
 function demoConfig(env) {
   return {
     clientId: CLIENT_ID,
+    cookieClientId: COOKIE_CLIENT_ID,
     scope: SCOPE,
     issuer: env.ROTOR_ISSUER,
     accessTokenTtl: seconds(env, "ROTOR_ACCESS_TOKEN_TTL", 300),
@@ -285,7 +291,21 @@ function asset(path) {
   return new Response(body, { headers });
 }
 
+/**
+ * The issuer's configuration: the bindings' (configFromEnv), plus the "edge cookie" client,
+ * allowed only from the demo's own origin (the issuer's).
+ */
+function issuerConfig(env) {
+  const config = configFromEnv(env);
+  const origin = new URL(env.ROTOR_ISSUER).origin;
+  if (!config.clients.some((c) => c.clientId === COOKIE_CLIENT_ID)) {
+    config.clients = [...config.clients, { clientId: COOKIE_CLIENT_ID, scope: SCOPE, allowedOrigins: [origin], refreshTokenDelivery: "cookie" }];
+  }
+  return config;
+}
+
 const { worker, RotorFamily } = createWorker({
+  config: issuerConfig,
   async fetch(request, env, ctx, tools) {
     const url = new URL(request.url);
     const path = url.pathname;
@@ -321,7 +341,10 @@ export default {
     let hash = null;
     try {
       const form = new URLSearchParams(await request.clone().text());
-      if (form.get("grant_type") === "refresh_token" && form.get("refresh_token")) hash = await sha256(form.get("refresh_token"));
+      // Cookie mode: the refresh token is the cookie's (the body has none).
+      const cookie = /(?:^|;\s*)__Secure-rotor-refresh=([A-Za-z0-9_-]+)/.exec(request.headers.get("cookie") ?? "")?.[1];
+      const token = form.get("refresh_token") ?? cookie;
+      if (form.get("grant_type") === "refresh_token" && token) hash = await sha256(token);
     } catch {
       // an unreadable body is the issuer's to refuse
     }

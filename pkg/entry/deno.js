@@ -3,6 +3,7 @@
 // symmetry. Selected by the `deno` export condition (package.json).
 import source wasmModule from "../gen/rotor_bg.wasm";
 import { initSync } from "../gen/rotor.js";
+import "./jwt-deno.js"; // the JWT module (gen/jwt_bg.wasm), ready on import too
 
 initSync({ module: wasmModule });
 

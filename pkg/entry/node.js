@@ -1,6 +1,7 @@
 // Node >= 20: the module instantiates itself on import; `init` is a no-op kept for symmetry.
 import { readFileSync } from "node:fs";
 import { initSync } from "../gen/rotor.js";
+import "./jwt-node.js"; // the JWT module (gen/jwt_bg.wasm), ready on import too
 
 initSync({ module: readFileSync(new URL("../gen/rotor_bg.wasm", import.meta.url)) });
 

@@ -2,6 +2,7 @@
 // so the module is ready on import. `init` is a no-op kept for symmetry.
 import { initSync } from "../gen/rotor.js";
 import wasmModule from "../gen/rotor_bg.wasm";
+import "./jwt-workerd.js"; // the JWT module (gen/jwt_bg.wasm), ready on import too
 
 initSync({ module: wasmModule });
 

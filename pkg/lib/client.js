@@ -15,6 +15,34 @@ const PARAMS = new Set(["refreshToken", "scope", "extraParams", "now", "clientAs
 const REVOCATION = new Set(["token", "tokenTypeHint", "now", "clientAssertion"]);
 const OPTIONS = new Set(["now", "previous", "requestedScope"]);
 
+/**
+ * Cookie mode (`refreshTokenIn: "cookie"`, issue 16): the refresh token lives in an `HttpOnly`
+ * cookie of the token endpoint's origin that script never sees. Requests then carry no
+ * `refresh_token` (revocation: no `token`), are sent with `credentials: "include"`, and carry
+ * `x-rotor-csrf` (a header no form can send; cross-origin it forces a CORS
+ * preflight). The core builds the body with a placeholder token that is then cut out, so the
+ * wire format stays the core's.
+ */
+const COOKIE_HEADER = "x-rotor-csrf";
+const PLACEHOLDER = "-";
+
+function withoutPair(body, name) {
+  return body.split("&").filter((p) => p !== `${name}=${PLACEHOLDER}`).join("&");
+}
+
+/** Takes `refreshTokenIn` out of a ClientConfig: `[configForTheCore, cookie]`. */
+function splitConfig(config) {
+  if (config === null || typeof config !== "object" || !Object.hasOwn(config, "refreshTokenIn")) return [config, false];
+  const { refreshTokenIn, ...rest } = config;
+  if (refreshTokenIn !== "body" && refreshTokenIn !== "cookie") throw rotorError("invalid_config", 'refreshTokenIn must be "body" or "cookie"');
+  if (refreshTokenIn === "body") return [rest, false];
+  if (rest.clientSecret !== undefined || (rest.authMethod !== undefined && rest.authMethod !== "none")) {
+    throw rotorError("invalid_config", 'refreshTokenIn "cookie" is for public browser clients (no clientSecret, authMethod "none")');
+  }
+  if (rest.dialect === "tokenidp") throw rotorError("invalid_config", 'refreshTokenIn "cookie" needs a form-encoded dialect, not "tokenidp"');
+  return [rest, true];
+}
+
 function argument(message) {
   return rotorError("invalid_argument", message, "config");
 }
@@ -73,6 +101,7 @@ export class Client {
   #core;
   #url;
   #headers;
+  #cookie;
   /** private_key_jwt: `{ privateKey, kid, alg }` (pkg/lib/dpop.js), else null. */
   #clientKey = null;
   #clientId;
@@ -84,10 +113,18 @@ export class Client {
       this.#clientKey = checkClientKey(clientKey, rest.authMethod);
       config = rest;
     }
-    this.#core = new ClientHandle(config);
-    this.#clientId = config.clientId;
+    const [core, cookie] = splitConfig(config);
+    this.#core = new ClientHandle(core);
+    this.#clientId = core.clientId;
     this.#url = this.#core.url;
+    this.#cookie = cookie;
     this.#headers = this.#core.headers(false);
+    if (cookie) this.#headers[COOKIE_HEADER] = "1";
+  }
+
+  /** Where the refresh token lives: `"body"` (token sets hold it) or `"cookie"` (HttpOnly, never seen). */
+  get refreshTokenIn() {
+    return this.#cookie ? "cookie" : "body";
   }
 
   /** The token endpoint. */
@@ -99,6 +136,11 @@ export class Client {
   buildRefreshRequest(params) {
     checkKeys(params, PARAMS, "buildRefreshRequest");
     const { refreshToken } = params;
+    if (this.#cookie) {
+      if (refreshToken != null) throw argument('refreshToken: none is sent with refreshTokenIn "cookie" (the cookie carries it)');
+      const body = this.#core.body(PLACEHOLDER, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now));
+      return { url: this.#url, method: "POST", headers: { ...this.#headers }, body: withoutPair(body, "refresh_token"), credentials: "include" };
+    }
     if (typeof refreshToken !== "string") throw argument("refreshToken: expected a string");
     const assertion = optionalString(params.clientAssertion, "clientAssertion");
     const body = this.#core.body(refreshToken, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now), assertion);
@@ -138,6 +180,11 @@ export class Client {
   buildRevocationRequest(params) {
     checkKeys(params, REVOCATION, "buildRevocationRequest");
     const { token } = params;
+    if (this.#cookie && token == null) {
+      const body = this.#core.revocation(PLACEHOLDER, optionalString(params.tokenTypeHint, "tokenTypeHint"), nowOf(params.now));
+      const headers = { ...this.#core.headers(true), [COOKIE_HEADER]: "1" };
+      return { url: this.#core.revocationUrl, method: "POST", headers, body: withoutPair(body, "token"), credentials: "include" };
+    }
     if (typeof token !== "string") throw argument("token: expected a string");
     const body = this.#core.revocation(token, optionalString(params.tokenTypeHint, "tokenTypeHint"), nowOf(params.now), optionalString(params.clientAssertion, "clientAssertion"));
     return { url: this.#core.revocationUrl, method: "POST", headers: this.#core.headers(true), body };

@@ -5,37 +5,46 @@
 // encodeInto: ~0.1 µs). What is written is zeroed after the call (it may be a token).
 import { inputBuffer, wasmMemory } from "../gen/rotor.js";
 
-const encoder = new TextEncoder();
-let memory = null;
-let address = 0;
-let capacity = 0;
-let view = null;
+/**
+ * The input buffer of one wasm module, from its glue's `inputBuffer` and `wasmMemory` exports:
+ * `{ writeText, writeBytes, wipe }` (the JWT module has its own, pkg/lib/jwt.js).
+ */
+export function inputOf(inputBuffer, wasmMemory) {
+  const encoder = new TextEncoder();
+  let memory = null;
+  let address = 0;
+  let capacity = 0;
+  let view = null;
 
-/** The view of the buffer, at least `need` bytes, valid for the current memory. */
-function buffer(need) {
-  memory ??= wasmMemory();
-  if (need > capacity) {
-    address = inputBuffer(need);
-    capacity = need;
-    view = null;
+  /** The view of the buffer, at least `need` bytes, valid for the current memory. */
+  function buffer(need) {
+    memory ??= wasmMemory();
+    if (need > capacity) {
+      address = inputBuffer(need);
+      capacity = need;
+      view = null;
+    }
+    if (view === null || view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer, address, capacity);
+    return view;
   }
-  if (view === null || view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer, address, capacity);
-  return view;
+
+  return {
+    /** Writes `text` as UTF-8 into the buffer; returns the number of bytes written. */
+    writeText(text) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      return encoder.encodeInto(text, buffer(text.length * 3)).written;
+    },
+    /** Copies `bytes` into the buffer; returns their length. */
+    writeBytes(bytes) {
+      buffer(bytes.length).set(bytes);
+      return bytes.length;
+    },
+    /** Zeroes the first `n` bytes of the buffer (the memory may have grown during the call). */
+    wipe(n) {
+      if (n > 0) buffer(0).fill(0, 0, n);
+    },
+  };
 }
 
-/** Writes `text` as UTF-8 into the buffer; returns the number of bytes written. */
-export function writeText(text) {
-  // UTF-8 takes at most 3 bytes per UTF-16 unit.
-  return encoder.encodeInto(text, buffer(text.length * 3)).written;
-}
-
-/** Copies `bytes` into the buffer; returns their length. */
-export function writeBytes(bytes) {
-  buffer(bytes.length).set(bytes);
-  return bytes.length;
-}
-
-/** Zeroes the first `n` bytes of the buffer (the memory may have grown during the call). */
-export function wipe(n) {
-  if (n > 0) buffer(0).fill(0, 0, n);
-}
+/** The browser module's input buffer (gen/rotor.js). */
+export const { writeText, writeBytes, wipe } = /* @__PURE__ */ inputOf(inputBuffer, wasmMemory);

@@ -7,6 +7,7 @@
 import { IssuerCore } from "../gen/issuer.js";
 import { readCapped } from "./body.js";
 import { configError, rotorError } from "./errors.js";
+import { splitDelivery, withCookies } from "./cookie.js";
 
 const unwrap = JSON.parse;
 
@@ -289,6 +290,8 @@ function unreadableBody() {
 export class Issuer {
   #core;
   #store;
+  /** Cookie delivery of refresh tokens (pkg/lib/cookie.js), or null when no client uses it. */
+  #cookies = null;
 
   constructor(config) {
     if (!config || typeof config !== "object") throw rotorError("invalid_config", "Issuer needs a config object");
@@ -298,7 +301,9 @@ export class Issuer {
     if (store !== undefined && (store === null || typeof store.update !== "function")) {
       throw rotorError("invalid_config", "store must have an update(key, fn, context) method");
     }
-    this.#core = newCore(configText({ ...rest, keys: normaliseKeys(rest.keys) }));
+    const { clients, delivery } = splitDelivery(rest);
+    this.#cookies = delivery;
+    this.#core = newCore(configText({ ...rest, clients, keys: normaliseKeys(rest.keys) }));
     this.#store = store ?? new MemoryStore();
   }
 
@@ -328,9 +333,13 @@ export class Issuer {
       const now = resolveNow(options?.now);
       const req = await readRequest(request);
       if (req === null) return { response: unreadableBody() };
-      const routed = unwrap(this.#core.route(req.method, req.path, req.headers, req.body, now));
-      if (routed.response) return { response: toResponse(routed.response, req.method === "HEAD") };
-      const copy = new Request(request.url, { method: req.method, headers: request.headers, body: req.body });
+      const seen = this.#cookies?.inspect(req, request.headers) ?? null;
+      if (seen && (seen.refusal || seen.missing)) return { response: this.#cookieAnswer(seen) };
+      const routed = unwrap(this.#core.route(req.method, req.path, req.headers, seen ? seen.body : req.body, now));
+      if (routed.response) return { response: this.#respond(req, request.headers, seen, routed.response, null, now) };
+      const headers = new Headers(request.headers);
+      if (seen) headers.delete("content-length");
+      const copy = new Request(request.url, { method: req.method, headers, body: seen ? seen.body : req.body });
       return { familyKey: routed.familyKey, request: copy };
     } catch (err) {
       // route uses no store: whatever throws here is a bug, never an outage.
@@ -348,9 +357,14 @@ export class Issuer {
       const now = resolveNow(options?.now);
       const req = await readRequest(request);
       if (req === null) return unreadableBody();
+      const seen = this.#cookies?.inspect(req, request.headers) ?? null;
+      if (seen) {
+        if (seen.refusal || seen.missing) return this.#cookieAnswer(seen);
+        req.body = seen.body;
+      }
       const core = this.#core;
       const routed = unwrap(core.route(req.method, req.path, req.headers, req.body, now));
-      if (routed.response) return toResponse(routed.response, req.method === "HEAD");
+      if (routed.response) return this.#respond(req, request.headers, seen, routed.response, null, now);
       let applied = null;
       // An exception raised by the function the store runs (the core's answer) is a bug; one
       // raised by the store itself (its read or its write) is an outage.
@@ -388,7 +402,8 @@ export class Issuer {
         if (applyFailed) return internalError("Issuer.handle", applyFailed.err);
         return toResponse(this.#unavailable());
       }
-      return toResponse(applied ? applied.response : this.#unavailable());
+      if (!applied) return toResponse(this.#unavailable());
+      return this.#respond(req, request.headers, seen, applied.response, applied.change === "put" ? applied.expiresAt : null, now);
     } catch (err) {
       return internalError("Issuer.handle", err);
     }
@@ -399,6 +414,55 @@ export class Issuer {
    * issuer's dialect, as the token endpoint answers).
    */
   async startSession(input, options) {
+    if (this.#cookies?.client(input?.clientId)) {
+      throw rotorError("invalid_argument", "startSession: this client's refresh tokens are delivered as a cookie: answer the sign-in with sessionResponse()");
+    }
+    return (await this.#start(input, options)).session.body;
+  }
+
+  /**
+   * Starts a family like `startSession` and answers with the sign-in's `Response`: the token
+   * response JSON (`Cache-Control: no-store`); for a cookie-delivery client without
+   * `refresh_token`, which goes into the `HttpOnly` cookie (`Set-Cookie`) instead.
+   */
+  async sessionResponse(input, options) {
+    const { session, now } = await this.#start(input, options);
+    const r = { status: 200, headers: { "content-type": "application/json", "cache-control": "no-store", pragma: "no-cache" }, body: JSON.stringify(session.body) };
+    const client = this.#cookies?.client(input?.clientId);
+    if (!client) return toResponse(r);
+    const { r: out, cookies } = this.#cookies.finish({ client, endpoint: "token" }, r, session.expiresAt, now);
+    return withCookies(out, cookies);
+  }
+
+  /** The answer to a cookie request refused before the core (cross-site, or no cookie). */
+  #cookieAnswer(seen) {
+    const c = this.#cookies;
+    if (seen.refusal) {
+      const r = unwrap(this.#core.errorResponse(...seen.refusal));
+      r.headers.vary = "Origin";
+      return toResponse(r);
+    }
+    // No token in body or cookie: the cookie has expired (or was never set). For /token that
+    // is the invalid_grant of an expired refresh token (sign in again); /revoke has nothing to
+    // revoke (RFC 7009 §2.2: 200).
+    const r = seen.endpoint === "token"
+      ? unwrap(this.#core.errorResponse(400, "invalid_grant", "no refresh-token cookie: sign in again"))
+      : { status: 200, headers: { "cache-control": "no-store", pragma: "no-cache" }, body: "" };
+    const { r: out, cookies } = c.finish(seen, r, null, 0);
+    out.headers.vary = "Origin";
+    return withCookies(out, cookies);
+  }
+
+  /** The core's answer as a Response, with cookie delivery applied where it is due. */
+  #respond(req, headers, seen, r, expiresAt, now) {
+    const headOnly = req.method === "HEAD";
+    if (this.#cookies && req.method === "OPTIONS") return toResponse(this.#cookies.preflight(r, headers));
+    if (!seen) return toResponse(r, headOnly);
+    const { r: out, cookies } = this.#cookies.finish(seen, r, expiresAt, now);
+    return withCookies(out, cookies, headOnly);
+  }
+
+  async #start(input, options) {
     const now = resolveNow(options?.now);
     const text = json(input, "startSession");
     const random = randomBytes();
@@ -420,7 +484,7 @@ export class Issuer {
       { now },
     );
     if (!created) throw rotorError("invalid_argument", "startSession: family id collision; try again");
-    return session.body;
+    return { session, now };
   }
 }
 export { createDpopVerifier, MemoryReplayCache, DpopError } from "./dpop-verify.js";

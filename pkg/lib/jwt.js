@@ -1,9 +1,15 @@
 // rotor: HS256 JWT signing and verification (shared API.md, "JWT (HS256)"). The wasm core's
 // `VerifierHandle` and `SignerHandle` (src/wasm/jwt.rs) read their options once — keys
 // included, with their HMAC key schedule — and each call passes only the token or the claims.
-import { SignerHandle, VerifierHandle } from "../gen/rotor.js";
+// They live in their own module, gen/jwt_bg.wasm (cargo feature `jwt`): a page that does not
+// use JWTs never loads it. The Node, workerd and Deno entries instantiate it on import
+// (entry/jwt-*.js); in browsers `init()` compiles it from the bytes entry/jwt-browser.js holds.
+import "../entry/jwt-browser.js";
+import { SignerHandle, VerifierHandle, inputBuffer, wasmMemory } from "../gen/jwt.js";
 import { rotorError } from "./errors.js";
-import { wipe, writeText } from "./input.js";
+import { inputOf } from "./input.js";
+
+const { writeText, wipe } = inputOf(inputBuffer, wasmMemory);
 
 function argument(message) {
   return rotorError("invalid_argument", message, "config");

@@ -100,6 +100,19 @@ const defaultTimers = {
   clearTimeout: (handle) => clearTimeout(handle),
 };
 
+/**
+ * Cookie mode (`client.refreshTokenIn: "cookie"`): token sets hold no refresh token (it is in an
+ * HttpOnly cookie), yet each set is renewable. The machine is shown each set with a stand-in
+ * `refreshToken` derived from its access token, so that "is there a session", "is this another
+ * set" and "is this the dead set" are decided exactly as with a refresh token; the stand-in is
+ * never stored, sent or handed out.
+ */
+function cookieView(set) {
+  return set && typeof set === "object" && set.refreshToken == null && typeof set.accessToken === "string"
+    ? { ...set, refreshToken: `cookie:${set.accessToken}` }
+    : set;
+}
+
 /** The `retry` error of a demand made while renewal backs off (or waits to be online). */
 function backoffError(retryAt, cause) {
   const err = rotorError(
@@ -145,6 +158,8 @@ export class TokenManager extends EventTarget {
   #timers;
   /** The session's DPoP key (option `dpop`, pkg/lib/dpop.js), or null. */
   #dpop = null;
+  /** The refresh token is in an HttpOnly cookie (`client.refreshTokenIn: "cookie"`). */
+  #cookie;
   /** setTokens, clear and each demand's first look, in call order. */
   #queue = Promise.resolve();
   /** Demands waiting for a retry (wake them when the machine's state changes). */
@@ -172,6 +187,7 @@ export class TokenManager extends EventTarget {
     this.#random = random ?? (() => Math.random());
     this.#timers = timers ?? defaultTimers;
     this.#client = client;
+    this.#cookie = client.refreshTokenIn === "cookie";
     const f = fetch ?? globalThis.fetch;
     if (typeof f !== "function") throw rotorError("invalid_config", "no fetch function available");
     this.#fetch = fetch ? fetch : (...args) => globalThis.fetch(...args);
@@ -213,7 +229,7 @@ export class TokenManager extends EventTarget {
 
   /** The refresh request; with DPoP or private_key_jwt the async builder signs it. */
   async #buildRequest(refreshToken, dpop) {
-    const params = { refreshToken };
+    const params = this.#cookie ? {} : { refreshToken };
     if (this.#core) {
       const req = this.#core.buildRefreshRequest(this.#client, params);
       if (dpop) req.headers = { ...req.headers, dpop: await dpop.proof({ method: req.method, url: req.url }) };
@@ -248,9 +264,15 @@ export class TokenManager extends EventTarget {
   }
 
   /** Feeds the machine and carries out its actions; true when it adopted `input.tokenSet`. */
+  /** What identifies `set`'s refresh token: the token, or in cookie mode its stand-in. */
+  #id(set) {
+    return (this.#cookie ? cookieView(set) : set)?.refreshToken ?? null;
+  }
+
   #step(input) {
     const before = this.#machine.state;
-    const actions = this.#machine.step(input, { now: this.#now(), jitter: this.#random() });
+    const fed = this.#cookie ? { ...input, tokenSet: cookieView(input.tokenSet), current: cookieView(input.current) } : input;
+    const actions = this.#machine.step(fed, { now: this.#now(), jitter: this.#random() });
     let adopted = false;
     for (const action of actions) {
       switch (action.type) {
@@ -269,7 +291,7 @@ export class TokenManager extends EventTarget {
           this.#disarm();
           break;
         case "drop-tokens": {
-          const dead = this.#tokens?.refreshToken ?? this.#redeeming;
+          const dead = this.#id(this.#tokens) ?? this.#redeeming;
           this.#tokens = null;
           this.#dropStored(dead);
           break;
@@ -386,11 +408,11 @@ export class TokenManager extends EventTarget {
       this.#step({ type: "refresh-failed", error: { kind: "retry", code: "storage_error" } });
       return;
     }
-    if (!current?.refreshToken) {
+    if (!this.#id(current)) {
       this.#step({ type: "cleared" });
       return;
     }
-    this.#redeeming = current.refreshToken;
+    this.#redeeming = this.#id(current);
     let req;
     let dpop = null;
     try {
@@ -405,7 +427,9 @@ export class TokenManager extends EventTarget {
     let response;
     let body;
     try {
-      response = await this.#fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
+      const init = { method: req.method, headers: req.headers, body: req.body };
+      if (req.credentials) init.credentials = req.credentials;
+      response = await this.#fetch(req.url, init);
       body = new Uint8Array(await response.arrayBuffer());
       // RFC 9449 §8: a use_dpop_nonce answer with a new DPoP-Nonce gets one retry with it.
       if (dpop?.rememberNonce(req.url, response.headers) && isNonceError(response.status, response.headers, body)) {
@@ -432,11 +456,11 @@ export class TokenManager extends EventTarget {
         // Delete the dead set while still holding the lock, so no other tab redeems it again;
         // a set stored meanwhile (a new sign-in) stays.
         const stored = await this.#storage.get().catch(() => null);
-        if (stored?.refreshToken === current.refreshToken) {
+        if (stored && this.#id(stored) === this.#id(current)) {
           await this.#storage.delete().catch(() => {});
           await this.#dpop?.drop().catch(() => {}); // the key dies with the session
         }
-        if (this.#tokens?.refreshToken === current.refreshToken) this.#tokens = null;
+        if (this.#tokens && this.#id(this.#tokens) === this.#id(current)) this.#tokens = null;
       }
       this.#step({ type: "refresh-failed", error: err });
       return;
@@ -537,7 +561,7 @@ export class TokenManager extends EventTarget {
   /** Feeds a demand and returns the machine's answer (with the token when it is "use"). */
   #ask(input, rejectedToken) {
     this.#step(input);
-    const answer = this.#machine.answer(this.#tokens, { now: this.#now(), rejectedToken });
+    const answer = this.#machine.answer(this.#cookie ? cookieView(this.#tokens) : this.#tokens, { now: this.#now(), rejectedToken });
     return answer.type === "use" ? { type: "use", token: this.#tokens.accessToken } : answer;
   }
 
@@ -587,8 +611,9 @@ export class TokenManager extends EventTarget {
       this.#lastError = null;
       this.#step({ type: "cleared" });
       await this.#withLock(async () => {
-        const token = current?.refreshToken ?? (await this.#storage.get().catch(() => null))?.refreshToken;
-        if (revoke && token) await this.#revoke(token);
+        const token = this.#id(current) ?? this.#id(await this.#storage.get().catch(() => null));
+        // Cookie mode: no token is sent; the cookie carries it, and the answer expires it.
+        if (revoke && token) await this.#revoke(this.#cookie ? null : token);
         await this.#storage.delete();
         await this.#dpop?.drop(); // the DPoP key dies with the session
       });
@@ -601,7 +626,8 @@ export class TokenManager extends EventTarget {
     const fail = (detail) => this.dispatchEvent(makeEvent("error", { code: "revocation_failed", kind: "retry", ...detail }));
     let req;
     try {
-      const params = { token: refreshToken, tokenTypeHint: "refresh_token", now: this.#now() };
+      const params = { tokenTypeHint: "refresh_token", now: this.#now() };
+      if (refreshToken !== null) params.token = refreshToken;
       req = this.#core?.buildRevocationRequest
         ? this.#core.buildRevocationRequest(this.#client, params)
         : await this.#clientHandle().buildRevocationRequestAsync(params);
@@ -610,7 +636,9 @@ export class TokenManager extends EventTarget {
       return;
     }
     try {
-      const res = await this.#fetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual" });
+      const init = { method: req.method, headers: req.headers, body: req.body, redirect: "manual" };
+      if (req.credentials) init.credentials = req.credentials;
+      const res = await this.#fetch(req.url, init);
       if (res.status !== 200) fail({ status: res.status });
     } catch (error) {
       fail({ error });

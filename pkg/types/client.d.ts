@@ -32,6 +32,15 @@ export interface ClientConfig {
   revocationEndpoint?: string;
   /** `private_key_jwt` only (and required there): the key that signs the assertion (RFC 7523 §2.2). */
   clientKey?: ClientKey;
+  /**
+   * Where the refresh token lives. `"body"` (default): in the token set, sent in the request
+   * body. `"cookie"`: in an `HttpOnly` cookie of the token endpoint's origin that script never
+   * sees (rotor's issuer with `refreshTokenDelivery: "cookie"`); requests carry no
+   * `refresh_token` (revocation: no `token`), add `x-rotor-csrf` (any value; the header the token handler asks for too) and
+   * `credentials: "include"`, and token sets have `refreshToken: null`. Public clients only
+   * (no `clientSecret`, `authMethod` `"none"`), form dialects only (not `tokenidp`).
+   */
+  refreshTokenIn?: "body" | "cookie";
 }
 
 /** The argument of {@link buildRevocationRequest}. */
@@ -44,6 +53,19 @@ export interface RevocationParams {
   now?: number;
   /** `private_key_jwt`: an assertion signed elsewhere (the `...Async` builders sign one with `clientKey`). */
   clientAssertion?: string;
+}
+
+/** A {@link ClientConfig} whose refresh token lives in an `HttpOnly` cookie. */
+export type CookieClientConfig = ClientConfig & { refreshTokenIn: "cookie" };
+
+/** {@link RevocationParams} of a `refreshTokenIn: "cookie"` client: the cookie carries the token. */
+export interface CookieRevocationParams extends Omit<RevocationParams, "token"> {
+  token?: undefined;
+}
+
+/** {@link RefreshParams} of a `refreshTokenIn: "cookie"` client: no `refreshToken` (the cookie carries it). */
+export interface CookieRefreshParams extends Omit<RefreshParams, "refreshToken"> {
+  refreshToken?: undefined | null;
 }
 
 /** The second argument of {@link buildRefreshRequest}. */
@@ -67,6 +89,8 @@ export interface RefreshRequest {
   headers: Record<string, string>;
   /** `application/x-www-form-urlencoded` (or JSON for the `tokenidp` dialect). */
   body: string;
+  /** `"include"` for a `refreshTokenIn: "cookie"` client: pass it to `fetch` (the cookie must go along). */
+  credentials?: "include";
 }
 
 /** What `fetch` returned, in a form the core can read. */
@@ -103,9 +127,11 @@ export declare class Client {
   /** The token endpoint. */
   readonly tokenEndpoint: string;
   /** The refresh-token request (RFC 6749 §6); see {@link buildRefreshRequest}. */
-  buildRefreshRequest(params: RefreshParams): RefreshRequest;
+  buildRefreshRequest(params: RefreshParams | CookieRefreshParams): RefreshRequest;
+  /** Where this client's refresh token lives (`ClientConfig.refreshTokenIn`). */
+  readonly refreshTokenIn: "body" | "cookie";
   /** The revocation request (RFC 7009 §2.1); see {@link buildRevocationRequest}. */
-  buildRevocationRequest(params: RevocationParams): RefreshRequest;
+  buildRevocationRequest(params: RevocationParams | CookieRevocationParams): RefreshRequest;
   /** The refresh request with a DPoP proof (`dpop`) and/or a `private_key_jwt` assertion signed by `clientKey`. */
   buildRefreshRequestAsync(params: AsyncRefreshParams): Promise<RefreshRequest>;
   /** The revocation request with a `private_key_jwt` assertion signed by `clientKey`. */
@@ -124,6 +150,7 @@ export function createClient(config: ClientConfig): Client;
  * `invalid_argument`, `scope_widening`) before anything is sent. A plain configuration is
  * checked on every call; pass a {@link Client} for repeated calls.
  */
+export function buildRefreshRequest(client: CookieClientConfig, params: CookieRefreshParams): RefreshRequest;
 export function buildRefreshRequest(client: ClientConfig | Client, params: RefreshParams): RefreshRequest;
 
 /** {@link buildRefreshRequest} where a key signs: a DPoP proof (RFC 9449 §5) and/or a `private_key_jwt` assertion. */
@@ -150,4 +177,5 @@ export function unverifiedJwtTimes(token: string): UnverifiedJwtTimes | null;
  * authentication, form-encoded — for the configured `revocationEndpoint` (`invalid_config`
  * without one). The server answers 200 whether or not the token was valid (RFC 7009 §2.2).
  */
+export function buildRevocationRequest(client: CookieClientConfig, params: CookieRevocationParams): RefreshRequest;
 export function buildRevocationRequest(client: ClientConfig | Client, params: RevocationParams): RefreshRequest;

@@ -46,9 +46,24 @@ export interface IssuerClient {
    * lower-case `scheme://host[:port]` as browsers send `Origin` (no path, no default port;
    * `http:` only for loopback). A preflight is granted when any client lists the origin;
    * a response carries `Access-Control-Allow-Origin` only for the authenticated client's own
-   * origins (never `*`, never with credentials). Default: none.
+   * origins (never `*`; with `Access-Control-Allow-Credentials: true` only for a
+   * `refreshTokenDelivery: "cookie"` client). Default: none.
    */
   allowedOrigins?: string[];
+  /**
+   * `"cookie"`: this public browser client gets its refresh tokens only as an `HttpOnly;
+   * Secure; SameSite=Strict` cookie (`refreshTokenCookie`, one per endpoint path: `/token` and
+   * `/revoke` under the issuer's path; `Max-Age` the family's remaining lifetime) and never in
+   * a token response body; a refresh or revocation without the token takes it from the
+   * cookie; rotation sets the successor's cookie; revocation and `invalid_grant` expire it
+   * (`Max-Age=0`). Such requests must come from one of `allowedOrigins` (exact `Origin`) and
+   * carry `x-rotor-csrf` (any value; the header the token handler asks for too) (403 `invalid_request` otherwise). Needs `allowedOrigins`,
+   * no `clientSecret`, a form dialect. Sign-in answers with {@link Issuer.sessionResponse}.
+   * Default `"body"`.
+   */
+  refreshTokenDelivery?: "body" | "cookie";
+  /** The cookie's name: `__Secure-` and a token (RFC 6265 §4.1.1). Default `__Secure-rotor-refresh`. */
+  refreshTokenCookie?: `__Secure-${string}`;
 }
 
 /** A stored family record: `value` is opaque JSON text, `expiresAt` (ms) when it may be purged. */
@@ -202,8 +217,18 @@ export class Issuer {
     request: Request,
     options?: IssuerCallOptions,
   ): Promise<{ response: Response } | { familyKey: string; request: Request }>;
-  /** Creates a family and returns its first token response (the issuer's dialect). Rejects with `invalid_argument`. */
+  /**
+   * Creates a family and returns its first token response (the issuer's dialect). Rejects
+   * with `invalid_argument`, also for a `refreshTokenDelivery: "cookie"` client (use
+   * {@link sessionResponse}).
+   */
   startSession(input: SessionInput, options?: IssuerCallOptions): Promise<TokenResponseJson>;
+  /**
+   * Creates a family and answers the sign-in: a `200` JSON token response (`Cache-Control:
+   * no-store`); for a cookie-delivery client without `refresh_token`, which is in the
+   * `Set-Cookie` headers instead. Works for every client. Rejects like `startSession`.
+   */
+  sessionResponse(input: SessionInput, options?: IssuerCallOptions): Promise<Response>;
   metadata(): AuthorizationServerMetadata;
 }
 

@@ -29,6 +29,8 @@ export type WorkerEnv = Record<string, unknown>;
 export interface WorkerTools {
   issuer: Issuer;
   startSession(input: SessionInput, options?: IssuerCallOptions): Promise<TokenResponseJson>;
+  /** The sign-in's answer for any client, cookie delivery included ({@link Issuer.sessionResponse}). */
+  sessionResponse(input: SessionInput, options?: IssuerCallOptions): Promise<Response>;
   /** The test clock's `now` (only with the ROTOR_TEST_CLOCK binding set to "1"), else undefined. */
   now: number | undefined;
 }

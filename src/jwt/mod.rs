@@ -369,6 +369,21 @@ fn scan_part<'a>(bytes: &'a [u8], what: &str) -> Result<Object<'a>, JwtError> {
     })
 }
 
+/// [`scan_part`] of text already checked to be UTF-8.
+fn scan_text<'a>(text: &'a str, what: &str) -> Result<Object<'a>, JwtError> {
+    scan::object(text).map_err(|e| {
+        err(
+            JwtErrorCode::Malformed,
+            join(&[
+                "the JWT ",
+                what,
+                " is not a JSON object: ",
+                &json_message(&e),
+            ]),
+        )
+    })
+}
+
 const HEADER_PREFIX: &[u8] = b"{\"header\":";
 const CLAIMS_PREFIX: &[u8] = b",\"claims\":";
 
@@ -381,6 +396,18 @@ const CLAIMS_PREFIX: &[u8] = b",\"claims\":";
 /// validated by a single-pass scan ([`crate::json::scan`]) and build no value tree here.
 pub fn verify_json(
     token: &str,
+    keys: &KeySet,
+    validation: &Validation,
+    now_ms: u64,
+) -> Result<VerifiedJson, JwtError> {
+    verify_json_bytes(token.as_bytes(), keys, validation, now_ms)
+}
+
+/// [`verify_json`] of a token given as bytes (as a binding finds it in memory). A compact JWS
+/// is ASCII (RFC 7515 §7.1): any other byte is refused as not base64url, so the token needs
+/// no UTF-8 check of its own.
+pub fn verify_json_bytes(
+    token: &[u8],
     keys: &KeySet,
     validation: &Validation,
     now_ms: u64,
@@ -398,7 +425,7 @@ pub fn verify_json(
     }
 
     // 2. Structure: exactly three segments (RFC 7515 §7.1), canonical base64url, JSON objects.
-    let mut parts = token.splitn(4, '.');
+    let mut parts = token.splitn(4, |&b| b == b'.');
     let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
@@ -407,13 +434,14 @@ pub fn verify_json(
             "a JWT in compact JWS form has exactly three segments",
         ));
     };
-    // Both documents are decoded into one buffer laid out as the result text.
+    // Both documents are decoded into one buffer laid out as the result text; the signature
+    // after it, moved out before the text is made.
     let mut buf = Vec::with_capacity(
         HEADER_PREFIX.len()
             + CLAIMS_PREFIX.len()
             + 1
-            + (header_b64.len() + payload_b64.len()) * 3 / 4
-            + 2,
+            + (header_b64.len() + payload_b64.len() + signature_b64.len()) * 3 / 4
+            + 3,
     );
     buf.extend_from_slice(HEADER_PREFIX);
     let header_start = buf.len();
@@ -428,10 +456,61 @@ pub fn verify_json(
     }
     let claims_range = claims_start..buf.len();
     buf.push(b'}');
-    let header = scan_part(&buf[header_range.clone()], "header")?;
-    let claims = scan_part(&buf[claims_range.clone()], "payload")?;
-    let mut signature = Vec::with_capacity(32);
-    if !b64::decode_into(signature_b64, &mut signature) {
+    let text_len = buf.len();
+    let signature_ok = b64::decode_into(signature_b64, &mut buf);
+    // HS256 tags are 32 bytes; any other length is a mismatch (checked in step 6).
+    let mut tag = [0u8; 32];
+    let tag_fits = signature_ok && buf.len() - text_len == tag.len();
+    if tag_fits {
+        tag.copy_from_slice(&buf[text_len..]);
+    }
+    buf.truncate(text_len);
+    // One UTF-8 check of both documents (the rest of the buffer is ASCII); on failure, the
+    // scans say which part is refused and why, in the order header, payload.
+    let text = match String::from_utf8(buf) {
+        Ok(text) => text,
+        Err(e) => {
+            let bytes = e.into_bytes();
+            scan_part(&bytes[header_range], "header")?;
+            scan_part(&bytes[claims_range], "payload")?;
+            return Err(err(JwtErrorCode::Malformed, "the JWT is not UTF-8"));
+        }
+    };
+    let checked = check_parts(
+        &text,
+        &header_range,
+        &claims_range,
+        signature_ok,
+        &token[..header_b64.len() + 1 + payload_b64.len()],
+        tag_fits.then_some(&tag),
+        keys,
+        validation,
+        now_ms,
+    );
+    checked.map(|()| VerifiedJson {
+        text,
+        header: header_range,
+        claims: claims_range,
+    })
+}
+
+/// Steps 2 (the JSON of both parts, then the signature's base64url) to 8 of
+/// [`verify_json_bytes`], on the decoded text.
+#[allow(clippy::too_many_arguments)]
+fn check_parts(
+    text: &str,
+    header_range: &Range<usize>,
+    claims_range: &Range<usize>,
+    signature_ok: bool,
+    signing_input: &[u8],
+    tag: Option<&[u8; 32]>,
+    keys: &KeySet,
+    validation: &Validation,
+    now_ms: u64,
+) -> Result<(), JwtError> {
+    let header = scan_text(&text[header_range.clone()], "header")?;
+    let claims = scan_text(&text[claims_range.clone()], "payload")?;
+    if !signature_ok {
         return Err(not_base64url("signature"));
     }
 
@@ -440,8 +519,7 @@ pub fn verify_json(
 
     // 6. Signature over the raw ASCII of `header.payload` (RFC 7515 §5.2 step 8), constant time.
     let key = keys.select(kid(&header)?.as_deref())?;
-    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
-    if !key.verify_mac(signing_input.as_bytes(), &signature) {
+    if !tag.is_some_and(|tag| key.verify_mac(signing_input, tag)) {
         return Err(err(
             JwtErrorCode::BadSignature,
             "the JWT signature does not match",
@@ -476,20 +554,7 @@ pub fn verify_json(
     }
 
     // 8. Claims (RFC 7519 §4.1).
-    validate_claims(&claims, validation, now_ms)?;
-    drop(claims);
-
-    let text = String::from_utf8(buf).map_err(|_| {
-        err(
-            JwtErrorCode::Malformed,
-            "the JWT header or payload is not UTF-8",
-        )
-    })?;
-    Ok(VerifiedJson {
-        text,
-        header: header_range,
-        claims: claims_range,
-    })
+    validate_claims(&claims, validation, now_ms)
 }
 
 /// The header parameters verification reads, found in one pass over the members.
@@ -781,6 +846,53 @@ mod tests {
         assert_eq!(date("253402300799"), Some(MAX_NUMERIC_DATE));
         assert_eq!(date("253402300799.5"), None);
         assert_eq!(MAX_NUMERIC_DATE.to_string(), MAX_NUMERIC_DATE_TEXT);
+    }
+
+    /// The one UTF-8 check of the decoded text refuses as the per-part scans did: the header
+    /// first, then the payload, then the signature's base64url, each with its own message.
+    #[test]
+    fn refusal_order_and_messages() {
+        let keys = KeySet::single(Key::new(vec![7u8; 32]).unwrap());
+        let refuse = |header: &[u8], payload: &[u8], signature: &str| {
+            let token = [
+                b64::encode(header),
+                b64::encode(payload),
+                signature.to_owned(),
+            ];
+            let e = verify_json(&token.join("."), &keys, &Validation::default(), 0).unwrap_err();
+            assert_eq!(e.code, JwtErrorCode::Malformed);
+            e.message
+        };
+        let header = br#"{"alg":"HS256"}"#;
+        let sig = "AAAA";
+        assert_eq!(
+            refuse(header, b"{\"sub\":\"\xff\"}", sig),
+            "the JWT payload is not a JSON object: invalid JSON: invalid UTF-8"
+        );
+        assert_eq!(
+            refuse(b"{\"alg\":\"\xc0\xaf\"}", b"{}", sig),
+            "the JWT header is not a JSON object: invalid JSON: invalid UTF-8"
+        );
+        // A broken header wins over a non-UTF-8 payload, as it does over a broken payload.
+        let broken = refuse(b"{\"alg\"}", b"{\"sub\":\"\xff\"}", sig);
+        assert!(
+            broken.starts_with("the JWT header is not a JSON object: "),
+            "{broken}"
+        );
+        assert_ne!(
+            broken,
+            "the JWT header is not a JSON object: invalid JSON: invalid UTF-8"
+        );
+        // The signature's base64url is checked after both documents.
+        let payload_first = refuse(header, b"[1]", "A");
+        assert!(
+            payload_first.starts_with("the JWT payload is not a JSON object"),
+            "{payload_first}"
+        );
+        assert_eq!(
+            refuse(header, b"{}", "A"),
+            "the JWT signature is not canonical unpadded base64url"
+        );
     }
 
     #[test]

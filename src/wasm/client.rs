@@ -222,17 +222,6 @@ impl ClientHandle {
     }
 }
 
-/// `now` in ms: the argument when it is a number, `Date.now()` when undefined/null.
-pub(super) fn now_or_clock(now: &JsValue) -> Result<f64, JsValue> {
-    if now.is_undefined() || now.is_null() {
-        return Ok(js_sys::Date::now());
-    }
-    instant(
-        now.as_f64()
-            .ok_or_else(|| argument("now: expected a number"))?,
-    )
-}
-
 /// `extraParams` (RFC 8707 `resource` and the like): an object of string values, in order.
 fn extra(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     if value.is_undefined() || value.is_null() {

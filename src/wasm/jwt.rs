@@ -7,7 +7,7 @@
 //! `{"header":..,"claims":..}` JSON text decoded from it, which pkg/lib/jwt.js hands to
 //! `JSON.parse`: the engine builds the objects in one native call.
 
-use super::client::now_or_clock;
+use super::now_or_clock;
 use super::options::{Fields, Shape};
 use super::{argument, js};
 use crate::error::{JwtError, JwtErrorCode};
@@ -192,9 +192,10 @@ impl VerifierHandle {
             Some(now) => super::instant(now)?,
             None => now_or_clock(&self.now)?,
         };
-        super::with_input(len, |input| {
-            let token = std::str::from_utf8(input).map_err(|_| argument("token: not UTF-8"))?;
-            Ok(js(jwt::verify_json(
+        // The token's bytes as JS wrote them (valid UTF-8 by construction; a JWS is ASCII and
+        // verify_json_bytes refuses any other byte): no UTF-8 check here.
+        super::with_input(len, |token| {
+            Ok(js(jwt::verify_json_bytes(
                 token,
                 &self.keys,
                 &self.validation,

@@ -16,25 +16,26 @@
 //!   API.md), so that `instanceof` works on every error rotor throws.
 //!
 //! Which exports a module has is its role (cargo features): the browser module (`rotor`,
-//! built without `issuer`) has the client, scheduling and HS256 JWT; the edge module
-//! (`rotor/issuer`, built with `issuer`) has the issuer.
+//! built without features) has the client and scheduling; the JWT module (feature `jwt`,
+//! loaded by pkg/lib/jwt.js) has HS256 sign/verify; the edge module (`rotor/issuer`, built
+//! with `issuer`) has the issuer.
 
 use crate::error::{Error, RotorError};
 use wasm_bindgen::prelude::*;
 
-#[cfg(not(feature = "issuer"))]
+#[cfg(not(any(feature = "issuer", feature = "jwt")))]
 mod client;
 #[cfg(feature = "issuer")]
 mod dpop;
 #[cfg(feature = "issuer")]
 mod issuer;
-#[cfg(not(feature = "issuer"))]
+#[cfg(not(any(feature = "issuer", feature = "jwt")))]
 mod jws;
-#[cfg(not(feature = "issuer"))]
+#[cfg(feature = "jwt")]
 mod jwt;
-#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[cfg_attr(any(feature = "issuer", feature = "jwt"), allow(dead_code))]
 mod options;
-#[cfg(not(feature = "issuer"))]
+#[cfg(not(any(feature = "issuer", feature = "jwt")))]
 mod schedule;
 
 #[wasm_bindgen(raw_module = "../lib/errors.js")]
@@ -102,9 +103,21 @@ pub(crate) fn instant(now: f64) -> Result<f64, JsValue> {
     }
 }
 
+/// `now` from options: `undefined`/`null` is `Date.now()`, else a valid instant (ms).
+#[cfg_attr(feature = "issuer", allow(dead_code))]
+pub(crate) fn now_or_clock(now: &JsValue) -> Result<f64, JsValue> {
+    if now.is_undefined() || now.is_null() {
+        return Ok(js_sys::Date::now());
+    }
+    instant(
+        now.as_f64()
+            .ok_or_else(|| argument("now: expected a number"))?,
+    )
+}
+
 /// `N` random bytes from the platform (`crypto.getRandomValues`, through `getrandom`);
 /// `invalid_config` without one.
-#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[cfg_attr(any(feature = "issuer", feature = "jwt"), allow(dead_code))]
 pub(crate) fn random<const N: usize>() -> Result<[u8; N], JsValue> {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf)

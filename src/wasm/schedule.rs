@@ -7,7 +7,7 @@
 //! fields as arguments, so the names live in JS only (serde-wasm-bindgen's serializer,
 //! measured: 3.0 KB of the gzipped browser module, is not linked).
 
-use super::client::now_or_clock;
+use super::now_or_clock;
 use super::options::{Fields, Shape};
 use super::{argument, js, random};
 use crate::error::ErrorKind;

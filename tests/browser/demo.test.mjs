@@ -229,3 +229,130 @@ test("service-worker mode: another site's auto-submitted form to /signin does no
   assert.deepEqual(victim.errors, []);
   await victim.close();
 });
+
+test("edge cookie mode: renewals with the refresh token only in an HttpOnly cookie — no script finds it, a second tab shares it, cross-site requests are refused, revocation expires it", async () => {
+  // A browser of its own: the other modes' sessions (IndexedDB) must not be what the scan finds.
+  const shared = browser;
+  browser = await launchChromium();
+  await browser.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  try {
+    await edgeCookieMode();
+  } finally {
+    await browser.close();
+    browser = shared;
+  }
+});
+
+async function edgeCookieMode() {
+  const e = await open("/?mode=cookie");
+  assert.equal((await demoState(e)).mode, "cookie");
+  const before = await stats();
+  const signinAnswer = e.waitForResponse((r) => r.url().endsWith("/signin") && r.request().method() === "POST");
+  await signIn(e, "carol");
+  const answer = await signinAnswer;
+  const signinBody = await answer.text();
+  assert.doesNotMatch(signinBody, /refresh_token/);
+  assert.match(signinBody, /"access_token"/);
+  const refreshCookie = async () => (await browser.cookies(server.url + "/token")).find((c) => c.name === "__Secure-rotor-refresh");
+  const first = await refreshCookie();
+  assert.ok(first, "the sign-in answer set the refresh-token cookie");
+  assert.equal(first.httpOnly, true);
+  assert.equal(first.secure, true);
+  assert.equal(first.sameSite, "Strict");
+  assert.equal(first.path, "/token");
+  assert.match(first.value, /^[A-Za-z0-9_-]{86}$/);
+  assert.ok(!signinBody.includes(first.value));
+
+  // Three renewals: each one redeems the cookie's token and gets the successor's cookie.
+  let s = await waitFor(e, () => window.demo.counts.renewals >= 3, null, 20_000);
+  assert.equal(s.counts.apiFail, 0, `API failures: ${JSON.stringify(s.events.filter((x) => x.kind === "error"))}`);
+  assert.equal(s.lastApi.body.hello, "carol");
+  await drawn(e, ".tl-renewed", 3, "the timeline marks the renewals");
+  await drawn(e, ".tl-bar", 4, "the timeline draws each access token");
+  const now = await refreshCookie();
+  assert.notEqual(now.value, first.value, "the cookie rotated");
+  const server1 = await stats();
+  assert.ok(server1.redemptions >= before.redemptions + 3);
+  assert.equal(server1.duplicateRedemptions, 0);
+
+  // What page script can reach: document.cookie, every IndexedDB database, Cache Storage.
+  const found = await e.evaluate(async (secrets) => {
+    const texts = [`document.cookie=${document.cookie}`];
+    for (const { name } of await indexedDB.databases()) {
+      const db = await new Promise((ok, fail) => {
+        const r = indexedDB.open(name);
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      for (const store of db.objectStoreNames) {
+        const all = await new Promise((ok) => {
+          const r = db.transaction(store).objectStore(store).getAll();
+          r.onsuccess = () => ok(r.result);
+        });
+        texts.push(`${name}/${store}=${JSON.stringify(all)}`);
+      }
+      db.close();
+    }
+    for (const key of await caches.keys()) {
+      const cache = await caches.open(key);
+      for (const req of await cache.keys()) texts.push(`${key} ${req.url}=${await (await cache.match(req)).text()}`);
+    }
+    return { texts, hits: texts.filter((t) => secrets.some((v) => t.includes(v)) || /rotor-refresh|refresh_token|"refreshToken":"/.test(t)) };
+  }, [first.value, now.value]);
+  assert.deepEqual(found.hits, []);
+  assert.ok(found.texts.some((t) => t.startsWith("rotor-demo/") && t.includes('"refreshToken":null')), `the stored set has no refresh token: ${found.texts.map((t) => t.slice(0, 60)).join(" | ")}`);
+
+  // A second tab shares the session: no sign-in, no refresh token redeemed twice.
+  const f = await open("/");
+  assert.equal((await demoState(f)).mode, "cookie");
+  assert.equal((await demoState(f)).active, true);
+  await waitFor(f, () => window.demo.counts.adopted + window.demo.counts.renewals >= 2 && window.demo.counts.apiOk >= 3, null, 20_000);
+  const server2 = await stats();
+  assert.equal(server2.signins, before.signins + 1);
+  assert.equal(server2.duplicateRedemptions, 0, "no refresh token was redeemed twice");
+  assert.equal((await demoState(f)).counts.apiFail + (await demoState(e)).counts.apiFail, 0);
+  await f.close();
+
+  // Another site: its form post to /token is refused (no cookie under SameSite=Strict, and a
+  // foreign Origin), and its script cannot even send a credentialed request (no preflight grant).
+  const attacker = await browser.newPage();
+  await attacker.setContent(
+    `<form method="post" action="${server.url}/token"><input name="grant_type" value="refresh_token"><input name="client_id" value="demo-spa-cookie"></form>`,
+  );
+  const [posted] = await Promise.all([attacker.waitForNavigation(), attacker.evaluate(() => document.forms[0].submit())]);
+  assert.equal(posted.status(), 403);
+  assert.equal(JSON.parse(await posted.text()).error, "invalid_request");
+  await attacker.close();
+  // (The form post navigated that page to the demo's origin: script runs from a fresh one.)
+  const other = await browser.newPage();
+  await other.setContent("<p>another site</p>");
+  const scripted = await other.evaluate(async (url) => {
+    try {
+      const r = await fetch(url, {
+        method: "POST",
+        credentials: "include",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-rotor-csrf": "1" },
+        body: "grant_type=refresh_token&client_id=demo-spa-cookie",
+      });
+      return `status ${r.status}`;
+    } catch (err) {
+      return err.name;
+    }
+  }, `${server.url}/token`);
+  assert.equal(scripted, "TypeError", "the preflight is refused");
+  await other.close();
+  assert.equal((await refreshCookie()).value !== undefined, true, "the victim's cookie is untouched");
+  const apiBefore = (await demoState(e)).counts.apiOk;
+  await waitFor(e, (n) => window.demo.counts.apiOk >= n + 2 && window.demo.lastApi.status === 200, apiBefore);
+
+  // Revocation: the cookie is sent to /revoke, whose answer expires it; the next renewal ends in reauthenticate.
+  await e.click("#revoke");
+  await waitFor(e, () => window.demo.counts.reauthenticate >= 1 && window.demo.active === false);
+  assert.equal(await refreshCookie(), undefined, "the revocation expired the cookie");
+  assert.deepEqual(e.errors, []);
+  assert.deepEqual(await e.evaluate(() => window.__cspViolations), [], "no CSP violation in edge cookie mode");
+  await e.close();
+}

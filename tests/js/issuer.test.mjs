@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as jose from "jose";
-import { Issuer, MemoryStore } from "rotor/issuer";
+import { Issuer, MemoryStore } from "../support/delivery.mjs";
 
 const T0 = 1_800_000_000_000;
 const KEY = new Uint8Array(32).fill(7);

@@ -393,3 +393,68 @@ test("rotor/sw now/random/timers: sign-in receipt, renewal instant and jitter co
   assert.ok(f.posted.some((m) => m.type === "rotor:renewed" && m.expiresAt === renewAt + 300_000));
   assert.throws(() => installSilentRenewal(fakeScope().scope, { client, apiPrefixes: ["/api/"], now: 1 }), { code: "invalid_config" });
 });
+
+test("rotor/sw with refreshTokenIn \"cookie\" against rotor's issuer (cookie delivery): sign-in, renewal after a 401, status, revoke-and-clear — no refresh token in the worker's storage", async (t) => {
+  const { Issuer } = await import("rotor/issuer");
+  const issuer = new Issuer({
+    issuer: ORIGIN,
+    audience: `${ORIGIN}/api`,
+    keys: [{ kid: "k", key: new Uint8Array(32).fill(4) }],
+    clients: [{ clientId: "spa", scope: "api", allowedOrigins: [ORIGIN], refreshTokenDelivery: "cookie" }],
+  });
+  const f = fakeScope();
+  const jar = new Map(); // path -> token: what the browser keeps for this origin
+  let validAccess = null;
+  const seen = [];
+  f.scope.fetch = async (input, init) => {
+    const req = new Request(input, init);
+    const path = new URL(req.url).pathname;
+    if (path === "/api/items") {
+      return req.headers.get("authorization") === `Bearer ${validAccess}`
+        ? new Response("ok")
+        : new Response("{}", { status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } });
+    }
+    // The browser adds Origin to a same-origin POST, and the cookie when credentials allow.
+    const headers = new Headers(req.headers);
+    headers.set("origin", ORIGIN);
+    if (req.credentials === "include" && jar.has(path)) headers.set("cookie", `__Secure-rotor-refresh=${jar.get(path)}`);
+    seen.push({ path, body: req.method === "POST" ? await req.clone().text() : "", credentials: req.credentials });
+    const res = path === "/signin" ? await issuer.sessionResponse({ clientId: "spa", subject: "alice" }) : await issuer.handle(new Request(req.url, { method: req.method, headers, body: req.body, duplex: "half" }));
+    for (const line of res.headers.getSetCookie()) {
+      const [, value, cookiePath, maxAge] = line.match(/^__Secure-rotor-refresh=([^;]*); Path=(\S+); Max-Age=(\d+);/);
+      if (maxAge === "0") jar.delete(cookiePath);
+      else jar.set(cookiePath, value);
+    }
+    const text = await res.text();
+    if (res.status === 200 && text) validAccess = JSON.parse(text).access_token;
+    return new Response(text || null, { status: res.status, headers: res.headers });
+  };
+  const storage = new MemoryStorage();
+  const cookieClient = { tokenEndpoint: `${ORIGIN}/token`, revocationEndpoint: `${ORIGIN}/revoke`, clientId: "spa", refreshTokenIn: "cookie" };
+  const sw = installSilentRenewal(f.scope, { client: cookieClient, apiPrefixes: ["/api/"], sessionUrls: ["/signin"], storage });
+  t.after(() => sw.stop());
+  const signin = await f.dispatchFetch(`${ORIGIN}/signin`, { method: "POST", body: "alice" });
+  assert.equal(signin.status, 200);
+  assert.equal((await signin.json()).type, "rotor:session");
+  const first = jar.get("/token");
+  assert.match(first, /^[A-Za-z0-9_-]{86}$/);
+  assert.equal((await storage.get()).refreshToken, null);
+  const [status] = await f.dispatchMessage({ type: "rotor:status" });
+  assert.equal(status.active, true);
+  // The API refuses the token: the worker renews once with the cookie and retries.
+  validAccess = "revoked-elsewhere";
+  const res = await f.dispatchFetch(`${ORIGIN}/api/items`);
+  assert.equal(res.status, 200);
+  const refresh = seen.find((s) => s.path === "/token");
+  assert.deepEqual(refresh, { path: "/token", body: "grant_type=refresh_token&client_id=spa", credentials: "include" });
+  assert.notEqual(jar.get("/token"), first, "the cookie rotated");
+  assert.equal((await storage.get()).refreshToken, null);
+  assert.ok(f.posted.some((m) => m.type === "rotor:renewed"));
+  assert.ok(f.posted.every((m) => !JSON.stringify(m).includes(jar.get("/token"))));
+  // Sign-out with revocation: the cookie is sent to /revoke, whose answer expires it.
+  const [after] = await f.dispatchMessage({ type: "rotor:clear", revoke: true });
+  assert.equal(after.active, false);
+  assert.deepEqual(seen.at(-1), { path: "/revoke", body: "token_type_hint=refresh_token&client_id=spa", credentials: "include" });
+  assert.equal(jar.size, 0);
+  await sw.stop();
+});

@@ -483,3 +483,36 @@ async function dpopVerifierUsage(request: Request): Promise<Response> {
   }
 }
 void dpopVerifierUsage;
+
+// ---- Refresh tokens in an HttpOnly cookie (issue 16) ----------------------------------------
+const cookieClient: Client = createClient({
+  tokenEndpoint: "https://id.example.com/token",
+  revocationEndpoint: "https://id.example.com/revoke",
+  clientId: "spa",
+  refreshTokenIn: "cookie",
+});
+const cookieMode: "body" | "cookie" = cookieClient.refreshTokenIn;
+const cookieRefresh: RefreshRequest = cookieClient.buildRefreshRequest({ scope: "openid" });
+const cookieCredentials: "include" | undefined = cookieRefresh.credentials;
+const cookieRevoke: RefreshRequest = cookieClient.buildRevocationRequest({ tokenTypeHint: "refresh_token" });
+// @ts-expect-error refreshTokenIn is "body" or "cookie"
+createClient({ tokenEndpoint: "https://id.example.com/token", clientId: "spa", refreshTokenIn: "jar" });
+const cookieManager = new rotor.TokenManager({ client: { tokenEndpoint: "https://id.example.com/token", clientId: "spa", refreshTokenIn: "cookie" } });
+const cookieIssuer = new Issuer({
+  ...issuerConfig,
+  clients: [{ clientId: "spa", scope: "openid", allowedOrigins: ["https://app.example.com"], refreshTokenDelivery: "cookie", refreshTokenCookie: "__Secure-rt" }],
+});
+// @ts-expect-error the cookie name must be __Secure- prefixed
+const hostCookie: IssuerConfig["clients"][number] = { clientId: "x", scope: "a", refreshTokenDelivery: "cookie", refreshTokenCookie: "__Host-rt" };
+async function cookieSignIn(): Promise<Response> {
+  return cookieIssuer.sessionResponse({ clientId: "spa", subject: "alice" }, { now: NOW });
+}
+createWorker({
+  async fetch(request, e, ctx, tools) {
+    return tools.sessionResponse({ clientId: "spa", subject: "alice" });
+  },
+});
+void [cookieMode, cookieCredentials, cookieRevoke, cookieManager, hostCookie, cookieSignIn];
+const cookieConfigOnly = { tokenEndpoint: "https://id.example.com/token", clientId: "spa", refreshTokenIn: "cookie" } as const;
+const cookieBuilt: RefreshRequest = buildRefreshRequest(cookieConfigOnly, {});
+void cookieBuilt;

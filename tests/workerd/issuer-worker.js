@@ -6,7 +6,8 @@ const { worker, RotorFamily } = createWorker({
   async fetch(request, env, ctx, tools) {
     const url = new URL(request.url);
     if (env.ROTOR_TEST_CLOCK === "1" && url.pathname === "/test/session" && request.method === "POST") {
-      return Response.json(await tools.startSession(await request.json(), { now: tools.now }));
+      // sessionResponse: the sign-in answer of either delivery mode (Set-Cookie for cookie clients).
+      return tools.sessionResponse(await request.json(), { now: tools.now });
     }
     return undefined;
   },

@@ -4,6 +4,15 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import * as jose from "jose";
 import { startWorkerd } from "../support/workerd.mjs";
+import { deliveryClients, deliveryFetch } from "../support/delivery.mjs";
+
+// ROTOR_REFRESH_DELIVERY=cookie runs this suite with "spa" delivering refresh tokens by cookie.
+const CLIENTS = [
+  { clientId: "spa", scope: "openid api.read" },
+  { clientId: "web", clientSecretEnv: "WEB_SECRET", scope: "api.read" },
+  { clientId: "off", clientSecretEnv: "WEB_SECRET", scope: "api.read", disabled: true },
+];
+const fetch = deliveryFetch(CLIENTS);
 
 const ENTRY = fileURLToPath(new URL("./issuer-worker.js", import.meta.url));
 const KEY = new Uint8Array(32).fill(5);
@@ -14,11 +23,7 @@ function bindings(extra = {}) {
     ROTOR_ISSUER: "https://id.example.com",
     ROTOR_AUDIENCE: "https://api.example.com",
     ROTOR_SIGNING_KEYS: JSON.stringify([{ kid: "edge-1", key: jose.base64url.encode(KEY) }]),
-    ROTOR_CLIENTS: JSON.stringify([
-      { clientId: "spa", scope: "openid api.read" },
-      { clientId: "web", clientSecretEnv: "WEB_SECRET", scope: "api.read" },
-      { clientId: "off", clientSecretEnv: "WEB_SECRET", scope: "api.read", disabled: true },
-    ]),
+    ROTOR_CLIENTS: JSON.stringify(deliveryClients(CLIENTS)),
     WEB_SECRET: "edge-s3cret",
     ROTOR_REUSE_GRACE_SECONDS: "5",
     ROTOR_REFRESH_TOKEN_TTL: "3600",
