@@ -26,7 +26,11 @@ use wasm_bindgen::prelude::*;
 #[cfg(not(any(feature = "issuer", feature = "jwt")))]
 mod client;
 #[cfg(feature = "issuer")]
+mod dpop;
+#[cfg(feature = "issuer")]
 mod issuer;
+#[cfg(not(any(feature = "issuer", feature = "jwt")))]
+mod jws;
 #[cfg(feature = "jwt")]
 mod jwt;
 #[cfg_attr(any(feature = "issuer", feature = "jwt"), allow(dead_code))]
