@@ -2,7 +2,12 @@
 // The core checks the proof (typ, alg, public jwk, htm, htu, iat window, ath, nonce, the
 // token's cnf.jkt); this file reads the request's headers, verifies the signature with
 // WebCrypto, keeps the replay cache (§11.1) and writes the §7.1 WWW-Authenticate answers.
-import { checkDpopProof } from "../gen/issuer.js";
+import { checkDpopProof } from "../gen/dpop.js";
+// The DPoP module (gen/dpop_bg.wasm): instantiated on import where a runtime entry does it (the
+// `#dpop` map), else fetched on first use. Only a server that bundles createDpopVerifier
+// carries it: the edge module (gen/issuer_bg.wasm) holds nothing of DPoP.
+import "#dpop";
+import { dpopReady } from "./dpop-module.js";
 import { configError } from "./errors.js";
 
 /** WebCrypto import and verify parameters per JWS alg. */
@@ -104,6 +109,7 @@ export function createDpopVerifier({ accessToken, algs = ["ES256", "EdDSA"], max
       if (typeof jkt !== "string" || jkt === "") throw fail("invalid_token", "the access token is not DPoP-bound");
       const at = clock();
       const nonces = nonce ? nonce.accepts().join(" ") : "";
+      await dpopReady();
       const result = JSON.parse(checkDpopProof(proof, request.method, request.url, at, maxAgeSeconds, maxFutureSeconds, algList, token, jkt, nonces));
       if (!result.ok) throw fail(result.error, result.description);
       const key = await crypto.subtle.importKey("jwk", result.jwk, ALGS[result.alg].importKey, false, ["verify"]);

@@ -3,7 +3,8 @@
 // and assembles the compact JWS; this file only calls WebCrypto to sign the signing input with
 // a key whose private half stays in WebCrypto (`extractable: false`), and remembers the
 // servers' `DPoP-Nonce` values.
-import { DpopKeyHandle, assertionInput, compactJws } from "../gen/rotor.js";
+import { DpopKeyHandle, assertionInput, compactJws } from "../gen/dpop.js";
+import { dpopReady } from "./dpop-module.js";
 import { rotorError } from "./errors.js";
 
 const ENCODER = new TextEncoder();
@@ -166,6 +167,7 @@ export async function createDpop(keyPair, { now, jti } = {}) {
   const alg = algOf(keyPair.privateKey);
   if (algOf(keyPair.publicKey) !== alg) throw config("the DPoP key pair's halves have different algorithms");
   const jwk = await subtle().exportKey("jwk", keyPair.publicKey);
+  await dpopReady();
   const handle = new DpopKeyHandle(alg, JSON.stringify(jwk));
   return new DPoP(handle, keyPair, alg, now ?? (() => Date.now()), jti);
 }
@@ -192,6 +194,7 @@ export function checkClientKey(clientKey, authMethod) {
  * @internal (used by pkg/lib/client.js)
  */
 export async function signAssertion(clientKey, clientId, audience, now) {
+  await dpopReady();
   const input = assertionInput(clientKey.alg, clientKey.kid ?? "", clientId, audience, now);
   return compactJws(clientKey.alg, input, await sign(clientKey.alg, clientKey.privateKey, input));
 }
