@@ -40,6 +40,7 @@ lint:
 	cargo clippy --quiet --lib --features lint-wasm -- -D warnings
 	cargo clippy --quiet --lib --no-default-features --features lint-wasm -- -D warnings
 	cargo clippy --quiet --lib --no-default-features --features jwt,lint-wasm -- -D warnings
+	cargo clippy --quiet --lib --no-default-features --features dpop,lint-wasm -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
 	scripts/typecheck.sh
 

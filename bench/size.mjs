@@ -102,8 +102,11 @@ const result = { rotor: {}, peers: [] };
 result.rotor.page = await browserPage();
 result.rotor.edge = await edgeModule();
 result.rotor.jwt = await jwtModule();
+// The DPoP module (DPoP proofs, private_key_jwt, the server's proof check): fetched by a page
+// on first use, instantiated on import in Node/workerd/Deno; in neither the page nor edge rows.
+result.rotor.dpop = { wasm: sizes(readFileSync(join(PKG, "gen/dpop_bg.wasm"))) };
 result.rotor.package = packSize(PKG);
-result.rotor.twiggy = { rotor: twiggyTop("rotor"), jwt: twiggyTop("jwt"), issuer: twiggyTop("issuer") };
+result.rotor.twiggy = { rotor: twiggyTop("rotor"), jwt: twiggyTop("jwt"), dpop: twiggyTop("dpop"), issuer: twiggyTop("issuer") };
 result.peers.push(await peerBundle("oauth4webapi", `export * from "oauth4webapi";`));
 result.peers.push(await peerBundle("jose", `export * from "jose";`));
 result.peers.push(await peerBundle("jose (jwtVerify + SignJWT)", `export { jwtVerify, SignJWT } from "jose";`));

@@ -7,6 +7,7 @@ export * from "./types/client.js";
 export * from "./types/schedule.js";
 export * from "./types/jwt.js";
 export * from "./types/manager.js";
+export * from "./types/dpop.js";
 
 /**
  * Loads and instantiates the wasm module. Required once in browsers, web workers and service

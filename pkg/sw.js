@@ -51,7 +51,7 @@
 // matches "/apiary"). Requests the worker adds `Authorization` to are sent with
 // `redirect: "manual"`, so the token never follows a redirect (a redirecting API answer
 // reaches the page as a network error).
-import init, { TokenManager, IndexedDbStorage, MemoryStorage, parseTokenResponse } from "#rotor";
+import init, { TokenManager, IndexedDbStorage, MemoryStorage, MemoryKeyStore, IndexedDbKeyStore, parseTokenResponse } from "#rotor";
 import { configError } from "./lib/errors.js";
 
 const EVENTS = ["renewed", "rotated", "retrying", "reauthenticate", "error", "refresh-expiring"];
@@ -71,6 +71,11 @@ function saysInvalidToken(header) {
   return typeof header === "string" && /(^|[\s,])error\s*=\s*"?invalid_token"?/i.test(header);
 }
 
+/** RFC 9449 §9: a resource's 401 challenge `WWW-Authenticate: DPoP error="use_dpop_nonce"`. */
+function saysUseDpopNonce(status, header) {
+  return status === 401 && typeof header === "string" && /(^|[\s,])error\s*=\s*"?use_dpop_nonce"?/i.test(header);
+}
+
 /**
  * Installs silent renewal in the service worker `self`.
  * @param {ServiceWorkerGlobalScope} self
@@ -80,7 +85,8 @@ function saysInvalidToken(header) {
  * @returns {{ stop(): Promise<void> }}
  */
 export function installSilentRenewal(self, options = {}) {
-  const { client, policy, wasm, core, now, random, timers } = options;
+  const { client, policy, wasm, core, now, random, timers, dpop } = options;
+  if (dpop !== undefined && typeof dpop !== "boolean" && (dpop === null || typeof dpop !== "object")) throw configError("dpop must be a boolean or { alg? }");
   if (now !== undefined && typeof now !== "function") throw configError("now must be a function returning ms since the epoch");
   const clock = now ?? (() => Date.now());
   if (!client || typeof client !== "object") throw configError("installSilentRenewal needs a client configuration");
@@ -156,6 +162,8 @@ export function installSilentRenewal(self, options = {}) {
           now: clock,
           random,
           timers,
+          // The DPoP key lives where the token set does (IndexedDB, or memory with persist: false).
+          dpop: dpop ? { alg: dpop === true ? undefined : dpop.alg, keyStore: persist ? new IndexedDbKeyStore() : new MemoryKeyStore() } : undefined,
         });
         for (const type of EVENTS) {
           m.addEventListener(type, (ev) => {
@@ -250,10 +258,16 @@ export function installSilentRenewal(self, options = {}) {
     }
   }
 
-  function withAuthorization(request, token) {
+  async function withAuthorization(request, token) {
     const headers = new Headers(request.headers);
-    if (token) headers.set("authorization", `Bearer ${token}`);
-    else headers.delete("authorization");
+    headers.delete("dpop");
+    if (!token) headers.delete("authorization");
+    else if (!dpop) headers.set("authorization", `Bearer ${token}`);
+    else {
+      // A DPoP-bound set: `Authorization: DPoP` and a proof with ath (RFC 9449 §7.1).
+      const m = await manager();
+      for (const [name, value] of Object.entries(await m.authorize({ method: request.method, url: request.url, accessToken: token }))) headers.set(name, value);
+    }
     // Never carry the token to a redirect's target, same-origin or not.
     return new Request(request, { headers, redirect: "manual" });
   }
@@ -261,10 +275,18 @@ export function installSilentRenewal(self, options = {}) {
   async function authorizedFetch(request) {
     const spare = request.clone();
     const token = await tokenOrNull();
-    const response = await self.fetch(withAuthorization(request, token));
-    if (token && response.status === 401 && saysInvalidToken(response.headers.get("www-authenticate"))) {
+    const response = await self.fetch(await withAuthorization(request, token));
+    const challenge = response.headers.get("www-authenticate");
+    if (token && dpop && saysUseDpopNonce(response.status, challenge)) {
+      // RFC 9449 §9: one retry with the resource's new nonce.
+      const prover = await (await manager()).dpop();
+      if (prover.rememberNonce(request.url, response.headers)) return self.fetch(await withAuthorization(spare, token));
+    } else if (dpop && token) {
+      (await (await manager()).dpop()).rememberNonce(request.url, response.headers);
+    }
+    if (token && response.status === 401 && saysInvalidToken(challenge)) {
       const renewed = await tokenOrNull(token);
-      if (renewed && renewed !== token) return self.fetch(withAuthorization(spare, renewed));
+      if (renewed && renewed !== token) return self.fetch(await withAuthorization(spare, renewed));
     }
     return response;
   }
@@ -301,7 +323,16 @@ export function installSilentRenewal(self, options = {}) {
         { status: 403, headers: { "cache-control": "no-store" } },
       );
     }
-    const response = await self.fetch(request);
+    let signIn = request;
+    if (dpop) {
+      // The sign-in carries a proof of the session's key, so the server can bind the new
+      // refresh token to it (RFC 9449 §5, §6).
+      const prover = await (await manager()).dpop();
+      const headers = new Headers(request.headers);
+      headers.set("dpop", await prover.proof({ method: request.method, url: request.url }));
+      signIn = new Request(request, { headers });
+    }
+    const response = await self.fetch(signIn);
     if (!response.ok) return response; // an error answer carries no token
     const body = await response.text();
     let tokenSet;

@@ -10,7 +10,7 @@ tarball="$TMP/$(cd pkg && npm pack --silent --pack-destination "$TMP" | tail -n 
 tar xzf "$tarball" -C "$TMP"
 missing=()
 for f in README.md LICENSE-MIT LICENSE-APACHE package.json index.d.ts sw.js worker.js \
-  gen/rotor.js gen/rotor_bg.wasm gen/jwt.js gen/jwt_bg.wasm gen/jwt_inline.js gen/issuer.js gen/issuer_bg.wasm $(cd pkg && ls entry/*.js lib/*.js types/*.d.ts); do
+  gen/rotor.js gen/rotor_bg.wasm gen/jwt.js gen/jwt_bg.wasm gen/jwt_inline.js gen/dpop.js gen/dpop_bg.wasm gen/issuer.js gen/issuer_bg.wasm $(cd pkg && ls entry/*.js lib/*.js types/*.d.ts); do
   [ -f "$TMP/package/$f" ] || missing+=("$f")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -14,6 +14,10 @@
 //!   PingFederate and TokenIDP dialects.
 //! - [`schedule`]: when to refresh, backoff, clock skew and the renewal state machine.
 //! - [`jwt`]: HS256 JSON Web Tokens (RFC 7519, RFC 7515, RFC 8725).
+//! - [`jws`]: the sans-IO step of asymmetric JWS (ES256, EdDSA, RS256 signed by the caller's
+//!   WebCrypto key): DPoP proofs (RFC 9449), `private_key_jwt` assertions (RFC 7523), RFC 7638
+//!   thumbprints.
+//! - [`dpop`]: checking DPoP proofs at a server (RFC 9449 §4.3, §7.1), all but the signature.
 //! - `issuer` (cargo feature `issuer`, on by default): an edge token endpoint with refresh-token
 //!   rotation and reuse detection (RFC 6749 §6, RFC 9700 §4.14.2, RFC 7009, RFC 7662, RFC 8414).
 //!
@@ -27,12 +31,14 @@
 
 pub mod b64;
 pub mod client;
+pub mod dpop;
 pub mod error;
 pub mod form;
 pub mod http_date;
 #[cfg(feature = "issuer")]
 pub mod issuer;
 pub mod json;
+pub mod jws;
 pub mod jwt;
 pub mod schedule;
 pub mod secret;

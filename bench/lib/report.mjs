@@ -173,6 +173,9 @@ export function renderReport(R) {
     const { page, edge } = S.rotor;
     lines.push(`| rotor browser page: JS bundle | 0.1.0 | ${fmtB(page.js.raw)} | ${fmtB(page.js.gz)} |`);
     lines.push(`| rotor browser page: wasm module (rotor_bg.wasm) | 0.1.0 | ${fmtB(page.wasm.raw)} | ${fmtB(page.wasm.gz)} |`);
+    if (S.rotor.dpop) {
+      lines.push(`| rotor DPoP module (dpop_bg.wasm; fetched on first use in browsers) | 0.1.0 | ${fmtB(S.rotor.dpop.wasm.raw)} | ${fmtB(S.rotor.dpop.wasm.gz)} |`);
+    }
     if (S.rotor.jwt) {
       lines.push(`| rotor JWT module (jwt_bg.wasm; Node, workerd, Deno, Bun) | 0.1.0 | ${fmtB(S.rotor.jwt.wasm.raw)} | ${fmtB(S.rotor.jwt.wasm.gz)} |`);
       lines.push(`| rotor browser page with verifyJwt + signJwt only: JS bundle, the module inlined as base64 (+ rotor_bg.wasm) | 0.1.0 | ${fmtB(S.rotor.jwt.pageJs.raw)} | ${fmtB(S.rotor.jwt.pageJs.gz)} |`);

@@ -4,6 +4,7 @@
 import source wasmModule from "../gen/rotor_bg.wasm";
 import { initSync } from "../gen/rotor.js";
 import "./jwt-deno.js"; // the JWT module (gen/jwt_bg.wasm), ready on import too
+import "./dpop-deno.js"; // the DPoP module (gen/dpop_bg.wasm), ready on import too
 
 initSync({ module: wasmModule });
 

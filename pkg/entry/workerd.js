@@ -3,6 +3,7 @@
 import { initSync } from "../gen/rotor.js";
 import wasmModule from "../gen/rotor_bg.wasm";
 import "./jwt-workerd.js"; // the JWT module (gen/jwt_bg.wasm), ready on import too
+import "./dpop-workerd.js"; // the DPoP module (gen/dpop_bg.wasm), ready on import too
 
 initSync({ module: wasmModule });
 

@@ -7,11 +7,12 @@
 import { ClientHandle, unverifiedJwtTimes } from "../gen/rotor.js";
 import { rotorError } from "./errors.js";
 import { wipe, writeBytes, writeText } from "./input.js";
+import { DPoP, checkClientKey, signAssertion } from "./dpop.js";
 
 export { unverifiedJwtTimes };
 
-const PARAMS = new Set(["refreshToken", "scope", "extraParams", "now"]);
-const REVOCATION = new Set(["token", "tokenTypeHint", "now"]);
+const PARAMS = new Set(["refreshToken", "scope", "extraParams", "now", "clientAssertion"]);
+const REVOCATION = new Set(["token", "tokenTypeHint", "now", "clientAssertion"]);
 const OPTIONS = new Set(["now", "previous", "requestedScope"]);
 
 /**
@@ -101,11 +102,20 @@ export class Client {
   #url;
   #headers;
   #cookie;
+  /** private_key_jwt: `{ privateKey, kid, alg }` (pkg/lib/dpop.js), else null. */
+  #clientKey = null;
+  #clientId;
 
   /** @param {object} config ClientConfig (shared API.md); `invalid_config` when it is not valid. */
   constructor(config) {
+    if (config !== null && typeof config === "object" && ("clientKey" in config || config.authMethod === "private_key_jwt")) {
+      const { clientKey, ...rest } = config;
+      this.#clientKey = checkClientKey(clientKey, rest.authMethod);
+      config = rest;
+    }
     const [core, cookie] = splitConfig(config);
     this.#core = new ClientHandle(core);
+    this.#clientId = core.clientId;
     this.#url = this.#core.url;
     this.#cookie = cookie;
     this.#headers = this.#core.headers(false);
@@ -132,8 +142,33 @@ export class Client {
       return { url: this.#url, method: "POST", headers: { ...this.#headers }, body: withoutPair(body, "refresh_token"), credentials: "include" };
     }
     if (typeof refreshToken !== "string") throw argument("refreshToken: expected a string");
-    const body = this.#core.body(refreshToken, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now));
+    const assertion = optionalString(params.clientAssertion, "clientAssertion");
+    const body = this.#core.body(refreshToken, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now), assertion);
     return { url: this.#url, method: "POST", headers: { ...this.#headers }, body };
+  }
+
+  /**
+   * `buildRefreshRequest` where a key signs (pkg/lib/dpop.js): with `dpop` (a `DPoP` from
+   * `createDpop`) the request gets a `dpop` proof header (RFC 9449 §5: `htm` POST, `htu` the
+   * token endpoint, the server's last nonce); with `authMethod: "private_key_jwt"` the
+   * `clientKey` signs the client assertion (RFC 7523 §2.2).
+   */
+  async buildRefreshRequestAsync({ dpop, ...params } = {}) {
+    if (dpop != null && !(dpop instanceof DPoP)) throw argument("dpop: expected a DPoP prover (createDpop)");
+    const now = nowOf(params.now);
+    const clientAssertion = this.#clientKey ? await signAssertion(this.#clientKey, this.#clientId, this.#url, now) : params.clientAssertion;
+    const req = this.buildRefreshRequest({ ...params, now, clientAssertion });
+    // The proof's iat: the given `now`, else the prover's own clock (createDpop's `now`).
+    if (dpop) req.headers.dpop = await dpop.proof({ method: "POST", url: req.url, now: params.now ?? undefined });
+    return req;
+  }
+
+  /** `buildRevocationRequest` with the `private_key_jwt` assertion signed by `clientKey`. */
+  async buildRevocationRequestAsync(params) {
+    const now = nowOf(params?.now);
+    const url = this.#core.revocationUrl;
+    const clientAssertion = this.#clientKey && url ? await signAssertion(this.#clientKey, this.#clientId, url, now) : params?.clientAssertion;
+    return this.buildRevocationRequest({ ...params, now, clientAssertion });
   }
 
   /**
@@ -151,7 +186,7 @@ export class Client {
       return { url: this.#core.revocationUrl, method: "POST", headers, body: withoutPair(body, "token"), credentials: "include" };
     }
     if (typeof token !== "string") throw argument("token: expected a string");
-    const body = this.#core.revocation(token, optionalString(params.tokenTypeHint, "tokenTypeHint"), nowOf(params.now));
+    const body = this.#core.revocation(token, optionalString(params.tokenTypeHint, "tokenTypeHint"), nowOf(params.now), optionalString(params.clientAssertion, "clientAssertion"));
     return { url: this.#core.revocationUrl, method: "POST", headers: this.#core.headers(true), body };
   }
 
@@ -218,6 +253,17 @@ export function buildRefreshRequest(client, params) {
   const once = new Client(client);
   try {
     return once.buildRefreshRequest(params);
+  } finally {
+    once.free();
+  }
+}
+
+/** `Client.buildRefreshRequestAsync` for `client` (a ClientConfig or a `Client`): DPoP, private_key_jwt. */
+export async function buildRefreshRequestAsync(client, params) {
+  if (client instanceof Client) return client.buildRefreshRequestAsync(params);
+  const once = new Client(client);
+  try {
+    return await once.buildRefreshRequestAsync(params);
   } finally {
     once.free();
   }

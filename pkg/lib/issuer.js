@@ -485,3 +485,4 @@ export class Issuer {
     return { session, now };
   }
 }
+export { createDpopVerifier, MemoryReplayCache, DpopError } from "./dpop-verify.js";

@@ -5,6 +5,7 @@
 import { RenewalMachine, estimateClockSkew } from "./schedule.js";
 import { Client } from "./client.js";
 import { rotorError } from "./errors.js";
+import { DpopKeeper, isNonceError } from "./dpop.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -155,6 +156,8 @@ export class TokenManager extends EventTarget {
   #now;
   #random;
   #timers;
+  /** The session's DPoP key (option `dpop`, pkg/lib/dpop.js), or null. */
+  #dpop = null;
   /** The refresh token is in an HttpOnly cookie (`client.refreshTokenIn: "cookie"`). */
   #cookie;
   /** setTokens, clear and each demand's first look, in call order. */
@@ -172,7 +175,7 @@ export class TokenManager extends EventTarget {
    * @param {() => number} [options.random] jitter in [0, 1), default `Math.random`
    * @param {{ setTimeout(fn: () => void, ms: number): unknown, clearTimeout(handle: unknown): void }} [options.timers]
    */
-  constructor({ client, fetch, storage, policy = {}, core, name, now, random, timers } = {}) {
+  constructor({ client, fetch, storage, policy = {}, core, name, now, random, timers, dpop } = {}) {
     super();
     if (!client || typeof client !== "object") throw rotorError("invalid_config", "TokenManager needs a client configuration");
     if (now !== undefined && typeof now !== "function") throw rotorError("invalid_config", "now must be a function returning ms since the epoch");
@@ -198,6 +201,42 @@ export class TokenManager extends EventTarget {
       maxDemandWaitMs: policy.maxDemandWaitMs,
     });
     this.#name = `rotor:${name ?? this.#storage.name ?? `${client.tokenEndpoint}|${client.clientId}`}`;
+    if (dpop !== undefined && dpop !== false) {
+      this.#dpop = new DpopKeeper(dpop, { name: this.#name, now: this.#now, persistent: this.#storage instanceof IndexedDbStorage });
+    }
+  }
+
+  /**
+   * The session's DPoP prover (RFC 9449), created once (non-extractable key, kept in the
+   * key store) — for the sign-in request that binds the first refresh token — or null
+   * without the `dpop` option.
+   */
+  async dpop() {
+    return this.#dpop ? this.#dpop.get() : null;
+  }
+
+  /**
+   * The headers for a resource request `{ method, url, rejectedToken? }` (or an `accessToken`
+   * this manager handed out): `authorization:
+   * DPoP <token>` and a `dpop` proof with `ath` (RFC 9449 §7.1) for a DPoP-bound token set,
+   * else `authorization: Bearer <token>` (RFC 6750 §2.1).
+   */
+  async authorize({ method = "GET", url, rejectedToken, accessToken: given } = {}) {
+    const accessToken = given ?? (await this.getAccessToken(rejectedToken ? { rejectedToken } : undefined));
+    const bound = this.#dpop && /^dpop$/i.test(this.#tokens?.accessToken === accessToken ? (this.#tokens.tokenType ?? "") : "");
+    return bound ? (await this.#dpop.get()).headers({ method, url, accessToken }) : { authorization: `Bearer ${accessToken}` };
+  }
+
+  /** The refresh request; with DPoP or private_key_jwt the async builder signs it. */
+  async #buildRequest(refreshToken, dpop) {
+    const params = this.#cookie ? {} : { refreshToken };
+    if (this.#core) {
+      const req = this.#core.buildRefreshRequest(this.#client, params);
+      if (dpop) req.headers = { ...req.headers, dpop: await dpop.proof({ method: req.method, url: req.url }) };
+      return req;
+    }
+    if (!dpop && this.#client.authMethod !== "private_key_jwt") return this.#clientHandle().buildRefreshRequest(params);
+    return this.#clientHandle().buildRefreshRequestAsync({ ...params, now: this.#now(), dpop: dpop ?? undefined });
   }
 
   /** The checked client configuration, made on first use (a bad one fails that refresh). */
@@ -375,11 +414,10 @@ export class TokenManager extends EventTarget {
     }
     this.#redeeming = this.#id(current);
     let req;
+    let dpop = null;
     try {
-      const params = this.#cookie ? {} : { refreshToken: current.refreshToken };
-      req = this.#core
-        ? this.#core.buildRefreshRequest(this.#client, params)
-        : this.#clientHandle().buildRefreshRequest(params);
+      dpop = this.#dpop ? await this.#dpop.get() : null;
+      req = await this.#buildRequest(current.refreshToken, dpop);
     } catch (err) {
       this.#lastError = err;
       this.#step({ type: "refresh-failed", error: err });
@@ -393,6 +431,13 @@ export class TokenManager extends EventTarget {
       if (req.credentials) init.credentials = req.credentials;
       response = await this.#fetch(req.url, init);
       body = new Uint8Array(await response.arrayBuffer());
+      // RFC 9449 §8: a use_dpop_nonce answer with a new DPoP-Nonce gets one retry with it.
+      if (dpop?.rememberNonce(req.url, response.headers) && isNonceError(response.status, response.headers, body)) {
+        req = await this.#buildRequest(current.refreshToken, dpop);
+        response = await this.#fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
+        body = new Uint8Array(await response.arrayBuffer());
+        dpop.rememberNonce(req.url, response.headers);
+      }
     } catch (err) {
       this.#lastError = err;
       this.#step({ type: "network-failed" });
@@ -411,7 +456,10 @@ export class TokenManager extends EventTarget {
         // Delete the dead set while still holding the lock, so no other tab redeems it again;
         // a set stored meanwhile (a new sign-in) stays.
         const stored = await this.#storage.get().catch(() => null);
-        if (stored && this.#id(stored) === this.#id(current)) await this.#storage.delete().catch(() => {});
+        if (stored && this.#id(stored) === this.#id(current)) {
+          await this.#storage.delete().catch(() => {});
+          await this.#dpop?.drop().catch(() => {}); // the key dies with the session
+        }
         if (this.#tokens && this.#id(this.#tokens) === this.#id(current)) this.#tokens = null;
       }
       this.#step({ type: "refresh-failed", error: err });
@@ -567,6 +615,7 @@ export class TokenManager extends EventTarget {
         // Cookie mode: no token is sent; the cookie carries it, and the answer expires it.
         if (revoke && token) await this.#revoke(this.#cookie ? null : token);
         await this.#storage.delete();
+        await this.#dpop?.drop(); // the DPoP key dies with the session
       });
       this.#post({ type: "rotor:cleared", reason: "clear" });
     });
@@ -581,7 +630,7 @@ export class TokenManager extends EventTarget {
       if (refreshToken !== null) params.token = refreshToken;
       req = this.#core?.buildRevocationRequest
         ? this.#core.buildRevocationRequest(this.#client, params)
-        : this.#clientHandle().buildRevocationRequest(params);
+        : await this.#clientHandle().buildRevocationRequestAsync(params);
     } catch (error) {
       fail({ kind: error?.kind ?? "config", error });
       return;

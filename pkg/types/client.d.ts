@@ -3,6 +3,7 @@
 // They are re-exported here (the same declarations, so `export *` of both files is not
 // ambiguous) for the area files that import them from "./client.js".
 import type { AuthMethod, Dialect, TokenSet } from "./common.js";
+import type { AsyncRefreshParams, ClientKey } from "./dpop.js";
 export type {
   AuthMethod,
   Dialect,
@@ -29,6 +30,8 @@ export interface ClientConfig {
   grantedScope?: string;
   /** The revocation endpoint (RFC 7009 §2), same URL rules as `tokenEndpoint`; needed by `buildRevocationRequest`. */
   revocationEndpoint?: string;
+  /** `private_key_jwt` only (and required there): the key that signs the assertion (RFC 7523 §2.2). */
+  clientKey?: ClientKey;
   /**
    * Where the refresh token lives. `"body"` (default): in the token set, sent in the request
    * body. `"cookie"`: in an `HttpOnly` cookie of the token endpoint's origin that script never
@@ -48,6 +51,8 @@ export interface RevocationParams {
   tokenTypeHint?: "refresh_token" | "access_token";
   /** Milliseconds since the epoch (default `Date.now()`); used by `client_secret_jwt`. */
   now?: number;
+  /** `private_key_jwt`: an assertion signed elsewhere (the `...Async` builders sign one with `clientKey`). */
+  clientAssertion?: string;
 }
 
 /** A {@link ClientConfig} whose refresh token lives in an `HttpOnly` cookie. */
@@ -73,6 +78,8 @@ export interface RefreshParams {
   extraParams?: Record<string, string>;
   /** Milliseconds since the epoch (default `Date.now()`); used by `client_secret_jwt`. */
   now?: number;
+  /** `private_key_jwt`: an assertion signed elsewhere (the `...Async` builders sign one with `clientKey`). */
+  clientAssertion?: string;
 }
 
 /** The HTTP request to send. Header names are lower-case. */
@@ -125,6 +132,10 @@ export declare class Client {
   readonly refreshTokenIn: "body" | "cookie";
   /** The revocation request (RFC 7009 §2.1); see {@link buildRevocationRequest}. */
   buildRevocationRequest(params: RevocationParams | CookieRevocationParams): RefreshRequest;
+  /** The refresh request with a DPoP proof (`dpop`) and/or a `private_key_jwt` assertion signed by `clientKey`. */
+  buildRefreshRequestAsync(params: AsyncRefreshParams): Promise<RefreshRequest>;
+  /** The revocation request with a `private_key_jwt` assertion signed by `clientKey`. */
+  buildRevocationRequestAsync(params: RevocationParams): Promise<RefreshRequest>;
   /** Reads the token endpoint's answer (RFC 6749 §5.1, §5.2); see {@link parseTokenResponse}. */
   parseTokenResponse(response: TokenHttpResponse, options?: ParseTokenResponseOptions): TokenSet;
   /** Frees the wasm memory now (otherwise the garbage collector does). */
@@ -141,6 +152,9 @@ export function createClient(config: ClientConfig): Client;
  */
 export function buildRefreshRequest(client: CookieClientConfig, params: CookieRefreshParams): RefreshRequest;
 export function buildRefreshRequest(client: ClientConfig | Client, params: RefreshParams): RefreshRequest;
+
+/** {@link buildRefreshRequest} where a key signs: a DPoP proof (RFC 9449 §5) and/or a `private_key_jwt` assertion. */
+export function buildRefreshRequestAsync(client: ClientConfig | Client, params: AsyncRefreshParams): Promise<RefreshRequest>;
 
 /**
  * Reads the token endpoint's answer (RFC 6749 §5.1). Throws `OAuthError` for §5.2 errors and

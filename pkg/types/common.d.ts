@@ -6,7 +6,7 @@
 export type Dialect = "rfc6749" | "keycloak" | "curity" | "pingfederate" | "tokenidp";
 
 /** Client authentication at the token endpoint (RFC 6749 §2.3.1, RFC 7523 §2.2). */
-export type AuthMethod = "client_secret_basic" | "client_secret_post" | "client_secret_jwt" | "none";
+export type AuthMethod = "client_secret_basic" | "client_secret_post" | "client_secret_jwt" | "private_key_jwt" | "none";
 
 /** A JSON value (JWT headers and claims, session claims, token responses). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [name: string]: JsonValue };

@@ -12,7 +12,7 @@ export type IssuerDialect = Dialect;
  * Client authentication methods the issuer accepts (RFC 6749 §2.3.1, RFC 7591 §2): the
  * shared-secret and public ones of {@link AuthMethod}; it does not verify `client_secret_jwt`.
  */
-export type IssuerAuthMethod = Exclude<AuthMethod, "client_secret_jwt">;
+export type IssuerAuthMethod = Exclude<AuthMethod, "client_secret_jwt" | "private_key_jwt">;
 
 /**
  * One signing key (`kid` per RFC 7515 §4.1.4; at least 32 bytes, `weak_key` otherwise): the
@@ -239,3 +239,5 @@ export class Issuer {
 export default function init(
   input?: string | URL | Request | Response | BufferSource | WebAssembly.Module,
 ): Promise<void>;
+
+export * from "./dpop-verify.js";

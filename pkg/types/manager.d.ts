@@ -1,6 +1,7 @@
 // Types of the TokenManager renewal driver and its storages.
 import type { ClientConfig, TokenSet, RefreshRequest, TokenHttpResponse, ParseTokenResponseOptions } from "./client.js";
 import type { RenewalPolicy, RenewalState } from "./schedule.js";
+import type { DPoP, DpopKeyStore, JwsAlg } from "./dpop.js";
 
 /**
  * Where a TokenManager keeps its token set. All methods are async; `get` resolves with `null`
@@ -72,6 +73,12 @@ export interface TokenManagerOptions {
   random?: () => number;
   /** The timers for the refresh, retry waits and the heartbeat. Default the global pair. */
   timers?: RenewalTimers;
+  /**
+   * DPoP (RFC 9449): the session's key is created once (private key not extractable), kept in
+   * `keyStore` (default: IndexedDB with an `IndexedDbStorage`, else memory), proves every
+   * refresh and `authorize()`d API call, and is dropped with the session.
+   */
+  dpop?: boolean | { keyStore?: DpopKeyStore; alg?: JwsAlg };
 }
 
 /** A `setTimeout`/`clearTimeout` pair (the globals fit; tests pass a fake clock's). */
@@ -124,6 +131,10 @@ export class TokenManager extends EventTarget {
   setTokens(tokenSet: TokenSet): Promise<void>;
   /** Forgets the token set; `{ revoke: true }` revokes the refresh token first (RFC 7009, needs `revocationEndpoint`; a failure is an `error` event `revocation_failed`). */
   clear(options?: { revoke?: boolean }): Promise<void>;
+  /** The session's DPoP prover (for the sign-in request that binds the first refresh token), or null without `dpop`. */
+  dpop(): Promise<DPoP | null>;
+  /** Headers for an API request: `authorization: DPoP` + a `dpop` proof with `ath` for a DPoP-bound set, else `authorization: Bearer`. */
+  authorize(request: { method?: string; url: string; rejectedToken?: string }): Promise<{ authorization: string; dpop?: string }>;
   start(): Promise<void>;
   stop(): void;
   addEventListener<K extends keyof TokenManagerEventMap>(

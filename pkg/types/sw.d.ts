@@ -44,6 +44,12 @@ export interface SilentRenewalOptions {
   random?: () => number;
   /** The timers of the renewal (tests: a fake clock's). Default the global pair. */
   timers?: RenewalTimers;
+  /**
+   * DPoP (RFC 9449): the worker's key (non-extractable, in IndexedDB `rotor-dpop` unless
+   * `persist: false`) signs a proof for the sign-in POSTs of `sessionUrls`, every refresh and
+   * every API request it authorises (`Authorization: DPoP` with `ath`); dropped with the session.
+   */
+  dpop?: boolean | { alg?: "ES256" | "EdDSA" | "RS256" };
 }
 
 /** Messages a page sends to the worker (only from a same-origin WindowClient; others are ignored). */

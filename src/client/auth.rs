@@ -26,6 +26,9 @@ pub enum AuthMethod {
     ClientSecretPost,
     /// An HS256 JWT assertion keyed with the client secret (RFC 7523 §2.2, OIDC Core §9).
     ClientSecretJwt,
+    /// A JWT assertion signed with the client's private key (RFC 7523 §2.2, OIDC Core §9):
+    /// the caller's key signs (src/jws.rs), rotor never holds it.
+    PrivateKeyJwt,
     /// A public client: only `client_id` in the body (RFC 6749 §2.1, §3.2.1).
     None,
 }
@@ -37,6 +40,7 @@ impl AuthMethod {
             AuthMethod::ClientSecretBasic => "client_secret_basic",
             AuthMethod::ClientSecretPost => "client_secret_post",
             AuthMethod::ClientSecretJwt => "client_secret_jwt",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
             AuthMethod::None => "none",
         }
     }
@@ -47,6 +51,7 @@ impl AuthMethod {
             AuthMethod::ClientSecretBasic,
             AuthMethod::ClientSecretPost,
             AuthMethod::ClientSecretJwt,
+            AuthMethod::PrivateKeyJwt,
             AuthMethod::None,
         ]
         .into_iter()
@@ -55,7 +60,7 @@ impl AuthMethod {
             RotorError::config(join(&[
                 "unknown authMethod \"",
                 prefix(name, 40),
-                "\" (expected client_secret_basic, client_secret_post, client_secret_jwt or none)",
+                "\" (expected client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt or none)",
             ]))
         })
     }
@@ -71,6 +76,9 @@ pub enum ClientAuth {
     SecretPost(Secret),
     /// `client_assertion_type` + `client_assertion` (RFC 7523 §2.2), HS256 under the secret.
     SecretJwt(Key),
+    /// `client_assertion_type` + `client_assertion` (RFC 7523 §2.2) signed by the caller with
+    /// the client's private key; the signed assertion is an argument of each request.
+    PrivateKeyJwt,
     /// `client_id` only (RFC 6749 §3.2.1 for public clients).
     None,
 }
@@ -86,6 +94,10 @@ impl ClientAuth {
             (AuthMethod::None, None) => Ok(ClientAuth::None),
             (AuthMethod::None, Some(_)) => Err(RotorError::config(
                 "clientSecret is set but authMethod is \"none\": a public client has no secret",
+            )),
+            (AuthMethod::PrivateKeyJwt, None) => Ok(ClientAuth::PrivateKeyJwt),
+            (AuthMethod::PrivateKeyJwt, Some(_)) => Err(RotorError::config(
+                "clientSecret is set but authMethod is \"private_key_jwt\": the client signs with its private key (clientKey)",
             )),
             (m, None) => Err(RotorError::config(join(&[
                 "authMethod \"",
@@ -110,6 +122,7 @@ impl ClientAuth {
             ClientAuth::SecretBasic(_) => AuthMethod::ClientSecretBasic,
             ClientAuth::SecretPost(_) => AuthMethod::ClientSecretPost,
             ClientAuth::SecretJwt(_) => AuthMethod::ClientSecretJwt,
+            ClientAuth::PrivateKeyJwt => AuthMethod::PrivateKeyJwt,
             ClientAuth::None => AuthMethod::None,
         }
     }
@@ -133,14 +146,50 @@ impl ClientAuth {
     /// seconds, `exp` = `iat` + [`ASSERTION_LIFETIME_SECONDS`], `jti` = base64url of the
     /// entropy (RFC 7523 §3). A `now` after the year 9999 cannot date an assertion
     /// (`invalid_argument`, RFC 7519 §2).
+    ///
+    /// `assertion` is the `private_key_jwt` assertion the caller signed
+    /// ([`crate::jws::assertion_claims`]); required by that method, refused by the others
+    /// (`invalid_argument`).
     pub(crate) fn body_params(
         &self,
         client_id: &str,
         token_endpoint: &str,
         now_ms: f64,
         jti_entropy: &[u8; 16],
+        assertion: Option<&str>,
     ) -> Result<Vec<(&'static str, String)>, RotorError> {
         let mut params = Vec::with_capacity(3);
+        match (self, assertion) {
+            (ClientAuth::PrivateKeyJwt, None) => {
+                return Err(RotorError::argument(
+                    "private_key_jwt: the client assertion is signed with the client's key (clientAssertion, or buildRefreshRequestAsync)",
+                ));
+            }
+            (ClientAuth::PrivateKeyJwt, Some(assertion)) => {
+                if assertion.split('.').count() != 3
+                    || !assertion
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                {
+                    return Err(RotorError::argument(
+                        "clientAssertion must be a compact JWS (RFC 7515 §7.1)",
+                    ));
+                }
+                params.push(("client_id", client_id.to_owned()));
+                params.push((
+                    "client_assertion_type",
+                    JWT_BEARER_ASSERTION_TYPE.to_owned(),
+                ));
+                params.push(("client_assertion", assertion.to_owned()));
+                return Ok(params);
+            }
+            (_, Some(_)) => {
+                return Err(RotorError::argument(
+                    "clientAssertion is only for authMethod \"private_key_jwt\"",
+                ));
+            }
+            (_, None) => {}
+        }
         match self {
             ClientAuth::SecretBasic(_) => {}
             ClientAuth::SecretPost(secret) => {
@@ -166,6 +215,7 @@ impl ClientAuth {
                 params.push(("client_assertion", assertion));
             }
             ClientAuth::None => params.push(("client_id", client_id.to_owned())),
+            ClientAuth::PrivateKeyJwt => {}
         }
         Ok(params)
     }
@@ -181,7 +231,12 @@ pub(crate) fn basic_credentials(client_id: &str, secret: &Secret) -> String {
 
 /// The claims of a `client_secret_jwt` assertion (RFC 7523 §3): `iss` and `sub` the client,
 /// `aud` the token endpoint, `jti`, `iat` and `exp`, in name order.
-fn assertion_claims(client_id: &str, token_endpoint: &str, iat: i64, jti: &[u8; 16]) -> String {
+pub(crate) fn assertion_claims(
+    client_id: &str,
+    token_endpoint: &str,
+    iat: i64,
+    jti: &[u8; 16],
+) -> String {
     let mut out = String::with_capacity(128 + 2 * client_id.len() + token_endpoint.len());
     out.push('{');
     push_name(&mut out, "aud");

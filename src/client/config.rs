@@ -51,7 +51,8 @@ pub struct ClientOptions {
     #[serde(default)]
     pub client_secret: Option<Secret>,
     /// `client_secret_basic` (default with a secret), `client_secret_post`,
-    /// `client_secret_jwt` or `none` (default without a secret).
+    /// `client_secret_jwt`, `private_key_jwt` (the caller signs, src/jws.rs) or `none`
+    /// (default without a secret).
     #[serde(default)]
     pub auth_method: Option<String>,
     /// `rfc6749` (default), `keycloak`, `curity`, `pingfederate` or `tokenidp`.
@@ -96,7 +97,12 @@ impl ClientConfig {
                 "clientId must not contain control characters",
             ));
         }
-        if dialect == Dialect::TokenIdp && method == AuthMethod::ClientSecretJwt {
+        if dialect == Dialect::TokenIdp
+            && matches!(
+                method,
+                AuthMethod::ClientSecretJwt | AuthMethod::PrivateKeyJwt
+            )
+        {
             return Err(RotorError::config(
                 "the tokenidp dialect has no client assertion parameters: use client_secret_basic, client_secret_post or none",
             ));

@@ -49,7 +49,8 @@ pub use config::{ClientConfig, ClientOptions};
 pub use dialect::Dialect;
 pub use request::{
     RefreshParams, RefreshRequest, build_refresh_request, refresh_request_body,
-    refresh_request_headers, revocation_request_body, revocation_request_headers,
+    refresh_request_body_signed, refresh_request_headers, revocation_request_body,
+    revocation_request_body_signed, revocation_request_headers,
 };
 pub use response::{
     MAX_LIFETIME_SECONDS, MAX_RESPONSE_BYTES, ParseOptions, PreviousTokens, TokenResponse,

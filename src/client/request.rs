@@ -151,6 +151,18 @@ pub fn refresh_request_body(
     now_ms: f64,
     jti_entropy: &[u8; 16],
 ) -> Result<String, RotorError> {
+    refresh_request_body_signed(config, params, now_ms, jti_entropy, None)
+}
+
+/// [`refresh_request_body`] with the `private_key_jwt` client assertion the caller signed
+/// (RFC 7523 §2.2; see [`crate::jws`]); `None` for the other methods.
+pub fn refresh_request_body_signed(
+    config: &ClientConfig,
+    params: &RefreshParams,
+    now_ms: f64,
+    jti_entropy: &[u8; 16],
+    client_assertion: Option<&str>,
+) -> Result<String, RotorError> {
     let token = params.refresh_token.expose();
     if token.is_empty() {
         return Err(RotorError::argument("refreshToken must not be empty"));
@@ -214,6 +226,7 @@ pub fn refresh_request_body(
         config.token_endpoint(),
         now_ms,
         jti_entropy,
+        client_assertion,
     )?;
 
     let mut fields: Vec<(&str, &str)> = Vec::with_capacity(8 + params.extra_params.len());
@@ -277,6 +290,19 @@ pub fn revocation_request_body(
     now_ms: f64,
     jti_entropy: &[u8; 16],
 ) -> Result<String, RotorError> {
+    revocation_request_body_signed(config, token, token_type_hint, now_ms, jti_entropy, None)
+}
+
+/// [`revocation_request_body`] with the `private_key_jwt` client assertion the caller signed
+/// (addressed to the revocation endpoint); `None` for the other methods.
+pub fn revocation_request_body_signed(
+    config: &ClientConfig,
+    token: &str,
+    token_type_hint: Option<&str>,
+    now_ms: f64,
+    jti_entropy: &[u8; 16],
+    client_assertion: Option<&str>,
+) -> Result<String, RotorError> {
     let Some(endpoint) = config.revocation_endpoint() else {
         return Err(RotorError::config(
             "revocationEndpoint is not configured (RFC 7009 §2)",
@@ -311,9 +337,13 @@ pub fn revocation_request_body(
             "now must be a finite, non-negative number of milliseconds",
         ));
     }
-    let auth = config
-        .auth()
-        .body_params(config.client_id(), endpoint, now_ms, jti_entropy)?;
+    let auth = config.auth().body_params(
+        config.client_id(),
+        endpoint,
+        now_ms,
+        jti_entropy,
+        client_assertion,
+    )?;
     let mut fields: Vec<(&str, &str)> = vec![("token", token)];
     if let Some(hint) = token_type_hint {
         fields.push(("token_type_hint", hint));

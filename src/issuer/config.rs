@@ -415,9 +415,17 @@ impl IssuerConfig {
                     }
                     let mut out = Vec::new();
                     for name in &list {
-                        // The issuer verifies shared secrets only: no client_secret_jwt.
+                        // The issuer verifies shared secrets only: no client_secret_jwt,
+                        // no private_key_jwt.
                         let m = match AuthMethod::parse(name) {
-                            Ok(m) if m != AuthMethod::ClientSecretJwt => m,
+                            Ok(m)
+                                if !matches!(
+                                    m,
+                                    AuthMethod::ClientSecretJwt | AuthMethod::PrivateKeyJwt
+                                ) =>
+                            {
+                                m
+                            }
                             _ => {
                                 return Err(cfg(join(&[
                                     &here,

@@ -110,36 +110,41 @@ impl ClientHandle {
     }
 
     /// The body of a revocation request (RFC 7009 §2.1) for `token` (`token_type_hint` as
-    /// given) at `now` (ms; used by `client_secret_jwt`).
+    /// given) at `now` (ms; used by `client_secret_jwt`), with the `private_key_jwt`
+    /// `client_assertion` the caller signed.
     pub fn revocation(
         &self,
         token: &str,
         token_type_hint: Option<String>,
         now: f64,
+        client_assertion: Option<String>,
     ) -> Result<String, JsValue> {
         let now = instant(now)?;
         let entropy = match self.config.auth() {
             ClientAuth::SecretJwt(_) => random::<16>()?,
             _ => [0; 16],
         };
-        js(client::revocation_request_body(
+        js(client::revocation_request_body_signed(
             &self.config,
             token,
             token_type_hint.as_deref(),
             now,
             &entropy,
+            client_assertion.as_deref(),
         ))
     }
 
     /// The body of the refresh-token request (RFC 6749 §6) for `refresh_token`, `scope`
     /// (`None` keeps the granted one) and `extra_params` (an object of string values, or
-    /// undefined/null) at `now` (ms).
+    /// undefined/null) at `now` (ms), with the `private_key_jwt` `client_assertion` the
+    /// caller signed (pkg/lib/dpop.js).
     pub fn body(
         &self,
         refresh_token: &str,
         scope: Option<String>,
         extra_params: JsValue,
         now: f64,
+        client_assertion: Option<String>,
     ) -> Result<String, JsValue> {
         let params = RefreshParams {
             refresh_token: Secret::new(refresh_token),
@@ -152,11 +157,12 @@ impl ClientHandle {
             _ => [0; 16],
         };
         // The body only: the URL and the headers are the handle's (no `RefreshRequest`).
-        js(client::refresh_request_body(
+        js(client::refresh_request_body_signed(
             &self.config,
             &params,
             now,
             &entropy,
+            client_assertion.as_deref(),
         ))
     }
 

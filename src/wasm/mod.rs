@@ -17,21 +17,30 @@
 //!
 //! Which exports a module has is its role (cargo features): the browser module (`rotor`,
 //! built without features) has the client and scheduling; the JWT module (feature `jwt`,
-//! loaded by pkg/lib/jwt.js) has HS256 sign/verify; the edge module (`rotor/issuer`, built
-//! with `issuer`) has the issuer.
+//! loaded by pkg/lib/jwt.js) has HS256 sign/verify; the DPoP module (feature `dpop`, loaded by
+//! pkg/lib/dpop.js and pkg/lib/dpop-verify.js) has the asymmetric-JWS steps, thumbprints and
+//! the server's proof check; the edge module (`rotor/issuer`, built with `issuer`) has the
+//! issuer.
 
 use crate::error::{Error, RotorError};
 use wasm_bindgen::prelude::*;
 
-#[cfg(not(any(feature = "issuer", feature = "jwt")))]
+#[cfg(not(any(feature = "issuer", feature = "jwt", feature = "dpop")))]
 mod client;
-#[cfg(feature = "issuer")]
+#[cfg(feature = "dpop")]
+mod dpop;
+#[cfg(all(feature = "issuer", not(feature = "dpop")))]
 mod issuer;
+#[cfg(feature = "dpop")]
+mod jws;
 #[cfg(feature = "jwt")]
 mod jwt;
-#[cfg_attr(any(feature = "issuer", feature = "jwt"), allow(dead_code))]
+#[cfg_attr(
+    any(feature = "issuer", feature = "jwt", feature = "dpop"),
+    allow(dead_code)
+)]
 mod options;
-#[cfg(not(any(feature = "issuer", feature = "jwt")))]
+#[cfg(not(any(feature = "issuer", feature = "jwt", feature = "dpop")))]
 mod schedule;
 
 #[wasm_bindgen(raw_module = "../lib/errors.js")]
@@ -76,19 +85,19 @@ pub(crate) fn js_error(err: impl Into<Error>) -> JsValue {
 }
 
 /// A result of the core as the boundary's result.
-#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[cfg_attr(any(feature = "issuer", feature = "dpop"), allow(dead_code))]
 pub(crate) fn js<T, E: Into<Error>>(result: Result<T, E>) -> Result<T, JsValue> {
     result.map_err(js_error)
 }
 
 /// `invalid_argument` as a JS error.
-#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[cfg_attr(any(feature = "issuer", feature = "dpop"), allow(dead_code))]
 pub(crate) fn argument(message: &str) -> JsValue {
     js_error(RotorError::argument(message))
 }
 
 /// Refuses NaN, infinite and negative instants (ms since the epoch): `invalid_argument`.
-#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[cfg_attr(any(feature = "issuer", feature = "dpop"), allow(dead_code))]
 pub(crate) fn instant(now: f64) -> Result<f64, JsValue> {
     if now.is_finite() && now >= 0.0 {
         Ok(now)
@@ -100,7 +109,7 @@ pub(crate) fn instant(now: f64) -> Result<f64, JsValue> {
 }
 
 /// `now` from options: `undefined`/`null` is `Date.now()`, else a valid instant (ms).
-#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[cfg_attr(any(feature = "issuer", feature = "dpop"), allow(dead_code))]
 pub(crate) fn now_or_clock(now: &JsValue) -> Result<f64, JsValue> {
     if now.is_undefined() || now.is_null() {
         return Ok(js_sys::Date::now());
@@ -113,7 +122,10 @@ pub(crate) fn now_or_clock(now: &JsValue) -> Result<f64, JsValue> {
 
 /// `N` random bytes from the platform (`crypto.getRandomValues`, through `getrandom`);
 /// `invalid_config` without one.
-#[cfg_attr(any(feature = "issuer", feature = "jwt"), allow(dead_code))]
+#[cfg_attr(
+    any(feature = "issuer", feature = "jwt", feature = "dpop"),
+    allow(dead_code)
+)]
 pub(crate) fn random<const N: usize>() -> Result<[u8; N], JsValue> {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf)
@@ -131,7 +143,7 @@ thread_local! {
 
 /// The address of the input buffer, grown to at least `len` bytes (its old contents are not
 /// kept); pkg/lib/input.js makes a view of wasm memory there.
-#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[cfg_attr(any(feature = "issuer", feature = "dpop"), allow(dead_code))]
 #[wasm_bindgen(js_name = inputBuffer)]
 pub fn input_buffer(len: usize) -> *const u8 {
     INPUT.with_borrow_mut(|buf| {
@@ -143,7 +155,7 @@ pub fn input_buffer(len: usize) -> *const u8 {
 }
 
 /// The wasm module's memory, for the view of pkg/lib/input.js.
-#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[cfg_attr(any(feature = "issuer", feature = "dpop"), allow(dead_code))]
 #[wasm_bindgen(js_name = wasmMemory)]
 pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
@@ -151,7 +163,7 @@ pub fn wasm_memory() -> JsValue {
 
 /// Runs `f` on the first `len` bytes JS wrote into the input buffer (`invalid_argument` when
 /// `len` is larger than the buffer).
-#[cfg_attr(feature = "issuer", allow(dead_code))]
+#[cfg_attr(any(feature = "issuer", feature = "dpop"), allow(dead_code))]
 pub(crate) fn with_input<R>(
     len: usize,
     f: impl FnOnce(&[u8]) -> Result<R, JsValue>,

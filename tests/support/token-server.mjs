@@ -47,6 +47,8 @@ export async function startTokenServer({ accessTtl = 3, refreshTtl = null, pages
   const bundled = {};
   for (const [path, entry] of Object.entries(bundles)) bundled[path] = await bundle(entry);
   const wasm = await readFile(resolve(ROOT, "pkg/gen/rotor_bg.wasm"));
+  // The DPoP module, fetched by pkg/lib/dpop-module.js from next to the bundle on first use.
+  const dpopWasm = await readFile(resolve(ROOT, "pkg/gen/dpop_bg.wasm"));
 
   const refreshTokens = new Map(); // token -> { family, used, successor }
   const accessTokens = new Map(); // token -> { expiresAt, family }
@@ -135,6 +137,10 @@ export async function startTokenServer({ accessTtl = 3, refreshTtl = null, pages
       if (path.endsWith("/rotor_bg.wasm")) {
         res.writeHead(200, { "content-type": "application/wasm", "cache-control": "no-store" });
         return res.end(wasm);
+      }
+      if (path.endsWith("/dpop_bg.wasm")) {
+        res.writeHead(200, { "content-type": "application/wasm", "cache-control": "no-store" });
+        return res.end(dpopWasm);
       }
       if (path === "/favicon.ico") return res.writeHead(404).end();
       return api(req, res, path);

@@ -448,6 +448,42 @@ try {
   }
 }
 
+// ---- DPoP (RFC 9449) and private_key_jwt (RFC 7523) ------------------------------------------
+async function dpopUsage(): Promise<void> {
+  const keyPair = await rotor.generateDpopKey({ alg: "ES256" });
+  const dpop: rotor.DPoP = await rotor.createDpop(keyPair, { now: () => NOW, jti: () => "j" });
+  const jkt: string = dpop.thumbprint;
+  const proof: string = await dpop.proof({ method: "POST", url: "https://as.example/token" });
+  const req: RefreshRequest = await rotor.buildRefreshRequestAsync(
+    { tokenEndpoint: "https://as.example/token", clientId: "spa" },
+    { refreshToken: "rt", dpop },
+  );
+  const { privateKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+  const pkjwt = createClient({ tokenEndpoint: "https://as.example/token", clientId: "app", authMethod: "private_key_jwt", clientKey: { privateKey, kid: "k1" } });
+  const signedReq: RefreshRequest = await pkjwt.buildRefreshRequestAsync({ refreshToken: "rt" });
+  const api: Response = await rotor.dpopFetch(dpop, "at", "https://api.example/x", { method: "GET" });
+  const h: { authorization: string; dpop: string } = await dpop.headers({ method: "GET", url: "https://api.example/x", accessToken: "at" });
+  // @ts-expect-error HS256 is not a DPoP alg
+  await rotor.generateDpopKey({ alg: "HS256" });
+  void [jkt, proof, req, signedReq, api, h];
+}
+void dpopUsage;
+
+// ---- DPoP at a resource server (rotor/issuer) ------------------------------------------------
+async function dpopVerifierUsage(request: Request): Promise<Response> {
+  const { createDpopVerifier, MemoryReplayCache, DpopError } = await import("rotor/issuer");
+  const access = createVerifier({ keys: new Uint8Array(32), typ: "at+jwt" });
+  const dpop = createDpopVerifier({ accessToken: (t) => access.verify(t).claims, replay: new MemoryReplayCache(), maxAgeSeconds: 60 });
+  try {
+    const { jkt } = await dpop.verify(request);
+    return new Response(jkt);
+  } catch (err) {
+    if (err instanceof DpopError) return err.response();
+    throw err;
+  }
+}
+void dpopVerifierUsage;
+
 // ---- Refresh tokens in an HttpOnly cookie (issue 16) ----------------------------------------
 const cookieClient: Client = createClient({
   tokenEndpoint: "https://id.example.com/token",

@@ -1,0 +1,22 @@
+// The DPoP module (gen/dpop_bg.wasm, cargo feature `dpop`): the asymmetric-JWS steps of
+// pkg/lib/dpop.js (DPoP proofs, private_key_jwt assertions, RFC 7638 thumbprints) and the
+// server's proof check of pkg/lib/dpop-verify.js. Neither the browser module nor the edge module
+// holds them. Node, workerd and Deno instantiate it on import (entry/dpop-*.js); in browsers it
+// is fetched from next to the package's files the first time a key or an assertion is made,
+// so a page that never uses DPoP or private_key_jwt never loads it (and its bundle holds only
+// this file's few hundred bytes of glue, none of the module's bytes).
+import dpopInit from "../gen/dpop.js";
+
+let ready;
+
+/** Resolves once the DPoP module is instantiated (immediately where an entry did it on import). */
+export function dpopReady() {
+  ready ??= dpopInit({ module_or_path: new URL("../gen/dpop_bg.wasm", import.meta.url) }).then(
+    () => undefined,
+    (err) => {
+      ready = undefined;
+      throw err;
+    },
+  );
+  return ready;
+}
