@@ -222,6 +222,9 @@ function pathOf(url) {
  */
 async function readRequest(request) {
   const method = request.method.toUpperCase();
+  // Taken before the body: a request object that cannot give its headers is a bug (500), not a
+  // body the client failed to send (400).
+  const headers = request.headers;
   let body = EMPTY;
   if (method !== "GET" && method !== "HEAD") {
     try {
@@ -230,7 +233,7 @@ async function readRequest(request) {
       return null;
     }
   }
-  return { method, path: pathOf(request.url), headers: request.headers, body };
+  return { method, path: pathOf(request.url), headers, body };
 }
 
 function toResponse(r, headOnly = false) {
