@@ -6,6 +6,7 @@
 import { DpopKeyHandle, assertionInput, compactJws } from "../gen/dpop.js";
 import { dpopReady } from "./dpop-module.js";
 import { rotorError } from "./errors.js";
+import { request } from "./idb.js";
 
 const ENCODER = new TextEncoder();
 
@@ -324,13 +325,6 @@ export class MemoryKeyStore {
   async delete(name) {
     this.#keys.delete(name);
   }
-}
-
-function request(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
 }
 
 /**

@@ -5,6 +5,7 @@
 import { RenewalMachine, estimateClockSkew } from "./schedule.js";
 import { Client } from "./client.js";
 import { rotorError } from "./errors.js";
+import { request } from "./idb.js";
 import { DpopKeeper, isNonceError } from "./dpop.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -29,13 +30,6 @@ export class MemoryStorage {
   async delete() {
     this.#value = null;
   }
-}
-
-function request(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
 }
 
 /**
