@@ -9,7 +9,7 @@ TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
 tarball="$TMP/$(cd pkg && npm pack --silent --pack-destination "$TMP" | tail -n 1)"
 tar xzf "$tarball" -C "$TMP"
 missing=()
-for f in README.md LICENSE-MIT LICENSE-APACHE package.json index.d.ts sw.js worker.js \
+for f in README.md LICENSE-MIT LICENSE-APACHE package.json index.d.ts sw.js worker.js token-handler.js \
   gen/rotor.js gen/rotor_bg.wasm gen/jwt.js gen/jwt_bg.wasm gen/jwt_inline.js gen/dpop.js gen/dpop_bg.wasm gen/issuer.js gen/issuer_bg.wasm $(cd pkg && ls entry/*.js lib/*.js types/*.d.ts); do
   [ -f "$TMP/package/$f" ] || missing+=("$f")
 done

@@ -410,6 +410,21 @@ async function bffWorker(e: BffEnv): Promise<Response> {
 createTokenHandler({ client: { tokenEndpoint: "https://id.example/token", clientId: "c" }, authorizationEndpoint: "https://id.example/auth", redirectUri: "https://app.example/cb" });
 void [bffPaths, bffWorker, bffSession];
 
+// ---- rotor/token-handler: the same token handler without the issuer module ----------------------
+import thInit, { createTokenHandler as createOwnTokenHandler, init as thInitNamed } from "rotor/token-handler";
+import type { TokenHandler as OwnTokenHandler, TokenHandlerOptions } from "rotor/token-handler";
+const thOptions: TokenHandlerOptions = {
+  client: { tokenEndpoint: "https://id.example/token", clientId: "bff", clientSecret: "s" },
+  authorizationEndpoint: "https://id.example/auth",
+  redirectUri: "https://app.example/auth/callback",
+  scope: "openid offline_access",
+};
+const ownHandler: OwnTokenHandler = createOwnTokenHandler(thOptions);
+const sameType: TokenHandler = ownHandler;
+const thReady: Promise<void> = thInit();
+const thReadyNamed: Promise<void> = thInitNamed();
+void [sameType, thReady, thReadyNamed];
+
 void [
   loading, dialects, methods, badDialect, typo, post, headers, body, url, fromFetch, refreshToken,
   refreshExpiresAt, scope, idToken, rotated, receivedAt, tokenType, alwaysExpires, expiresAt, iat,

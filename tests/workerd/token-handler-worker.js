@@ -1,7 +1,7 @@
-// The token handler of rotor/worker on workerd: its options come from bindings (BFF_OPTIONS,
+// The token handler (rotor/token-handler) on workerd: its options come from bindings (BFF_OPTIONS,
 // JSON), its cookie keys from the secret ROTOR_BFF_KEYS (the default `keys`). With
 // `sessionBinding` in the options, refreshes run in the TokenHandlerSession Durable Object.
-import { createTokenHandler } from "rotor/worker";
+import { createTokenHandler } from "rotor/token-handler";
 
 let handler;
 const handlerOf = (env) => (handler ??= createTokenHandler(env.BFF_OPTIONS));
