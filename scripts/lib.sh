@@ -58,7 +58,7 @@ ensure_chromium() {
   apt_ensure chromium
 }
 
-# Debian's Firefox ESR for the Firefox browser test (tests/browser/firefox-sw.test.mjs).
+# Debian's Firefox ESR for the Firefox browser test (tests/browser/firefox.test.mjs).
 # Returns non-zero (without failing the caller under `set -e` when used in `||`) if it cannot be installed.
 ensure_firefox() {
   [ -x /usr/bin/firefox-esr ] && return 0

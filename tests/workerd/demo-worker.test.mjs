@@ -1,7 +1,7 @@
 // The demo's worker (www/worker.js) in the real workerd, over HTTP: what its sign-in step
 // accepts (login CSRF, password handling, rate limits), what it serves (no password, a strict
 // CSP) and what the deployable template (www/wrangler.toml) leaves out. The browser suites
-// (tests/browser/demo*.test.mjs, firefox-sw.test.mjs) drive the same worker through the page.
+// (tests/browser/demo*.test.mjs, firefox.test.mjs) drive the same worker through the page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

@@ -1,6 +1,7 @@
-// The demo's service-worker mode in Firefox (Debian's firefox-esr, driven by puppeteer-core
-// over WebDriver BiDi): sign in through the worker, one silent renewal, an API call that the
-// worker authorises. Firefox ESR 140 has no module service workers (a script registered with
+// The demo in Firefox (Debian's firefox-esr, driven by puppeteer-core over WebDriver BiDi):
+// the service-worker mode (sign in through the worker, one silent renewal, an API call that the
+// worker authorises) and the edge cookie mode (renewals with the refresh token only in an
+// HttpOnly cookie that no page script finds; revocation expires it). Firefox ESR 140 has no module service workers (a script registered with
 // `type: "module"` "threw an exception during script evaluation"), so the demo ships its
 // worker as one classic script (www/demo.mjs bundles www/sw.js as an IIFE).
 // Skipped, with the reason, only when firefox-esr cannot be installed.
@@ -28,7 +29,7 @@ function ensureFirefox() {
 }
 
 const skip = ensureFirefox();
-if (skip) console.log(`# firefox-sw: SKIPPED: ${skip}`);
+if (skip) console.log(`# firefox: SKIPPED: ${skip}`);
 
 let server;
 let browser;
@@ -114,4 +115,81 @@ test("Firefox: the demo's service-worker mode signs in, renews silently and auth
   assert.deepEqual(errors, []);
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], "no CSP violation in Firefox");
   await page.close();
+});
+
+test("Firefox: edge cookie mode renews with the refresh token only in an HttpOnly cookie that no script finds; revocation expires it", { skip: skip ?? false }, async () => {
+  // A context of its own: the service-worker test's IndexedDB must not be what the scan finds.
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(msg.text());
+  });
+  await page.evaluateOnNewDocument(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(`${server.url}/?mode=cookie`);
+  const state = () => page.evaluate(() => JSON.parse(JSON.stringify(window.demo ?? null)));
+  await waitUntil(page, () => window.demo?.ready === true, 20_000, "the page to start");
+  assert.equal((await state()).mode, "cookie");
+  const refreshCookie = async () => (await page.cookies(`${server.url}/token`)).find((c) => c.name === "__Secure-rotor-refresh");
+
+  await page.evaluate(() => {
+    document.getElementById("username").value = "fiona";
+    document.getElementById("password").value = "demo";
+  });
+  await page.click("#signin button[type=submit]");
+  await waitUntil(page, () => window.demo.active === true, 10_000, "the sign-in");
+  const first = await refreshCookie();
+  assert.ok(first, "the sign-in answer set the refresh-token cookie");
+  assert.equal(first.httpOnly, true);
+  assert.equal(first.secure, true);
+  assert.equal(first.sameSite, "Strict");
+  assert.equal(first.path, "/token");
+  assert.match(first.value, /^[A-Za-z0-9_-]{86}$/);
+
+  // Renewals redeem the cookie's token (4 s access tokens), each answer rotates the cookie.
+  await waitUntil(page, () => window.demo.counts.renewals >= 2 && window.demo.counts.apiOk >= 2, 20_000, "two renewals and two API calls");
+  const s = await state();
+  assert.equal(s.counts.apiFail, 0, `API failures: ${JSON.stringify(s.events.filter((e) => e.kind === "error"))}`);
+  assert.equal(s.lastApi.body.hello, "fiona");
+  const now = await refreshCookie();
+  assert.notEqual(now.value, first.value, "the cookie rotated");
+
+  // What page script can reach: document.cookie, every IndexedDB database, Cache Storage.
+  const found = await page.evaluate(async (secrets) => {
+    const texts = [`document.cookie=${document.cookie}`];
+    for (const { name } of await indexedDB.databases()) {
+      const db = await new Promise((ok, fail) => {
+        const r = indexedDB.open(name);
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+      for (const store of db.objectStoreNames) {
+        const all = await new Promise((ok) => {
+          const r = db.transaction(store).objectStore(store).getAll();
+          r.onsuccess = () => ok(r.result);
+        });
+        texts.push(`${name}/${store}=${JSON.stringify(all)}`);
+      }
+      db.close();
+    }
+    for (const key of await caches.keys()) {
+      const cache = await caches.open(key);
+      for (const req of await cache.keys()) texts.push(`${key} ${req.url}=${await (await cache.match(req)).text()}`);
+    }
+    return { texts, hits: texts.filter((t) => secrets.some((v) => t.includes(v)) || /rotor-refresh|refresh_token|"refreshToken":"/.test(t)) };
+  }, [first.value, now.value]);
+  assert.deepEqual(found.hits, []);
+  assert.ok(found.texts.some((t) => t.startsWith("rotor-demo/") && t.includes('"refreshToken":null')), `the stored set has no refresh token: ${found.texts.map((t) => t.slice(0, 60)).join(" | ")}`);
+
+  // Revocation: the cookie goes to /revoke, whose answer expires it; the next renewal ends in reauthenticate.
+  await page.click("#revoke");
+  await waitUntil(page, () => window.demo.counts.reauthenticate >= 1 && window.demo.active === false, 20_000, "the session to end");
+  assert.equal(await refreshCookie(), undefined, "the revocation expired the cookie");
+  assert.deepEqual(errors, []);
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], "no CSP violation in edge cookie mode");
+  await context.close();
 });
