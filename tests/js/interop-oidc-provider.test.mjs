@@ -12,6 +12,7 @@ import http from "node:http";
 import { createHash, randomBytes } from "node:crypto";
 import Provider from "oidc-provider";
 import { buildRefreshRequest, parseTokenResponse, unverifiedJwtTimes } from "rotor";
+import { interact, jar } from "../support/oidc-login.mjs";
 
 const FULL_SCOPE = "openid offline_access profile email";
 // Space, +, /, : and % exercise RFC 6749 §2.3.1 (form-urlencode before base64): the provider
@@ -71,21 +72,6 @@ async function mintRefreshToken(clientId, scope = FULL_SCOPE) {
   return rt.save();
 }
 
-/** A tiny cookie jar for the interaction redirects (cookie names are unique per step). */
-function jar() {
-  const cookies = new Map();
-  return {
-    store(res) {
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(";");
-        const eq = pair.indexOf("=");
-        cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-      }
-    },
-    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-  };
-}
-
 /**
  * Runs the authorization code flow with PKCE through oidc-provider's development interactions
  * (login, then consent) and redeems the code; returns the token endpoint's JSON.
@@ -106,47 +92,20 @@ async function authorizationCodeFlow(clientId, secret, scope) {
     code_challenge: challenge,
     code_challenge_method: "S256",
   });
-  let next = auth.href;
-  const prompts = [];
-  for (let step = 0; step < 12; step++) {
-    let res = await fetch(next, { redirect: "manual", headers: { cookie: cookies.header() } });
-    cookies.store(res);
-    let location = res.headers.get("location");
-    if (res.status === 200) {
-      // An interaction page: submit the login form, then the consent form.
-      const page = await res.text();
-      const prompt = page.includes('name="login"') ? "login" : "consent";
-      prompts.push(prompt);
-      const form = prompt === "login" ? { prompt, login: "user-1", password: "any" } : { prompt };
-      res = await fetch(next, {
-        method: "POST",
-        redirect: "manual",
-        headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams(form),
-      });
-      cookies.store(res);
-      location = res.headers.get("location");
-    }
-    assert.ok(location, `step ${step}: expected a redirect, got HTTP ${res.status}`);
-    const target = new URL(location, next);
-    if (target.href.startsWith(redirectUri)) {
-      assert.equal(target.searchParams.get("error"), null, target.searchParams.get("error_description"));
-      const token = await fetch(`${issuer}/token`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString("base64")}`,
-        },
-        body: new URLSearchParams({ grant_type: "authorization_code", code: target.searchParams.get("code"), redirect_uri: redirectUri, code_verifier: verifier }),
-      });
-      const json = await token.json();
-      assert.equal(token.status, 200, JSON.stringify(json));
-      assert.deepEqual(prompts, ["login", "consent"], "went through the login and consent pages");
-      return json;
-    }
-    next = target.href;
-  }
-  assert.fail("the authorization code flow did not reach the redirect URI");
+  const { target, prompts } = await interact(auth.href, cookies, { user: "user-1", done: (t) => t.href.startsWith(redirectUri) });
+  assert.equal(target.searchParams.get("error"), null, target.searchParams.get("error_description"));
+  const token = await fetch(`${issuer}/token`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString("base64")}`,
+    },
+    body: new URLSearchParams({ grant_type: "authorization_code", code: target.searchParams.get("code"), redirect_uri: redirectUri, code_verifier: verifier }),
+  });
+  const json = await token.json();
+  assert.equal(token.status, 200, JSON.stringify(json));
+  assert.deepEqual(prompts, ["login", "consent"], "went through the login and consent pages");
+  return json;
 }
 
 /** One refresh round trip: rotor request -> fetch -> rotor parse. */

@@ -10,6 +10,7 @@ import { resolve, normalize, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Provider from "oidc-provider";
 import { createTokenHandler } from "rotor/worker";
+import { interact } from "./oidc-login.mjs";
 
 export const CLIENT_ID = "bff";
 export const CLIENT_SECRET = "bff client secret +/:%";
@@ -181,23 +182,7 @@ export async function startTokenHandlerApp({ pages = {}, files = {}, servePkg = 
   };
 }
 
-/** A browser's cookie jar, enough for loopback: host-wide (ports share cookies), Max-Age=0 deletes. */
-export function jar() {
-  const cookies = new Map();
-  return {
-    cookies,
-    store(res) {
-      for (const c of res.headers.getSetCookie()) {
-        const [pair, ...attrs] = c.split(";");
-        const eq = pair.indexOf("=");
-        const name = pair.slice(0, eq);
-        if (attrs.some((a) => a.trim().toLowerCase() === "max-age=0")) cookies.delete(name);
-        else cookies.set(name, pair.slice(eq + 1));
-      }
-    },
-    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-  };
-}
+export { jar } from "./oidc-login.mjs";
 
 /**
  * A sign-in over HTTP as a browser does it: from `${app}/auth/login` through the provider's
@@ -205,34 +190,9 @@ export function jar() {
  * `{ url, status, location, setCookie }`.
  */
 export async function signIn(app, cookies, { user = "alice", returnTo = "/app" } = {}) {
-  let next = `${app}/auth/login?return_to=${encodeURIComponent(returnTo)}`;
-  const seen = [];
-  for (let step = 0; step < 12; step++) {
-    let res = await fetch(next, { redirect: "manual", headers: { cookie: cookies.header() } });
-    cookies.store(res);
-    seen.push({ url: next, status: res.status, location: res.headers.get("location"), setCookie: res.headers.getSetCookie() });
-    let location = res.headers.get("location");
-    if (res.status === 200) {
-      const html = await res.text();
-      const prompt = html.includes('name="login"') ? "login" : "consent";
-      const form = prompt === "login" ? { prompt, login: user, password: "any" } : { prompt };
-      res = await fetch(next, {
-        method: "POST",
-        redirect: "manual",
-        headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams(form),
-      });
-      cookies.store(res);
-      location = res.headers.get("location");
-    } else {
-      await res.body?.cancel();
-    }
-    if (!location) throw new Error(`step ${step}: expected a redirect from ${next}, got HTTP ${res.status}`);
-    const target = new URL(location, next);
-    if (target.origin === app && target.pathname === returnTo) return seen;
-    next = target.href;
-  }
-  throw new Error("the sign-in did not come back to the app");
+  const start = `${app}/auth/login?return_to=${encodeURIComponent(returnTo)}`;
+  const { seen } = await interact(start, cookies, { user, done: (t) => t.origin === app && t.pathname === returnTo });
+  return seen;
 }
 
 /** Opens a sealed handler cookie value with the keys (what the handler stored in it). */
