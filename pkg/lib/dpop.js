@@ -6,7 +6,7 @@
 import { DpopKeyHandle, assertionInput, compactJws } from "../gen/dpop.js";
 import { dpopReady } from "./dpop-module.js";
 import { rotorError } from "./errors.js";
-import { request } from "./idb.js";
+import { algOf, checkAlg, isPrivateKey } from "./keys.js";
 
 const ENCODER = new TextEncoder();
 
@@ -34,19 +34,6 @@ function subtle() {
   return s;
 }
 
-/** The JWS alg of a WebCrypto key (`ES256`, `EdDSA`, `RS256`), or `invalid_config`. */
-function algOf(key) {
-  const a = key?.algorithm;
-  if (a?.name === "ECDSA" && a.namedCurve === "P-256") return "ES256";
-  if (a?.name === "Ed25519") return "EdDSA";
-  if (a?.name === "RSASSA-PKCS1-v1_5" && a.hash?.name === "SHA-256") return "RS256";
-  throw config("the key must be an ECDSA P-256 (ES256), Ed25519 (EdDSA) or RSASSA-PKCS1-v1_5 SHA-256 (RS256) CryptoKey");
-}
-
-function isPrivateKey(key) {
-  return typeof CryptoKey === "function" ? key instanceof CryptoKey && key.type === "private" : key?.type === "private";
-}
-
 async function sign(alg, privateKey, input) {
   return new Uint8Array(await subtle().sign(ALGS[alg].sign, privateKey, ENCODER.encode(input)));
 }
@@ -57,8 +44,7 @@ async function sign(alg, privateKey, input) {
  * script either); the public key is (WebCrypto public keys always are).
  */
 export async function generateDpopKey({ alg = "ES256" } = {}) {
-  if (!Object.hasOwn(ALGS, alg)) throw config(`unknown DPoP alg "${String(alg).slice(0, 20)}" (expected ES256, EdDSA or RS256)`);
-  return subtle().generateKey(ALGS[alg].generate, false, ["sign", "verify"]);
+  return subtle().generateKey(ALGS[checkAlg(alg)].generate, false, ["sign", "verify"]);
 }
 
 /** The origin of `url` (nonces are remembered per server, RFC 9449 §8, §9). */
@@ -174,22 +160,6 @@ export async function createDpop(keyPair, { now, jti } = {}) {
 }
 
 /**
- * Checks a `clientKey` ({ privateKey, kid? }) for `private_key_jwt`; returns it with its alg.
- * @internal (used by pkg/lib/client.js)
- */
-export function checkClientKey(clientKey, authMethod) {
-  if (clientKey == null) {
-    if (authMethod === "private_key_jwt") throw config("authMethod \"private_key_jwt\" needs a clientKey { privateKey: CryptoKey, kid? }");
-    return null;
-  }
-  if (authMethod !== "private_key_jwt") throw config("clientKey is only for authMethod \"private_key_jwt\"");
-  if (typeof clientKey !== "object" || !isPrivateKey(clientKey.privateKey)) throw config("clientKey.privateKey must be a private CryptoKey");
-  if (clientKey.kid != null && (typeof clientKey.kid !== "string" || clientKey.kid === "")) throw config("clientKey.kid must be a non-empty string");
-  for (const key of Object.keys(clientKey)) if (key !== "privateKey" && key !== "kid") throw config(`clientKey: unknown option "${key.slice(0, 40)}"`);
-  return { privateKey: clientKey.privateKey, kid: clientKey.kid ?? undefined, alg: algOf(clientKey.privateKey) };
-}
-
-/**
  * A `private_key_jwt` client assertion (RFC 7523 §2.2, §3) for `clientId` addressed to
  * `audience` at `now` (ms).
  * @internal (used by pkg/lib/client.js)
@@ -272,16 +242,9 @@ export class DpopKeeper {
   #now;
   #current = null;
 
-  constructor(option, { name, now, persistent }) {
-    if (option !== true && (option === null || typeof option !== "object")) throw config("dpop must be true or { keyStore?, alg? }");
-    const { keyStore, alg = "ES256", ...rest } = option === true ? {} : option;
-    const unknown = Object.keys(rest)[0];
-    if (unknown !== undefined) throw config(`dpop: unknown option "${unknown.slice(0, 40)}"`);
-    if (!Object.hasOwn(ALGS, alg)) throw config(`unknown DPoP alg "${String(alg).slice(0, 20)}" (expected ES256, EdDSA or RS256)`);
-    if (keyStore !== undefined && ["get", "set", "delete"].some((m) => typeof keyStore?.[m] !== "function")) {
-      throw config("dpop.keyStore must have get, set and delete methods");
-    }
-    this.#store = keyStore ?? (persistent && globalThis.indexedDB ? new IndexedDbKeyStore() : new MemoryKeyStore());
+  /** `store`: the key store; `alg`: the new keys' (checked by pkg/lib/keys.js); `name`: the session's. */
+  constructor({ store, alg, name, now }) {
+    this.#store = store;
     this.#alg = alg;
     this.#name = name;
     this.#now = now;
@@ -310,70 +273,5 @@ export class DpopKeeper {
   async drop() {
     this.#current = null;
     await this.#store.delete(this.#name);
-  }
-}
-
-/** In-memory key storage for `TokenManager`'s DPoP key (the default without IndexedDB). */
-export class MemoryKeyStore {
-  #keys = new Map();
-  async get(name) {
-    return this.#keys.get(name) ?? null;
-  }
-  async set(name, keyPair) {
-    this.#keys.set(name, keyPair);
-  }
-  async delete(name) {
-    this.#keys.delete(name);
-  }
-}
-
-/**
- * DPoP key storage in IndexedDB: the `CryptoKeyPair` itself is stored (structured clone), so
- * its non-extractable private key survives a reload without its bytes ever being readable.
- * `new IndexedDbKeyStore({ database?, store?, indexedDB? })` (default `rotor-dpop`/`keys`).
- */
-export class IndexedDbKeyStore {
-  #database;
-  #store;
-  #idb;
-  #db = null;
-  constructor({ database = "rotor-dpop", store = "keys", indexedDB } = {}) {
-    this.#database = database;
-    this.#store = store;
-    this.#idb = indexedDB ?? globalThis.indexedDB;
-    if (!this.#idb) throw config("IndexedDB is not available here");
-  }
-  #open() {
-    if (!this.#db) {
-      const req = this.#idb.open(this.#database, 1);
-      req.onupgradeneeded = () => {
-        if (!req.result.objectStoreNames.contains(this.#store)) req.result.createObjectStore(this.#store);
-      };
-      this.#db = request(req).catch((err) => {
-        this.#db = null;
-        throw err;
-      });
-    }
-    return this.#db;
-  }
-  async #tx(mode, fn) {
-    const db = await this.#open();
-    const tx = db.transaction(this.#store, mode);
-    const done = mode === "readwrite" ? new Promise((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onerror = tx.onabort = () => reject(tx.error);
-    }) : null;
-    const result = await request(fn(tx.objectStore(this.#store)));
-    await done;
-    return result;
-  }
-  async get(name) {
-    return (await this.#tx("readonly", (s) => s.get(name))) ?? null;
-  }
-  async set(name, keyPair) {
-    await this.#tx("readwrite", (s) => s.put(keyPair, name));
-  }
-  async delete(name) {
-    await this.#tx("readwrite", (s) => s.delete(name));
   }
 }
