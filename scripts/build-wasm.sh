@@ -62,6 +62,9 @@ build_module() {
   "$ROOT/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
     --strip-debug --strip-producers "$ROOT/target/wasm-names/${name}_bg.wasm" -o "$OUT/${name}_bg.wasm"
+  # The browser module's import and export names minified in the module and its glue (the
+  # page downloads both; measured -0.8 KB page JS and -1.1 KB wasm gzipped, README).
+  [ "$name" = rotor ] && node "$ROOT/scripts/glue-names.mjs" "$OUT/${name}_bg.wasm" "$OUT/$name.js"
   local size gz
   size=$(wc -c < "$OUT/${name}_bg.wasm")
   gz=$(gzip -9 -c "$OUT/${name}_bg.wasm" | wc -c)
