@@ -12,11 +12,9 @@ import { dpopModule } from "./dpop-api.js";
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 
+/** An event with `detail` (every platform rotor supports has `CustomEvent`: Node >= 19, Deno, Bun, workerd). */
 function makeEvent(type, detail) {
-  if (typeof CustomEvent === "function") return new CustomEvent(type, { detail });
-  const ev = new Event(type);
-  Object.defineProperty(ev, "detail", { value: detail });
-  return ev;
+  return new CustomEvent(type, { detail });
 }
 
 /** In-memory token-set storage (the default): one tab or process only. */
