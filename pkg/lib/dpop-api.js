@@ -2,7 +2,10 @@
 // it the DPoP module's wasm-bindgen glue), is loaded with `import()` the first time a prover,
 // a key or an assertion is made: a bundler puts it in a chunk of its own, which a page that
 // never uses DPoP or private_key_jwt never loads (bench/size.mjs, the page row). Everything
-// that reaches the driver goes through `dpopModule()`.
+// that reaches the driver goes through `dpopModule()`. The arguments are checked here, before
+// the driver loads (so that the driver shares nothing with the page but pkg/lib/errors.js).
+import { configError } from "./errors.js";
+import { algOf, checkAlg, isPrivateKey } from "./keys.js";
 
 let loaded = null;
 
@@ -31,14 +34,25 @@ export let DPoP = class DPoP {
   }
 };
 
-/** A new non-extractable key pair for DPoP or `private_key_jwt` (pkg/lib/dpop.js). */
-export async function generateDpopKey(options) {
-  return (await dpopModule()).generateDpopKey(options);
+/**
+ * A new key pair for DPoP (or a client key): `alg` `"ES256"` (default), `"EdDSA"` or
+ * `"RS256"`; its private key is not extractable.
+ */
+export async function generateDpopKey({ alg = "ES256" } = {}) {
+  return (await dpopModule()).generateKeyPair(checkAlg(alg));
 }
 
-/** A DPoP prover for `keyPair` (pkg/lib/dpop.js). */
-export async function createDpop(keyPair, options) {
-  return (await dpopModule()).createDpop(keyPair, options);
+/**
+ * A DPoP prover for `keyPair` (`{ privateKey, publicKey }`, ES256, EdDSA or RS256, e.g. from
+ * `generateDpopKey()`), with `{ now?, jti? }`.
+ */
+export async function createDpop(keyPair, { now, jti } = {}) {
+  if (!keyPair || !isPrivateKey(keyPair.privateKey) || !keyPair.publicKey) throw configError("DPoP needs a CryptoKeyPair { privateKey, publicKey }");
+  if (now !== undefined && typeof now !== "function") throw configError("now must be a function returning ms since the epoch");
+  if (jti !== undefined && typeof jti !== "function") throw configError("jti must be a function returning a string");
+  const alg = algOf(keyPair.privateKey);
+  if (algOf(keyPair.publicKey) !== alg) throw configError("the DPoP key pair's halves have different algorithms");
+  return (await dpopModule()).makeProver(keyPair, alg, now ?? (() => Date.now()), jti);
 }
 
 /** Sends a request with one retry on a new `DPoP-Nonce` (pkg/lib/dpop.js). */

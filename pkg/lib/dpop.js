@@ -6,7 +6,6 @@
 import { DpopKeyHandle, assertionInput, compactJws } from "../gen/dpop.js";
 import { dpopReady } from "./dpop-module.js";
 import { rotorError } from "./errors.js";
-import { algOf, checkAlg, isPrivateKey } from "./keys.js";
 
 const ENCODER = new TextEncoder();
 
@@ -39,12 +38,12 @@ async function sign(alg, privateKey, input) {
 }
 
 /**
- * A new key pair for DPoP (or a client key): `alg` `"ES256"` (default), `"EdDSA"` or
- * `"RS256"`. The private key is not extractable (WebCrypto never hands out its bytes, to
- * script either); the public key is (WebCrypto public keys always are).
+ * A new key pair for `alg` (`generateDpopKey`, pkg/lib/dpop-api.js, checked it). The private
+ * key is not extractable (WebCrypto never hands out its bytes, to script either); the public
+ * key is (WebCrypto public keys always are).
  */
-export async function generateDpopKey({ alg = "ES256" } = {}) {
-  return subtle().generateKey(ALGS[checkAlg(alg)].generate, false, ["sign", "verify"]);
+export async function generateKeyPair(alg) {
+  return subtle().generateKey(ALGS[alg].generate, false, ["sign", "verify"]);
 }
 
 /** The origin of `url` (nonces are remembered per server, RFC 9449 §8, §9). */
@@ -144,19 +143,14 @@ export class DPoP {
 }
 
 /**
- * A DPoP prover for `keyPair` (`{ privateKey, publicKey }`, ES256, EdDSA or RS256, e.g. from
- * `generateDpopKey()`), with `{ now?, jti? }`.
+ * The prover of `createDpop` (pkg/lib/dpop-api.js, which checked the pair and its `alg`), with
+ * the clock `now` and the optional `jti` source.
  */
-export async function createDpop(keyPair, { now, jti } = {}) {
-  if (!keyPair || !isPrivateKey(keyPair.privateKey) || !keyPair.publicKey) throw config("DPoP needs a CryptoKeyPair { privateKey, publicKey }");
-  if (now !== undefined && typeof now !== "function") throw config("now must be a function returning ms since the epoch");
-  if (jti !== undefined && typeof jti !== "function") throw config("jti must be a function returning a string");
-  const alg = algOf(keyPair.privateKey);
-  if (algOf(keyPair.publicKey) !== alg) throw config("the DPoP key pair's halves have different algorithms");
+export async function makeProver(keyPair, alg, now, jti) {
   const jwk = await subtle().exportKey("jwk", keyPair.publicKey);
   await dpopReady();
   const handle = new DpopKeyHandle(alg, JSON.stringify(jwk));
-  return new DPoP(handle, keyPair, alg, now ?? (() => Date.now()), jti);
+  return new DPoP(handle, keyPair, alg, now, jti);
 }
 
 /**
@@ -175,7 +169,7 @@ export async function signAssertion(clientKey, clientId, audience, now) {
  * endpoint; §9: 401 with `WWW-Authenticate: DPoP error="use_dpop_nonce"` from a resource).
  * `body` is the answer's bytes.
  */
-export function isNonceError(status, headers, body) {
+function isNonceError(status, headers, body) {
   if (status === 401) {
     // A resource server's challenge (RFC 9449 §9): WWW-Authenticate: DPoP error="use_dpop_nonce".
     return /(^|[\s,])error="use_dpop_nonce"/.test(header(headers, "www-authenticate") ?? "");
@@ -241,9 +235,14 @@ export class DpopKeeper {
   #name;
   #now;
   #current = null;
+  #createDpop;
 
-  /** `store`: the key store; `alg`: the new keys' (checked by pkg/lib/keys.js); `name`: the session's. */
-  constructor({ store, alg, name, now }) {
+  /**
+   * `store`: the key store; `alg`: the new keys' (checked by pkg/lib/keys.js); `name`: the
+   * session's; `createDpop`: pkg/lib/dpop-api.js's (a stored pair is checked like any other).
+   */
+  constructor({ store, alg, name, now, createDpop }) {
+    this.#createDpop = createDpop;
     this.#store = store;
     this.#alg = alg;
     this.#name = name;
@@ -257,13 +256,13 @@ export class DpopKeeper {
       let stored = await this.#store.get(this.#name);
       if (stored && this.#current?.thumbprint === stored.jkt) return this.#current;
       if (!stored) {
-        const pair = await generateDpopKey({ alg: this.#alg });
-        const dpop = await createDpop(pair, { now: this.#now });
+        const pair = await generateKeyPair(this.#alg);
+        const dpop = await this.#createDpop(pair, { now: this.#now });
         stored = { privateKey: pair.privateKey, publicKey: pair.publicKey, jkt: dpop.thumbprint };
         await this.#store.set(this.#name, stored);
         return (this.#current = dpop);
       }
-      return (this.#current = await createDpop(stored, { now: this.#now }));
+      return (this.#current = await this.#createDpop(stored, { now: this.#now }));
     };
     // Its own lock (not the redemption's, which may be held by the caller): one key per session.
     return locks?.request ? locks.request(`${this.#name}:dpop`, load) : load();

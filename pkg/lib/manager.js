@@ -7,7 +7,7 @@ import { Client } from "./client.js";
 import { rotorError } from "./errors.js";
 import { IdbStore } from "./idb.js";
 import { checkDpopOption } from "./keys.js";
-import { dpopModule } from "./dpop-api.js";
+import { createDpop, dpopModule } from "./dpop-api.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -203,7 +203,7 @@ export class TokenManager extends EventTarget {
   /** The DPoP key keeper, loaded and made once (a failed load is tried again next time). */
   #dpopKeeper() {
     this.#keeper ??= dpopModule().then(
-      ({ DpopKeeper }) => new DpopKeeper({ ...this.#dpop, name: this.#name, now: this.#now }),
+      ({ DpopKeeper }) => new DpopKeeper({ ...this.#dpop, name: this.#name, now: this.#now, createDpop }),
       (err) => {
         this.#keeper = null;
         throw err;
@@ -433,16 +433,19 @@ export class TokenManager extends EventTarget {
     let response;
     let body;
     try {
-      const init = { method: req.method, headers: req.headers, body: req.body };
-      if (req.credentials) init.credentials = req.credentials;
-      response = await this.#fetch(req.url, init);
-      body = new Uint8Array(await response.arrayBuffer());
-      // RFC 9449 §8: a use_dpop_nonce answer with a new DPoP-Nonce gets one retry with it.
-      if (dpop?.rememberNonce(req.url, response.headers) && (await dpopModule()).isNonceError(response.status, response.headers, body)) {
-        req = await this.#buildRequest(current.refreshToken, dpop);
-        response = await this.#fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
+      const init = req.credentials ? { credentials: req.credentials } : {};
+      if (dpop) {
+        // RFC 9449 §8: a use_dpop_nonce answer with a new DPoP-Nonce gets one retry with it.
+        let first = req;
+        const build = () => {
+          const next = first ?? this.#buildRequest(current.refreshToken, dpop);
+          first = null;
+          return next;
+        };
+        ({ response, body } = await (await dpopModule()).sendWithDpop(this.#fetch, dpop, build, init));
+      } else {
+        response = await this.#fetch(req.url, { ...init, method: req.method, headers: req.headers, body: req.body });
         body = new Uint8Array(await response.arrayBuffer());
-        dpop.rememberNonce(req.url, response.headers);
       }
     } catch (err) {
       this.#lastError = err;
