@@ -235,9 +235,12 @@ export class Client {
   free() {
     this.#core.free();
   }
-}
 
-if (Symbol.dispose) Client.prototype[Symbol.dispose] = Client.prototype.free;
+  /** `using client = createClient(...)` frees it at the end of the scope (named "undefined", harmless, where `Symbol.dispose` is not defined). */
+  [Symbol.dispose]() {
+    this.free();
+  }
+}
 
 /** `new Client(config)`. */
 export function createClient(config) {
