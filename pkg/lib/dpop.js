@@ -2,7 +2,9 @@
 // asymmetric JWS step (src/jws.rs, src/wasm/jws.rs). The core writes every header and claim
 // and assembles the compact JWS; this file only calls WebCrypto to sign the signing input with
 // a key whose private half stays in WebCrypto (`extractable: false`), and remembers the
-// servers' `DPoP-Nonce` values.
+// servers' `DPoP-Nonce` values. It is loaded only through `dpopModule()` (pkg/lib/dpop-api.js,
+// an `import()`), and imports nothing a page holds but pkg/lib/errors.js: a bundler splits it
+// into a chunk that a page without DPoP or private_key_jwt never loads.
 import { DpopKeyHandle, assertionInput, compactJws } from "../gen/dpop.js";
 import { dpopReady } from "./dpop-module.js";
 import { rotorError } from "./errors.js";

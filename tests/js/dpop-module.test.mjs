@@ -45,6 +45,31 @@ test("a page bundle of the client API holds none of the DPoP module's bytes", as
   assert.ok(!js.includes(gen("dpop_bg.wasm").toString("base64").slice(0, 400)), "no DPoP module bytes");
 });
 
+test("a code-split page bundle of the client API loads the DPoP driver only through import()", async () => {
+  const r = await esbuild.build({
+    stdin: { contents: `import init, { TokenManager, buildRefreshRequest, parseTokenResponse } from "rotor";
+      await init(); globalThis.page = { TokenManager, buildRefreshRequest, parseTokenResponse };`, resolveDir: new URL("tests/js", ROOT).pathname, loader: "js" },
+    bundle: true, minify: true, format: "esm", platform: "browser", conditions: ["browser"], target: "es2022",
+    splitting: true, outdir: "/tmp/rotor-split", write: false, metafile: true, loader: { ".wasm": "empty" }, logLevel: "error",
+  });
+  const outputs = r.metafile.outputs;
+  const text = new Map(r.outputFiles.map((f) => [f.path, f.text]));
+  const of = (name) => text.get(new URL(name, `file://${process.cwd()}/`).pathname);
+  const entry = Object.keys(outputs).find((name) => outputs[name].entryPoint !== undefined);
+  const loaded = new Set();
+  const visit = (name) => {
+    if (loaded.has(name)) return;
+    loaded.add(name);
+    for (const dep of outputs[name].imports) if (dep.kind === "import-statement") visit(dep.path);
+  };
+  visit(entry);
+  const inputs = [...loaded].flatMap((name) => Object.keys(outputs[name].inputs));
+  assert.ok(inputs.some((i) => i.endsWith("pkg/lib/manager.js")), "the page holds the manager");
+  assert.deepEqual(inputs.filter((i) => /pkg\/(lib\/dpop|gen\/dpop)\.js$/.test(i)), [], "no DPoP driver or glue before import()");
+  const lazy = outputs[entry].imports.filter((dep) => dep.kind === "dynamic-import").map((dep) => dep.path);
+  assert.ok(lazy.some((name) => of(name).includes("dpopkeyhandle_proofInput")), "the driver's chunk holds the DPoP glue");
+});
+
 test("a page bundle that uses createDpop fetches the DPoP module and holds its glue", async () => {
   const js = await browserBundle(`import init, { createDpop, generateDpopKey } from "rotor";
     await init(); globalThis.page = { createDpop, generateDpopKey };`);
