@@ -55,6 +55,6 @@ text = text.replace(ret, `    return { __proto__: null, ${JSON.stringify(module)
 
 // Exports: every `wasm.NAME` access.
 const exports = new Map(map.exports);
-text = text.replace(/\bwasm\.(\w+)/g, (all, name) => (exports.has(name) ? `wasm.${exports.get(name)}` : fail(`wasm.${name} is not an export`)));
+text = text.replace(/(?<![\w.$])wasm\.(\w+)/g, (all, name) => (exports.has(name) ? `wasm.${exports.get(name)}` : fail(`wasm.${name} is not an export`)));
 if (/__wbg_\w+_[0-9a-f]{16}: function/.test(text)) fail("an import shim is left unrenamed");
 writeFileSync(glueFile, text);
