@@ -5,7 +5,7 @@ import * as esbuild from "esbuild";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { BENCH } from "./lib/build-peers.mjs";
 
@@ -38,16 +38,48 @@ async function bundle(source, { platform, conditions }) {
 /**
  * What a browser page loads for `TokenManager` + `buildRefreshRequest` + `parseTokenResponse`:
  * an esbuild browser bundle of a page importing them, and the wasm module it fetches.
+ * Counting rule: the bundle is built with code splitting, as a bundler builds an app; `js` is
+ * the entry chunk plus every chunk it imports statically (what the page loads before it runs).
+ * Chunks reached only through a dynamic `import()` (DPoP proofs and keys, private_key_jwt
+ * assertions: the page above uses neither) are listed in `lazy`, not counted: a page that
+ * does not use them never fetches them.
  */
 async function browserPage() {
-  const js = sizes(await bundle(
-    `import init, { TokenManager, IndexedDbStorage, buildRefreshRequest, parseTokenResponse } from "rotor";
+  const r = await esbuild.build({
+    stdin: {
+      contents: `import init, { TokenManager, IndexedDbStorage, buildRefreshRequest, parseTokenResponse } from "rotor";
      await init();
      globalThis.page = { TokenManager, IndexedDbStorage, buildRefreshRequest, parseTokenResponse };`,
-    { platform: "browser", conditions: ["browser"] },
-  ));
+      resolveDir: BENCH, loader: "js",
+    },
+    bundle: true, minify: true, format: "esm", platform: "browser", conditions: ["browser"], target: "es2022",
+    splitting: true, outdir: join(tmpdir(), "rotor-size-page"), write: false, metafile: true,
+    loader: { ".wasm": "empty" }, logLevel: "error",
+  });
+  const files = new Map(r.outputFiles.map((f) => [relative(process.cwd(), f.path), Buffer.from(f.contents)]));
+  const outputs = r.metafile.outputs;
+  const entry = Object.keys(outputs).find((name) => outputs[name].entryPoint !== undefined);
+  // The chunks reached from `from` through imports of `kind`.
+  const reach = (from, kind) => {
+    const seen = new Set();
+    const visit = (name) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      for (const dep of outputs[name].imports) if (dep.kind === kind || dep.kind === "import-statement") visit(dep.path);
+    };
+    from.forEach(visit);
+    return seen;
+  };
+  const loaded = reach([entry], "import-statement");
+  const lazy = [...reach(loaded, "dynamic-import")].filter((name) => !loaded.has(name)).map((name) => ({
+    inputs: Object.keys(outputs[name].inputs).map((i) => i.replace(/^.*?pkg\//, "")).join(" "),
+    ...sizes(files.get(name)),
+  }));
+  // Each chunk is its own response: gzipped one by one.
+  const each = [...loaded].map((name) => sizes(files.get(name)));
+  const js = { raw: each.reduce((n, x) => n + x.raw, 0), gz: each.reduce((n, x) => n + x.gz, 0), chunks: each.length };
   const wasm = sizes(readFileSync(join(PKG, "gen/rotor_bg.wasm")));
-  return { js, wasm, total: { raw: js.raw + wasm.raw, gz: js.gz + wasm.gz } };
+  return { js, wasm, total: { raw: js.raw + wasm.raw, gz: js.gz + wasm.gz }, lazy };
 }
 
 /** The edge module: `rotor/worker` (which uses `rotor/issuer`) as workerd runs it, and its wasm. */

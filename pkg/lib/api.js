@@ -5,5 +5,5 @@ export * from "./client.js";
 export * from "./schedule.js";
 export * from "./jwt.js";
 export * from "./manager.js";
-export { DPoP, createDpop, generateDpopKey, dpopFetch, sendWithDpop, MemoryKeyStore, IndexedDbKeyStore } from "./dpop.js";
+export { DPoP, createDpop, generateDpopKey, dpopFetch, sendWithDpop } from "./dpop-api.js";
 export { OAuthError, RotorError, JwtError, isOAuthError, isRotorError, isJwtError } from "./errors.js";

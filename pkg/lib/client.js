@@ -7,7 +7,8 @@
 import { ClientHandle, unverifiedJwtTimes } from "../gen/rotor.js";
 import { rotorError } from "./errors.js";
 import { wipe, writeBytes, writeText } from "./input.js";
-import { DPoP, checkClientKey, signAssertion } from "./dpop.js";
+import { checkClientKey } from "./keys.js";
+import { dpopModule } from "./dpop-api.js";
 
 export { unverifiedJwtTimes };
 
@@ -102,7 +103,7 @@ export class Client {
   #url;
   #headers;
   #cookie;
-  /** private_key_jwt: `{ privateKey, kid, alg }` (pkg/lib/dpop.js), else null. */
+  /** private_key_jwt: `{ privateKey, kid, alg }` (pkg/lib/keys.js), else null. */
   #clientKey = null;
   #clientId;
 
@@ -154,9 +155,9 @@ export class Client {
    * `clientKey` signs the client assertion (RFC 7523 §2.2).
    */
   async buildRefreshRequestAsync({ dpop, ...params } = {}) {
-    if (dpop != null && !(dpop instanceof DPoP)) throw argument("dpop: expected a DPoP prover (createDpop)");
+    if (dpop != null && !(dpop instanceof (await dpopModule()).DPoP)) throw argument("dpop: expected a DPoP prover (createDpop)");
     const now = nowOf(params.now);
-    const clientAssertion = this.#clientKey ? await signAssertion(this.#clientKey, this.#clientId, this.#url, now) : params.clientAssertion;
+    const clientAssertion = this.#clientKey ? await (await dpopModule()).signAssertion(this.#clientKey, this.#clientId, this.#url, now) : params.clientAssertion;
     const req = this.buildRefreshRequest({ ...params, now, clientAssertion });
     // The proof's iat: the given `now`, else the prover's own clock (createDpop's `now`).
     if (dpop) req.headers.dpop = await dpop.proof({ method: "POST", url: req.url, now: params.now ?? undefined });
@@ -167,7 +168,7 @@ export class Client {
   async buildRevocationRequestAsync(params) {
     const now = nowOf(params?.now);
     const url = this.#core.revocationUrl;
-    const clientAssertion = this.#clientKey && url ? await signAssertion(this.#clientKey, this.#clientId, url, now) : params?.clientAssertion;
+    const clientAssertion = this.#clientKey && url ? await (await dpopModule()).signAssertion(this.#clientKey, this.#clientId, url, now) : params?.clientAssertion;
     return this.buildRevocationRequest({ ...params, now, clientAssertion });
   }
 
@@ -234,9 +235,12 @@ export class Client {
   free() {
     this.#core.free();
   }
-}
 
-if (Symbol.dispose) Client.prototype[Symbol.dispose] = Client.prototype.free;
+  /** `using client = createClient(...)` frees it at the end of the scope (named "undefined", harmless, where `Symbol.dispose` is not defined). */
+  [Symbol.dispose]() {
+    this.free();
+  }
+}
 
 /** `new Client(config)`. */
 export function createClient(config) {

@@ -3,8 +3,9 @@
 // server's proof check of pkg/lib/dpop-verify.js. Neither the browser module nor the edge module
 // holds them. Node, workerd and Deno instantiate it on import (entry/dpop-*.js); in browsers it
 // is fetched from next to the package's files the first time a key or an assertion is made,
-// so a page that never uses DPoP or private_key_jwt never loads it (and its bundle holds only
-// this file's few hundred bytes of glue, none of the module's bytes).
+// so a page that never uses DPoP or private_key_jwt never loads it. This file and the glue
+// are reached only through pkg/lib/dpop.js, which pkg/lib/dpop-api.js loads with `import()`:
+// a page's bundle holds them in a chunk it loads on that first use.
 import dpopInit from "../gen/dpop.js";
 
 let ready;

@@ -2,11 +2,12 @@
 // asymmetric JWS step (src/jws.rs, src/wasm/jws.rs). The core writes every header and claim
 // and assembles the compact JWS; this file only calls WebCrypto to sign the signing input with
 // a key whose private half stays in WebCrypto (`extractable: false`), and remembers the
-// servers' `DPoP-Nonce` values.
+// servers' `DPoP-Nonce` values. It is loaded only through `dpopModule()` (pkg/lib/dpop-api.js,
+// an `import()`), and imports nothing a page holds but pkg/lib/errors.js: a bundler splits it
+// into a chunk that a page without DPoP or private_key_jwt never loads.
 import { DpopKeyHandle, assertionInput, compactJws } from "../gen/dpop.js";
 import { dpopReady } from "./dpop-module.js";
 import { rotorError } from "./errors.js";
-import { request } from "./idb.js";
 
 const ENCODER = new TextEncoder();
 
@@ -34,30 +35,16 @@ function subtle() {
   return s;
 }
 
-/** The JWS alg of a WebCrypto key (`ES256`, `EdDSA`, `RS256`), or `invalid_config`. */
-function algOf(key) {
-  const a = key?.algorithm;
-  if (a?.name === "ECDSA" && a.namedCurve === "P-256") return "ES256";
-  if (a?.name === "Ed25519") return "EdDSA";
-  if (a?.name === "RSASSA-PKCS1-v1_5" && a.hash?.name === "SHA-256") return "RS256";
-  throw config("the key must be an ECDSA P-256 (ES256), Ed25519 (EdDSA) or RSASSA-PKCS1-v1_5 SHA-256 (RS256) CryptoKey");
-}
-
-function isPrivateKey(key) {
-  return typeof CryptoKey === "function" ? key instanceof CryptoKey && key.type === "private" : key?.type === "private";
-}
-
 async function sign(alg, privateKey, input) {
   return new Uint8Array(await subtle().sign(ALGS[alg].sign, privateKey, ENCODER.encode(input)));
 }
 
 /**
- * A new key pair for DPoP (or a client key): `alg` `"ES256"` (default), `"EdDSA"` or
- * `"RS256"`. The private key is not extractable (WebCrypto never hands out its bytes, to
- * script either); the public key is (WebCrypto public keys always are).
+ * A new key pair for `alg` (`generateDpopKey`, pkg/lib/dpop-api.js, checked it). The private
+ * key is not extractable (WebCrypto never hands out its bytes, to script either); the public
+ * key is (WebCrypto public keys always are).
  */
-export async function generateDpopKey({ alg = "ES256" } = {}) {
-  if (!Object.hasOwn(ALGS, alg)) throw config(`unknown DPoP alg "${String(alg).slice(0, 20)}" (expected ES256, EdDSA or RS256)`);
+export async function generateKeyPair(alg) {
   return subtle().generateKey(ALGS[alg].generate, false, ["sign", "verify"]);
 }
 
@@ -158,35 +145,14 @@ export class DPoP {
 }
 
 /**
- * A DPoP prover for `keyPair` (`{ privateKey, publicKey }`, ES256, EdDSA or RS256, e.g. from
- * `generateDpopKey()`), with `{ now?, jti? }`.
+ * The prover of `createDpop` (pkg/lib/dpop-api.js, which checked the pair and its `alg`), with
+ * the clock `now` and the optional `jti` source.
  */
-export async function createDpop(keyPair, { now, jti } = {}) {
-  if (!keyPair || !isPrivateKey(keyPair.privateKey) || !keyPair.publicKey) throw config("DPoP needs a CryptoKeyPair { privateKey, publicKey }");
-  if (now !== undefined && typeof now !== "function") throw config("now must be a function returning ms since the epoch");
-  if (jti !== undefined && typeof jti !== "function") throw config("jti must be a function returning a string");
-  const alg = algOf(keyPair.privateKey);
-  if (algOf(keyPair.publicKey) !== alg) throw config("the DPoP key pair's halves have different algorithms");
+export async function makeProver(keyPair, alg, now, jti) {
   const jwk = await subtle().exportKey("jwk", keyPair.publicKey);
   await dpopReady();
   const handle = new DpopKeyHandle(alg, JSON.stringify(jwk));
-  return new DPoP(handle, keyPair, alg, now ?? (() => Date.now()), jti);
-}
-
-/**
- * Checks a `clientKey` ({ privateKey, kid? }) for `private_key_jwt`; returns it with its alg.
- * @internal (used by pkg/lib/client.js)
- */
-export function checkClientKey(clientKey, authMethod) {
-  if (clientKey == null) {
-    if (authMethod === "private_key_jwt") throw config("authMethod \"private_key_jwt\" needs a clientKey { privateKey: CryptoKey, kid? }");
-    return null;
-  }
-  if (authMethod !== "private_key_jwt") throw config("clientKey is only for authMethod \"private_key_jwt\"");
-  if (typeof clientKey !== "object" || !isPrivateKey(clientKey.privateKey)) throw config("clientKey.privateKey must be a private CryptoKey");
-  if (clientKey.kid != null && (typeof clientKey.kid !== "string" || clientKey.kid === "")) throw config("clientKey.kid must be a non-empty string");
-  for (const key of Object.keys(clientKey)) if (key !== "privateKey" && key !== "kid") throw config(`clientKey: unknown option "${key.slice(0, 40)}"`);
-  return { privateKey: clientKey.privateKey, kid: clientKey.kid ?? undefined, alg: algOf(clientKey.privateKey) };
+  return new DPoP(handle, keyPair, alg, now, jti);
 }
 
 /**
@@ -205,7 +171,7 @@ export async function signAssertion(clientKey, clientId, audience, now) {
  * endpoint; §9: 401 with `WWW-Authenticate: DPoP error="use_dpop_nonce"` from a resource).
  * `body` is the answer's bytes.
  */
-export function isNonceError(status, headers, body) {
+function isNonceError(status, headers, body) {
   if (status === 401) {
     // A resource server's challenge (RFC 9449 §9): WWW-Authenticate: DPoP error="use_dpop_nonce".
     return /(^|[\s,])error="use_dpop_nonce"/.test(header(headers, "www-authenticate") ?? "");
@@ -271,17 +237,15 @@ export class DpopKeeper {
   #name;
   #now;
   #current = null;
+  #createDpop;
 
-  constructor(option, { name, now, persistent }) {
-    if (option !== true && (option === null || typeof option !== "object")) throw config("dpop must be true or { keyStore?, alg? }");
-    const { keyStore, alg = "ES256", ...rest } = option === true ? {} : option;
-    const unknown = Object.keys(rest)[0];
-    if (unknown !== undefined) throw config(`dpop: unknown option "${unknown.slice(0, 40)}"`);
-    if (!Object.hasOwn(ALGS, alg)) throw config(`unknown DPoP alg "${String(alg).slice(0, 20)}" (expected ES256, EdDSA or RS256)`);
-    if (keyStore !== undefined && ["get", "set", "delete"].some((m) => typeof keyStore?.[m] !== "function")) {
-      throw config("dpop.keyStore must have get, set and delete methods");
-    }
-    this.#store = keyStore ?? (persistent && globalThis.indexedDB ? new IndexedDbKeyStore() : new MemoryKeyStore());
+  /**
+   * `store`: the key store; `alg`: the new keys' (checked by pkg/lib/keys.js); `name`: the
+   * session's; `createDpop`: pkg/lib/dpop-api.js's (a stored pair is checked like any other).
+   */
+  constructor({ store, alg, name, now, createDpop }) {
+    this.#createDpop = createDpop;
+    this.#store = store;
     this.#alg = alg;
     this.#name = name;
     this.#now = now;
@@ -294,13 +258,13 @@ export class DpopKeeper {
       let stored = await this.#store.get(this.#name);
       if (stored && this.#current?.thumbprint === stored.jkt) return this.#current;
       if (!stored) {
-        const pair = await generateDpopKey({ alg: this.#alg });
-        const dpop = await createDpop(pair, { now: this.#now });
+        const pair = await generateKeyPair(this.#alg);
+        const dpop = await this.#createDpop(pair, { now: this.#now });
         stored = { privateKey: pair.privateKey, publicKey: pair.publicKey, jkt: dpop.thumbprint };
         await this.#store.set(this.#name, stored);
         return (this.#current = dpop);
       }
-      return (this.#current = await createDpop(stored, { now: this.#now }));
+      return (this.#current = await this.#createDpop(stored, { now: this.#now }));
     };
     // Its own lock (not the redemption's, which may be held by the caller): one key per session.
     return locks?.request ? locks.request(`${this.#name}:dpop`, load) : load();
@@ -310,70 +274,5 @@ export class DpopKeeper {
   async drop() {
     this.#current = null;
     await this.#store.delete(this.#name);
-  }
-}
-
-/** In-memory key storage for `TokenManager`'s DPoP key (the default without IndexedDB). */
-export class MemoryKeyStore {
-  #keys = new Map();
-  async get(name) {
-    return this.#keys.get(name) ?? null;
-  }
-  async set(name, keyPair) {
-    this.#keys.set(name, keyPair);
-  }
-  async delete(name) {
-    this.#keys.delete(name);
-  }
-}
-
-/**
- * DPoP key storage in IndexedDB: the `CryptoKeyPair` itself is stored (structured clone), so
- * its non-extractable private key survives a reload without its bytes ever being readable.
- * `new IndexedDbKeyStore({ database?, store?, indexedDB? })` (default `rotor-dpop`/`keys`).
- */
-export class IndexedDbKeyStore {
-  #database;
-  #store;
-  #idb;
-  #db = null;
-  constructor({ database = "rotor-dpop", store = "keys", indexedDB } = {}) {
-    this.#database = database;
-    this.#store = store;
-    this.#idb = indexedDB ?? globalThis.indexedDB;
-    if (!this.#idb) throw config("IndexedDB is not available here");
-  }
-  #open() {
-    if (!this.#db) {
-      const req = this.#idb.open(this.#database, 1);
-      req.onupgradeneeded = () => {
-        if (!req.result.objectStoreNames.contains(this.#store)) req.result.createObjectStore(this.#store);
-      };
-      this.#db = request(req).catch((err) => {
-        this.#db = null;
-        throw err;
-      });
-    }
-    return this.#db;
-  }
-  async #tx(mode, fn) {
-    const db = await this.#open();
-    const tx = db.transaction(this.#store, mode);
-    const done = mode === "readwrite" ? new Promise((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onerror = tx.onabort = () => reject(tx.error);
-    }) : null;
-    const result = await request(fn(tx.objectStore(this.#store)));
-    await done;
-    return result;
-  }
-  async get(name) {
-    return (await this.#tx("readonly", (s) => s.get(name))) ?? null;
-  }
-  async set(name, keyPair) {
-    await this.#tx("readwrite", (s) => s.put(keyPair, name));
-  }
-  async delete(name) {
-    await this.#tx("readwrite", (s) => s.delete(name));
   }
 }

@@ -5,17 +5,16 @@
 import { RenewalMachine, estimateClockSkew } from "./schedule.js";
 import { Client } from "./client.js";
 import { rotorError } from "./errors.js";
-import { request } from "./idb.js";
-import { DpopKeeper, isNonceError } from "./dpop.js";
+import { IdbStore } from "./idb.js";
+import { checkDpopOption } from "./keys.js";
+import { createDpop, dpopModule } from "./dpop-api.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 
+/** An event with `detail` (every platform rotor supports has `CustomEvent`: Node >= 19, Deno, Bun, workerd). */
 function makeEvent(type, detail) {
-  if (typeof CustomEvent === "function") return new CustomEvent(type, { detail });
-  const ev = new Event(type);
-  Object.defineProperty(ev, "detail", { value: detail });
-  return ev;
+  return new CustomEvent(type, { detail });
 }
 
 /** In-memory token-set storage (the default): one tab or process only. */
@@ -37,55 +36,51 @@ export class MemoryStorage {
  * `new IndexedDbStorage({ database?, store?, key?, indexedDB? })`.
  */
 export class IndexedDbStorage {
-  #database;
-  #store;
+  #db;
   #key;
-  #idb;
-  #db = null;
+  #name;
   constructor({ database = "rotor", store = "tokens", key = "default", indexedDB } = {}) {
-    this.#database = database;
-    this.#store = store;
+    this.#db = new IdbStore(indexedDB, database, store);
     this.#key = key;
-    this.#idb = indexedDB ?? globalThis.indexedDB;
-    if (!this.#idb) throw rotorError("invalid_config", "IndexedDB is not available here");
+    this.#name = `${database}/${store}/${key}`;
   }
   /** A name that identifies this storage slot (used for lock and channel names). */
   get name() {
-    return `${this.#database}/${this.#store}/${this.#key}`;
+    return this.#name;
   }
-  #open() {
-    if (!this.#db) {
-      const req = this.#idb.open(this.#database, 1);
-      req.onupgradeneeded = () => {
-        if (!req.result.objectStoreNames.contains(this.#store)) req.result.createObjectStore(this.#store);
-      };
-      this.#db = request(req).catch((err) => {
-        this.#db = null;
-        throw err;
-      });
-    }
-    return this.#db;
+  get() {
+    return this.#db.get(this.#key);
   }
-  async #tx(mode, fn) {
-    const db = await this.#open();
-    const tx = db.transaction(this.#store, mode);
-    const result = await request(fn(tx.objectStore(this.#store)));
-    if (mode === "readwrite") {
-      await new Promise((resolve, reject) => {
-        tx.oncomplete = () => resolve();
-        tx.onerror = tx.onabort = () => reject(tx.error);
-      });
-    }
-    return result;
+  set(tokenSet) {
+    return this.#db.set(this.#key, tokenSet);
   }
-  async get() {
-    return (await this.#tx("readonly", (s) => s.get(this.#key))) ?? null;
+  delete() {
+    return this.#db.delete(this.#key);
   }
-  async set(tokenSet) {
-    await this.#tx("readwrite", (s) => s.put(tokenSet, this.#key));
+}
+
+/** In-memory key storage for `TokenManager`'s DPoP key (the default without IndexedDB). */
+export class MemoryKeyStore {
+  #keys = new Map();
+  async get(name) {
+    return this.#keys.get(name) ?? null;
   }
-  async delete() {
-    await this.#tx("readwrite", (s) => s.delete(this.#key));
+  async set(name, keyPair) {
+    this.#keys.set(name, keyPair);
+  }
+  async delete(name) {
+    this.#keys.delete(name);
+  }
+}
+
+/**
+ * DPoP key storage in IndexedDB: the `CryptoKeyPair` itself is stored (structured clone), so
+ * its non-extractable private key survives a reload without its bytes ever being readable.
+ * `new IndexedDbKeyStore({ database?, store?, indexedDB? })` (default `rotor-dpop`/`keys`).
+ */
+export class IndexedDbKeyStore extends IdbStore {
+  constructor({ database = "rotor-dpop", store = "keys", indexedDB } = {}) {
+    super(indexedDB, database, store);
   }
 }
 
@@ -150,8 +145,10 @@ export class TokenManager extends EventTarget {
   #now;
   #random;
   #timers;
-  /** The session's DPoP key (option `dpop`, pkg/lib/dpop.js), or null. */
+  /** The `dpop` option, checked: `{ store, alg }` (the key store, the key's alg), or null. */
   #dpop = null;
+  /** The session's DPoP key keeper (pkg/lib/dpop.js), made on first use: a promise. */
+  #keeper = null;
   /** The refresh token is in an HttpOnly cookie (`client.refreshTokenIn: "cookie"`). */
   #cookie;
   /** setTokens, clear and each demand's first look, in call order. */
@@ -196,8 +193,23 @@ export class TokenManager extends EventTarget {
     });
     this.#name = `rotor:${name ?? this.#storage.name ?? `${client.tokenEndpoint}|${client.clientId}`}`;
     if (dpop !== undefined && dpop !== false) {
-      this.#dpop = new DpopKeeper(dpop, { name: this.#name, now: this.#now, persistent: this.#storage instanceof IndexedDbStorage });
+      const { keyStore, alg } = checkDpopOption(dpop);
+      // The key lives where the token set does: IndexedDB with IndexedDbStorage, else memory.
+      const persistent = this.#storage instanceof IndexedDbStorage && globalThis.indexedDB;
+      this.#dpop = { store: keyStore ?? (persistent ? new IndexedDbKeyStore() : new MemoryKeyStore()), alg };
     }
+  }
+
+  /** The DPoP key keeper, loaded and made once (a failed load is tried again next time). */
+  #dpopKeeper() {
+    this.#keeper ??= dpopModule().then(
+      ({ DpopKeeper }) => new DpopKeeper({ ...this.#dpop, name: this.#name, now: this.#now, createDpop }),
+      (err) => {
+        this.#keeper = null;
+        throw err;
+      },
+    );
+    return this.#keeper;
   }
 
   /**
@@ -206,7 +218,7 @@ export class TokenManager extends EventTarget {
    * without the `dpop` option.
    */
   async dpop() {
-    return this.#dpop ? this.#dpop.get() : null;
+    return this.#dpop ? (await this.#dpopKeeper()).get() : null;
   }
 
   /**
@@ -218,7 +230,7 @@ export class TokenManager extends EventTarget {
   async authorize({ method = "GET", url, rejectedToken, accessToken: given } = {}) {
     const accessToken = given ?? (await this.getAccessToken(rejectedToken ? { rejectedToken } : undefined));
     const bound = this.#dpop && /^dpop$/i.test(this.#tokens?.accessToken === accessToken ? (this.#tokens.tokenType ?? "") : "");
-    return bound ? (await this.#dpop.get()).headers({ method, url, accessToken }) : { authorization: `Bearer ${accessToken}` };
+    return bound ? (await this.dpop()).headers({ method, url, accessToken }) : { authorization: `Bearer ${accessToken}` };
   }
 
   /** The refresh request; with DPoP or private_key_jwt the async builder signs it. */
@@ -410,7 +422,7 @@ export class TokenManager extends EventTarget {
     let req;
     let dpop = null;
     try {
-      dpop = this.#dpop ? await this.#dpop.get() : null;
+      dpop = await this.dpop();
       req = await this.#buildRequest(current.refreshToken, dpop);
     } catch (err) {
       this.#lastError = err;
@@ -421,16 +433,19 @@ export class TokenManager extends EventTarget {
     let response;
     let body;
     try {
-      const init = { method: req.method, headers: req.headers, body: req.body };
-      if (req.credentials) init.credentials = req.credentials;
-      response = await this.#fetch(req.url, init);
-      body = new Uint8Array(await response.arrayBuffer());
-      // RFC 9449 §8: a use_dpop_nonce answer with a new DPoP-Nonce gets one retry with it.
-      if (dpop?.rememberNonce(req.url, response.headers) && isNonceError(response.status, response.headers, body)) {
-        req = await this.#buildRequest(current.refreshToken, dpop);
-        response = await this.#fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
+      const init = req.credentials ? { credentials: req.credentials } : {};
+      if (dpop) {
+        // RFC 9449 §8: a use_dpop_nonce answer with a new DPoP-Nonce gets one retry with it.
+        let first = req;
+        const build = () => {
+          const next = first ?? this.#buildRequest(current.refreshToken, dpop);
+          first = null;
+          return next;
+        };
+        ({ response, body } = await (await dpopModule()).sendWithDpop(this.#fetch, dpop, build, init));
+      } else {
+        response = await this.#fetch(req.url, { ...init, method: req.method, headers: req.headers, body: req.body });
         body = new Uint8Array(await response.arrayBuffer());
-        dpop.rememberNonce(req.url, response.headers);
       }
     } catch (err) {
       this.#lastError = err;
@@ -452,7 +467,7 @@ export class TokenManager extends EventTarget {
         const stored = await this.#storage.get().catch(() => null);
         if (stored && this.#id(stored) === this.#id(current)) {
           await this.#storage.delete().catch(() => {});
-          await this.#dpop?.drop().catch(() => {}); // the key dies with the session
+          if (this.#dpop) await this.#dpopKeeper().then((keeper) => keeper.drop()).catch(() => {}); // the key dies with the session
         }
         if (this.#tokens && this.#id(this.#tokens) === this.#id(current)) this.#tokens = null;
       }
@@ -609,7 +624,7 @@ export class TokenManager extends EventTarget {
         // Cookie mode: no token is sent; the cookie carries it, and the answer expires it.
         if (revoke && token) await this.#revoke(this.#cookie ? null : token);
         await this.#storage.delete();
-        await this.#dpop?.drop(); // the DPoP key dies with the session
+        if (this.#dpop) await (await this.#dpopKeeper()).drop(); // the DPoP key dies with the session
       });
       this.#post({ type: "rotor:cleared", reason: "clear" });
     });

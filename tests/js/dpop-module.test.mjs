@@ -12,7 +12,10 @@ import { createDpop, generateDpopKey } from "rotor";
 
 const ROOT = new URL("../../", import.meta.url);
 const gen = (name) => readFileSync(new URL(`pkg/gen/${name}`, ROOT));
-const exportsOf = (name) => WebAssembly.Module.exports(new WebAssembly.Module(gen(name))).map((e) => e.name);
+// The browser module ships with minified export names (scripts/glue-names.mjs): its names are
+// read from the build that keeps them (target/wasm-names/, the same code).
+const named = (name) => (name === "rotor_bg.wasm" ? readFileSync(new URL(`target/wasm-names/${name}`, ROOT)) : gen(name));
+const exportsOf = (name) => WebAssembly.Module.exports(new WebAssembly.Module(named(name))).map((e) => e.name);
 const DPOP_EXPORT = /jws|dpop|thumbprint|assertion/i;
 
 async function browserBundle(source) {
@@ -25,6 +28,7 @@ async function browserBundle(source) {
 }
 
 test("the browser and edge modules export nothing of DPoP; the DPoP module exports it", () => {
+  assert.ok(exportsOf("rotor_bg.wasm").includes("clienthandle_parse"), "the browser module's names are read");
   assert.deepEqual(exportsOf("rotor_bg.wasm").filter((n) => DPOP_EXPORT.test(n)), []);
   assert.deepEqual(exportsOf("issuer_bg.wasm").filter((n) => DPOP_EXPORT.test(n)), []);
   const dpop = exportsOf("dpop_bg.wasm");
@@ -39,6 +43,31 @@ test("a page bundle of the client API holds none of the DPoP module's bytes", as
     await init(); globalThis.page = { TokenManager, buildRefreshRequest, parseTokenResponse };`);
   assert.ok(js.includes("rotor_bg.wasm"), "the bundle loads the browser module");
   assert.ok(!js.includes(gen("dpop_bg.wasm").toString("base64").slice(0, 400)), "no DPoP module bytes");
+});
+
+test("a code-split page bundle of the client API loads the DPoP driver only through import()", async () => {
+  const r = await esbuild.build({
+    stdin: { contents: `import init, { TokenManager, buildRefreshRequest, parseTokenResponse } from "rotor";
+      await init(); globalThis.page = { TokenManager, buildRefreshRequest, parseTokenResponse };`, resolveDir: new URL("tests/js", ROOT).pathname, loader: "js" },
+    bundle: true, minify: true, format: "esm", platform: "browser", conditions: ["browser"], target: "es2022",
+    splitting: true, outdir: "/tmp/rotor-split", write: false, metafile: true, loader: { ".wasm": "empty" }, logLevel: "error",
+  });
+  const outputs = r.metafile.outputs;
+  const text = new Map(r.outputFiles.map((f) => [f.path, f.text]));
+  const of = (name) => text.get(new URL(name, `file://${process.cwd()}/`).pathname);
+  const entry = Object.keys(outputs).find((name) => outputs[name].entryPoint !== undefined);
+  const loaded = new Set();
+  const visit = (name) => {
+    if (loaded.has(name)) return;
+    loaded.add(name);
+    for (const dep of outputs[name].imports) if (dep.kind === "import-statement") visit(dep.path);
+  };
+  visit(entry);
+  const inputs = [...loaded].flatMap((name) => Object.keys(outputs[name].inputs));
+  assert.ok(inputs.some((i) => i.endsWith("pkg/lib/manager.js")), "the page holds the manager");
+  assert.deepEqual(inputs.filter((i) => /pkg\/(lib\/dpop|gen\/dpop)\.js$/.test(i)), [], "no DPoP driver or glue before import()");
+  const lazy = outputs[entry].imports.filter((dep) => dep.kind === "dynamic-import").map((dep) => dep.path);
+  assert.ok(lazy.some((name) => of(name).includes("dpopkeyhandle_proofInput")), "the driver's chunk holds the DPoP glue");
 });
 
 test("a page bundle that uses createDpop fetches the DPoP module and holds its glue", async () => {
