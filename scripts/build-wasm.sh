@@ -54,9 +54,12 @@ build_module() {
   # Lets bundlers drop the classes a page does not use (measured -0.2 KB gzipped page JS).
   node "$ROOT/scripts/glue-dispose.mjs" "$OUT/$name.js"
   # Optimised once with its names kept (target/wasm-names/, for twiggy in `make bench`), then
-  # stripped for the package: the same code in both.
+  # stripped for the package: the same code in both. --low-memory-unused: rustc puts the stack
+  # first (addresses 0 to 1 MiB, growing down), so the lowest 1 KiB is touched only by a stack
+  # 1 MiB deep; wasm-opt may then fold constant offsets into loads and stores (measured
+  # -0.9 KB gzipped of the browser module).
   mkdir -p "$ROOT/target/wasm-names"
-  "$ROOT/node_modules/.bin/wasm-opt" -Oz -g --enable-bulk-memory --enable-nontrapping-float-to-int \
+  "$ROOT/node_modules/.bin/wasm-opt" -Oz --low-memory-unused -g --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$OUT/${name}_bg.wasm" -o "$ROOT/target/wasm-names/${name}_bg.wasm"
   "$ROOT/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-nontrapping-float-to-int \
