@@ -524,13 +524,14 @@ fn tokenidp_error(obj: &Object<'_>, response: &TokenResponse<'_>, now_ms: f64) -
 }
 
 /// `Retry-After` (RFC 9110 §10.2.3) in milliseconds from `now_ms`: delta-seconds, or an
-/// HTTP date (a date in the past gives 0). `None` when absent, malformed or over 10 years.
+/// HTTP date (a date in the past gives 0), without surrounding ASCII whitespace (RFC 9110
+/// §5.5). `None` when absent, malformed or over 10 years.
 pub fn retry_after(headers: &[(String, String)], now_ms: f64) -> Option<f64> {
     let value = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?
         .1
-        .trim();
+        .trim_ascii();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         let seconds: u64 = value.parse().ok()?;
         return (seconds <= MAX_LIFETIME_SECONDS).then_some(seconds as f64 * 1000.0);
