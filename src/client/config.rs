@@ -188,7 +188,7 @@ pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError
     if url.contains('#') {
         return bad("must not have a fragment (RFC 6749 §3.2, RFC 8414 §2)");
     }
-    let Some((scheme, rest)) = url.split_once("://") else {
+    let Some((scheme, rest)) = crate::text::split_once(url, "://") else {
         return bad("must be an absolute https: URL");
     };
     let scheme = scheme.to_ascii_lowercase();
@@ -296,7 +296,7 @@ pub(crate) fn contains_secret(url: &str, value: &str) -> bool {
     if value.len() < MIN_SECRET_SEARCH_BYTES {
         return false;
     }
-    if url.contains(value) {
+    if crate::text::find(url, value).is_some() {
         return true;
     }
     // Without `%` or `+` the URL decodes to itself, and an encoding of `value` that differs
@@ -305,7 +305,7 @@ pub(crate) fn contains_secret(url: &str, value: &str) -> bool {
         return false;
     }
     let encoded: String = crate::form::encode(value);
-    if url.contains(&encoded) {
+    if crate::text::find(url, &encoded).is_some() {
         return true;
     }
     // A fully decoded comparison catches other percent-encodings of the same bytes.

@@ -488,15 +488,15 @@ fn redact_oauth_error(
     let scrub = |text: &mut Option<String>| {
         if let Some(t) = text {
             for s in &secrets {
-                if t.contains(s.as_str()) {
-                    *t = t.replace(s.as_str(), "[redacted]");
+                if crate::text::find(t, s).is_some() {
+                    *t = crate::text::replace(t, s, "[redacted]");
                 }
             }
         }
     };
     scrub(&mut err.description);
     scrub(&mut err.uri);
-    if secrets.iter().any(|s| err.code.contains(s.as_str())) {
+    if secrets.iter().any(|s| crate::text::find(&err.code, s).is_some()) {
         // A server that answers with a credential as its error code: the status decides.
         err.code = code_for_status(err.status).to_owned();
         err.kind = OAuthError::kind_for(&err.code, err.status);
