@@ -496,7 +496,10 @@ fn redact_oauth_error(
     };
     scrub(&mut err.description);
     scrub(&mut err.uri);
-    if secrets.iter().any(|s| crate::text::find(&err.code, s).is_some()) {
+    if secrets
+        .iter()
+        .any(|s| crate::text::find(&err.code, s).is_some())
+    {
         // A server that answers with a credential as its error code: the status decides.
         err.code = code_for_status(err.status).to_owned();
         err.kind = OAuthError::kind_for(&err.code, err.status);
