@@ -43,7 +43,7 @@ fn parse_parts(text: &str) -> Option<(u64, u64)> {
     }
     // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year: RFC 9110 §5.6.7 says to read
     // a year more than 50 years in the future as the past century; rotor reads 70-99 as 19xx).
-    let (day_name, rest) = text.split_once(", ")?;
+    let (day_name, rest) = crate::text::split_once(text, ", ")?;
     const LONG: [&str; 7] = [
         "Monday",
         "Tuesday",

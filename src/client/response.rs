@@ -488,15 +488,18 @@ fn redact_oauth_error(
     let scrub = |text: &mut Option<String>| {
         if let Some(t) = text {
             for s in &secrets {
-                if t.contains(s.as_str()) {
-                    *t = t.replace(s.as_str(), "[redacted]");
+                if crate::text::find(t, s).is_some() {
+                    *t = crate::text::replace(t, s, "[redacted]");
                 }
             }
         }
     };
     scrub(&mut err.description);
     scrub(&mut err.uri);
-    if secrets.iter().any(|s| err.code.contains(s.as_str())) {
+    if secrets
+        .iter()
+        .any(|s| crate::text::find(&err.code, s).is_some())
+    {
         // A server that answers with a credential as its error code: the status decides.
         err.code = code_for_status(err.status).to_owned();
         err.kind = OAuthError::kind_for(&err.code, err.status);
@@ -524,13 +527,14 @@ fn tokenidp_error(obj: &Object<'_>, response: &TokenResponse<'_>, now_ms: f64) -
 }
 
 /// `Retry-After` (RFC 9110 §10.2.3) in milliseconds from `now_ms`: delta-seconds, or an
-/// HTTP date (a date in the past gives 0). `None` when absent, malformed or over 10 years.
+/// HTTP date (a date in the past gives 0), without surrounding ASCII whitespace (RFC 9110
+/// §5.5). `None` when absent, malformed or over 10 years.
 pub fn retry_after(headers: &[(String, String)], now_ms: f64) -> Option<f64> {
     let value = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?
         .1
-        .trim();
+        .trim_ascii();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         let seconds: u64 = value.parse().ok()?;
         return (seconds <= MAX_LIFETIME_SECONDS).then_some(seconds as f64 * 1000.0);

@@ -71,7 +71,7 @@ pub fn estimate_clock_skew(inputs: &SkewInputs<'_>) -> Result<f64, RotorError> {
     let local_mid = (sent + now) / 2.0;
     let from_date = match inputs.date {
         Some(text) => {
-            let secs = crate::http_date::parse(text.trim()).ok_or_else(|| {
+            let secs = crate::http_date::parse(text.trim_ascii()).ok_or_else(|| {
                 RotorError::argument("date is not an HTTP date after 1970 (RFC 9110 §5.6.7)")
             })? as f64;
             Some(secs * 1000.0 + 500.0 - local_mid)
