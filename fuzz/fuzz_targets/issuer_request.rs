@@ -107,6 +107,7 @@ fuzz_target!(|data: &[u8]| {
         path: PATHS[data[2] as usize % PATHS.len()].into(),
         headers,
         body: body.to_vec(),
+        ..Default::default()
     };
     let issuer = &f.issuers[which];
     let response = match issuer.route(&request, NOW) {

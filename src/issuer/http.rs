@@ -34,6 +34,77 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
+    /// The request's DPoP proof as the driver checked it (RFC 9449 §4.3).
+    pub dpop: DpopProof,
+}
+
+/// A request's DPoP proof (RFC 9449 §4) as the driver found it: the proof's signature and
+/// claims are checked outside the edge module (`src/dpop.rs` in the DPoP module, WebCrypto
+/// for the signature); the issuer core decides what the outcome means for the client and the
+/// family (binding, replay, rotation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DpopProof {
+    /// No `DPoP` header.
+    #[default]
+    None,
+    /// A `DPoP` header not checked: a front that only routes (phase 1 of rotor/worker).
+    Unchecked,
+    /// A proof that passed every check of RFC 9449 §4.3, its signature included.
+    Valid {
+        /// The RFC 7638 thumbprint of the proof's key.
+        jkt: String,
+        /// The proof's `jti`.
+        jti: String,
+        /// The proof's `iat` (seconds).
+        iat: u64,
+    },
+    /// A refused proof: the RFC 9449 code (`invalid_dpop_proof`, or `use_dpop_nonce` when
+    /// only the nonce was missing or stale, §8) and why.
+    Refused {
+        /// `use_dpop_nonce` rather than `invalid_dpop_proof`.
+        use_nonce: bool,
+        /// The description.
+        description: String,
+    },
+}
+
+impl DpopProof {
+    /// Reads the driver's wire form: `""` (no header), `"unchecked"`, `{"jkt","jti","iat"}`
+    /// or `{"error","description"}`. Anything else is a refused proof (never a valid one).
+    pub fn from_wire(text: &str) -> DpopProof {
+        use crate::json::scan;
+        match text {
+            "" => return DpopProof::None,
+            "unchecked" => return DpopProof::Unchecked,
+            _ => {}
+        }
+        let refused = |use_nonce, description: &str| DpopProof::Refused {
+            use_nonce,
+            description: crate::text::prefix(description, 200).to_owned(),
+        };
+        let Ok(o) = scan::object(text) else {
+            return refused(false, "the DPoP proof could not be checked");
+        };
+        let text_of = |name| o.get(name).and_then(|v| v.as_str()).map(|v| v.into_owned());
+        if let Some(code) = text_of("error") {
+            let why = text_of("description").unwrap_or_default();
+            return refused(code == "use_dpop_nonce", &why);
+        }
+        let iat = o
+            .get("iat")
+            .and_then(|v| v.as_f64())
+            .filter(|t| *t >= 0.0 && t.fract() == 0.0 && *t < 1e15);
+        match (text_of("jkt"), text_of("jti"), iat) {
+            (Some(jkt), Some(jti), Some(iat)) if !jkt.is_empty() && !jti.is_empty() => {
+                DpopProof::Valid {
+                    jkt,
+                    jti,
+                    iat: iat as u64,
+                }
+            }
+            _ => refused(false, "the DPoP proof could not be checked"),
+        }
+    }
 }
 
 impl HttpRequest {
@@ -516,6 +587,7 @@ mod tests {
             )],
             body: br#"{"grantType":"refresh_token","clientId":"c","scope":null,"extra":1}"#
                 .to_vec(),
+            ..Default::default()
         };
         let p = parse_body(&req, true).unwrap();
         assert_eq!(
