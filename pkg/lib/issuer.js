@@ -8,6 +8,7 @@ import { IssuerCore } from "../gen/issuer.js";
 import { readCapped } from "./body.js";
 import { configError, rotorError } from "./errors.js";
 import { splitDelivery, withCookies } from "./cookie.js";
+import { checkProof } from "./dpop-verify.js";
 
 const unwrap = JSON.parse;
 
@@ -31,7 +32,7 @@ const EMPTY = new Uint8Array(0);
 
 const CONFIG_KEYS = [
   "issuer", "audience", "keys", "accessTokenTtl", "refreshTokenTtl", "refreshIdleTtl",
-  "rotation", "reuseGraceSeconds", "clients", "dialect",
+  "rotation", "reuseGraceSeconds", "clients", "dialect", "dpopNonceSeconds", "dpopRotation",
 ];
 
 function base64url(bytes) {
@@ -291,6 +292,8 @@ function unreadableBody() {
 export class Issuer {
   #core;
   #store;
+  /** The token endpoint's path (DPoP proofs are checked there only). */
+  #tokenPath;
   /** Cookie delivery of refresh tokens (pkg/lib/cookie.js), or null when no client uses it. */
   #cookies = null;
 
@@ -306,6 +309,24 @@ export class Issuer {
     this.#cookies = delivery;
     this.#core = newCore(configText({ ...rest, clients, keys: normaliseKeys(rest.keys) }));
     this.#store = store ?? new MemoryStore();
+    this.#tokenPath = `${this.#core.pathPrefix}/token`;
+  }
+
+  /**
+   * The DPoP proof of a token request as the core takes it (src/issuer/http.rs,
+   * `DpopProof::from_wire`, one line of text): `""` without a `DPoP` header (or on another endpoint),
+   * `"unchecked"` when `check` is false (a front that only routes) or no client uses DPoP,
+   * else the outcome of the proof check (RFC 9449 §4.3) against the token endpoint's URL as
+   * the metadata names it, with the core's window and nonces.
+   */
+  async #proof(req, headers, now, check) {
+    if (req.method !== "POST" || req.path !== this.#tokenPath) return "";
+    const proof = headers.get("dpop");
+    if (proof === null) return "";
+    if (!check) return "unchecked";
+    const rules = this.#core.dpopRules(now);
+    if (rules === "") return "unchecked";
+    return checkedProof(proof, unwrap(rules), now);
   }
 
   /** The store holding the families. */
@@ -336,7 +357,8 @@ export class Issuer {
       if (req === null) return { response: unreadableBody() };
       const seen = this.#cookies?.inspect(req, request.headers) ?? null;
       if (seen && (seen.refusal || seen.missing)) return { response: this.#cookieAnswer(seen) };
-      const routed = unwrap(this.#core.route(req.method, req.path, req.headers, seen ? seen.body : req.body, now));
+      const dpop = await this.#proof(req, request.headers, now, false);
+      const routed = unwrap(this.#core.route(req.method, req.path, req.headers, seen ? seen.body : req.body, dpop, now));
       if (routed.response) return { response: this.#respond(req, request.headers, seen, routed.response, null, now) };
       const headers = new Headers(request.headers);
       if (seen) headers.delete("content-length");
@@ -364,7 +386,10 @@ export class Issuer {
         req.body = seen.body;
       }
       const core = this.#core;
-      const routed = unwrap(core.route(req.method, req.path, req.headers, req.body, now));
+      // The proof is checked (signature included) before the store is touched: a refused
+      // proof never reaches the family's update (RFC 9449 §5).
+      const dpop = await this.#proof(req, request.headers, now, true);
+      const routed = unwrap(core.route(req.method, req.path, req.headers, req.body, dpop, now));
       if (routed.response) return this.#respond(req, request.headers, seen, routed.response, null, now);
       let applied = null;
       // An exception raised by the function the store runs (the core's answer) is a bug; one
@@ -383,7 +408,7 @@ export class Issuer {
               const random = randomBytes();
               let text;
               try {
-                text = core.apply(req.method, req.path, req.headers, req.body, stored, typeof value === "string" ? value : "", now, random);
+                text = core.apply(req.method, req.path, req.headers, req.body, dpop, stored, typeof value === "string" ? value : "", now, random);
               } finally {
                 random.fill(0);
               }
@@ -435,6 +460,23 @@ export class Issuer {
     return withCookies(out, cookies);
   }
 
+  /**
+   * The sign-in's DPoP proof (RFC 9449 §5) for the core: `input.dpop` is the sign-in request
+   * (a `Request`, or `{ method, url, headers }`), whose `DPoP` header is checked against its
+   * own method and URL (no nonce: nonces are the token endpoint's, §8).
+   */
+  async #signInProof(signIn, now) {
+    if (signIn === undefined || signIn === null) return "";
+    if (typeof signIn.method !== "string" || typeof signIn.url !== "string" || typeof signIn.headers?.get !== "function") {
+      throw rotorError("invalid_argument", "startSession: dpop must be the sign-in Request (or { method, url, headers })");
+    }
+    const proof = signIn.headers.get("dpop");
+    if (proof === null) return "";
+    const rules = this.#core.dpopRules(now);
+    if (rules === "") return "";
+    return checkedProof(proof, { ...unwrap(rules), htu: signIn.url, nonces: "" }, now, signIn.method.toUpperCase());
+  }
+
   /** The answer to a cookie request refused before the core (cross-site, or no cookie). */
   #cookieAnswer(seen) {
     const c = this.#cookies;
@@ -465,11 +507,13 @@ export class Issuer {
 
   async #start(input, options) {
     const now = resolveNow(options?.now);
-    const text = json(input, "startSession");
+    const { dpop: signIn, ...fields } = input && typeof input === "object" ? input : { input };
+    const text = json(input && typeof input === "object" ? fields : input, "startSession");
+    const dpop = await this.#signInProof(signIn, now);
     const random = randomBytes();
     let result;
     try {
-      result = this.#core.startSession(text, now, random);
+      result = this.#core.startSession(text, dpop, now, random);
     } finally {
       random.fill(0);
     }
@@ -488,4 +532,11 @@ export class Issuer {
     return { session, now };
   }
 }
+/** A proof checked with `rules` (from the core's `dpopRules`), in the core's wire form. */
+async function checkedProof(proof, rules, now, method = "POST") {
+  if (proof.includes(",")) return "invalid_dpop_proof exactly one DPoP header (RFC 9449 §4.3)";
+  const r = await checkProof(proof, { method, url: rules.htu, now, maxAgeSeconds: rules.maxAgeSeconds, maxFutureSeconds: rules.maxFutureSeconds, algs: rules.algs, nonces: rules.nonces });
+  return r.ok ? `valid ${r.jkt} ${r.iat} ${r.jti}` : `${r.error} ${r.description}`;
+}
+
 export { createDpopVerifier, MemoryReplayCache, DpopError } from "./dpop-verify.js";

@@ -18,6 +18,8 @@ use crate::json::scan::Raw;
 use crate::jwt::{Key, KeySet, Validation};
 use crate::secret::Secret;
 use crate::text::{join, prefix, u64_text};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 /// Longest accepted lifetime of any token or family: 10 years, in seconds.
 pub const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
@@ -112,6 +114,9 @@ pub const DPOP_MAX_FUTURE_SECONDS: u64 = 5;
 /// RFC 9449 §5.1): those WebCrypto verifies in every runtime rotor runs in.
 pub const DPOP_ALGS: &[&str] = &["ES256", "EdDSA", "RS256"];
 
+/// [`DPOP_ALGS`] space-separated, as the driver hands them to the proof check.
+pub const DPOP_ALGS_TEXT: &str = "ES256 EdDSA RS256";
+
 /// Whether a client uses DPoP (RFC 9449 §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DpopMode {
@@ -126,7 +131,7 @@ pub enum DpopMode {
 pub struct DpopNonces {
     /// Seconds per nonce.
     pub seconds: u64,
-    key: Key,
+    key: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for DpopNonces {
@@ -143,7 +148,9 @@ const NONCE_KEY_LABEL: &[u8] = b"rotor dpop nonce v1";
 impl DpopNonces {
     /// The nonce of period `n` (22 base64url characters).
     fn of_period(&self, n: u64) -> String {
-        b64::encode(&self.key.mac(&n.to_be_bytes())[..16])
+        let mut mac = self.key.clone();
+        mac.update(&n.to_be_bytes());
+        b64::encode(&mac.finalize().into_bytes()[..16])
     }
 
     /// The nonce to hand out at `now_ms`.
@@ -151,10 +158,14 @@ impl DpopNonces {
         self.of_period(now_ms / 1000 / self.seconds)
     }
 
-    /// The nonces accepted at `now_ms`: the current one and the one before.
-    pub fn accepted(&self, now_ms: u64) -> [String; 2] {
+    /// The nonces accepted at `now_ms`, space-separated: the current one and the one before.
+    pub fn accepted(&self, now_ms: u64) -> String {
         let n = now_ms / 1000 / self.seconds;
-        [self.of_period(n), self.of_period(n.saturating_sub(1))]
+        join(&[
+            &self.of_period(n),
+            " ",
+            &self.of_period(n.saturating_sub(1)),
+        ])
     }
 }
 
@@ -454,8 +465,7 @@ impl IssuerConfig {
         let dpop_nonces = match self.dpop_nonce_seconds {
             None => None,
             Some(seconds) if DPOP_NONCE_SECONDS.contains(&seconds) => {
-                let key =
-                    Key::from_slice(&nonce_key).expect("a 32-byte derived key is long enough");
+                let key = Hmac::<Sha256>::new_from_slice(&nonce_key).expect("HMAC takes any key");
                 Some(DpopNonces { seconds, key })
             }
             Some(_) => {

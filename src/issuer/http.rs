@@ -69,40 +69,33 @@ pub enum DpopProof {
 }
 
 impl DpopProof {
-    /// Reads the driver's wire form: `""` (no header), `"unchecked"`, `{"jkt","jti","iat"}`
-    /// or `{"error","description"}`. Anything else is a refused proof (never a valid one).
+    /// Reads the driver's wire form: `""` (no header), `"unchecked"`, `"valid <jkt> <iat>
+    /// <jti>"`, `"use_dpop_nonce <description>"` or `"invalid_dpop_proof <description>"`.
+    /// Anything else is a refused proof (never a valid one).
     pub fn from_wire(text: &str) -> DpopProof {
-        use crate::json::scan;
-        match text {
-            "" => return DpopProof::None,
-            "unchecked" => return DpopProof::Unchecked,
-            _ => {}
-        }
         let refused = |use_nonce, description: &str| DpopProof::Refused {
             use_nonce,
             description: crate::text::prefix(description, 200).to_owned(),
         };
-        let Ok(o) = scan::object(text) else {
-            return refused(false, "the DPoP proof could not be checked");
-        };
-        let text_of = |name| o.get(name).and_then(|v| v.as_str()).map(|v| v.into_owned());
-        if let Some(code) = text_of("error") {
-            let why = text_of("description").unwrap_or_default();
-            return refused(code == "use_dpop_nonce", &why);
-        }
-        let iat = o
-            .get("iat")
-            .and_then(|v| v.as_f64())
-            .filter(|t| *t >= 0.0 && t.fract() == 0.0 && *t < 1e15);
-        match (text_of("jkt"), text_of("jti"), iat) {
-            (Some(jkt), Some(jti), Some(iat)) if !jkt.is_empty() && !jti.is_empty() => {
-                DpopProof::Valid {
-                    jkt,
-                    jti,
-                    iat: iat as u64,
+        match text.split_once(' ') {
+            None if text.is_empty() => DpopProof::None,
+            None if text == "unchecked" => DpopProof::Unchecked,
+            Some(("valid", rest)) => {
+                let mut parts = rest.splitn(3, ' ');
+                match (parts.next(), parts.next().map(str::parse), parts.next()) {
+                    (Some(jkt), Some(Ok(iat)), Some(jti)) if !jkt.is_empty() && !jti.is_empty() => {
+                        DpopProof::Valid {
+                            jkt: jkt.to_owned(),
+                            jti: jti.to_owned(),
+                            iat,
+                        }
+                    }
+                    _ => refused(false, "the DPoP proof could not be checked"),
                 }
             }
-            _ => refused(false, "the DPoP proof could not be checked"),
+            Some(("use_dpop_nonce", why)) => refused(true, why),
+            Some((_, why)) => refused(false, why),
+            None => refused(false, "the DPoP proof could not be checked"),
         }
     }
 }

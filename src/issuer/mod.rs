@@ -48,12 +48,12 @@ mod input;
 pub use crate::client::scope::MAX_SCOPE_TOKENS;
 pub use crate::client::{AuthMethod, Dialect};
 pub use config::{
-    Client, DPOP_ALGS, DPOP_MAX_AGE_SECONDS, DPOP_MAX_FUTURE_SECONDS, DPOP_NONCE_SECONDS,
-    DpopMode, IssuerConfig, MAX_REUSE_GRACE_SECONDS, Rotation, Settings,
+    Client, DPOP_ALGS, DPOP_MAX_AGE_SECONDS, DPOP_MAX_FUTURE_SECONDS, DPOP_NONCE_SECONDS, DpopMode,
+    IssuerConfig, MAX_REUSE_GRACE_SECONDS, Rotation, Settings,
 };
 pub use http::{
-    CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, DpopProof, HttpRequest, HttpResponse,
-    MAX_BODY_BYTES, MAX_FORM_PARAMETERS,
+    CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, DpopProof, HttpRequest, HttpResponse, MAX_BODY_BYTES,
+    MAX_FORM_PARAMETERS,
 };
 pub use record::{FamilyRecord, RECORD_VERSION, RetiredToken};
 pub use token::{RefreshToken, RefreshTokenMac, family_key, session_id};
@@ -66,8 +66,8 @@ use crate::json::scan;
 use crate::json::write::Obj;
 use crate::text::{join, u64_text};
 use http::{Endpoint, Op, Prepared};
-use subtle::ConstantTimeEq;
 use input::Members;
+use subtle::ConstantTimeEq;
 
 /// Bytes of randomness every [`Issuer::apply`] and [`Issuer::start_session`] call takes:
 /// 16 for a family id, 32 for a refresh token, 16 for an access token's `jti`.
@@ -651,12 +651,12 @@ impl Issuer {
         let nonces = s
             .dpop_nonces
             .as_ref()
-            .map(|n| n.accepted(now_ms).join(" "))
+            .map(|n| n.accepted(now_ms))
             .unwrap_or_default();
         Some(
             Obj::new()
                 .str("htu", &join(&[&s.endpoint_base, "/token"]))
-                .str("algs", &DPOP_ALGS.join(" "))
+                .str("algs", config::DPOP_ALGS_TEXT)
                 .u64("maxAgeSeconds", DPOP_MAX_AGE_SECONDS)
                 .u64("maxFutureSeconds", DPOP_MAX_FUTURE_SECONDS)
                 .str("nonces", &nonces)
@@ -1012,7 +1012,7 @@ impl Issuer {
         if listed {
             r.headers
                 .push(("access-control-allow-origin".into(), origin.to_owned()));
-            if r.header("dpop-nonce").is_some() {
+            if self.settings.dpop_nonces.is_some() {
                 // RFC 9449 §8: the page's DPoP client must read the nonce.
                 r.headers
                     .push(("access-control-expose-headers".into(), "DPoP-Nonce".into()));
@@ -1256,7 +1256,13 @@ impl Issuer {
                     // required) is answered here, before any store access; the family's own
                     // binding is checked in `apply`.
                     match (client_dpop, &req.dpop) {
-                        (Some(_), DpopProof::Refused { use_nonce, description }) => {
+                        (
+                            Some(_),
+                            DpopProof::Refused {
+                                use_nonce,
+                                description,
+                            },
+                        ) => {
                             return Err(self.dpop_error(*use_nonce, description, now_ms));
                         }
                         (Some(DpopMode::Required), DpopProof::None) => {

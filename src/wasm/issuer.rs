@@ -246,9 +246,9 @@ impl IssuerCore {
     /// The rules the driver checks token-endpoint DPoP proofs with (JSON text, see
     /// `Issuer::dpop_rules`), or `""` when no client uses DPoP.
     #[wasm_bindgen(js_name = dpopRules)]
-    pub fn dpop_rules(&self, now: f64) -> Result<String, JsValue> {
-        let now = now_ms(now).map_err(super::js_error)?;
-        Ok(self.inner.dpop_rules(now).unwrap_or_default())
+    pub fn dpop_rules(&self, now: f64) -> String {
+        // `now` comes from the driver's `resolveNow` (finite, non-negative); `as` saturates.
+        self.inner.dpop_rules(now as u64).unwrap_or_default()
     }
 
     /// A token-endpoint error response in the configured dialect (JSON text; used for
