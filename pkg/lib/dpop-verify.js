@@ -6,8 +6,7 @@ import { checkDpopProof } from "../gen/dpop.js";
 // The DPoP module (gen/dpop_bg.wasm): instantiated on import where a runtime entry does it (the
 // `#dpop` map), else fetched on first use. Only a server that bundles createDpopVerifier
 // carries it: the edge module (gen/issuer_bg.wasm) holds nothing of DPoP.
-import "#dpop";
-import { dpopReady } from "./dpop-module.js";
+import { dpopReady } from "#dpop";
 import { configError } from "./errors.js";
 
 /** WebCrypto import and verify parameters per JWS alg. */
@@ -56,10 +55,7 @@ export class MemoryReplayCache {
 }
 
 function decode(b64url) {
-  const s = atob(b64url.replace(/-/g, "+").replace(/_/g, "/"));
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
+  return Uint8Array.from(atob(b64url.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 }
 
 /**

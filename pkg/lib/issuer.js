@@ -323,10 +323,23 @@ export class Issuer {
     if (req.method !== "POST" || req.path !== this.#tokenPath) return "";
     const proof = headers.get("dpop");
     if (proof === null) return "";
-    if (!check) return "unchecked";
+    return check ? this.#checked(proof, now) : "unchecked";
+  }
+
+  /**
+   * A proof checked (src/dpop.rs, then its signature) with the core's rules, in the core's
+   * wire form: at the token endpoint against its URL as the metadata names it, with the
+   * nonces; for a sign-in (`signIn`, the sign-in request) against that request's method and
+   * URL, without nonces (they are the token endpoint's, RFC 9449 §8). Several DPoP headers
+   * arrive joined with ", ": not a compact JWS, refused by the check (§4.3).
+   */
+  async #checked(proof, now, signIn) {
     const rules = this.#core.dpopRules(now);
-    if (rules === "") return "unchecked";
-    return checkedProof(proof, unwrap(rules), now);
+    if (rules === "") return signIn ? "" : "unchecked";
+    const { htu, ...r } = unwrap(rules);
+    const how = signIn ? { ...r, nonces: "", method: signIn.method.toUpperCase(), url: signIn.url } : { ...r, method: "POST", url: htu };
+    const out = await checkProof(proof, { ...how, now });
+    return out.ok ? `valid ${out.jkt} ${out.iat} ${out.jti}` : `${out.error} ${out.description}`;
   }
 
   /** The store holding the families. */
@@ -460,23 +473,6 @@ export class Issuer {
     return withCookies(out, cookies);
   }
 
-  /**
-   * The sign-in's DPoP proof (RFC 9449 §5) for the core: `input.dpop` is the sign-in request
-   * (a `Request`, or `{ method, url, headers }`), whose `DPoP` header is checked against its
-   * own method and URL (no nonce: nonces are the token endpoint's, §8).
-   */
-  async #signInProof(signIn, now) {
-    if (signIn === undefined || signIn === null) return "";
-    if (typeof signIn.method !== "string" || typeof signIn.url !== "string" || typeof signIn.headers?.get !== "function") {
-      throw rotorError("invalid_argument", "startSession: dpop must be the sign-in Request (or { method, url, headers })");
-    }
-    const proof = signIn.headers.get("dpop");
-    if (proof === null) return "";
-    const rules = this.#core.dpopRules(now);
-    if (rules === "") return "";
-    return checkedProof(proof, { ...unwrap(rules), htu: signIn.url, nonces: "" }, now, signIn.method.toUpperCase());
-  }
-
   /** The answer to a cookie request refused before the core (cross-site, or no cookie). */
   #cookieAnswer(seen) {
     const c = this.#cookies;
@@ -507,9 +503,18 @@ export class Issuer {
 
   async #start(input, options) {
     const now = resolveNow(options?.now);
-    const { dpop: signIn, ...fields } = input && typeof input === "object" ? input : { input };
-    const text = json(input && typeof input === "object" ? fields : input, "startSession");
-    const dpop = await this.#signInProof(signIn, now);
+    // input.dpop: the sign-in request (a Request, or { method, url, headers }), whose DPoP
+    // header binds a DPoP client's family (RFC 9449 §5).
+    const { dpop: signIn, ...fields } = Object(input);
+    const text = json(signIn === undefined ? input : fields, "startSession");
+    let dpop = "";
+    if (signIn != null) {
+      if (typeof signIn.method !== "string" || typeof signIn.url !== "string" || typeof signIn.headers?.get !== "function") {
+        throw rotorError("invalid_argument", "startSession: dpop must be the sign-in Request (or { method, url, headers })");
+      }
+      const proof = signIn.headers.get("dpop");
+      if (proof !== null) dpop = await this.#checked(proof, now, signIn);
+    }
     const random = randomBytes();
     let result;
     try {
@@ -532,11 +537,4 @@ export class Issuer {
     return { session, now };
   }
 }
-/** A proof checked with `rules` (from the core's `dpopRules`), in the core's wire form. */
-async function checkedProof(proof, rules, now, method = "POST") {
-  if (proof.includes(",")) return "invalid_dpop_proof exactly one DPoP header (RFC 9449 §4.3)";
-  const r = await checkProof(proof, { method, url: rules.htu, now, maxAgeSeconds: rules.maxAgeSeconds, maxFutureSeconds: rules.maxFutureSeconds, algs: rules.algs, nonces: rules.nonces });
-  return r.ok ? `valid ${r.jkt} ${r.iat} ${r.jti}` : `${r.error} ${r.description}`;
-}
-
 export { createDpopVerifier, MemoryReplayCache, DpopError } from "./dpop-verify.js";

@@ -68,34 +68,52 @@ pub enum DpopProof {
     },
 }
 
+/// A whole number of seconds in decimal (at most 12 digits: years up to 33 000).
+fn seconds(text: &str) -> Option<u64> {
+    let ok = !text.is_empty() && text.len() <= 12 && text.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| text.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')))
+}
+
+/// A verdict the core cannot read (never from rotor's driver).
+const UNCHECKABLE: &str = "the DPoP proof could not be checked";
+
+/// The text before the first space, and the rest after it.
+fn word(text: &str) -> (&str, &str) {
+    match text.bytes().position(|b| b == b' ') {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, ""),
+    }
+}
+
 impl DpopProof {
-    /// Reads the driver's wire form: `""` (no header), `"unchecked"`, `"valid <jkt> <iat>
+    /// Reads the driver's wire form (written by pkg/lib/issuer.js from the DPoP module's bounded
+    /// answers): `""` (no header), `"unchecked"`, `"valid <jkt> <iat>
     /// <jti>"`, `"use_dpop_nonce <description>"` or `"invalid_dpop_proof <description>"`.
     /// Anything else is a refused proof (never a valid one).
     pub fn from_wire(text: &str) -> DpopProof {
         let refused = |use_nonce, description: &str| DpopProof::Refused {
             use_nonce,
-            description: crate::text::prefix(description, 200).to_owned(),
+            description: description.to_owned(),
         };
-        match text.split_once(' ') {
-            None if text.is_empty() => DpopProof::None,
-            None if text == "unchecked" => DpopProof::Unchecked,
-            Some(("valid", rest)) => {
-                let mut parts = rest.splitn(3, ' ');
-                match (parts.next(), parts.next().map(str::parse), parts.next()) {
-                    (Some(jkt), Some(Ok(iat)), Some(jti)) if !jkt.is_empty() && !jti.is_empty() => {
-                        DpopProof::Valid {
-                            jkt: jkt.to_owned(),
-                            jti: jti.to_owned(),
-                            iat,
-                        }
-                    }
-                    _ => refused(false, "the DPoP proof could not be checked"),
+        let (kind, rest) = word(text);
+        match kind {
+            "" if rest.is_empty() => DpopProof::None,
+            "unchecked" if rest.is_empty() => DpopProof::Unchecked,
+            "valid" => {
+                let (jkt, rest) = word(rest);
+                let (iat, jti) = word(rest);
+                match seconds(iat) {
+                    Some(iat) if !jkt.is_empty() && !jti.is_empty() => DpopProof::Valid {
+                        jkt: jkt.to_owned(),
+                        jti: jti.to_owned(),
+                        iat,
+                    },
+                    _ => refused(false, UNCHECKABLE),
                 }
             }
-            Some(("use_dpop_nonce", why)) => refused(true, why),
-            Some((_, why)) => refused(false, why),
-            None => refused(false, "the DPoP proof could not be checked"),
+            "use_dpop_nonce" => refused(true, rest),
+            "invalid_dpop_proof" => refused(false, rest),
+            _ => refused(false, UNCHECKABLE),
         }
     }
 }

@@ -88,6 +88,9 @@ pub const RESERVED_CLAIMS: &[&str] = &[
     "cnf",
 ];
 
+/// The answer to a DPoP client's token request without a proof (RFC 9449 §5).
+const NO_PROOF: &str = "this client must send a DPoP proof";
+
 /// Most DPoP proofs a family remembers within their `iat` window (RFC 9449 §11.1); a further
 /// proof in the window is refused until the oldest expires (only the key's holder can send
 /// them).
@@ -542,16 +545,11 @@ impl Issuer {
             };
         };
         let body = self.token_body(&access, &effective, &issued, &record, now_ms);
-        let mut response = http::json_response(200, body);
-        if let (Some(nonces), Some(_)) = (&self.settings.dpop_nonces, &record.dpop_jkt) {
-            // RFC 9449 §8.2: a fresh nonce with every answer to a DPoP client.
-            response
-                .headers
-                .push(("dpop-nonce".into(), nonces.current(now_ms)));
-        }
+        // A new nonce is handed out with use_dpop_nonce only (RFC 9449 §8.2 makes it optional
+        // on a success): a nonce stays accepted for two periods, one challenge per period at most.
         Applied {
             change: RecordChange::Put(Box::new(record)),
-            response,
+            response: http::json_response(200, body),
         }
     }
 
@@ -566,6 +564,7 @@ impl Issuer {
 
     /// An RFC 9449 error at the token endpoint: 400 `invalid_dpop_proof` (§5, §4.3), or 400
     /// `use_dpop_nonce` with the nonce to use in `DPoP-Nonce` (§8.1).
+    #[inline(never)]
     fn dpop_error(&self, use_nonce: bool, description: &str, now_ms: u64) -> HttpResponse {
         let nonce = self.settings.dpop_nonces.as_ref().filter(|_| use_nonce);
         let code = if nonce.is_some() {
@@ -591,6 +590,7 @@ impl Issuer {
     /// DPoP client; from then on every refresh needs a valid proof of that key, whatever the
     /// client's configuration says now. A proof to a client without `dpop` and an unbound
     /// family is ignored (a bearer family).
+    #[inline(never)]
     fn dpop_binding(
         &self,
         record: &mut FamilyRecord,
@@ -606,9 +606,7 @@ impl Issuer {
             DpopProof::Valid { jkt, jti, iat } => {
                 if let Some(bound) = &record.dpop_jkt {
                     if !bool::from(bound.as_bytes().ct_eq(jkt.as_bytes())) {
-                        return refuse(
-                            "the DPoP proof is not signed with the key the refresh token is bound to",
-                        );
+                        return refuse("the DPoP proof's key is not the refresh token's");
                     }
                 }
                 let hash = jti_hash(jti);
@@ -617,7 +615,7 @@ impl Issuer {
                     return refuse("the DPoP proof was used before (jti)");
                 }
                 if record.dpop_jtis.len() >= MAX_DPOP_JTIS {
-                    return refuse("too many DPoP proofs for this family in the proof window");
+                    return refuse("too many DPoP proofs in the window");
                 }
                 record.dpop_jtis.push((hash, jti_until(*iat)));
                 record.dpop_jkt = Some(jkt.clone());
@@ -629,11 +627,9 @@ impl Issuer {
             } => Err(self.dpop_error(*use_nonce, description, now_ms)),
             DpopProof::Unchecked => refuse("the DPoP proof was not checked"),
             DpopProof::None if record.dpop_jkt.is_some() => {
-                refuse("the refresh token is DPoP-bound: a DPoP proof of its key is required")
+                refuse("the refresh token is DPoP-bound: a proof is required")
             }
-            DpopProof::None if mode == Some(DpopMode::Required) => {
-                refuse("this client must send a DPoP proof (RFC 9449 §5)")
-            }
+            DpopProof::None if mode == Some(DpopMode::Required) => refuse(NO_PROOF),
             DpopProof::None => Ok(()),
         }
     }
@@ -653,15 +649,19 @@ impl Issuer {
             .as_ref()
             .map(|n| n.accepted(now_ms))
             .unwrap_or_default();
-        Some(
-            Obj::new()
-                .str("htu", &join(&[&s.endpoint_base, "/token"]))
-                .str("algs", config::DPOP_ALGS_TEXT)
-                .u64("maxAgeSeconds", DPOP_MAX_AGE_SECONDS)
-                .u64("maxFutureSeconds", DPOP_MAX_FUTURE_SECONDS)
-                .str("nonces", &nonces)
-                .end(),
-        )
+        Some(join(&[
+            "{\"htu\":",
+            &crate::json::write::string(&join(&[&s.endpoint_base, "/token"])),
+            ",\"algs\":\"",
+            config::DPOP_ALGS_TEXT,
+            "\",\"maxAgeSeconds\":",
+            &u64_text(DPOP_MAX_AGE_SECONDS),
+            ",\"maxFutureSeconds\":",
+            &u64_text(DPOP_MAX_FUTURE_SECONDS),
+            ",\"nonces\":\"",
+            &nonces,
+            "\"}",
+        ]))
     }
 
     /// Creates a family for an authenticated user (the end of a sign-in) and its first tokens.
@@ -741,7 +741,7 @@ impl Issuer {
             }
             (Some(DpopMode::Required), DpopProof::None) => {
                 return Err(dpop_error(
-                    "this client requires DPoP (dpop: \"required\"): pass the sign-in request, whose DPoP header holds the proof",
+                    "this client requires a DPoP proof (dpop: the sign-in request)",
                 ));
             }
             (Some(DpopMode::Allowed), DpopProof::None) => (None, Vec::new()),
@@ -1266,11 +1266,7 @@ impl Issuer {
                             return Err(self.dpop_error(*use_nonce, description, now_ms));
                         }
                         (Some(DpopMode::Required), DpopProof::None) => {
-                            return Err(self.dpop_error(
-                                false,
-                                "this client must send a DPoP proof (RFC 9449 §5)",
-                                now_ms,
-                            ));
+                            return Err(self.dpop_error(false, NO_PROOF, now_ms));
                         }
                         _ => {}
                     }

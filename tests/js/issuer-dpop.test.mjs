@@ -125,7 +125,7 @@ test("sign-in binds the family: cnf.jkt (RFC 9449 §6.1), token_type DPoP; refre
 test("startSession: a required client without a proof, or with a bad one, is refused (invalid_dpop_proof)", async () => {
   const issuer = new Issuer(config());
   const key = await prover();
-  await assert.rejects(issuer.startSession({ clientId: "spa", subject: "a" }, { now: T0 }), { code: "invalid_dpop_proof", message: /this client requires DPoP/ });
+  await assert.rejects(issuer.startSession({ clientId: "spa", subject: "a" }, { now: T0 }), { code: "invalid_dpop_proof", message: "startSession: this client requires a DPoP proof (dpop: the sign-in request)" });
   await assert.rejects(issuer.startSession({ clientId: "spa", subject: "a", dpop: signIn(null) }, { now: T0 }), { code: "invalid_dpop_proof" });
   await assert.rejects(issuer.startSession({ clientId: "spa", subject: "a", dpop: signIn(await key.proof("https://app.example.com/other", T0)) }, { now: T0 }), {
     code: "invalid_dpop_proof",
@@ -151,8 +151,8 @@ test("refused proofs never consume the refresh token: each exact error, then the
   const first = await bound(issuer, key);
   const t = T0 + 2000;
   const token = first.refresh_token;
-  await expectError(await refresh(issuer, token, t, null), "invalid_dpop_proof", "this client must send a DPoP proof (RFC 9449 §5)");
-  await expectError(await refresh(issuer, token, t, await other.proof(TOKEN_URL, t)), "invalid_dpop_proof", "the DPoP proof is not signed with the key the refresh token is bound to");
+  await expectError(await refresh(issuer, token, t, null), "invalid_dpop_proof", "this client must send a DPoP proof");
+  await expectError(await refresh(issuer, token, t, await other.proof(TOKEN_URL, t)), "invalid_dpop_proof", "the DPoP proof's key is not the refresh token's");
   await expectError(await refresh(issuer, token, t, await key.proof(TOKEN_URL, t - 61_000)), "invalid_dpop_proof", "iat is too old");
   await expectError(await refresh(issuer, token, t, await key.proof(TOKEN_URL, t + 6000)), "invalid_dpop_proof", "iat is in the future");
   await expectError(await refresh(issuer, token, t, await key.proof(`${ISS}/other`, t)), "invalid_dpop_proof", "htu does not match the request");
@@ -165,13 +165,13 @@ test("refused proofs never consume the refresh token: each exact error, then the
   const [h, , s] = good.split(".");
   const forged = `${h}.${jose.base64url.encode(JSON.stringify({ ...jose.decodeJwt(good), jti: "x" }))}.${s}`;
   await expectError(await refresh(issuer, token, t, forged), "invalid_dpop_proof", "the signature does not verify");
-  await expectError(await refresh(issuer, token, t, `${good}, ${good}`), "invalid_dpop_proof", "exactly one DPoP header (RFC 9449 §4.3)");
+  await expectError(await refresh(issuer, token, t, `${good}, ${good}`), "invalid_dpop_proof", "the DPoP proof is not a compact JWS");
   const res = await refresh(issuer, token, t, good);
   assert.equal(res.status, 200, "the family is intact after every refused proof");
   const next = await res.json();
   // The retired token with a proof of another key is refused as a proof, not as reuse: whoever
   // copied an old token cannot end the family.
-  await expectError(await refresh(issuer, token, t + 1000, await other.proof(TOKEN_URL, t + 1000)), "invalid_dpop_proof", "the DPoP proof is not signed with the key the refresh token is bound to");
+  await expectError(await refresh(issuer, token, t + 1000, await other.proof(TOKEN_URL, t + 1000)), "invalid_dpop_proof", "the DPoP proof's key is not the refresh token's");
   const after = await refresh(issuer, next.refresh_token, t + 2000, await key.proof(TOKEN_URL, t + 2000));
   assert.equal(after.status, 200);
 });
@@ -204,7 +204,7 @@ test("an allowed client's bearer family becomes bound by its first refresh with 
   const body = await res.json();
   assert.equal(body.token_type, "DPoP");
   assert.deepEqual(jose.decodeJwt(body.access_token).cnf, { jkt: key.jkt });
-  await expectError(await refresh(issuer, body.refresh_token, T0 + 2000, null, { clientId: "mixed" }), "invalid_dpop_proof", "the refresh token is DPoP-bound: a DPoP proof of its key is required");
+  await expectError(await refresh(issuer, body.refresh_token, T0 + 2000, null, { clientId: "mixed" }), "invalid_dpop_proof", "the refresh token is DPoP-bound: a proof is required");
   assert.equal((await refresh(issuer, body.refresh_token, T0 + 2000, await key.proof(TOKEN_URL, T0 + 2000), { clientId: "mixed" })).status, 200);
 });
 
@@ -222,7 +222,7 @@ test("server nonces (RFC 9449 §8): use_dpop_nonce with DPoP-Nonce, oauth4webapi
   await expectError(wrong, "use_dpop_nonce", "a DPoP nonce is required");
   const ok = await refresh(issuer, first.refresh_token, t, await key.proof(TOKEN_URL, t, (_, p) => (p.nonce = nonce)));
   assert.equal(ok.status, 200, "the family is intact after the nonce challenge");
-  assert.equal(ok.headers.get("dpop-nonce"), nonce);
+  assert.equal(ok.headers.get("dpop-nonce"), null, "a nonce comes with use_dpop_nonce only");
   const next = await ok.json();
   // The nonce is accepted in its period and the next, then answered with a new one.
   assert.equal((await refresh(issuer, next.refresh_token, T0 + 61_000, await key.proof(TOKEN_URL, T0 + 61_000, (_, p) => (p.nonce = nonce)))).status, 200);
