@@ -71,8 +71,13 @@ export async function checkProof(proof, { method, url, now, maxAgeSeconds, maxFu
   const result = JSON.parse(checkDpopProof(proof, method, url, now, maxAgeSeconds, maxFutureSeconds, algs, accessToken, jkt, nonces));
   if (!result.ok) return { ok: false, error: result.error, description: result.description };
   const how = ALGS[result.alg];
-  const key = await crypto.subtle.importKey("jwk", result.jwk, how.importKey, false, ["verify"]);
-  const ok = await crypto.subtle.verify(how.verify, key, decode(result.signature), new TextEncoder().encode(result.input));
+  let ok = false;
+  try {
+    const key = await crypto.subtle.importKey("jwk", result.jwk, how.importKey, false, ["verify"]);
+    ok = await crypto.subtle.verify(how.verify, key, decode(result.signature), new TextEncoder().encode(result.input));
+  } catch {
+    // A key WebCrypto refuses (an RSA modulus it does not take, ...): the proof's fault.
+  }
   if (!ok) return { ok: false, error: "invalid_dpop_proof", description: "the signature does not verify" };
   return { ok: true, jkt: result.jkt, jti: result.jti, iat: result.iat };
 }

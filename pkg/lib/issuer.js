@@ -1,5 +1,6 @@
 // rotor: the edge issuer's JS driver. The Rust core (IssuerCore) decides everything; this file
-// only moves bytes between a fetch-API Request/Response, the core and an async store.
+// only moves bytes between a fetch-API Request/Response, the core and an async store, and has
+// a request's DPoP proof checked (the DPoP module and WebCrypto, pkg/lib/dpop-verify.js).
 //
 // The core (the edge wasm module, gen/issuer.js) takes text, bytes and numbers and answers
 // one JSON text, or throws a RotorError: a request crosses as method, path, its headers as JSON
