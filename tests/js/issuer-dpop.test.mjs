@@ -125,7 +125,7 @@ test("sign-in binds the family: cnf.jkt (RFC 9449 §6.1), token_type DPoP; refre
 test("startSession: a required client without a proof, or with a bad one, is refused (invalid_dpop_proof)", async () => {
   const issuer = new Issuer(config());
   const key = await prover();
-  await assert.rejects(issuer.startSession({ clientId: "spa", subject: "a" }, { now: T0 }), { code: "invalid_dpop_proof", message: "startSession: this client requires a DPoP proof (dpop: the sign-in request)" });
+  await assert.rejects(issuer.startSession({ clientId: "spa", subject: "a" }, { now: T0 }), { name: "RotorError", code: "invalid_dpop_proof", kind: "protocol", message: "startSession: this client requires a DPoP proof (dpop: the sign-in request)" });
   await assert.rejects(issuer.startSession({ clientId: "spa", subject: "a", dpop: signIn(null) }, { now: T0 }), { code: "invalid_dpop_proof" });
   await assert.rejects(issuer.startSession({ clientId: "spa", subject: "a", dpop: signIn(await key.proof("https://app.example.com/other", T0)) }, { now: T0 }), {
     code: "invalid_dpop_proof",
