@@ -39,7 +39,8 @@ function seconds(env, name) {
  * - `ROTOR_CLIENTS` (JSON array of clients; `"clientSecretEnv": "NAME"` takes the secret
  *   from the binding NAME so that secrets stay in `wrangler secret`)
  * - optional `ROTOR_ACCESS_TOKEN_TTL`, `ROTOR_REFRESH_TOKEN_TTL`, `ROTOR_REFRESH_IDLE_TTL`,
- *   `ROTOR_ROTATION`, `ROTOR_REUSE_GRACE_SECONDS`, `ROTOR_DIALECT`.
+ *   `ROTOR_ROTATION`, `ROTOR_REUSE_GRACE_SECONDS`, `ROTOR_DIALECT`, `ROTOR_DPOP_NONCE_SECONDS`,
+ *   `ROTOR_DPOP_ROTATION` (DPoP, RFC 9449: clients opt in with `"dpop": "required" | "allowed"`).
  */
 export function configFromEnv(env) {
   if (!env || !env.ROTOR_ISSUER) throw configError("ROTOR_ISSUER is not set");
@@ -67,6 +68,8 @@ export function configFromEnv(env) {
     reuseGraceSeconds: seconds(env, "ROTOR_REUSE_GRACE_SECONDS"),
     rotation: env.ROTOR_ROTATION || undefined,
     dialect: env.ROTOR_DIALECT || undefined,
+    dpopNonceSeconds: seconds(env, "ROTOR_DPOP_NONCE_SECONDS"),
+    dpopRotation: env.ROTOR_DPOP_ROTATION || undefined,
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) config[k] = v;
   return config;

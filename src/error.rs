@@ -106,6 +106,8 @@ pub enum RotorErrorCode {
     ScopeWidening,
     /// A success status whose body is not a valid token response.
     InvalidResponse,
+    /// A DPoP proof is missing or invalid where the issuer needs one (RFC 9449 §5, §4.3).
+    InvalidDpopProof,
 }
 
 impl RotorErrorCode {
@@ -116,6 +118,7 @@ impl RotorErrorCode {
             RotorErrorCode::InvalidArgument => "invalid_argument",
             RotorErrorCode::ScopeWidening => "scope_widening",
             RotorErrorCode::InvalidResponse => "invalid_response",
+            RotorErrorCode::InvalidDpopProof => "invalid_dpop_proof",
         }
     }
 
@@ -124,7 +127,9 @@ impl RotorErrorCode {
         match self {
             RotorErrorCode::InvalidConfig | RotorErrorCode::InvalidArgument => ErrorKind::Config,
             RotorErrorCode::ScopeWidening => ErrorKind::Scope,
-            RotorErrorCode::InvalidResponse => ErrorKind::Protocol,
+            RotorErrorCode::InvalidResponse | RotorErrorCode::InvalidDpopProof => {
+                ErrorKind::Protocol
+            }
         }
     }
 }

@@ -503,6 +503,7 @@ fn tokenidp_dialect_json_request_and_envelope() {
         body: json!({ "grantType": "refresh_token", "clientId": "spa", "refreshToken": t0, "scope": "api.read" })
             .to_string()
             .into_bytes(),
+            ..Default::default()
     };
     let r = h.send(req.clone());
     assert_eq!(r.status, 200, "{}", r.body);

@@ -36,6 +36,7 @@ fn request(token: &str) -> HttpRequest {
             "application/x-www-form-urlencoded".into(),
         )],
         body: format!("grant_type=refresh_token&client_id=spa&refresh_token={token}").into_bytes(),
+        ..Default::default()
     }
 }
 
@@ -72,7 +73,7 @@ proptest! {
         let mut now = 1_700_000_000_000u64;
         let session = issuer
             .start_session(
-                SessionInput { client_id: "spa".into(), subject: "u".into(), scope: None, claims: None },
+                SessionInput { client_id: "spa".into(), subject: "u".into(), scope: None, claims: None, ..Default::default() },
                 now,
                 &[0; 64],
             )
@@ -148,7 +149,7 @@ proptest! {
         let issuer = Issuer::new(config).unwrap();
         let mut headers = vec![("content-type".to_owned(), content_type)];
         if let Some(a) = authorization { headers.push(("authorization".to_owned(), a)); }
-        let req = HttpRequest { method, path, headers, body };
+        let req = HttpRequest { method, path, headers, body, ..Default::default() };
         let response = match issuer.route(&req, 1_700_000_000_000) {
             Route::Respond(r) => r,
             Route::Family { .. } => issuer.apply(&req, stored.as_deref(), 1_700_000_000_000, &[3; 64]).response,

@@ -629,6 +629,7 @@ fn preflight(h: &mut Harness, path: &str, origin: &str, method: &str) -> HttpRes
             ),
         ],
         body: Vec::new(),
+        ..Default::default()
     })
 }
 
@@ -751,6 +752,7 @@ fn responses_expose_only_to_the_authenticated_clients_origins() {
         path: "/.well-known/oauth-authorization-server".into(),
         headers: vec![("origin".into(), "https://anyone.example".into())],
         body: Vec::new(),
+        ..Default::default()
     });
     assert_eq!(r.status, 200);
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));

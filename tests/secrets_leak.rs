@@ -516,6 +516,7 @@ fn post(path: &str, headers: &[(&str, String)], body: String) -> HttpRequest {
         path: path.into(),
         headers: h,
         body: body.into_bytes(),
+        ..Default::default()
     }
 }
 
@@ -589,6 +590,7 @@ fn issuer_error_responses() {
                     subject: "alice".into(),
                     scope: None,
                     claims: None,
+                    ..Default::default()
                 },
                 T0,
                 &random,
@@ -740,6 +742,7 @@ fn issuer_error_responses() {
         path: format!("/token?refresh_token={rt}&client_secret={CLIENT_SECRET}"),
         headers: vec![("authorization".into(), basic("web", CLIENT_SECRET))],
         body: Vec::new(),
+        ..Default::default()
     });
     let mut statuses = Vec::new();
     for req in requests {

@@ -6,7 +6,10 @@
 //   `Authorization` to /api/ requests; the page only sees events;
 // - "cookie" ("edge cookie"): a `TokenManager` in this page whose refresh token never reaches
 //   script: the issuer keeps it in an HttpOnly cookie (`refreshTokenIn: "cookie"`), the page
-//   and IndexedDB hold the access token and lifetimes only.
+//   and IndexedDB hold the access token and lifetimes only;
+// - "dpop" ("page + DPoP"): the page driver with a DPoP key (RFC 9449): a non-extractable
+//   CryptoKey in IndexedDB signs the sign-in, every refresh and every API call; the issuer binds
+//   the family to it (client `dpop: "required"`), and the timeline marks its tokens "DPoP".
 import init, * as rotor from "rotor";
 import { Timeline } from "./timeline.js";
 
@@ -36,7 +39,7 @@ window.demo = demo;
 
 // ---------------------------------------------------------------- set-up
 const params = new URLSearchParams(location.search);
-const MODES = ["page", "sw", "cookie"];
+const MODES = ["page", "sw", "cookie", "dpop"];
 if (MODES.includes(params.get("mode"))) localStorage.setItem("rotor-demo-mode", params.get("mode"));
 const mode = MODES.includes(localStorage.getItem("rotor-demo-mode")) ? localStorage.getItem("rotor-demo-mode") : "page";
 demo.mode = mode;
@@ -59,6 +62,8 @@ const cookieClient = {
   grantedScope: config.scope,
   refreshTokenIn: "cookie",
 };
+/** The "page + DPoP" mode's client: its refresh and access tokens are bound to the page's key. */
+const dpopClient = { ...client, clientId: config.dpopClientId };
 const timeline = new Timeline($("timeline"), { windowSeconds: config.timelineSeconds });
 $("subtitle").textContent =
   `Edge issuer on workerd · access tokens ${config.accessTokenTtl} s · refresh family ${config.refreshTokenTtl} s` +
@@ -112,7 +117,7 @@ function onRotorEvent(type, detail) {
       else demo.counts.renewals++;
       if (expiresAt !== null) {
         const start = seenTokens.get(expiresAt)?.start ?? now;
-        timeline.addToken(start, expiresAt);
+        timeline.addToken(start, expiresAt, { dpop: driver.dpopBound === true });
         seenTokens.set(expiresAt, { at: now, byEvent: true, start });
       }
       const valid = expiresAt ? seconds(expiresAt - now) : "?";
@@ -281,6 +286,62 @@ class CookieDriver extends PageDriver {
   }
 }
 
+/**
+ * "page + DPoP": the page driver with a DPoP key (`TokenManager({ dpop: true })`). The sign-in
+ * request carries a proof, so the issuer binds the family to the key; API calls send
+ * `Authorization: DPoP` and a proof with `ath` (`manager.authorize`). A bound family stays
+ * bound: every token of it is a DPoP token (`dpopBound`, the timeline's badge).
+ */
+class DpopDriver extends PageDriver {
+  label = "page + DPoP";
+  client = dpopClient;
+  storage = new rotor.IndexedDbStorage({ database: "rotor-demo", key: "dpop-session" });
+  manager = new rotor.TokenManager({ client: dpopClient, storage: this.storage, policy: config.backoff, fetch: instrumentedFetch, dpop: true });
+  dpopBound = false;
+
+  async signInHeaders(url) {
+    const dpop = await this.manager.dpop();
+    return { dpop: await dpop.proof({ method: "POST", url }) };
+  }
+
+  async signIn(res, body) {
+    const tokenSet = await super.signIn(res, body);
+    this.dpopBound = tokenSet.tokenType === "DPoP";
+    return tokenSet;
+  }
+
+  async callApi() {
+    const url = `${location.origin}/api/hello`;
+    let headers;
+    try {
+      headers = await this.manager.authorize({ method: "GET", url });
+    } catch (err) {
+      return { status: 0, error: err.code ?? "no_token" };
+    }
+    let res = await fetch(url, { headers });
+    if (res.status === 401 && /invalid_token/.test(res.headers.get("www-authenticate") ?? "")) {
+      try {
+        headers = await this.manager.authorize({ method: "GET", url, rejectedToken: headers.authorization.split(" ")[1] });
+      } catch (err) {
+        return { status: 401, error: err.code ?? "invalid_token" };
+      }
+      res = await fetch(url, { headers });
+    }
+    return res;
+  }
+
+  async status() {
+    const tokens = await this.storage.get();
+    if (tokens) this.dpopBound = tokens.tokenType === "DPoP";
+    return super.status();
+  }
+
+  async signOut() {
+    await super.signOut();
+    this.dpopBound = false;
+  }
+}
+
 class ServiceWorkerDriver {
   label = "service worker";
 
@@ -343,7 +404,7 @@ class ServiceWorkerDriver {
   }
 }
 
-const driver = mode === "sw" ? new ServiceWorkerDriver() : mode === "cookie" ? new CookieDriver() : new PageDriver();
+const driver = mode === "sw" ? new ServiceWorkerDriver() : mode === "cookie" ? new CookieDriver() : mode === "dpop" ? new DpopDriver() : new PageDriver();
 $("s-mode").textContent = driver.label;
 try {
   await driver.start();
@@ -370,6 +431,7 @@ async function refreshStatus() {
   }
   const now = Date.now();
   demo.state = s.state;
+  demo.dpopBound = driver.dpopBound === true;
   timeline.state(now, s.active || s.state !== "idle" ? s.state : "signed-out");
   if (s.expiresAt !== null && !seenTokens.has(s.expiresAt) && !signingIn) {
     // A token this page did not see being renewed: decided below, after a grace period.
@@ -380,7 +442,7 @@ async function refreshStatus() {
       seen.decided = true;
       // Renewed by another tab (or before this tab opened): adopted, not redeemed here.
       demo.counts.adopted++;
-      timeline.addToken(seen.start, expiresAt);
+      timeline.addToken(seen.start, expiresAt, { dpop: driver.dpopBound === true });
       timeline.mark(seen.start, "adopted", "adopted from another tab");
       log("adopted", `adopted an access token renewed elsewhere (valid until ${new Date(expiresAt).toISOString().slice(11, 19)})`);
     }
@@ -435,10 +497,12 @@ $("signin").addEventListener("submit", async (e) => {
   e.preventDefault();
   signingIn = true;
   try {
+    // "page + DPoP": the sign-in request carries a DPoP proof, which binds the family (RFC 9449 §5).
+    const extra = driver.signInHeaders ? await driver.signInHeaders(`${location.origin}/signin`) : {};
     const res = await fetch("/signin", {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: $("username").value, password: $("password").value, ...(mode === "cookie" ? { mode } : {}) }),
+      headers: { "content-type": "application/json", ...extra },
+      body: JSON.stringify({ username: $("username").value, password: $("password").value, ...(mode === "cookie" || mode === "dpop" ? { mode } : {}) }),
     });
     const body = await res.text();
     if (!res.ok) {
@@ -448,7 +512,7 @@ $("signin").addEventListener("submit", async (e) => {
     const tokenSet = await driver.signIn(res, body);
     const now = Date.now();
     seenTokens.set(tokenSet.expiresAt, { at: now, byEvent: true });
-    timeline.addToken(tokenSet.receivedAt, tokenSet.expiresAt);
+    timeline.addToken(tokenSet.receivedAt, tokenSet.expiresAt, { dpop: driver.dpopBound === true });
     timeline.mark(now, "signin");
     banner(null, null);
     $("who").textContent = `signed in as ${$("username").value}`;

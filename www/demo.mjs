@@ -109,6 +109,9 @@ export async function buildAssets({ outdir = DIST } = {}) {
     "/index.html": { type: TYPES[".html"], text: readFileSync(join(WWW, "index.html"), "utf8") },
     "/style.css": { type: TYPES[".css"], text: readFileSync(join(WWW, "style.css"), "utf8") },
     "/rotor_bg.wasm": { type: TYPES[".wasm"], base64: readFileSync(WASM).toString("base64") },
+    // The DPoP module ("page + DPoP" mode): pkg/lib/dpop-module.js fetches it from
+    // ../gen/dpop_bg.wasm next to the page's bundle (/app.js) the first time a key is made.
+    "/gen/dpop_bg.wasm": { type: TYPES[".wasm"], base64: readFileSync(join(ROOT, "pkg/gen/dpop_bg.wasm")).toString("base64") },
   };
   for (const out of result.outputFiles) {
     const name = out.path.slice(outdir.length).replaceAll("\\", "/");

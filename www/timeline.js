@@ -39,7 +39,7 @@ export class Timeline {
   constructor(svg, { windowSeconds }) {
     this.svg = svg;
     this.windowMs = windowSeconds * 1000;
-    this.bars = []; // { key, start, end, n, replacedAt, rotated }
+    this.bars = []; // { key, start, end, n, replacedAt, rotated, dpop (bound to the page's DPoP key) }
     this.requests = []; // { sentAt, receivedAt, status }
     this.marks = []; // { at, kind: renewed|rotated|adopted|retry|reauth|error|signin, label, until }
     this.api = []; // { at, ok, status }
@@ -50,12 +50,12 @@ export class Timeline {
   }
 
   /** A new access token, alive from `start` to `end` (ms); returns its number. */
-  addToken(start, end, { rotated = false } = {}) {
+  addToken(start, end, { rotated = false, dpop = false } = {}) {
     const key = `${end}`;
     if (this.bars.some((b) => b.key === key)) return null;
     const previous = this.bars[this.bars.length - 1];
     if (previous && previous.replacedAt === null) previous.replacedAt = start;
-    const bar = { key, start, end, n: this.bars.length + 1, replacedAt: null, rotated };
+    const bar = { key, start, end, n: this.bars.length + 1, replacedAt: null, rotated, dpop };
     this.bars.push(bar);
     return bar.n;
   }
@@ -160,6 +160,11 @@ export class Timeline {
       if (b.end <= now) out.push(`<line x1="${x(b.end)}" y1="${by}" x2="${x(b.end)}" y2="${by + rowH}" stroke="#1e3a8a" stroke-width="1.5"/>`);
       if (bw > 46) {
         out.push(`<text class="tl-bar-text" x="${bx + 5}" y="${by + rowH / 2 + 4}" fill="${live ? "#fff" : "#1e3a8a"}">#${b.n} · ${fmtSeconds(b.end - b.start)}${b.rotated ? " · ↻" : ""}</text>`);
+      }
+      if (b.dpop) {
+        // The badge of a DPoP-bound token (RFC 9449): at the bar's end, in front of it.
+        const dx = Math.max(bx, x(b.end) - 34);
+        out.push(`<g class="tl-dpop" data-n="${b.n}"><rect x="${dx}" y="${by + 2}" width="32" height="${rowH - 4}" rx="3" fill="#047857"/><text x="${dx + 16}" y="${by + rowH / 2 + 3}" text-anchor="middle" fill="#fff" font-size="9">DPoP</text><title>bound to this page's non-extractable DPoP key</title></g>`);
       }
     }
 

@@ -55,7 +55,7 @@ fn fixture() -> &'static Fixture {
                 "reuseGraceSeconds": 5,
                 "dialect": dialect,
                 "clients": [
-                    { "clientId": "spa", "scope": "openid api" },
+                    { "clientId": "spa", "scope": "openid api", "dpop": "allowed" },
                     { "clientId": "svc", "clientSecret": "s3cr3t", "scope": "api" }
                 ]
             }).to_string())
@@ -102,11 +102,21 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    // A leading line starting with "dpop " is the driver's DPoP verdict (its wire form, any
+    // bytes after the prefix): the core must take whatever the line says without panicking.
+    let mut dpop = rotor::issuer::DpopProof::None;
+    if let Some(pos) = body.iter().position(|&b| b == b'\n') {
+        if let Some(line) = std::str::from_utf8(&body[..pos]).ok().and_then(|l| l.strip_prefix("dpop ")) {
+            dpop = rotor::issuer::DpopProof::from_wire(line);
+            body = &body[pos + 1..];
+        }
+    }
     let request = HttpRequest {
         method: METHODS[data[1] as usize % METHODS.len()].into(),
         path: PATHS[data[2] as usize % PATHS.len()].into(),
         headers,
         body: body.to_vec(),
+        dpop,
     };
     let issuer = &f.issuers[which];
     let response = match issuer.route(&request, NOW) {

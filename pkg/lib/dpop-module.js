@@ -12,7 +12,9 @@ let ready;
 
 /** Resolves once the DPoP module is instantiated (immediately where an entry did it on import). */
 export function dpopReady() {
-  ready ??= dpopInit({ module_or_path: new URL("../gen/dpop_bg.wasm", import.meta.url) }).then(
+  // A bundle for workerd has no import.meta.url (and its entry instantiated the module already).
+  const where = typeof import.meta.url === "string" ? { module_or_path: new URL("../gen/dpop_bg.wasm", import.meta.url) } : undefined;
+  ready ??= dpopInit(where).then(
     () => undefined,
     (err) => {
       ready = undefined;

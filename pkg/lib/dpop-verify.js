@@ -6,8 +6,7 @@ import { checkDpopProof } from "../gen/dpop.js";
 // The DPoP module (gen/dpop_bg.wasm): instantiated on import where a runtime entry does it (the
 // `#dpop` map), else fetched on first use. Only a server that bundles createDpopVerifier
 // carries it: the edge module (gen/issuer_bg.wasm) holds nothing of DPoP.
-import "#dpop";
-import { dpopReady } from "./dpop-module.js";
+import { dpopReady } from "#dpop";
 import { configError } from "./errors.js";
 
 /** WebCrypto import and verify parameters per JWS alg. */
@@ -56,10 +55,31 @@ export class MemoryReplayCache {
 }
 
 function decode(b64url) {
-  const s = atob(b64url.replace(/-/g, "+").replace(/_/g, "/"));
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
+  return Uint8Array.from(atob(b64url.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+}
+
+/**
+ * Checks one DPoP proof (RFC 9449 §4.3): the core's checks (src/dpop.rs: typ, alg, public jwk,
+ * htm, htu, iat window, ath, nonce, cnf.jkt), then the signature with WebCrypto. `algs` and
+ * `nonces` are space-separated (`nonces` `""`: none required); `accessToken` and `jkt` `""`
+ * when absent. Resolves `{ ok: true, jkt, jti, iat }` or `{ ok: false, error, description }`
+ * (the RFC 9449 code); the caller keeps the replay state (§11.1). Shared by
+ * `createDpopVerifier` and rotor's issuer (pkg/lib/issuer.js).
+ */
+export async function checkProof(proof, { method, url, now, maxAgeSeconds, maxFutureSeconds, algs, accessToken = "", jkt = "", nonces = "" }) {
+  await dpopReady();
+  const result = JSON.parse(checkDpopProof(proof, method, url, now, maxAgeSeconds, maxFutureSeconds, algs, accessToken, jkt, nonces));
+  if (!result.ok) return { ok: false, error: result.error, description: result.description };
+  const how = ALGS[result.alg];
+  let ok = false;
+  try {
+    const key = await crypto.subtle.importKey("jwk", result.jwk, how.importKey, false, ["verify"]);
+    ok = await crypto.subtle.verify(how.verify, key, decode(result.signature), new TextEncoder().encode(result.input));
+  } catch {
+    // A key WebCrypto refuses (an RSA modulus it does not take, ...): the proof's fault.
+  }
+  if (!ok) return { ok: false, error: "invalid_dpop_proof", description: "the signature does not verify" };
+  return { ok: true, jkt: result.jkt, jti: result.jti, iat: result.iat };
 }
 
 /**
@@ -109,12 +129,8 @@ export function createDpopVerifier({ accessToken, algs = ["ES256", "EdDSA"], max
       if (typeof jkt !== "string" || jkt === "") throw fail("invalid_token", "the access token is not DPoP-bound");
       const at = clock();
       const nonces = nonce ? nonce.accepts().join(" ") : "";
-      await dpopReady();
-      const result = JSON.parse(checkDpopProof(proof, request.method, request.url, at, maxAgeSeconds, maxFutureSeconds, algList, token, jkt, nonces));
+      const result = await checkProof(proof, { method: request.method, url: request.url, now: at, maxAgeSeconds, maxFutureSeconds, algs: algList, accessToken: token, jkt, nonces });
       if (!result.ok) throw fail(result.error, result.description);
-      const key = await crypto.subtle.importKey("jwk", result.jwk, ALGS[result.alg].importKey, false, ["verify"]);
-      const ok = await crypto.subtle.verify(ALGS[result.alg].verify, key, decode(result.signature), new TextEncoder().encode(result.input));
-      if (!ok) throw fail("invalid_dpop_proof", "the signature does not verify");
       // Replay (RFC 9449 §11.1): a jti of this key is accepted once while its iat is in the window.
       const expiresAt = (result.iat + maxAgeSeconds + maxFutureSeconds + 1) * 1000;
       if (!(await cache.check(`${result.jkt}:${result.jti}`, expiresAt))) throw fail("invalid_dpop_proof", "the proof was already used (jti)");

@@ -1,5 +1,6 @@
 // rotor: the edge issuer's JS driver. The Rust core (IssuerCore) decides everything; this file
-// only moves bytes between a fetch-API Request/Response, the core and an async store.
+// only moves bytes between a fetch-API Request/Response, the core and an async store, and has
+// a request's DPoP proof checked (the DPoP module and WebCrypto, pkg/lib/dpop-verify.js).
 //
 // The core (the edge wasm module, gen/issuer.js) takes text, bytes and numbers and answers
 // one JSON text, or throws a RotorError: a request crosses as method, path, its headers as JSON
@@ -8,6 +9,7 @@ import { IssuerCore } from "../gen/issuer.js";
 import { readCapped } from "./body.js";
 import { configError, rotorError } from "./errors.js";
 import { splitDelivery, withCookies } from "./cookie.js";
+import { checkProof } from "./dpop-verify.js";
 
 const unwrap = JSON.parse;
 
@@ -31,7 +33,7 @@ const EMPTY = new Uint8Array(0);
 
 const CONFIG_KEYS = [
   "issuer", "audience", "keys", "accessTokenTtl", "refreshTokenTtl", "refreshIdleTtl",
-  "rotation", "reuseGraceSeconds", "clients", "dialect",
+  "rotation", "reuseGraceSeconds", "clients", "dialect", "dpopNonceSeconds", "dpopRotation",
 ];
 
 function base64url(bytes) {
@@ -291,6 +293,8 @@ function unreadableBody() {
 export class Issuer {
   #core;
   #store;
+  /** The token endpoint's path (DPoP proofs are checked there only). */
+  #tokenPath;
   /** Cookie delivery of refresh tokens (pkg/lib/cookie.js), or null when no client uses it. */
   #cookies = null;
 
@@ -306,6 +310,37 @@ export class Issuer {
     this.#cookies = delivery;
     this.#core = newCore(configText({ ...rest, clients, keys: normaliseKeys(rest.keys) }));
     this.#store = store ?? new MemoryStore();
+    this.#tokenPath = `${this.#core.pathPrefix}/token`;
+  }
+
+  /**
+   * The DPoP proof of a token request as the core takes it (src/issuer/http.rs,
+   * `DpopProof::from_wire`, one line of text): `""` without a `DPoP` header (or on another endpoint),
+   * `"unchecked"` when `check` is false (a front that only routes) or no client uses DPoP,
+   * else the outcome of the proof check (RFC 9449 §4.3) against the token endpoint's URL as
+   * the metadata names it, with the core's window and nonces.
+   */
+  async #proof(req, headers, now, check) {
+    if (req.method !== "POST" || req.path !== this.#tokenPath) return "";
+    const proof = headers.get("dpop");
+    if (proof === null) return "";
+    return check ? this.#checked(proof, now) : "unchecked";
+  }
+
+  /**
+   * A proof checked (src/dpop.rs, then its signature) with the core's rules, in the core's
+   * wire form: at the token endpoint against its URL as the metadata names it, with the
+   * nonces; for a sign-in (`signIn`, the sign-in request) against that request's method and
+   * URL, without nonces (they are the token endpoint's, RFC 9449 §8). Several DPoP headers
+   * arrive joined with ", ": not a compact JWS, refused by the check (§4.3).
+   */
+  async #checked(proof, now, signIn) {
+    const rules = this.#core.dpopRules(now);
+    if (rules === "") return signIn ? "" : "unchecked";
+    const { htu, ...r } = unwrap(rules);
+    const how = signIn ? { ...r, nonces: "", method: signIn.method.toUpperCase(), url: signIn.url } : { ...r, method: "POST", url: htu };
+    const out = await checkProof(proof, { ...how, now });
+    return out.ok ? `valid ${out.jkt} ${out.iat} ${out.jti}` : `${out.error} ${out.description}`;
   }
 
   /** The store holding the families. */
@@ -336,7 +371,8 @@ export class Issuer {
       if (req === null) return { response: unreadableBody() };
       const seen = this.#cookies?.inspect(req, request.headers) ?? null;
       if (seen && (seen.refusal || seen.missing)) return { response: this.#cookieAnswer(seen) };
-      const routed = unwrap(this.#core.route(req.method, req.path, req.headers, seen ? seen.body : req.body, now));
+      const dpop = await this.#proof(req, request.headers, now, false);
+      const routed = unwrap(this.#core.route(req.method, req.path, req.headers, seen ? seen.body : req.body, dpop, now));
       if (routed.response) return { response: this.#respond(req, request.headers, seen, routed.response, null, now) };
       const headers = new Headers(request.headers);
       if (seen) headers.delete("content-length");
@@ -364,7 +400,10 @@ export class Issuer {
         req.body = seen.body;
       }
       const core = this.#core;
-      const routed = unwrap(core.route(req.method, req.path, req.headers, req.body, now));
+      // The proof is checked (signature included) before the store is touched: a refused
+      // proof never reaches the family's update (RFC 9449 §5).
+      const dpop = await this.#proof(req, request.headers, now, true);
+      const routed = unwrap(core.route(req.method, req.path, req.headers, req.body, dpop, now));
       if (routed.response) return this.#respond(req, request.headers, seen, routed.response, null, now);
       let applied = null;
       // An exception raised by the function the store runs (the core's answer) is a bug; one
@@ -383,7 +422,7 @@ export class Issuer {
               const random = randomBytes();
               let text;
               try {
-                text = core.apply(req.method, req.path, req.headers, req.body, stored, typeof value === "string" ? value : "", now, random);
+                text = core.apply(req.method, req.path, req.headers, req.body, dpop, stored, typeof value === "string" ? value : "", now, random);
               } finally {
                 random.fill(0);
               }
@@ -465,11 +504,22 @@ export class Issuer {
 
   async #start(input, options) {
     const now = resolveNow(options?.now);
-    const text = json(input, "startSession");
+    // input.dpop: the sign-in request (a Request, or { method, url, headers }), whose DPoP
+    // header binds a DPoP client's family (RFC 9449 §5).
+    const { dpop: signIn, ...fields } = Object(input);
+    const text = json(signIn === undefined ? input : fields, "startSession");
+    let dpop = "";
+    if (signIn != null) {
+      if (typeof signIn.method !== "string" || typeof signIn.url !== "string" || typeof signIn.headers?.get !== "function") {
+        throw rotorError("invalid_argument", "startSession: dpop must be the sign-in Request (or { method, url, headers })");
+      }
+      const proof = signIn.headers.get("dpop");
+      if (proof !== null) dpop = await this.#checked(proof, now, signIn);
+    }
     const random = randomBytes();
     let result;
     try {
-      result = this.#core.startSession(text, now, random);
+      result = this.#core.startSession(text, dpop, now, random);
     } finally {
       random.fill(0);
     }

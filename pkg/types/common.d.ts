@@ -77,6 +77,8 @@ export type RotorErrorCode =
   | "invalid_argument"
   | "scope_widening"
   | "invalid_response"
+  /** `rotor/issuer` `startSession`: the sign-in's DPoP proof is missing or refused (RFC 9449 §5; kind `protocol`). */
+  | "invalid_dpop_proof"
   /** `TokenManager.getAccessToken()` and `rotor/sw` with no token set (kind `reauthenticate`). */
   | "no_session";
 

@@ -64,6 +64,15 @@ export interface IssuerClient {
   refreshTokenDelivery?: "body" | "cookie";
   /** The cookie's name: `__Secure-` and a token (RFC 6265 §4.1.1). Default `__Secure-rotor-refresh`. */
   refreshTokenCookie?: `__Secure-${string}`;
+  /**
+   * DPoP (RFC 9449) for this client. `"allowed"`: a sign-in (`startSession({ dpop: request })`)
+   * or refresh with a valid proof binds the family to the proof's key; `"required"`: every
+   * sign-in and refresh needs a proof (`invalid_dpop_proof` otherwise). A bound family's
+   * refreshes need a valid proof of that key, its access tokens carry `cnf.jkt` and
+   * `token_type` is `"DPoP"`. Default: none (proofs are ignored; a family bound earlier stays
+   * bound). Other values: `invalid_config`.
+   */
+  dpop?: "required" | "allowed";
 }
 
 /** A stored family record: `value` is opaque JSON text, `expiresAt` (ms) when it may be purged. */
@@ -132,6 +141,18 @@ export interface IssuerConfig {
   clients: IssuerClient[];
   /** Default `"rfc6749"`. */
   dialect?: IssuerDialect;
+  /**
+   * Server nonces for DPoP proofs at the token endpoint (RFC 9449 §8): each nonce is handed
+   * out (`DPoP-Nonce`) for this many seconds and accepted for twice as long; a proof without
+   * it is answered 400 `use_dpop_nonce`. 10 to 3600. Default: none.
+   */
+  dpopNonceSeconds?: number;
+  /**
+   * Rotation of DPoP-bound families: `"rotate"` (default) or `"reuse"` (the refresh token
+   * stays the same, as node-oidc-provider does for sender-constrained tokens: a copy is useless
+   * without the key). Bearer families follow `rotation`.
+   */
+  dpopRotation?: "rotate" | "reuse";
   /** Default: a new {@link MemoryStore}. */
   store?: IssuerStore;
 }
@@ -161,8 +182,14 @@ export interface SessionInput {
   subject: string;
   /** A subset of the client's scope; omitted: the client's whole scope. */
   scope?: string;
-  /** Extra access-token claims; the reserved ones (iss, sub, aud, exp, iat, nbf, jti, client_id, scope, sid) are refused. */
+  /** Extra access-token claims; the reserved ones (iss, sub, aud, exp, iat, nbf, jti, client_id, scope, sid, cnf) are refused. */
   claims?: Record<string, IssuerJsonValue>;
+  /**
+   * The sign-in request (RFC 9449 §5): its `DPoP` header, checked against its own method and
+   * URL, binds the family to the proof's key for a client with `dpop`. A refused proof (or
+   * none for a `"required"` client) rejects with `code` `"invalid_dpop_proof"`.
+   */
+  dpop?: Request | { method: string; url: string; headers: { get(name: string): string | null } };
 }
 
 /** Options of the issuer's calls. */
@@ -180,6 +207,8 @@ export interface AuthorizationServerMetadata {
   grant_types_supported: string[];
   response_types_supported: string[];
   token_endpoint_auth_methods_supported: IssuerAuthMethod[];
+  /** RFC 9449 §5.1: present when some client uses DPoP. */
+  dpop_signing_alg_values_supported?: string[];
   revocation_endpoint_auth_methods_supported: IssuerAuthMethod[];
   introspection_endpoint_auth_methods_supported: IssuerAuthMethod[];
 }

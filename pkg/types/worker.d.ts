@@ -73,7 +73,8 @@ export function createWorker<Env extends object = Record<string, unknown>>(optio
  * Reads the issuer config from bindings: ROTOR_ISSUER, ROTOR_AUDIENCE, ROTOR_SIGNING_KEYS
  * (JSON [{kid,key}]) or ROTOR_SIGNING_KEY (+ROTOR_SIGNING_KID), ROTOR_CLIENTS (JSON; a client's
  * "clientSecretEnv" names the secret binding), ROTOR_ACCESS_TOKEN_TTL, ROTOR_REFRESH_TOKEN_TTL,
- * ROTOR_REFRESH_IDLE_TTL, ROTOR_ROTATION, ROTOR_REUSE_GRACE_SECONDS, ROTOR_DIALECT.
+ * ROTOR_REFRESH_IDLE_TTL, ROTOR_ROTATION, ROTOR_REUSE_GRACE_SECONDS, ROTOR_DIALECT,
+ * ROTOR_DPOP_NONCE_SECONDS, ROTOR_DPOP_ROTATION.
  * Throws `invalid_config` when something is missing.
  */
 export function configFromEnv(env: object): Omit<IssuerConfig, "store">;

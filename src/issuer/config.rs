@@ -53,6 +53,8 @@ pub struct ClientConfig {
     /// Web origins (`scheme://host[:port]`, as browsers send them in `Origin`, RFC 6454 §6.1)
     /// whose pages may call the token, revocation and introspection endpoints (CORS).
     pub allowed_origins: Vec<String>,
+    /// DPoP (RFC 9449) for this client: `"required"`, `"allowed"`, or none (proofs ignored).
+    pub dpop: Option<String>,
 }
 
 /// `audience`: one string or several.
@@ -88,6 +90,84 @@ pub struct IssuerConfig {
     pub clients: Vec<ClientConfig>,
     /// Wire format: `rfc6749` (default), `keycloak`, `curity`, `pingfederate`, `tokenidp`.
     pub dialect: Option<String>,
+    /// Server nonces for DPoP proofs (RFC 9449 §8): each nonce is issued for this many seconds
+    /// and accepted for twice as long (default: none, no nonce required).
+    pub dpop_nonce_seconds: Option<u64>,
+    /// Rotation of DPoP-bound families: `"rotate"` (default) or `"reuse"` (RFC 9449 §5 and RFC
+    /// 9700 §4.14.2 allow a sender-constrained refresh token to stay the same).
+    pub dpop_rotation: Option<String>,
+}
+
+/// Shortest and longest `dpopNonceSeconds`.
+pub const DPOP_NONCE_SECONDS: std::ops::RangeInclusive<u64> = 10..=3600;
+
+/// How old a DPoP proof's `iat` may be at the token endpoint, in seconds (RFC 9449 §11.1: a
+/// short window; its `jti` is remembered for this long plus [`DPOP_MAX_FUTURE_SECONDS`]).
+pub const DPOP_MAX_AGE_SECONDS: u64 = 60;
+
+/// How far in the future a DPoP proof's `iat` may be (clock skew), in seconds.
+pub const DPOP_MAX_FUTURE_SECONDS: u64 = 5;
+
+/// The JWS algorithms of DPoP proofs the issuer accepts (`dpop_signing_alg_values_supported`,
+/// RFC 9449 §5.1): those WebCrypto verifies in every runtime rotor runs in.
+pub const DPOP_ALGS: &[&str] = &["ES256", "EdDSA", "RS256"];
+
+/// [`DPOP_ALGS`] space-separated, as the driver hands them to the proof check.
+pub const DPOP_ALGS_TEXT: &str = "ES256 EdDSA RS256";
+
+/// Whether a client uses DPoP (RFC 9449 §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DpopMode {
+    /// Every token request and sign-in carries a proof; families are always bound.
+    Required,
+    /// A proof, when sent, binds the family (and its access tokens) to the key.
+    Allowed,
+}
+
+/// The server-nonce source of RFC 9449 §8: nonces are `HMAC(key, period number)`, so any
+/// isolate computes the same ones and none are stored.
+pub struct DpopNonces {
+    /// Seconds per nonce.
+    pub seconds: u64,
+    /// The first signing key: nonces are its HMAC of [`NONCE_LABEL`] and the period number
+    /// (a label no JWS signing input or other derivation can equal: it holds spaces).
+    key: Key,
+}
+
+impl std::fmt::Debug for DpopNonces {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DpopNonces")
+            .field("seconds", &self.seconds)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The label of DPoP nonces.
+const NONCE_LABEL: &[u8; 19] = b"rotor dpop nonce v1";
+
+impl DpopNonces {
+    /// The nonce of period `n` (22 base64url characters).
+    fn of_period(&self, n: u64) -> String {
+        let mut data = [0u8; 27];
+        data[..19].copy_from_slice(NONCE_LABEL);
+        data[19..].copy_from_slice(&n.to_be_bytes());
+        b64::encode(&self.key.mac(&data)[..16])
+    }
+
+    /// The nonce to hand out at `now_ms`.
+    pub fn current(&self, now_ms: u64) -> String {
+        self.of_period(now_ms / 1000 / self.seconds)
+    }
+
+    /// The nonces accepted at `now_ms`, space-separated: the current one and the one before.
+    pub fn accepted(&self, now_ms: u64) -> String {
+        let n = now_ms / 1000 / self.seconds;
+        join(&[
+            &self.of_period(n),
+            " ",
+            &self.of_period(n.saturating_sub(1)),
+        ])
+    }
 }
 
 /// Refresh-token rotation policy (RFC 9700 §4.14.2).
@@ -116,6 +196,8 @@ pub struct Client {
     pub introspect: bool,
     /// Exact origins allowed to read this client's responses (CORS).
     pub allowed_origins: Vec<String>,
+    /// DPoP for this client (RFC 9449); `None`: proofs are ignored.
+    pub dpop: Option<DpopMode>,
 }
 
 /// The validated settings of an issuer.
@@ -152,6 +234,17 @@ pub struct Settings {
     pub clients: Vec<Client>,
     /// Wire format.
     pub dialect: Dialect,
+    /// Server nonces for DPoP proofs (RFC 9449 §8), when configured.
+    pub dpop_nonces: Option<DpopNonces>,
+    /// Rotation policy of DPoP-bound families.
+    pub dpop_rotation: Rotation,
+}
+
+impl Settings {
+    /// True when some client uses DPoP (the driver then checks the proofs).
+    pub fn dpop_enabled(&self) -> bool {
+        self.clients.iter().any(|c| c.dpop.is_some())
+    }
 }
 
 fn cfg(msg: impl Into<String>) -> Error {
@@ -174,6 +267,8 @@ const CONFIG_MEMBERS: &[&str] = &[
     "reuseGraceSeconds",
     "clients",
     "dialect",
+    "dpopNonceSeconds",
+    "dpopRotation",
 ];
 
 const KEY_MEMBERS: &[&str] = &["kid", "key"];
@@ -186,6 +281,7 @@ const CLIENT_MEMBERS: &[&str] = &[
     "disabled",
     "introspect",
     "allowedOrigins",
+    "dpop",
 ];
 
 impl IssuerConfig {
@@ -224,6 +320,7 @@ impl IssuerConfig {
                 disabled: c.bool("disabled")?,
                 introspect: c.bool("introspect")?,
                 allowed_origins: c.strings("allowedOrigins")?.unwrap_or_default(),
+                dpop: c.string("dpop")?,
             });
         }
         Ok(IssuerConfig {
@@ -237,6 +334,8 @@ impl IssuerConfig {
             reuse_grace_seconds: m.u64("reuseGraceSeconds")?,
             clients,
             dialect: m.string("dialect")?,
+            dpop_nonce_seconds: m.u64("dpopNonceSeconds")?,
+            dpop_rotation: m.string("dpopRotation")?,
         })
     }
 }
@@ -348,6 +447,7 @@ impl IssuerConfig {
         }
         let refresh_mac = RefreshTokenMac::new(keys.iter().map(|(_, k)| k.mac(MAC_KEY_LABEL)))
             .ok_or_else(|| cfg("keys must hold at least one { kid, key }"))?;
+        let nonce_key = keys[0].1.clone();
         // Every kid was checked above (non-empty, distinct), with messages naming the entry.
         let keys = KeySet::ByKid(keys);
         let access_token_ttl = ttl("accessTokenTtl", self.access_token_ttl, 300)?;
@@ -356,10 +456,25 @@ impl IssuerConfig {
             None => None,
             Some(v) => Some(ttl("refreshIdleTtl", Some(v), 0)?),
         };
-        let rotation = match self.rotation.as_deref() {
-            None | Some("rotate") => Rotation::Rotate,
-            Some("reuse") => Rotation::Reuse,
-            Some(_) => return Err(cfg("rotation must be \"rotate\" or \"reuse\"")),
+        let rotation_of = |name: &str, value: Option<&str>| match value {
+            None | Some("rotate") => Ok(Rotation::Rotate),
+            Some("reuse") => Ok(Rotation::Reuse),
+            Some(_) => Err(cfg(join(&[name, " must be \"rotate\" or \"reuse\""]))),
+        };
+        let rotation = rotation_of("rotation", self.rotation.as_deref())?;
+        let dpop_rotation = rotation_of("dpopRotation", self.dpop_rotation.as_deref())?;
+        let dpop_nonces = match self.dpop_nonce_seconds {
+            None => None,
+            Some(seconds) if DPOP_NONCE_SECONDS.contains(&seconds) => Some(DpopNonces {
+                seconds,
+                key: nonce_key,
+            }),
+            Some(_) => {
+                // The bounds of DPOP_NONCE_SECONDS.
+                return Err(cfg(
+                    "dpopNonceSeconds must be a whole number of seconds between 10 and 3600",
+                ));
+            }
         };
         let reuse_grace_seconds = self.reuse_grace_seconds.unwrap_or(0);
         if reuse_grace_seconds > MAX_REUSE_GRACE_SECONDS {
@@ -482,7 +597,21 @@ impl IssuerConfig {
                     ]))
                 })?;
             }
+            let dpop = match c.dpop.as_deref() {
+                None => None,
+                Some("required") => Some(DpopMode::Required),
+                Some("allowed") => Some(DpopMode::Allowed),
+                Some(other) => {
+                    return Err(cfg(join(&[
+                        &here,
+                        ".dpop: unsupported value \"",
+                        prefix(other, 40),
+                        "\" (expected \"required\" or \"allowed\", RFC 9449)",
+                    ])));
+                }
+            };
             clients.push(Client {
+                dpop,
                 client_id: c.client_id,
                 secret: c.client_secret,
                 auth_methods: methods,
@@ -512,6 +641,8 @@ impl IssuerConfig {
             reuse_grace_seconds,
             clients,
             dialect,
+            dpop_nonces,
+            dpop_rotation,
         })
     }
 }

@@ -34,6 +34,88 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
+    /// The request's DPoP proof as the driver checked it (RFC 9449 §4.3).
+    pub dpop: DpopProof,
+}
+
+/// A request's DPoP proof (RFC 9449 §4) as the driver found it: the proof's signature and
+/// claims are checked outside the edge module (`src/dpop.rs` in the DPoP module, WebCrypto
+/// for the signature); the issuer core decides what the outcome means for the client and the
+/// family (binding, replay, rotation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DpopProof {
+    /// No `DPoP` header.
+    #[default]
+    None,
+    /// A `DPoP` header not checked: a front that only routes (phase 1 of rotor/worker).
+    Unchecked,
+    /// A proof that passed every check of RFC 9449 §4.3, its signature included.
+    Valid {
+        /// The RFC 7638 thumbprint of the proof's key.
+        jkt: String,
+        /// The proof's `jti`.
+        jti: String,
+        /// The proof's `iat` (seconds).
+        iat: u64,
+    },
+    /// A refused proof: the RFC 9449 code (`invalid_dpop_proof`, or `use_dpop_nonce` when
+    /// only the nonce was missing or stale, §8) and why.
+    Refused {
+        /// `use_dpop_nonce` rather than `invalid_dpop_proof`.
+        use_nonce: bool,
+        /// The description.
+        description: String,
+    },
+}
+
+/// A whole number of seconds in decimal (at most 12 digits: years up to 33 000).
+fn seconds(text: &str) -> Option<u64> {
+    let ok = !text.is_empty() && text.len() <= 12 && text.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| text.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')))
+}
+
+/// A verdict the core cannot read (never from rotor's driver).
+const UNCHECKABLE: &str = "the DPoP proof could not be checked";
+
+/// The text before the first space, and the rest after it.
+fn word(text: &str) -> (&str, &str) {
+    match text.bytes().position(|b| b == b' ') {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, ""),
+    }
+}
+
+impl DpopProof {
+    /// Reads the driver's wire form (written by pkg/lib/issuer.js from the DPoP module's bounded
+    /// answers): `""` (no header), `"unchecked"`, `"valid <jkt> <iat>
+    /// <jti>"`, `"use_dpop_nonce <description>"` or `"invalid_dpop_proof <description>"`.
+    /// Anything else is a refused proof (never a valid one).
+    pub fn from_wire(text: &str) -> DpopProof {
+        let refused = |use_nonce, description: &str| DpopProof::Refused {
+            use_nonce,
+            description: description.to_owned(),
+        };
+        let (kind, rest) = word(text);
+        match kind {
+            "" if rest.is_empty() => DpopProof::None,
+            "unchecked" if rest.is_empty() => DpopProof::Unchecked,
+            "valid" => {
+                let (jkt, rest) = word(rest);
+                let (iat, jti) = word(rest);
+                match seconds(iat) {
+                    Some(iat) if !jkt.is_empty() && !jti.is_empty() => DpopProof::Valid {
+                        jkt: jkt.to_owned(),
+                        jti: jti.to_owned(),
+                        iat,
+                    },
+                    _ => refused(false, UNCHECKABLE),
+                }
+            }
+            "use_dpop_nonce" => refused(true, rest),
+            "invalid_dpop_proof" => refused(false, rest),
+            _ => refused(false, UNCHECKABLE),
+        }
+    }
 }
 
 impl HttpRequest {
@@ -516,6 +598,7 @@ mod tests {
             )],
             body: br#"{"grantType":"refresh_token","clientId":"c","scope":null,"extra":1}"#
                 .to_vec(),
+            ..Default::default()
         };
         let p = parse_body(&req, true).unwrap();
         assert_eq!(

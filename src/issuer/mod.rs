@@ -47,9 +47,12 @@ mod input;
 
 pub use crate::client::scope::MAX_SCOPE_TOKENS;
 pub use crate::client::{AuthMethod, Dialect};
-pub use config::{Client, IssuerConfig, MAX_REUSE_GRACE_SECONDS, Rotation, Settings};
+pub use config::{
+    Client, DPOP_ALGS, DPOP_MAX_AGE_SECONDS, DPOP_MAX_FUTURE_SECONDS, DPOP_NONCE_SECONDS, DpopMode,
+    IssuerConfig, MAX_REUSE_GRACE_SECONDS, Rotation, Settings,
+};
 pub use http::{
-    CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, HttpRequest, HttpResponse, MAX_BODY_BYTES,
+    CORS_ALLOW_HEADERS, CORS_MAX_AGE_SECONDS, DpopProof, HttpRequest, HttpResponse, MAX_BODY_BYTES,
     MAX_FORM_PARAMETERS,
 };
 pub use record::{FamilyRecord, RECORD_VERSION, RetiredToken};
@@ -64,6 +67,7 @@ use crate::json::write::Obj;
 use crate::text::{join, u64_text};
 use http::{Endpoint, Op, Prepared};
 use input::Members;
+use subtle::ConstantTimeEq;
 
 /// Bytes of randomness every [`Issuer::apply`] and [`Issuer::start_session`] call takes:
 /// 16 for a family id, 32 for a refresh token, 16 for an access token's `jti`.
@@ -81,7 +85,16 @@ pub const RESERVED_CLAIMS: &[&str] = &[
     "client_id",
     "scope",
     "sid",
+    "cnf",
 ];
+
+/// The answer to a DPoP client's token request without a proof (RFC 9449 §5).
+const NO_PROOF: &str = "this client must send a DPoP proof";
+
+/// Most DPoP proofs a family remembers within their `iat` window (RFC 9449 §11.1); a further
+/// proof in the window is refused until the oldest expires (only the key's holder can send
+/// them).
+pub const MAX_DPOP_JTIS: usize = 32;
 
 /// Largest accepted JSON size of a session's extra claims.
 pub const MAX_SESSION_CLAIMS_BYTES: usize = 8 * 1024;
@@ -119,7 +132,7 @@ pub struct Applied {
 }
 
 /// The input of [`Issuer::start_session`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SessionInput {
     /// A registered, enabled client.
     pub client_id: String,
@@ -129,6 +142,9 @@ pub struct SessionInput {
     pub scope: Option<String>,
     /// Extra access-token claims (not the reserved ones): the JSON text of an object.
     pub claims: Option<String>,
+    /// The sign-in request's DPoP proof, as the driver checked it (RFC 9449 §5): a valid one
+    /// binds the family to its key.
+    pub dpop: DpopProof,
 }
 
 const SESSION_MEMBERS: &[&str] = &["clientId", "subject", "scope", "claims"];
@@ -149,6 +165,7 @@ impl SessionInput {
                 subject: m.required("subject")?,
                 scope: m.string("scope")?,
                 claims,
+                dpop: DpopProof::None,
             })
         };
         read().map_err(|m| invalid_argument(join(&["startSession: ", &m])))
@@ -210,7 +227,7 @@ impl Issuer {
 
     /// Phase 1: parse and authenticate; answer at once or name the family to load.
     pub fn route(&self, request: &HttpRequest, now_ms: u64) -> Route {
-        let (client_id, op) = match self.authenticated(request) {
+        let (client_id, op) = match self.authenticated(request, now_ms) {
             Err(response) => return Route::Respond(response),
             Ok(prepared) => prepared,
         };
@@ -248,13 +265,13 @@ impl Issuer {
             change: RecordChange::Keep,
             response,
         };
-        let (client_id, op) = match self.authenticated(request) {
+        let (client_id, op) = match self.authenticated(request, now_ms) {
             Err(response) => return keep(response),
             Ok(prepared) => prepared,
         };
         let mut applied = match op {
             Err(response) => keep(response),
-            Ok(op) => self.apply_op(&client_id, op, stored, now_ms, random),
+            Ok(op) => self.apply_op(&client_id, op, &request.dpop, stored, now_ms, random),
         };
         applied.response = self.cors(request, Some(&client_id), applied.response);
         applied
@@ -267,8 +284,9 @@ impl Issuer {
     fn authenticated(
         &self,
         request: &HttpRequest,
+        now_ms: u64,
     ) -> Result<(String, Result<Op, HttpResponse>), HttpResponse> {
-        match self.prepare(request) {
+        match self.prepare(request, now_ms) {
             Err(response) => Err(self.cors(request, None, response)),
             Ok(Prepared::Metadata) => Err(self.metadata_response()),
             Ok(Prepared::Preflight) => Err(self.preflight(request)),
@@ -280,6 +298,7 @@ impl Issuer {
         &self,
         client_id: &str,
         op: Op,
+        dpop: &DpopProof,
         stored: Option<&str>,
         now_ms: u64,
         random: &[u8; RANDOM_BYTES],
@@ -300,7 +319,7 @@ impl Issuer {
                 r.clone()
             })
         });
-        let mut applied = self.apply_record(client_id, op, record, corrupt, now_ms, random);
+        let mut applied = self.apply_record(client_id, op, dpop, record, corrupt, now_ms, random);
         if let (Some(r), RecordChange::Keep) = (trimmed, &applied.change) {
             applied.change = RecordChange::Put(Box::new(r));
         }
@@ -313,10 +332,12 @@ impl Issuer {
         grace_ms > 0 && now_ms <= p.retired_at.saturating_add(grace_ms)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn apply_record(
         &self,
         client_id: &str,
         op: Op,
+        dpop: &DpopProof,
         record: Option<FamilyRecord>,
         corrupt: bool,
         now_ms: u64,
@@ -384,7 +405,7 @@ impl Issuer {
                         ),
                     };
                 };
-                self.refresh(record, client_id, &token, scope, now_ms, random)
+                self.refresh(record, client_id, &token, scope, dpop, now_ms, random)
             }
         }
     }
@@ -393,12 +414,14 @@ impl Issuer {
         now_ms < self.purge_at(r)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn refresh(
         &self,
         mut record: FamilyRecord,
         client_id: &str,
         token: &RefreshToken,
         requested: Option<Result<Scope, ()>>,
+        dpop: &DpopProof,
         now_ms: u64,
         random: &[u8; RANDOM_BYTES],
     ) -> Applied {
@@ -420,6 +443,16 @@ impl Issuer {
                 RecordChange::Keep,
                 "the refresh token was issued to another client",
             );
+        }
+        // 0. The DPoP proof (RFC 9449 §5), before anything consumes the token: a refused
+        //    proof leaves the family as it is (no reuse detection, no rotation), so that
+        //    whoever copied a bound token cannot end its family either.
+        let mode = self.client(client_id).and_then(|c| c.dpop);
+        if let Err(response) = self.dpop_binding(&mut record, dpop, mode, now_ms) {
+            return Applied {
+                change: RecordChange::Keep,
+                response,
+            };
         }
         // 1. Reuse detection (RFC 9700 §4.14.2) comes before anything the request asks for,
         //    so that a retired token ends its family whatever scope comes with it.
@@ -478,7 +511,7 @@ impl Issuer {
         jti.copy_from_slice(&random[48..64]);
         let issued = match grace_successor {
             Some(successor) => successor,
-            None => match self.settings.rotation {
+            None => match self.rotation_of(&record) {
                 Rotation::Rotate => {
                     let mut fresh = [0u8; 32];
                     fresh.copy_from_slice(&random[16..48]);
@@ -512,10 +545,123 @@ impl Issuer {
             };
         };
         let body = self.token_body(&access, &effective, &issued, &record, now_ms);
+        // A new nonce is handed out with use_dpop_nonce only (RFC 9449 §8.2 makes it optional
+        // on a success): a nonce stays accepted for two periods, one challenge per period at most.
         Applied {
             change: RecordChange::Put(Box::new(record)),
             response: http::json_response(200, body),
         }
+    }
+
+    /// The rotation policy of `record`'s family: `dpopRotation` for a DPoP-bound family.
+    fn rotation_of(&self, record: &FamilyRecord) -> Rotation {
+        if record.dpop_jkt.is_some() {
+            self.settings.dpop_rotation
+        } else {
+            self.settings.rotation
+        }
+    }
+
+    /// An RFC 9449 error at the token endpoint: 400 `invalid_dpop_proof` (§5, §4.3), or 400
+    /// `use_dpop_nonce` with the nonce to use in `DPoP-Nonce` (§8.1).
+    #[inline(never)]
+    fn dpop_error(&self, use_nonce: bool, description: &str, now_ms: u64) -> HttpResponse {
+        let nonce = self.settings.dpop_nonces.as_ref().filter(|_| use_nonce);
+        let code = if nonce.is_some() {
+            "use_dpop_nonce"
+        } else {
+            "invalid_dpop_proof"
+        };
+        let description = match (nonce, description) {
+            (Some(_), "") => "a DPoP nonce is required",
+            _ => description,
+        };
+        let mut response = self.token_error(400, code, description, false);
+        if let Some(nonces) = nonce {
+            response
+                .headers
+                .push(("dpop-nonce".into(), nonces.current(now_ms)));
+        }
+        response
+    }
+
+    /// RFC 9449 §5 at a refresh: binds or checks `record`'s key and records the proof's `jti`
+    /// (§11.1). A family is DPoP-bound once a proof came with its sign-in or a refresh of a
+    /// DPoP client; from then on every refresh needs a valid proof of that key, whatever the
+    /// client's configuration says now. A proof to a client without `dpop` and an unbound
+    /// family is ignored (a bearer family).
+    #[inline(never)]
+    fn dpop_binding(
+        &self,
+        record: &mut FamilyRecord,
+        proof: &DpopProof,
+        mode: Option<DpopMode>,
+        now_ms: u64,
+    ) -> Result<(), HttpResponse> {
+        if mode.is_none() && record.dpop_jkt.is_none() {
+            return Ok(());
+        }
+        let refuse = |why: &str| Err(self.dpop_error(false, why, now_ms));
+        match proof {
+            DpopProof::Valid { jkt, jti, iat } => {
+                if let Some(bound) = &record.dpop_jkt {
+                    if !bool::from(bound.as_bytes().ct_eq(jkt.as_bytes())) {
+                        return refuse("the DPoP proof's key is not the refresh token's");
+                    }
+                }
+                let hash = jti_hash(jti);
+                record.dpop_jtis.retain(|(_, until)| *until > now_ms);
+                if record.dpop_jtis.iter().any(|(h, _)| *h == hash) {
+                    return refuse("the DPoP proof was used before (jti)");
+                }
+                if record.dpop_jtis.len() >= MAX_DPOP_JTIS {
+                    return refuse("too many DPoP proofs in the window");
+                }
+                record.dpop_jtis.push((hash, jti_until(*iat)));
+                record.dpop_jkt = Some(jkt.clone());
+                Ok(())
+            }
+            DpopProof::Refused {
+                use_nonce,
+                description,
+            } => Err(self.dpop_error(*use_nonce, description, now_ms)),
+            DpopProof::Unchecked => refuse("the DPoP proof was not checked"),
+            DpopProof::None if record.dpop_jkt.is_some() => {
+                refuse("the refresh token is DPoP-bound: a proof is required")
+            }
+            DpopProof::None if mode == Some(DpopMode::Required) => refuse(NO_PROOF),
+            DpopProof::None => Ok(()),
+        }
+    }
+
+    /// The proof rules a driver checks token-endpoint proofs with (JSON text), or `None` when
+    /// no client uses DPoP: `{"htu","algs","maxAgeSeconds","maxFutureSeconds","nonces"}`.
+    /// `htu` is the token endpoint as the metadata names it (RFC 9449 §4.3 step 9: the URL
+    /// the client sent to, whatever proxy the request came through); `nonces` the accepted
+    /// server nonces, space-separated (`""`: none required).
+    pub fn dpop_rules(&self, now_ms: u64) -> Option<String> {
+        let s = &self.settings;
+        if !s.dpop_enabled() {
+            return None;
+        }
+        let nonces = s
+            .dpop_nonces
+            .as_ref()
+            .map(|n| n.accepted(now_ms))
+            .unwrap_or_default();
+        Some(join(&[
+            "{\"htu\":",
+            &crate::json::write::string(&join(&[&s.endpoint_base, "/token"])),
+            ",\"algs\":\"",
+            config::DPOP_ALGS_TEXT,
+            "\",\"maxAgeSeconds\":",
+            &u64_text(DPOP_MAX_AGE_SECONDS),
+            ",\"maxFutureSeconds\":",
+            &u64_text(DPOP_MAX_FUTURE_SECONDS),
+            ",\"nonces\":\"",
+            &nonces,
+            "\"}",
+        ]))
     }
 
     /// Creates a family for an authenticated user (the end of a sign-in) and its first tokens.
@@ -575,6 +721,31 @@ impl Issuer {
                 " bytes",
             ])));
         }
+        // RFC 9449 §5: a sign-in with a proof binds the family to its key.
+        let dpop_error = |why: &str| {
+            Error::Rotor(RotorError::new(
+                crate::error::RotorErrorCode::InvalidDpopProof,
+                join(&["startSession: ", why]),
+            ))
+        };
+        let (dpop_jkt, dpop_jtis) = match (client.dpop, &input.dpop) {
+            (None, _) => (None, Vec::new()),
+            (Some(_), DpopProof::Valid { jkt, jti, iat }) => {
+                (Some(jkt.clone()), vec![(jti_hash(jti), jti_until(*iat))])
+            }
+            (Some(_), DpopProof::Refused { description, .. }) => {
+                return Err(dpop_error(description));
+            }
+            (Some(_), DpopProof::Unchecked) => {
+                return Err(dpop_error("the DPoP proof was not checked"));
+            }
+            (Some(DpopMode::Required), DpopProof::None) => {
+                return Err(dpop_error(
+                    "this client requires a DPoP proof (dpop: the sign-in request)",
+                ));
+            }
+            (Some(DpopMode::Allowed), DpopProof::None) => (None, Vec::new()),
+        };
         let mut family_id = [0u8; 16];
         family_id.copy_from_slice(&random[..16]);
         let mut fresh = [0u8; 32];
@@ -594,6 +765,8 @@ impl Issuer {
             generation: 0,
             current_hash: token.hash(),
             previous: None,
+            dpop_jkt,
+            dpop_jtis,
         };
         let access = self
             .access_token(&record, &family_id, &scope, now_ms, &jti)
@@ -653,6 +826,14 @@ impl Issuer {
             .map_err(|_| RotorError::argument("the stored claims are not a JSON object"))?;
         let mut members: Vec<(&str, &str)> = extra.members().map(|(k, v)| (k, v.json())).collect();
         members.extend(issuer_claims.iter().map(|(k, v)| (*k, v.as_str())));
+        // RFC 9449 §6.1: a DPoP-bound access token names its key's thumbprint.
+        let cnf = record
+            .dpop_jkt
+            .as_ref()
+            .map(|jkt| Obj::new().str("jkt", jkt).end());
+        if let Some(cnf) = &cnf {
+            members.push(("cnf", cnf));
+        }
         members.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let claims_json = members
             .into_iter()
@@ -680,13 +861,16 @@ impl Issuer {
         let family_id = refresh.family_id();
         let refresh = self.encode_refresh_token(refresh);
         let ttl = s.access_token_ttl;
+        // RFC 9449 §5: a DPoP-bound access token is of type "DPoP" in every dialect.
+        let bound = record.dpop_jkt.is_some();
+        let bearer = |name: &'static str| if bound { "DPoP" } else { name };
         match s.dialect {
             Dialect::Rfc6749 => Obj::new()
                 .str("access_token", access)
                 .u64("expires_in", ttl)
                 .str("refresh_token", &refresh)
                 .str("scope", &scope)
-                .str("token_type", "Bearer")
+                .str("token_type", bearer("Bearer"))
                 .end(),
             Dialect::Keycloak => {
                 let refresh_expires_in = self.purge_at(record).saturating_sub(now_ms) / 1000;
@@ -698,7 +882,7 @@ impl Issuer {
                     .str("refresh_token", &refresh)
                     .str("scope", &scope)
                     .str("session_state", &token::session_state(&family_id))
-                    .str("token_type", "Bearer")
+                    .str("token_type", bearer("Bearer"))
                     .end()
             }
             Dialect::Curity => Obj::new()
@@ -706,20 +890,20 @@ impl Issuer {
                 .u64("expires_in", ttl)
                 .str("refresh_token", &refresh)
                 .str("scope", &scope)
-                .str("token_type", "bearer")
+                .str("token_type", bearer("bearer"))
                 .end(),
             Dialect::PingFederate => Obj::new()
                 .str("access_token", access)
                 .u64("expires_in", ttl)
                 .str("refresh_token", &refresh)
-                .str("token_type", "Bearer")
+                .str("token_type", bearer("Bearer"))
                 .end(),
             Dialect::TokenIdp => {
                 let data = Obj::new()
                     .str("accessToken", access)
                     .u64("expiresIn", ttl)
                     .str("refreshToken", &refresh)
-                    .str("tokenType", "Bearer")
+                    .str("tokenType", bearer("Bearer"))
                     .end();
                 Obj::new().raw("data", &data).bool("isSuccess", true).end()
             }
@@ -792,8 +976,12 @@ impl Issuer {
         }
         let authenticated: Vec<&str> = methods.iter().copied().filter(|m| *m != "none").collect();
         let url = |path: &str| join(&[&s.endpoint_base, path]);
-        Obj::new()
-            .strs("grant_types_supported", &["refresh_token"])
+        let mut doc = Obj::new();
+        if s.dpop_enabled() {
+            // RFC 9449 §5.1.
+            doc = doc.strs("dpop_signing_alg_values_supported", DPOP_ALGS);
+        }
+        doc.strs("grant_types_supported", &["refresh_token"])
             .str("introspection_endpoint", &url("/introspect"))
             .strs(
                 "introspection_endpoint_auth_methods_supported",
@@ -824,6 +1012,11 @@ impl Issuer {
         if listed {
             r.headers
                 .push(("access-control-allow-origin".into(), origin.to_owned()));
+            if self.settings.dpop_nonces.is_some() {
+                // RFC 9449 §8: the page's DPoP client must read the nonce.
+                r.headers
+                    .push(("access-control-expose-headers".into(), "DPoP-Nonce".into()));
+            }
         }
         r
     }
@@ -949,6 +1142,7 @@ fn introspect_access_active(claims: &str) -> HttpResponse {
     for k in [
         "aud",
         "client_id",
+        "cnf",
         "exp",
         "iat",
         "iss",
@@ -960,12 +1154,18 @@ fn introspect_access_active(claims: &str) -> HttpResponse {
             out = out.raw(k, v.json());
         }
     }
-    http::json_response(200, out.str("token_type", "Bearer").end())
+    // RFC 9449 §6.2: a bound token's `cnf` and type.
+    let token_type = if claims.contains("cnf") {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
+    http::json_response(200, out.str("token_type", token_type).end())
 }
 
 impl Issuer {
     /// Phase 1 proper: method and path, body, client authentication, parameters.
-    fn prepare(&self, req: &HttpRequest) -> Result<Prepared, HttpResponse> {
+    fn prepare(&self, req: &HttpRequest, now_ms: u64) -> Result<Prepared, HttpResponse> {
         let endpoint =
             http::endpoint(&self.settings.path_prefix, &req.path).ok_or_else(http::not_found)?;
         let expected = if endpoint == Endpoint::Metadata {
@@ -1003,6 +1203,7 @@ impl Issuer {
             return Err(err(f.status, f.code, &f.description, f.basic_used));
         }
         let client_id = client.client_id.clone();
+        let client_dpop = client.dpop;
         let token_param = |params: &mut http::Params, name: &str| {
             params
                 .remove(name)
@@ -1051,6 +1252,24 @@ impl Issuer {
                         }
                         Some(s) => Some(s.ok().filter(|v| !v.is_empty()).ok_or(())),
                     };
+                    // RFC 9449 §5: a DPoP client's refused proof (or a missing one, where
+                    // required) is answered here, before any store access; the family's own
+                    // binding is checked in `apply`.
+                    match (client_dpop, &req.dpop) {
+                        (
+                            Some(_),
+                            DpopProof::Refused {
+                                use_nonce,
+                                description,
+                            },
+                        ) => {
+                            return Err(self.dpop_error(*use_nonce, description, now_ms));
+                        }
+                        (Some(DpopMode::Required), DpopProof::None) => {
+                            return Err(self.dpop_error(false, NO_PROOF, now_ms));
+                        }
+                        _ => {}
+                    }
                     Op::Refresh { token, scope }
                 }
                 Endpoint::Revoke => {
@@ -1072,4 +1291,19 @@ impl Issuer {
         })();
         Ok(Prepared::Op { client_id, op })
     }
+}
+
+/// The stored form of a proof's `jti`: 16 bytes of its SHA-256, base64url (22 characters,
+/// whatever the `jti`'s length).
+fn jti_hash(jti: &str) -> String {
+    use sha2::{Digest, Sha256};
+    b64::encode(&Sha256::digest(jti.as_bytes())[..16])
+}
+
+/// Until when (ms) a proof issued at `iat` (s) could still be accepted, so its `jti` must be
+/// remembered (RFC 9449 §11.1): [`DPOP_MAX_AGE_SECONDS`] after `iat`, plus a second for the
+/// check's rounding.
+fn jti_until(iat: u64) -> u64 {
+    iat.saturating_add(DPOP_MAX_AGE_SECONDS + 1)
+        .saturating_mul(1000)
 }

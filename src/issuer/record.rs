@@ -47,6 +47,12 @@ pub struct FamilyRecord {
     pub current_hash: String,
     /// The token retired by the latest rotation.
     pub previous: Option<RetiredToken>,
+    /// The RFC 7638 thumbprint of the DPoP key the family is bound to (RFC 9449 §5); every
+    /// refresh needs a proof signed by it. `None`: a bearer family.
+    pub dpop_jkt: Option<String>,
+    /// The DPoP proofs seen within their `iat` window (RFC 9449 §11.1): `(jti hash, until ms)`,
+    /// kept in the record so that the replay check commits with the rotation.
+    pub dpop_jtis: Vec<(String, u64)>,
 }
 
 const RECORD_MEMBERS: &[&str] = &[
@@ -61,6 +67,8 @@ const RECORD_MEMBERS: &[&str] = &[
     "generation",
     "currentHash",
     "previous",
+    "dpopJkt",
+    "dpopJtis",
 ];
 
 const RETIRED_MEMBERS: &[&str] = &["hash", "retiredAt", "sealedSuccessor"];
@@ -76,7 +84,7 @@ impl FamilyRecord {
                 .str("sealedSuccessor", &p.sealed_successor)
                 .end(),
         };
-        Obj::new()
+        let record = Obj::new()
             .u64("version", u64::from(self.version))
             .str("clientId", &self.client_id)
             .str("subject", &self.subject)
@@ -87,8 +95,20 @@ impl FamilyRecord {
             .u64("lastUsedAt", self.last_used_at)
             .u64("generation", self.generation)
             .str("currentHash", &self.current_hash)
-            .raw("previous", &previous)
-            .end()
+            .raw("previous", &previous);
+        // Written only for a bound family: a bearer family's record is the text it always was.
+        let Some(jkt) = &self.dpop_jkt else {
+            return record.end();
+        };
+        let mut jtis = String::from("[");
+        for (i, (hash, until)) in self.dpop_jtis.iter().enumerate() {
+            if i > 0 {
+                jtis.push(',');
+            }
+            jtis.push_str(&Obj::new().str("h", hash).u64("u", *until).end());
+        }
+        jtis.push(']');
+        record.str("dpopJkt", jkt).raw("dpopJtis", &jtis).end()
     }
 
     /// Reads a record written by [`FamilyRecord::to_json`]; `None` for anything else (a
@@ -111,7 +131,15 @@ impl FamilyRecord {
                 })
             }
         };
+        let dpop_jkt = m.string("dpopJkt").ok()?;
+        let mut dpop_jtis = Vec::new();
+        for raw in m.array("dpopJtis").ok()?.unwrap_or_default() {
+            let j = Members::of(&raw, "dpopJtis[].", &["h", "u"]).ok()?;
+            dpop_jtis.push((j.string("h").ok()??, j.u64("u").ok()??));
+        }
         Some(FamilyRecord {
+            dpop_jkt,
+            dpop_jtis,
             version: u32::try_from(number("version")?).ok()?,
             client_id: text("clientId")?,
             subject: text("subject")?,

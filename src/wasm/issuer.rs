@@ -9,7 +9,8 @@
 
 use crate::error::{Error, RotorError};
 use crate::issuer::{
-    self, HttpRequest, HttpResponse, IssuerConfig, RANDOM_BYTES, RecordChange, Route, SessionInput,
+    self, DpopProof, HttpRequest, HttpResponse, IssuerConfig, RANDOM_BYTES, RecordChange, Route,
+    SessionInput,
 };
 use crate::json::write::Obj;
 use crate::text::{join, u64_text};
@@ -97,12 +98,19 @@ fn headers_of(headers: &Headers) -> Result<Vec<(String, String)>, Error> {
     Ok(out)
 }
 
-fn request(method: &str, path: &str, headers: &Headers, body: &[u8]) -> Result<HttpRequest, Error> {
+fn request(
+    method: &str,
+    path: &str,
+    headers: &Headers,
+    body: &[u8],
+    dpop: &str,
+) -> Result<HttpRequest, Error> {
     Ok(HttpRequest {
         method: method.to_owned(),
         path: path.to_owned(),
         headers: headers_of(headers)?,
         body: body.to_vec(),
+        dpop: DpopProof::from_wire(dpop),
     })
 }
 
@@ -113,9 +121,10 @@ impl IssuerCore {
         path: &str,
         headers: &Headers,
         body: &[u8],
+        dpop: &str,
         now: f64,
     ) -> Result<String, Error> {
-        let req = request(method, path, headers, body)?;
+        let req = request(method, path, headers, body, dpop)?;
         let now = now_ms(now)?;
         Ok(match self.inner.route(&req, now) {
             Route::Respond(r) => Obj::new().raw("response", &response_json(&r)).end(),
@@ -130,11 +139,12 @@ impl IssuerCore {
         path: &str,
         headers: &Headers,
         body: &[u8],
+        dpop: &str,
         stored: Option<&str>,
         now: f64,
         random: &[u8],
     ) -> Result<String, Error> {
-        let req = request(method, path, headers, body)?;
+        let req = request(method, path, headers, body, dpop)?;
         let now = now_ms(now)?;
         let random = random_of(random)?;
         let applied = self.inner.apply(&req, stored, now, random);
@@ -149,8 +159,15 @@ impl IssuerCore {
         Ok(out.raw("response", &response_json(&applied.response)).end())
     }
 
-    fn start_session_text(&self, input: &str, now: f64, random: &[u8]) -> Result<String, Error> {
-        let input = SessionInput::from_json(input)?;
+    fn start_session_text(
+        &self,
+        input: &str,
+        dpop: &str,
+        now: f64,
+        random: &[u8],
+    ) -> Result<String, Error> {
+        let mut input = SessionInput::from_json(input)?;
+        input.dpop = DpopProof::from_wire(dpop);
         let now = now_ms(now)?;
         let random = random_of(random)?;
         let session = self.inner.start_session(input, now, random)?;
@@ -179,16 +196,17 @@ impl IssuerCore {
     }
 
     /// Phase 1 (JSON text): `{ response }` or `{ familyKey }`. `headers` is the request's
-    /// `Headers`.
+    /// `Headers`; `dpop` its DPoP proof as the driver checked it ([`DpopProof::from_wire`]).
     pub fn route(
         &self,
         method: &str,
         path: &str,
         headers: &Headers,
         body: &[u8],
+        dpop: &str,
         now: f64,
     ) -> Result<String, JsValue> {
-        text(self.route_text(method, path, headers, body, now))
+        text(self.route_text(method, path, headers, body, dpop, now))
     }
 
     /// Phase 2 (JSON text): `{ change: "keep" | "put" | "delete", record?, expiresAt?,
@@ -201,20 +219,36 @@ impl IssuerCore {
         path: &str,
         headers: &Headers,
         body: &[u8],
+        dpop: &str,
         has_stored: bool,
         stored: &str,
         now: f64,
         random: &[u8],
     ) -> Result<String, JsValue> {
         let stored = has_stored.then_some(stored);
-        text(self.apply_text(method, path, headers, body, stored, now, random))
+        text(self.apply_text(method, path, headers, body, dpop, stored, now, random))
     }
 
     /// Creates a family (JSON text): `{ familyKey, record, expiresAt, body }`. `input` is
-    /// the JSON text of `{ clientId, subject, scope?, claims? }`.
+    /// the JSON text of `{ clientId, subject, scope?, claims? }`, `dpop` the sign-in's proof
+    /// as the driver checked it.
     #[wasm_bindgen(js_name = startSession)]
-    pub fn start_session(&self, input: &str, now: f64, random: &[u8]) -> Result<String, JsValue> {
-        text(self.start_session_text(input, now, random))
+    pub fn start_session(
+        &self,
+        input: &str,
+        dpop: &str,
+        now: f64,
+        random: &[u8],
+    ) -> Result<String, JsValue> {
+        text(self.start_session_text(input, dpop, now, random))
+    }
+
+    /// The rules the driver checks token-endpoint DPoP proofs with (JSON text, see
+    /// `Issuer::dpop_rules`), or `""` when no client uses DPoP.
+    #[wasm_bindgen(js_name = dpopRules)]
+    pub fn dpop_rules(&self, now: f64) -> String {
+        // `now` comes from the driver's `resolveNow` (finite, non-negative); `as` saturates.
+        self.inner.dpop_rules(now as u64).unwrap_or_default()
     }
 
     /// A token-endpoint error response in the configured dialect (JSON text; used for

@@ -356,3 +356,45 @@ async function edgeCookieMode() {
   assert.deepEqual(await e.evaluate(() => window.__cspViolations), [], "no CSP violation in edge cookie mode");
   await e.close();
 }
+
+test("page + DPoP mode: tokens bound to the page's non-extractable key, a DPoP badge on each timeline bar, API calls with proofs", async () => {
+  const d = await open("/?mode=dpop");
+  assert.equal((await demoState(d)).mode, "dpop");
+  const before = await stats();
+  await signIn(d, "dora");
+  let s = await waitFor(d, () => window.demo.dpopBound === true && window.demo.counts.renewals >= 2 && window.demo.counts.apiOk >= 2);
+  assert.equal(s.dpopBound, true);
+  // Every renewal was a refresh with a proof of the same key (the issuer answers token_type DPoP
+  // only for a bound family), and the API verified each call's proof (it names the key).
+  assert.match(s.lastApi.body.dpop, /^[A-Za-z0-9_-]{43}$/);
+  await drawn(d, ".tl-dpop", 3, "a DPoP badge on the sign-in's bar and each renewal's");
+  assert.equal(await count(d, ".tl-dpop"), await count(d, ".tl-bar"), "every access-token bar is a DPoP token");
+  const after = await stats();
+  assert.ok(after.apiOk > before.apiOk);
+  // The key: a CryptoKey WebCrypto will not export.
+  const key = await d.evaluate(async () => {
+    const db = await new Promise((ok, fail) => {
+      const r = indexedDB.open("rotor-dpop");
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const names = [...db.objectStoreNames];
+    const all = await new Promise((ok) => {
+      const r = db.transaction(names[0]).objectStore(names[0]).getAll();
+      r.onsuccess = () => ok(r.result);
+    });
+    const pair = all.map((v) => v?.keyPair ?? v).find((v) => v?.privateKey instanceof CryptoKey);
+    let exported = "refused";
+    try {
+      await crypto.subtle.exportKey("jwk", pair.privateKey);
+      exported = "exported";
+    } catch {}
+    return { extractable: pair.privateKey.extractable, exported };
+  });
+  assert.deepEqual(key, { extractable: false, exported: "refused" });
+  s = await demoState(d);
+  assert.deepEqual(d.errors, []);
+  assert.deepEqual(await d.evaluate(() => window.__cspViolations), [], "no CSP violation in page + DPoP mode");
+  await d.click("#signout").catch(() => {});
+  await d.close();
+});

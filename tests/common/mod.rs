@@ -59,6 +59,7 @@ pub fn post(path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> HttpRequest 
         path: path.into(),
         headers: h,
         body,
+        ..Default::default()
     }
 }
 
@@ -119,6 +120,7 @@ impl Harness {
                     subject: "user-1".into(),
                     scope: scope.map(str::to_owned),
                     claims: self.claims.clone(),
+                    ..Default::default()
                 },
                 self.now,
                 &random,

@@ -305,6 +305,12 @@ const issuerConfig: IssuerConfig = {
 const jwtClient: IssuerConfig["clients"][number] = { clientId: "x", scope: "a", authMethods: ["client_secret_jwt"] };
 // @ts-expect-error rotation is "rotate" or "reuse"
 const badRotation: IssuerConfig = { ...issuerConfig, rotation: "sometimes" };
+// DPoP (RFC 9449): per-client dpop, server nonces, the rotation of bound families.
+const dpopConfig: IssuerConfig = { ...issuerConfig, clients: [{ clientId: "spa", scope: "openid", dpop: "required" }], dpopNonceSeconds: 300, dpopRotation: "reuse" };
+// @ts-expect-error dpop is "required" or "allowed"
+const badDpop: IssuerConfig["clients"][number] = { clientId: "x", scope: "a", dpop: true };
+const boundSession: SessionInput = { clientId: "spa", subject: "alice", dpop: new Request("https://app.example.com/sign-in", { method: "POST" }) };
+const dpopAlgs: string[] | undefined = new Issuer(dpopConfig).metadata().dpop_signing_alg_values_supported;
 
 const customStore: IssuerStore = {
   async update(key: string, fn: (current: StoredRecord | null) => StoredRecord | null | undefined, context) {

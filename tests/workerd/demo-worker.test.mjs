@@ -158,3 +158,30 @@ test("demo: without DEMO_PASSWORD (a deployment that forgot the secret) sign-in 
     await bare.stop();
   }
 });
+
+test("demo \"page + DPoP\" client: sign-in needs a proof and binds the family; the API takes the bound token with a proof only", async () => {
+  const oauth = await import("oauth4webapi");
+  const jose = await import("jose");
+  const refused = await signIn({ username: "dora", password: PASSWORD, mode: "dpop" });
+  assert.equal(refused.status, 400);
+  assert.deepEqual(await refused.json(), { error: "invalid_dpop_proof", error_description: "startSession: this client requires a DPoP proof (dpop: the sign-in request)" });
+  // oauth4webapi's DPoP client (a real peer) makes the proofs.
+  const dpop = oauth.DPoP({ client_id: "demo-spa-dpop" }, await oauth.generateKeyPair("ES256"));
+  const headers = new Headers({ origin: server.url, "content-type": "application/json", "cf-connecting-ip": freshIp() });
+  await dpop.addProof(new URL(`${server.url}/signin`), headers, "POST");
+  const res = await signIn({ username: "dora", password: PASSWORD, mode: "dpop" }, { headers });
+  assert.equal(res.status, 200);
+  const tokens = await res.json();
+  assert.equal(tokens.token_type, "DPoP");
+  const jkt = await dpop.calculateThumbprint();
+  assert.deepEqual(jose.decodeJwt(tokens.access_token).cnf, { jkt });
+  // As a bearer token it is refused (RFC 9449 §7.1); with a proof of the key it is accepted.
+  const bearer = await fetch(`${server.url}/api/hello`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  assert.equal(bearer.status, 401);
+  assert.equal((await bearer.json()).error_description, "a DPoP-bound token must be sent with Authorization: DPoP");
+  const api = await oauth.protectedResourceRequest(tokens.access_token, "GET", new URL(`${server.url}/api/hello`), new Headers(), null, { DPoP: dpop, [oauth.allowInsecureRequests]: true });
+  assert.equal(api.status, 200);
+  const body = await api.json();
+  assert.equal(body.hello, "dora");
+  assert.equal(body.dpop, jkt);
+});

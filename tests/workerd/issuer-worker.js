@@ -7,7 +7,8 @@ const { worker, RotorFamily } = createWorker({
     const url = new URL(request.url);
     if (env.ROTOR_TEST_CLOCK === "1" && url.pathname === "/test/session" && request.method === "POST") {
       // sessionResponse: the sign-in answer of either delivery mode (Set-Cookie for cookie clients).
-      return tools.sessionResponse(await request.json(), { now: tools.now });
+      // dpop: the sign-in request, whose DPoP header binds a DPoP client's family (RFC 9449 §5).
+      return tools.sessionResponse({ ...(await request.json()), dpop: request }, { now: tools.now });
     }
     return undefined;
   },
