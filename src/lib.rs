@@ -52,7 +52,7 @@ mod wasm;
 /// once (tests/alloc.rs).
 #[cfg(all(
     target_arch = "wasm32",
-    not(any(feature = "issuer", feature = "jwt", feature = "dpop"))
+    not(any(feature = "jwt", feature = "dpop"))
 ))]
 #[global_allocator]
 static ALLOCATOR: rotor_alloc::Allocator<rotor_alloc::Memory> =

@@ -4,6 +4,3 @@ import source wasmModule from "../gen/dpop_bg.wasm";
 import { initSync } from "../gen/dpop.js";
 
 initSync({ module: wasmModule });
-
-/** Resolves at once: the module was instantiated on import (see pkg/lib/dpop-module.js for browsers). */
-export async function dpopReady() {}

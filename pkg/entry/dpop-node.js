@@ -3,6 +3,3 @@ import { readFileSync } from "node:fs";
 import { initSync } from "../gen/dpop.js";
 
 initSync({ module: readFileSync(new URL("../gen/dpop_bg.wasm", import.meta.url)) });
-
-/** Resolves at once: the module was instantiated on import (see pkg/lib/dpop-module.js for browsers). */
-export async function dpopReady() {}

@@ -4,6 +4,3 @@ import { initSync } from "../gen/dpop.js";
 import wasmModule from "../gen/dpop_bg.wasm";
 
 initSync({ module: wasmModule });
-
-/** Resolves at once: the module was instantiated on import (see pkg/lib/dpop-module.js for browsers). */
-export async function dpopReady() {}

@@ -2,11 +2,9 @@
 // The core checks the proof (typ, alg, public jwk, htm, htu, iat window, ath, nonce, the
 // token's cnf.jkt); this file reads the request's headers, verifies the signature with
 // WebCrypto, keeps the replay cache (§11.1) and writes the §7.1 WWW-Authenticate answers.
-import { checkDpopProof } from "../gen/dpop.js";
-// The DPoP module (gen/dpop_bg.wasm): instantiated on import where a runtime entry does it (the
-// `#dpop` map), else fetched on first use. Only a server that bundles createDpopVerifier
-// carries it: the edge module (gen/issuer_bg.wasm) holds nothing of DPoP.
-import { dpopReady } from "#dpop";
+// The proof check is the edge module's (gen/issuer_bg.wasm, src/wasm/dpop.rs): rotor/issuer and
+// rotor/worker load no other module for it.
+import { checkDpopProof } from "../gen/issuer.js";
 import { configError } from "./errors.js";
 
 /** WebCrypto import and verify parameters per JWS alg. */
@@ -67,7 +65,6 @@ function decode(b64url) {
  * `createDpopVerifier` and rotor's issuer (pkg/lib/issuer.js).
  */
 export async function checkProof(proof, { method, url, now, maxAgeSeconds, maxFutureSeconds, algs, accessToken = "", jkt = "", nonces = "" }) {
-  await dpopReady();
   const result = JSON.parse(checkDpopProof(proof, method, url, now, maxAgeSeconds, maxFutureSeconds, algs, accessToken, jkt, nonces));
   if (!result.ok) return { ok: false, error: result.error, description: result.description };
   const how = ALGS[result.alg];

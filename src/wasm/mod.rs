@@ -27,7 +27,9 @@ use wasm_bindgen::prelude::*;
 
 #[cfg(not(any(feature = "issuer", feature = "jwt", feature = "dpop")))]
 mod client;
-#[cfg(feature = "dpop")]
+// The server's DPoP proof check is the issuer's (its token endpoint and createDpopVerifier):
+// an edge Worker then ships one module, not the issuer's and the DPoP one.
+#[cfg(all(feature = "issuer", not(feature = "dpop")))]
 mod dpop;
 #[cfg(all(feature = "issuer", not(feature = "dpop")))]
 mod issuer;

@@ -12,9 +12,9 @@ import { createDpop, generateDpopKey } from "rotor";
 
 const ROOT = new URL("../../", import.meta.url);
 const gen = (name) => readFileSync(new URL(`pkg/gen/${name}`, ROOT));
-// The browser module ships with minified export names (scripts/glue-names.mjs): its names are
+// The browser and edge modules ship with minified export names (scripts/glue-names.mjs): theirs are
 // read from the build that keeps them (target/wasm-names/, the same code).
-const named = (name) => (name === "rotor_bg.wasm" ? readFileSync(new URL(`target/wasm-names/${name}`, ROOT)) : gen(name));
+const named = (name) => (name === "rotor_bg.wasm" || name === "issuer_bg.wasm" ? readFileSync(new URL(`target/wasm-names/${name}`, ROOT)) : gen(name));
 const exportsOf = (name) => WebAssembly.Module.exports(new WebAssembly.Module(named(name))).map((e) => e.name);
 const DPOP_EXPORT = /jws|dpop|thumbprint|assertion/i;
 
@@ -27,18 +27,25 @@ async function browserBundle(source) {
   return r.outputFiles[0].text;
 }
 
-test("the browser and edge modules export nothing of DPoP; the DPoP module exports it", () => {
+test("the browser module exports nothing of DPoP; the DPoP module makes proofs, the edge module checks them", () => {
   assert.ok(exportsOf("rotor_bg.wasm").includes("clienthandle_parse"), "the browser module's names are read");
   assert.deepEqual(exportsOf("rotor_bg.wasm").filter((n) => DPOP_EXPORT.test(n)), []);
-  // The issuer's DPoP policy (bindings, replay state, nonces: src/issuer) is the edge module's;
-  // it hands the driver the rules its proofs are checked with (issuercore_dpopRules), and the
-  // check itself is the DPoP module's.
-  assert.deepEqual(exportsOf("issuer_bg.wasm").filter((n) => DPOP_EXPORT.test(n)), ["issuercore_dpopRules"]);
+  // The server's side is the edge module's: the issuer's DPoP policy (bindings, replay state,
+  // nonces: src/issuer, issuercore_dpopRules) and the proof check (src/dpop.rs) that both its
+  // token endpoint and createDpopVerifier call, so rotor/issuer and rotor/worker ship one module.
+  assert.deepEqual(exportsOf("issuer_bg.wasm").filter((n) => DPOP_EXPORT.test(n)).sort(), ["checkDpopProof", "issuercore_dpopRules"]);
   const dpop = exportsOf("dpop_bg.wasm");
-  for (const name of ["dpopkeyhandle_new", "dpopkeyhandle_thumbprint", "dpopkeyhandle_proofInput", "dpopkeyhandle_compact", "assertionInput", "compactJws", "checkDpopProof"]) {
+  for (const name of ["dpopkeyhandle_new", "dpopkeyhandle_thumbprint", "dpopkeyhandle_proofInput", "dpopkeyhandle_compact", "assertionInput", "compactJws"]) {
     assert.ok(dpop.includes(name), `${name} in the DPoP module`);
   }
+  assert.ok(!dpop.includes("checkDpopProof"), "the proof check is the edge module's");
   assert.deepEqual(dpop.filter((n) => /^(clienthandle|issuercore|renewalmachine)_/.test(n)), [], "nothing of the client or the issuer");
+});
+
+test("rotor/worker and rotor/issuer bundle the edge module only, DPoP proof check included", async () => {
+  const { bundleWorker } = await import("../support/workerd.mjs");
+  const { modules } = await bundleWorker(new URL("../support/edge-entry.js", import.meta.url).pathname);
+  assert.deepEqual(modules.filter((m) => m.endsWith(".wasm")), ["issuer_bg.wasm"]);
 });
 
 test("a page bundle of the client API holds none of the DPoP module's bytes", async () => {
