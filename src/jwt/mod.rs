@@ -404,6 +404,31 @@ pub fn verify_json_bytes(
     validation: &Validation,
     now_ms: u64,
 ) -> Result<VerifiedJson, JwtError> {
+    let mut buf = Vec::new();
+    let (header, claims) = verify_json_into(token, &mut buf, keys, validation, now_ms)?;
+    // verify_json_into checked both documents: the text is UTF-8.
+    let text =
+        String::from_utf8(buf).map_err(|_| err(JwtErrorCode::Malformed, "the JWT is not UTF-8"))?;
+    Ok(VerifiedJson {
+        text,
+        header,
+        claims,
+    })
+}
+
+/// [`verify_json_bytes`] into a caller's buffer (a binding reuses one, so that a verify
+/// allocates nothing for it): on success `buf` holds exactly the UTF-8 text
+/// `{"header":<header>,"claims":<claims>}` and the ranges of both parts in it are returned.
+/// On success the text is always shorter than the token. `buf` is cleared first; on failure
+/// it holds decoded bytes of the token (a caller that must not keep them zeroes it).
+pub fn verify_json_into(
+    token: &[u8],
+    buf: &mut Vec<u8>,
+    keys: &KeySet,
+    validation: &Validation,
+    now_ms: u64,
+) -> Result<(Range<usize>, Range<usize>), JwtError> {
+    buf.clear();
     // 1. Size, before anything is decoded.
     if token.len() > validation.max_token_bytes {
         return Err(err(
@@ -428,7 +453,7 @@ pub fn verify_json_bytes(
     };
     // Both documents are decoded into one buffer laid out as the result text; the signature
     // after it, moved out before the text is made.
-    let mut buf = Vec::with_capacity(
+    buf.reserve(
         HEADER_PREFIX.len()
             + CLAIMS_PREFIX.len()
             + 1
@@ -437,39 +462,36 @@ pub fn verify_json_bytes(
     );
     buf.extend_from_slice(HEADER_PREFIX);
     let header_start = buf.len();
-    if !b64::decode_into(header_b64, &mut buf) {
+    if !b64::decode_into(header_b64, buf) {
         return Err(not_base64url("header"));
     }
     let header_range = header_start..buf.len();
     buf.extend_from_slice(CLAIMS_PREFIX);
     let claims_start = buf.len();
-    if !b64::decode_into(payload_b64, &mut buf) {
+    if !b64::decode_into(payload_b64, buf) {
         return Err(not_base64url("payload"));
     }
     let claims_range = claims_start..buf.len();
     buf.push(b'}');
     let text_len = buf.len();
-    let signature_ok = b64::decode_into(signature_b64, &mut buf);
+    let signature_ok = b64::decode_into(signature_b64, buf);
     // HS256 tags are 32 bytes; any other length is a mismatch (checked in step 6).
     let mut tag = [0u8; 32];
     let tag_fits = signature_ok && buf.len() - text_len == tag.len();
     if tag_fits {
         tag.copy_from_slice(&buf[text_len..]);
     }
+    buf[text_len..].fill(0);
     buf.truncate(text_len);
     // One UTF-8 check of both documents (the rest of the buffer is ASCII); on failure, the
     // scans say which part is refused and why, in the order header, payload.
-    let text = match String::from_utf8(buf) {
-        Ok(text) => text,
-        Err(e) => {
-            let bytes = e.into_bytes();
-            scan_part(&bytes[header_range], "header")?;
-            scan_part(&bytes[claims_range], "payload")?;
-            return Err(err(JwtErrorCode::Malformed, "the JWT is not UTF-8"));
-        }
+    let Ok(text) = std::str::from_utf8(buf) else {
+        scan_part(&buf[header_range], "header")?;
+        scan_part(&buf[claims_range], "payload")?;
+        return Err(err(JwtErrorCode::Malformed, "the JWT is not UTF-8"));
     };
-    let checked = check_parts(
-        &text,
+    check_parts(
+        text,
         &header_range,
         &claims_range,
         signature_ok,
@@ -478,12 +500,8 @@ pub fn verify_json_bytes(
         keys,
         validation,
         now_ms,
-    );
-    checked.map(|()| VerifiedJson {
-        text,
-        header: header_range,
-        claims: claims_range,
-    })
+    )?;
+    Ok((header_range, claims_range))
 }
 
 /// Steps 2 (the JSON of both parts, then the signature's base64url) to 8 of
@@ -885,6 +903,28 @@ mod tests {
             refuse(header, b"{}", "A"),
             "the JWT signature is not canonical unpadded base64url"
         );
+    }
+
+    /// The wasm binding writes a verified token's text over the token itself: the text is
+    /// shorter than the token even for the smallest documents and for the longest ones.
+    #[test]
+    fn verified_text_is_shorter_than_the_token() {
+        let key = Key::new(vec![7u8; 32]).unwrap();
+        let keys = KeySet::single(key.clone());
+        let no_exp = Validation {
+            required_claims: Vec::new(),
+            ..Validation::default()
+        };
+        let long = format!("{{\"sub\":\"{}\"}}", "x".repeat(10_000));
+        for claims in [&b"{}"[..], b"{\"a\":1}", long.as_bytes()] {
+            let token = sign_raw(br#"{"alg":"HS256"}"#, claims, &key);
+            let mut buf = Vec::new();
+            let (header, body) = verify_json_into(token.as_bytes(), &mut buf, &keys, &no_exp, 0)
+                .expect("a valid token");
+            assert!(buf.len() < token.len(), "{} >= {}", buf.len(), token.len());
+            assert_eq!(&buf[body], claims);
+            assert_eq!(&buf[header], br#"{"alg":"HS256"}"#);
+        }
     }
 
     #[test]
