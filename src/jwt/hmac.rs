@@ -82,6 +82,47 @@ impl HmacKey {
     pub(crate) fn mac(&self, data: &[u8]) -> [u8; 32] {
         finish(self.outer, BLOCK, &finish(self.inner, BLOCK, data))
     }
+
+    /// [`HmacKey::mac`] of `data` whose first `public` bytes are not secret (a JWS header),
+    /// with the inner state after the first block taken from `cache` when it holds that very
+    /// block for this key (`key_id`; a verifier's tokens share their header), else computed
+    /// and kept there.
+    pub(crate) fn mac_cached(
+        &self,
+        data: &[u8],
+        public: usize,
+        cache: &mut PrefixCache,
+        key_id: usize,
+    ) -> [u8; 32] {
+        let (Some(block), true) = (data.get(..BLOCK), public >= BLOCK) else {
+            return self.mac(data);
+        };
+        let state = match &cache.0 {
+            // A plain comparison: the block is public (the timing says only whether this
+            // token's header starts as the last one's did).
+            Some((id, cached, state)) if *id == key_id && cached[..] == *block => *state,
+            _ => {
+                let mut state = self.inner;
+                compress(&mut state, block);
+                let mut kept = [0u8; BLOCK];
+                kept.copy_from_slice(block);
+                cache.0 = Some((key_id, kept, state));
+                state
+            }
+        };
+        finish(self.outer, BLOCK, &finish(state, 2 * BLOCK, &data[BLOCK..]))
+    }
+}
+
+/// The inner HMAC state after one public 64-byte block for one key of a set: what
+/// [`verify_json_into`](super::verify_json_into) keeps between the tokens of one verifier.
+#[derive(Default)]
+pub struct PrefixCache(Option<(usize, [u8; BLOCK], [u32; 8])>);
+
+impl std::fmt::Debug for PrefixCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PrefixCache([redacted])")
+    }
 }
 
 #[cfg(test)]
@@ -97,7 +138,14 @@ mod tests {
         for key_len in [32, 63, 64, 65, 200] {
             let key: Vec<u8> = (0..key_len).map(|i| (i * 13 + 1) as u8).collect();
             let ours = HmacKey::new(&key);
+            let mut cache = super::PrefixCache::default();
             for len in 0..data.len() {
+                for public in [0, 63, 64, 100] {
+                    let cached = ours.mac_cached(&data[..len], public, &mut cache, 1);
+                    let again = ours.mac_cached(&data[..len], public, &mut cache, 1);
+                    assert_eq!(cached, again);
+                    assert_eq!(cached, ours.mac(&data[..len]), "key {key_len}, data {len}");
+                }
                 let mut theirs = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
                 theirs.update(&data[..len]);
                 let expected: [u8; 32] = theirs.finalize().into_bytes().into();

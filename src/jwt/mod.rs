@@ -45,6 +45,8 @@ use std::borrow::Cow;
 use subtle::ConstantTimeEq;
 
 mod hmac;
+
+pub use hmac::PrefixCache;
 use std::ops::Range;
 
 use crate::json::scan::{self, Kind, Object, Raw};
@@ -115,11 +117,7 @@ impl Key {
 
     /// Constant-time check of `tag` against the HMAC of `data` (RFC 7515 §5.2 step 8).
     pub fn verify_mac(&self, data: &[u8], tag: &[u8]) -> bool {
-        let mac = self.0.mac(data);
-        // The length is public; the bytes are folded into one difference, compared once.
-        let diff = (tag.len() == mac.len())
-            .then(|| mac.iter().zip(tag).fold(0u8, |d, (a, b)| d | (a ^ b)));
-        diff.is_some_and(|d| bool::from(d.ct_eq(&0)))
+        tags_equal(&self.0.mac(data), tag)
     }
 }
 
@@ -231,8 +229,13 @@ impl KeySet {
 
     /// The key for a token whose header has this `kid` (`unknown_kid` when none fits).
     pub fn select(&self, kid: Option<&str>) -> Result<&Key, JwtError> {
+        self.select_indexed(kid).map(|(_, key)| key)
+    }
+
+    /// [`KeySet::select`] with the key's position in the set.
+    fn select_indexed(&self, kid: Option<&str>) -> Result<(usize, &Key), JwtError> {
         match self {
-            KeySet::Single(key) => Ok(key),
+            KeySet::Single(key) => Ok((0, key)),
             KeySet::ByKid(keys) => {
                 let Some(kid) = kid else {
                     return Err(JwtError::new(
@@ -241,8 +244,9 @@ impl KeySet {
                     ));
                 };
                 keys.iter()
-                    .find(|(k, _)| k == kid)
-                    .map(|(_, key)| key)
+                    .enumerate()
+                    .find(|(_, (k, _))| k == kid)
+                    .map(|(i, (_, key))| (i, key))
                     .ok_or_else(|| {
                         JwtError::new(
                             JwtErrorCode::UnknownKid,
@@ -405,7 +409,8 @@ pub fn verify_json_bytes(
     now_ms: u64,
 ) -> Result<VerifiedJson, JwtError> {
     let mut buf = Vec::new();
-    let (header, claims) = verify_json_into(token, &mut buf, keys, validation, now_ms)?;
+    let mut cache = PrefixCache::default();
+    let (header, claims) = verify_json_into(token, &mut buf, &mut cache, keys, validation, now_ms)?;
     // verify_json_into checked both documents: the text is UTF-8.
     let text =
         String::from_utf8(buf).map_err(|_| err(JwtErrorCode::Malformed, "the JWT is not UTF-8"))?;
@@ -421,9 +426,15 @@ pub fn verify_json_bytes(
 /// `{"header":<header>,"claims":<claims>}` and the ranges of both parts in it are returned.
 /// On success the text is always shorter than the token. `buf` is cleared first; on failure
 /// it holds decoded bytes of the token (a caller that must not keep them zeroes it).
+///
+/// `cache` keeps the HMAC inner state after the token's first 64 bytes when they are all
+/// header (RFC 7515 §5.1: the signing input starts with the encoded header), for the next
+/// token of the same header and key: a verifier that keeps one hashes one block less per token
+/// (the tag still covers every byte). It belongs to this `keys` set.
 pub fn verify_json_into(
     token: &[u8],
     buf: &mut Vec<u8>,
+    cache: &mut PrefixCache,
     keys: &KeySet,
     validation: &Validation,
     now_ms: u64,
@@ -495,13 +506,33 @@ pub fn verify_json_into(
         &header_range,
         &claims_range,
         signature_ok,
-        &token[..header_b64.len() + 1 + payload_b64.len()],
+        Signing {
+            input: &token[..header_b64.len() + 1 + payload_b64.len()],
+            public: header_b64.len() + 1,
+            cache,
+        },
         tag_fits.then_some(&tag),
         keys,
         validation,
         now_ms,
     )?;
     Ok((header_range, claims_range))
+}
+
+/// The JWS signing input (RFC 7515 §5.1), of which the first `public` bytes are the encoded
+/// header and its `.`, and the verifier's [`PrefixCache`].
+struct Signing<'a> {
+    input: &'a [u8],
+    public: usize,
+    cache: &'a mut PrefixCache,
+}
+
+/// Constant-time tag comparison (RFC 7515 §5.2 step 8): the length is public; the bytes are
+/// folded into one difference, compared once.
+fn tags_equal(mac: &[u8; 32], tag: &[u8]) -> bool {
+    let diff =
+        (tag.len() == mac.len()).then(|| mac.iter().zip(tag).fold(0u8, |d, (a, b)| d | (a ^ b)));
+    diff.is_some_and(|d| bool::from(d.ct_eq(&0)))
 }
 
 /// Steps 2 (the JSON of both parts, then the signature's base64url) to 8 of
@@ -512,7 +543,7 @@ fn check_parts(
     header_range: &Range<usize>,
     claims_range: &Range<usize>,
     signature_ok: bool,
-    signing_input: &[u8],
+    signing: Signing<'_>,
     tag: Option<&[u8; 32]>,
     keys: &KeySet,
     validation: &Validation,
@@ -528,8 +559,14 @@ fn check_parts(
     check_header(&header)?;
 
     // 6. Signature over the raw ASCII of `header.payload` (RFC 7515 §5.2 step 8), constant time.
-    let key = keys.select(kid(&header)?.as_deref())?;
-    if !tag.is_some_and(|tag| key.verify_mac(signing_input, tag)) {
+    let (index, key) = keys.select_indexed(kid(&header)?.as_deref())?;
+    let verified = tag.is_some_and(|tag| {
+        let mac = key
+            .0
+            .mac_cached(signing.input, signing.public, signing.cache, index);
+        tags_equal(&mac, tag)
+    });
+    if !verified {
         return Err(err(
             JwtErrorCode::BadSignature,
             "the JWT signature does not match",
@@ -919,11 +956,61 @@ mod tests {
         for claims in [&b"{}"[..], b"{\"a\":1}", long.as_bytes()] {
             let token = sign_raw(br#"{"alg":"HS256"}"#, claims, &key);
             let mut buf = Vec::new();
-            let (header, body) = verify_json_into(token.as_bytes(), &mut buf, &keys, &no_exp, 0)
-                .expect("a valid token");
+            let mut cache = PrefixCache::default();
+            let (header, body) =
+                verify_json_into(token.as_bytes(), &mut buf, &mut cache, &keys, &no_exp, 0)
+                    .expect("a valid token");
             assert!(buf.len() < token.len(), "{} >= {}", buf.len(), token.len());
             assert_eq!(&buf[body], claims);
             assert_eq!(&buf[header], br#"{"alg":"HS256"}"#);
+        }
+    }
+
+    /// One verifier's prefix cache across keys whose tokens share their first 64 header
+    /// bytes: each token is checked with its own key's state, and a token signed with one key
+    /// but naming the other is refused after the cache holds that block.
+    #[test]
+    fn prefix_cache_is_per_key_and_per_block() {
+        let (a, b) = (
+            Key::new(vec![1u8; 32]).unwrap(),
+            Key::new(vec![2u8; 32]).unwrap(),
+        );
+        let keys = KeySet::by_kid(vec![("a".into(), a.clone()), ("b".into(), b.clone())]).unwrap();
+        let header = |kid: &str| {
+            format!(
+                "{{\"alg\":\"HS256\",\"x\":\"{}\",\"kid\":\"{kid}\"}}",
+                "p".repeat(60)
+            )
+        };
+        let no_exp = Validation {
+            required_claims: Vec::new(),
+            ..Validation::default()
+        };
+        let token_a = sign_raw(header("a").as_bytes(), b"{\"n\":1}", &a);
+        let token_b = sign_raw(header("b").as_bytes(), b"{\"n\":2}", &b);
+        let forged = sign_raw(header("b").as_bytes(), b"{\"n\":3}", &a);
+        let other = sign_raw(
+            br#"{"alg":"HS256","kid":"a","typ":"JWT","zzzzzzzzzzzzzzzzz":1}"#,
+            b"{}",
+            &a,
+        );
+        assert_eq!(token_a[..64], token_b[..64], "the first block is shared");
+        let mut cache = PrefixCache::default();
+        let mut buf = Vec::new();
+        let mut verify = |token: &str| {
+            verify_json_into(token.as_bytes(), &mut buf, &mut cache, &keys, &no_exp, 0)
+                .map_err(|e| e.code)
+        };
+        for _ in 0..2 {
+            assert!(verify(&token_a).is_ok());
+            assert!(verify(&token_b).is_ok());
+            assert_eq!(verify(&forged), Err(JwtErrorCode::BadSignature));
+            assert!(verify(&other).is_ok());
+            assert!(verify(&token_a).is_ok());
+            let mut tampered = token_a.clone().into_bytes();
+            tampered[10] ^= 1;
+            let tampered = String::from_utf8(tampered).unwrap();
+            assert!(verify(&tampered).is_err());
         }
     }
 

@@ -125,6 +125,8 @@ pub struct VerifierHandle {
     validation: Validation,
     /// A fixed clock from the options (`now`, ms), else `Date.now()` at each call.
     now: Option<f64>,
+    /// The HMAC state after the last token's header block (`jwt::verify_json_into`).
+    prefix: std::cell::RefCell<jwt::PrefixCache>,
 }
 
 #[wasm_bindgen]
@@ -165,6 +167,7 @@ impl VerifierHandle {
             keys,
             validation,
             now,
+            prefix: Default::default(),
         })
     }
 
@@ -205,6 +208,7 @@ impl VerifierHandle {
                     Some(token) => js(jwt::verify_json_into(
                         token,
                         decoded,
+                        &mut self.prefix.borrow_mut(),
                         &self.keys,
                         &self.validation,
                         now as u64,
