@@ -25,7 +25,9 @@ export function inputOf(inputBuffer, wasmMemory) {
       capacity = need;
       view = null;
     }
-    if (view === null || view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer, address, capacity);
+    // Growing wasm memory detaches the old ArrayBuffer, which empties its views (as the
+    // generated glue checks too): cheaper than reading `memory.buffer` on every call.
+    if (view === null || view.length === 0) view = new Uint8Array(memory.buffer, address, capacity);
     return view;
   }
 
