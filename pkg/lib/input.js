@@ -7,10 +7,11 @@ import { inputBuffer, wasmMemory } from "../gen/rotor.js";
 
 /**
  * The input buffer of one wasm module, from its glue's `inputBuffer` and `wasmMemory` exports:
- * `{ writeText, writeBytes, wipe }` (the JWT module has its own, pkg/lib/jwt.js).
+ * `{ writeText, readText, writeBytes, wipe }` (the JWT module has its own, pkg/lib/jwt.js).
  */
 export function inputOf(inputBuffer, wasmMemory) {
   const encoder = new TextEncoder();
+  let decoder = null;
   let memory = null;
   let address = 0;
   let capacity = 0;
@@ -24,7 +25,9 @@ export function inputOf(inputBuffer, wasmMemory) {
       capacity = need;
       view = null;
     }
-    if (view === null || view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer, address, capacity);
+    // Growing wasm memory detaches the old ArrayBuffer, which empties its views (as the
+    // generated glue checks too): cheaper than reading `memory.buffer` on every call.
+    if (view === null || view.length === 0) view = new Uint8Array(memory.buffer, address, capacity);
     return view;
   }
 
@@ -33,6 +36,11 @@ export function inputOf(inputBuffer, wasmMemory) {
     writeText(text) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit.
       return encoder.encodeInto(text, buffer(text.length * 3)).written;
+    },
+    /** The first `n` bytes of the buffer as text: a UTF-8 result the core wrote there. */
+    readText(n) {
+      decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
+      return decoder.decode(buffer(0).subarray(0, n));
     },
     /** Copies `bytes` into the buffer; returns their length. */
     writeBytes(bytes) {

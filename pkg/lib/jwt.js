@@ -9,7 +9,7 @@ import { SignerHandle, VerifierHandle, inputBuffer, wasmMemory } from "../gen/jw
 import { rotorError } from "./errors.js";
 import { inputOf } from "./input.js";
 
-const { writeText, wipe } = inputOf(inputBuffer, wasmMemory);
+const { writeText, readText, wipe } = inputOf(inputBuffer, wasmMemory);
 
 function argument(message) {
   return rotorError("invalid_argument", message, "config");
@@ -55,7 +55,8 @@ function verifyWith(core, max, token, now) {
   if (token.length > max) core.tooLarge();
   const n = writeText(token);
   try {
-    return JSON.parse(core.verify(n, now ?? undefined));
+    // The core replaces the token with the {"header":..,"claims":..} text it verified.
+    return JSON.parse(readText(core.verify(n, now ?? undefined)));
   } finally {
     wipe(n);
   }

@@ -441,13 +441,14 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skips string bytes that need no attention (not `"`, `\\` or a control character), eight
-    /// at a time: the bulk of a JWT's bytes are string contents.
+    /// at a time, and stops exactly at the first one that does (or within the last seven bytes
+    /// of the text): the bulk of a JWT's bytes are string contents.
     #[inline]
     fn skip_plain(&mut self) {
         const ONES: u64 = 0x0101_0101_0101_0101;
         const HIGH: u64 = 0x8080_8080_8080_8080;
-        // Nonzero when some byte of `v` is zero / below 0x20 (may also flag a byte above a
-        // flagged one, which only ends the fast path early).
+        // The high bit of each byte of `v` that is zero / below 0x20. A byte above a flagged one
+        // may be flagged too (a borrow), but the lowest flag is always exact.
         let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
         while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
             let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
@@ -455,6 +456,7 @@ impl<'a> Scanner<'a> {
                 | zero(x ^ (ONES * u64::from(b'\\')))
                 | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
             if special != 0 {
+                self.pos += (special.trailing_zeros() / 8) as usize;
                 return;
             }
             self.pos += 8;

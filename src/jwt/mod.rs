@@ -41,9 +41,12 @@ use crate::error::{JwtError, JwtErrorCode, RotorError};
 use crate::json::JsonError;
 use crate::json::write::push_string;
 use crate::text::{join, u64_text};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use std::borrow::Cow;
+use subtle::ConstantTimeEq;
+
+mod hmac;
+
+pub use hmac::PrefixCache;
 use std::ops::Range;
 
 use crate::json::scan::{self, Kind, Object, Raw};
@@ -68,7 +71,7 @@ pub const ALG: &str = "HS256";
 /// The HMAC key schedule (RFC 2104 inner and outer pads) is computed once, when the key is
 /// made, so that each signature costs only the hashing of the message.
 #[derive(Clone)]
-pub struct Key(Hmac<Sha256>);
+pub struct Key(hmac::HmacKey);
 
 impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -94,8 +97,7 @@ impl Key {
                 ]),
             ));
         }
-        let mac = Hmac::<Sha256>::new_from_slice(bytes).expect("HMAC takes any key length");
-        Ok(Key(mac))
+        Ok(Key(hmac::HmacKey::new(bytes)))
     }
 
     /// Decodes a key written as canonical unpadded base64url (RFC 4648 §5, as the `k` member
@@ -110,16 +112,12 @@ impl Key {
 
     /// HMAC-SHA-256 of `data` under this key.
     pub fn mac(&self, data: &[u8]) -> [u8; 32] {
-        let mut mac = self.0.clone();
-        mac.update(data);
-        mac.finalize().into_bytes().into()
+        self.0.mac(data)
     }
 
     /// Constant-time check of `tag` against the HMAC of `data` (RFC 7515 §5.2 step 8).
     pub fn verify_mac(&self, data: &[u8], tag: &[u8]) -> bool {
-        let mut mac = self.0.clone();
-        mac.update(data);
-        mac.verify_slice(tag).is_ok()
+        tags_equal(&self.0.mac(data), tag)
     }
 }
 
@@ -231,8 +229,13 @@ impl KeySet {
 
     /// The key for a token whose header has this `kid` (`unknown_kid` when none fits).
     pub fn select(&self, kid: Option<&str>) -> Result<&Key, JwtError> {
+        self.select_indexed(kid).map(|(_, key)| key)
+    }
+
+    /// [`KeySet::select`] with the key's position in the set.
+    fn select_indexed(&self, kid: Option<&str>) -> Result<(usize, &Key), JwtError> {
         match self {
-            KeySet::Single(key) => Ok(key),
+            KeySet::Single(key) => Ok((0, key)),
             KeySet::ByKid(keys) => {
                 let Some(kid) = kid else {
                     return Err(JwtError::new(
@@ -241,8 +244,9 @@ impl KeySet {
                     ));
                 };
                 keys.iter()
-                    .find(|(k, _)| k == kid)
-                    .map(|(_, key)| key)
+                    .enumerate()
+                    .find(|(_, (k, _))| k == kid)
+                    .map(|(i, (_, key))| (i, key))
                     .ok_or_else(|| {
                         JwtError::new(
                             JwtErrorCode::UnknownKid,
@@ -404,6 +408,38 @@ pub fn verify_json_bytes(
     validation: &Validation,
     now_ms: u64,
 ) -> Result<VerifiedJson, JwtError> {
+    let mut buf = Vec::new();
+    let mut cache = PrefixCache::default();
+    let (header, claims) = verify_json_into(token, &mut buf, &mut cache, keys, validation, now_ms)?;
+    // verify_json_into checked both documents: the text is UTF-8.
+    let text =
+        String::from_utf8(buf).map_err(|_| err(JwtErrorCode::Malformed, "the JWT is not UTF-8"))?;
+    Ok(VerifiedJson {
+        text,
+        header,
+        claims,
+    })
+}
+
+/// [`verify_json_bytes`] into a caller's buffer (a binding reuses one, so that a verify
+/// allocates nothing for it): on success `buf` holds exactly the UTF-8 text
+/// `{"header":<header>,"claims":<claims>}` and the ranges of both parts in it are returned.
+/// On success the text is always shorter than the token. `buf` is cleared first; on failure
+/// it holds decoded bytes of the token (a caller that must not keep them zeroes it).
+///
+/// `cache` keeps the HMAC inner state after the token's first 64 bytes when they are all
+/// header (RFC 7515 §5.1: the signing input starts with the encoded header), for the next
+/// token of the same header and key: a verifier that keeps one hashes one block less per token
+/// (the tag still covers every byte). It belongs to this `keys` set.
+pub fn verify_json_into(
+    token: &[u8],
+    buf: &mut Vec<u8>,
+    cache: &mut PrefixCache,
+    keys: &KeySet,
+    validation: &Validation,
+    now_ms: u64,
+) -> Result<(Range<usize>, Range<usize>), JwtError> {
+    buf.clear();
     // 1. Size, before anything is decoded.
     if token.len() > validation.max_token_bytes {
         return Err(err(
@@ -417,18 +453,24 @@ pub fn verify_json_bytes(
     }
 
     // 2. Structure: exactly three segments (RFC 7515 §7.1), canonical base64url, JSON objects.
-    let mut parts = token.splitn(4, |&b| b == b'.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let first = find_dot(token, 0);
+    let second = first.and_then(|i| find_dot(token, i + 1));
+    let (Some(first), Some(second), None) =
+        (first, second, second.and_then(|i| find_dot(token, i + 1)))
     else {
         return Err(err(
             JwtErrorCode::Malformed,
             "a JWT in compact JWS form has exactly three segments",
         ));
     };
+    let (header_b64, payload_b64, signature_b64) = (
+        &token[..first],
+        &token[first + 1..second],
+        &token[second + 1..],
+    );
     // Both documents are decoded into one buffer laid out as the result text; the signature
     // after it, moved out before the text is made.
-    let mut buf = Vec::with_capacity(
+    buf.reserve(
         HEADER_PREFIX.len()
             + CLAIMS_PREFIX.len()
             + 1
@@ -437,53 +479,86 @@ pub fn verify_json_bytes(
     );
     buf.extend_from_slice(HEADER_PREFIX);
     let header_start = buf.len();
-    if !b64::decode_into(header_b64, &mut buf) {
+    if !b64::decode_into(header_b64, buf) {
         return Err(not_base64url("header"));
     }
     let header_range = header_start..buf.len();
     buf.extend_from_slice(CLAIMS_PREFIX);
     let claims_start = buf.len();
-    if !b64::decode_into(payload_b64, &mut buf) {
+    if !b64::decode_into(payload_b64, buf) {
         return Err(not_base64url("payload"));
     }
     let claims_range = claims_start..buf.len();
     buf.push(b'}');
     let text_len = buf.len();
-    let signature_ok = b64::decode_into(signature_b64, &mut buf);
+    let signature_ok = b64::decode_into(signature_b64, buf);
     // HS256 tags are 32 bytes; any other length is a mismatch (checked in step 6).
     let mut tag = [0u8; 32];
     let tag_fits = signature_ok && buf.len() - text_len == tag.len();
     if tag_fits {
         tag.copy_from_slice(&buf[text_len..]);
     }
+    buf[text_len..].fill(0);
     buf.truncate(text_len);
     // One UTF-8 check of both documents (the rest of the buffer is ASCII); on failure, the
     // scans say which part is refused and why, in the order header, payload.
-    let text = match String::from_utf8(buf) {
-        Ok(text) => text,
-        Err(e) => {
-            let bytes = e.into_bytes();
-            scan_part(&bytes[header_range], "header")?;
-            scan_part(&bytes[claims_range], "payload")?;
-            return Err(err(JwtErrorCode::Malformed, "the JWT is not UTF-8"));
-        }
+    let Ok(text) = std::str::from_utf8(buf) else {
+        scan_part(&buf[header_range], "header")?;
+        scan_part(&buf[claims_range], "payload")?;
+        return Err(err(JwtErrorCode::Malformed, "the JWT is not UTF-8"));
     };
-    let checked = check_parts(
-        &text,
+    check_parts(
+        text,
         &header_range,
         &claims_range,
         signature_ok,
-        &token[..header_b64.len() + 1 + payload_b64.len()],
+        Signing {
+            input: &token[..header_b64.len() + 1 + payload_b64.len()],
+            public: header_b64.len() + 1,
+            cache,
+        },
         tag_fits.then_some(&tag),
         keys,
         validation,
         now_ms,
-    );
-    checked.map(|()| VerifiedJson {
-        text,
-        header: header_range,
-        claims: claims_range,
-    })
+    )?;
+    Ok((header_range, claims_range))
+}
+
+/// The position of the first `.` in `bytes` from `from` on, eight bytes at a time (the token's
+/// segments are found in one pass of word compares, not a closure call per byte).
+fn find_dot(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let x =
+            u64::from_le_bytes(chunk.try_into().expect("eight bytes")) ^ (ONES * u64::from(b'.'));
+        // The high bit of each zero byte of `x` (a `.` in the chunk); the lowest is exact.
+        let dots = x.wrapping_sub(ONES) & !x & HIGH;
+        if dots != 0 {
+            return Some(at + (dots.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = bytes.get(at..)?;
+    rest.iter().position(|&b| b == b'.').map(|i| at + i)
+}
+
+/// The JWS signing input (RFC 7515 §5.1), of which the first `public` bytes are the encoded
+/// header and its `.`, and the verifier's [`PrefixCache`].
+struct Signing<'a> {
+    input: &'a [u8],
+    public: usize,
+    cache: &'a mut PrefixCache,
+}
+
+/// Constant-time tag comparison (RFC 7515 §5.2 step 8): the length is public; the bytes are
+/// folded into one difference, compared once.
+fn tags_equal(mac: &[u8; 32], tag: &[u8]) -> bool {
+    let diff =
+        (tag.len() == mac.len()).then(|| mac.iter().zip(tag).fold(0u8, |d, (a, b)| d | (a ^ b)));
+    diff.is_some_and(|d| bool::from(d.ct_eq(&0)))
 }
 
 /// Steps 2 (the JSON of both parts, then the signature's base64url) to 8 of
@@ -494,7 +569,7 @@ fn check_parts(
     header_range: &Range<usize>,
     claims_range: &Range<usize>,
     signature_ok: bool,
-    signing_input: &[u8],
+    signing: Signing<'_>,
     tag: Option<&[u8; 32]>,
     keys: &KeySet,
     validation: &Validation,
@@ -510,8 +585,14 @@ fn check_parts(
     check_header(&header)?;
 
     // 6. Signature over the raw ASCII of `header.payload` (RFC 7515 §5.2 step 8), constant time.
-    let key = keys.select(kid(&header)?.as_deref())?;
-    if !tag.is_some_and(|tag| key.verify_mac(signing_input, tag)) {
+    let (index, key) = keys.select_indexed(kid(&header)?.as_deref())?;
+    let verified = tag.is_some_and(|tag| {
+        let mac = key
+            .0
+            .mac_cached(signing.input, signing.public, signing.cache, index);
+        tags_equal(&mac, tag)
+    });
+    if !verified {
         return Err(err(
             JwtErrorCode::BadSignature,
             "the JWT signature does not match",
@@ -562,13 +643,14 @@ struct HeaderFields<'a> {
 impl<'a> HeaderFields<'a> {
     fn of(header: &Object<'a>) -> Self {
         let mut fields = HeaderFields::default();
+        // Byte patterns: compared inline, not by a memcmp call per candidate.
         for (name, raw) in header.members() {
-            match name {
-                "alg" => fields.alg = Some(*raw),
-                "crit" => fields.crit = true,
-                "b64" => fields.b64 = Some(*raw),
-                "kid" => fields.kid = Some(*raw),
-                "typ" => fields.typ = Some(*raw),
+            match name.as_bytes() {
+                b"alg" => fields.alg = Some(*raw),
+                b"crit" => fields.crit = true,
+                b"b64" => fields.b64 = Some(*raw),
+                b"kid" => fields.kid = Some(*raw),
+                b"typ" => fields.typ = Some(*raw),
                 _ => {}
             }
         }
@@ -590,12 +672,12 @@ impl<'a> ClaimFields<'a> {
     fn of(claims: &Object<'a>) -> Self {
         let mut fields = ClaimFields::default();
         for (name, raw) in claims.members() {
-            match name {
-                "exp" => fields.exp = Some(*raw),
-                "nbf" => fields.nbf = Some(*raw),
-                "iat" => fields.iat = Some(*raw),
-                "iss" => fields.iss = Some(*raw),
-                "aud" => fields.aud = Some(*raw),
+            match name.as_bytes() {
+                b"exp" => fields.exp = Some(*raw),
+                b"nbf" => fields.nbf = Some(*raw),
+                b"iat" => fields.iat = Some(*raw),
+                b"iss" => fields.iss = Some(*raw),
+                b"aud" => fields.aud = Some(*raw),
                 _ => {}
             }
         }
@@ -885,6 +967,107 @@ mod tests {
             refuse(header, b"{}", "A"),
             "the JWT signature is not canonical unpadded base64url"
         );
+    }
+
+    /// The wasm binding writes a verified token's text over the token itself: the text is
+    /// shorter than the token even for the smallest documents and for the longest ones.
+    #[test]
+    fn verified_text_is_shorter_than_the_token() {
+        let key = Key::new(vec![7u8; 32]).unwrap();
+        let keys = KeySet::single(key.clone());
+        let no_exp = Validation {
+            required_claims: Vec::new(),
+            ..Validation::default()
+        };
+        let long = format!("{{\"sub\":\"{}\"}}", "x".repeat(10_000));
+        for claims in [&b"{}"[..], b"{\"a\":1}", long.as_bytes()] {
+            let token = sign_raw(br#"{"alg":"HS256"}"#, claims, &key);
+            let mut buf = Vec::new();
+            let mut cache = PrefixCache::default();
+            let (header, body) =
+                verify_json_into(token.as_bytes(), &mut buf, &mut cache, &keys, &no_exp, 0)
+                    .expect("a valid token");
+            assert!(buf.len() < token.len(), "{} >= {}", buf.len(), token.len());
+            assert_eq!(&buf[body], claims);
+            assert_eq!(&buf[header], br#"{"alg":"HS256"}"#);
+        }
+    }
+
+    /// One verifier's prefix cache across keys whose tokens share their first 64 header
+    /// bytes: each token is checked with its own key's state, and a token signed with one key
+    /// but naming the other is refused after the cache holds that block.
+    #[test]
+    fn prefix_cache_is_per_key_and_per_block() {
+        let (a, b) = (
+            Key::new(vec![1u8; 32]).unwrap(),
+            Key::new(vec![2u8; 32]).unwrap(),
+        );
+        let keys = KeySet::by_kid(vec![("a".into(), a.clone()), ("b".into(), b.clone())]).unwrap();
+        let header = |kid: &str| {
+            format!(
+                "{{\"alg\":\"HS256\",\"x\":\"{}\",\"kid\":\"{kid}\"}}",
+                "p".repeat(60)
+            )
+        };
+        let no_exp = Validation {
+            required_claims: Vec::new(),
+            ..Validation::default()
+        };
+        let token_a = sign_raw(header("a").as_bytes(), b"{\"n\":1}", &a);
+        let token_b = sign_raw(header("b").as_bytes(), b"{\"n\":2}", &b);
+        let forged = sign_raw(header("b").as_bytes(), b"{\"n\":3}", &a);
+        let other = sign_raw(
+            br#"{"alg":"HS256","kid":"a","typ":"JWT","zzzzzzzzzzzzzzzzz":1}"#,
+            b"{}",
+            &a,
+        );
+        assert_eq!(token_a[..64], token_b[..64], "the first block is shared");
+        let mut cache = PrefixCache::default();
+        let mut buf = Vec::new();
+        let mut verify = |token: &str| {
+            verify_json_into(token.as_bytes(), &mut buf, &mut cache, &keys, &no_exp, 0)
+                .map_err(|e| e.code)
+        };
+        for _ in 0..2 {
+            assert!(verify(&token_a).is_ok());
+            assert!(verify(&token_b).is_ok());
+            assert_eq!(verify(&forged), Err(JwtErrorCode::BadSignature));
+            assert!(verify(&other).is_ok());
+            assert!(verify(&token_a).is_ok());
+            let mut tampered = token_a.clone().into_bytes();
+            tampered[10] ^= 1;
+            let tampered = String::from_utf8(tampered).unwrap();
+            assert!(verify(&tampered).is_err());
+        }
+    }
+
+    #[test]
+    fn find_dot_is_the_first_dot_from_a_position() {
+        for len in 0..40 {
+            for dot in 0..=len {
+                // A `.` at `dot` (none when dot == len), and bytes that differ from it by one bit.
+                let bytes: Vec<u8> = (0..len)
+                    .map(|i| {
+                        if i == dot {
+                            b'.'
+                        } else {
+                            b'.' ^ (1 << (i % 8))
+                        }
+                    })
+                    .collect();
+                for from in 0..=len {
+                    let naive = bytes[from..]
+                        .iter()
+                        .position(|&b| b == b'.')
+                        .map(|i| from + i);
+                    assert_eq!(
+                        find_dot(&bytes, from),
+                        naive,
+                        "len {len}, dot {dot}, from {from}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -123,8 +123,10 @@ fn text(o: &Fields<'_>, name: &str, non_empty: bool) -> Result<Option<String>, J
 pub struct VerifierHandle {
     keys: KeySet,
     validation: Validation,
-    /// A fixed clock from the options (`now`), else `Date.now()` at each call.
-    now: JsValue,
+    /// A fixed clock from the options (`now`, ms), else `Date.now()` at each call.
+    now: Option<f64>,
+    /// The HMAC state after the last token's header block (`jwt::verify_json_into`).
+    prefix: std::cell::RefCell<jwt::PrefixCache>,
 }
 
 #[wasm_bindgen]
@@ -156,13 +158,16 @@ impl VerifierHandle {
             validation.max_token_bytes = usize::try_from(max).unwrap_or(usize::MAX);
         }
         let now = o.raw("now");
-        if !(now.is_undefined() || now.is_null()) {
-            now_or_clock(&now)?;
-        }
+        let now = if now.is_undefined() || now.is_null() {
+            None
+        } else {
+            Some(now_or_clock(&now)?)
+        };
         Ok(VerifierHandle {
             keys,
             validation,
             now,
+            prefix: Default::default(),
         })
     }
 
@@ -185,25 +190,50 @@ impl VerifierHandle {
     }
 
     /// Verifies the HS256 JWT of `len` UTF-8 bytes in the input buffer (RFC 7515 §5.2, RFC
-    /// 7519 §7.2, RFC 8725 §3) at `now` (ms; `None`: the options' `now`, else `Date.now()`):
-    /// the `{"header":..,"claims":..}` JSON text, or throws a `JwtError`.
-    pub fn verify(&self, len: usize, now: Option<f64>) -> Result<String, JsValue> {
-        let now = match now {
+    /// 7519 §7.2, RFC 8725 §3) at `now` (ms; `None`: the options' `now`, else `Date.now()`),
+    /// or throws a `JwtError`. The `{"header":..,"claims":..}` JSON text of a verified token
+    /// replaces the token at the start of the input buffer (it is always shorter); the result
+    /// is its length in bytes, and pkg/lib/jwt.js reads it from there (no string to allocate,
+    /// return and free per call).
+    pub fn verify(&self, len: usize, now: Option<f64>) -> Result<usize, JsValue> {
+        let now = match now.or(self.now) {
             Some(now) => super::instant(now)?,
-            None => now_or_clock(&self.now)?,
+            None => js_sys::Date::now(),
         };
-        // The token's bytes as JS wrote them (valid UTF-8 by construction; a JWS is ASCII and
-        // verify_json_bytes refuses any other byte): no UTF-8 check here.
-        super::with_input(len, |token| {
-            Ok(js(jwt::verify_json_bytes(
-                token,
-                &self.keys,
-                &self.validation,
-                now as u64,
-            ))?
-            .into_string())
+        super::INPUT.with_borrow_mut(|input| {
+            DECODED.with_borrow_mut(|decoded| {
+                // The token's bytes as JS wrote them (valid UTF-8 by construction; a JWS is
+                // ASCII and verify_json_into refuses any other byte): no UTF-8 check here.
+                let verified = match input.get(..len) {
+                    Some(token) => js(jwt::verify_json_into(
+                        token,
+                        decoded,
+                        &mut self.prefix.borrow_mut(),
+                        &self.keys,
+                        &self.validation,
+                        now as u64,
+                    )),
+                    None => Err(argument("the input is larger than the input buffer")),
+                };
+                let result = verified.and_then(|_| match input.get_mut(..decoded.len()) {
+                    Some(out) => {
+                        out.copy_from_slice(decoded);
+                        Ok(decoded.len())
+                    }
+                    None => Err(argument("the input buffer is too small for the result")),
+                });
+                // The decoded token is as secret as the token: zeroed, as JS zeroes the input.
+                decoded.fill(0);
+                result
+            })
         })
     }
+}
+
+thread_local! {
+    /// The decoded header and claims of the token being verified, reused by every call (and
+    /// zeroed after each).
+    static DECODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A signing key and header parameters, read once.

@@ -164,8 +164,12 @@ pub fn wasm_memory() -> JsValue {
 }
 
 /// Runs `f` on the first `len` bytes JS wrote into the input buffer (`invalid_argument` when
-/// `len` is larger than the buffer).
-#[cfg_attr(any(feature = "issuer", feature = "dpop"), allow(dead_code))]
+/// `len` is larger than the buffer). The JWT module's verify reads it itself (it writes its
+/// result there too).
+#[cfg_attr(
+    any(feature = "issuer", feature = "jwt", feature = "dpop"),
+    allow(dead_code)
+)]
 pub(crate) fn with_input<R>(
     len: usize,
     f: impl FnOnce(&[u8]) -> Result<R, JsValue>,

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { signJwt, verifyJwt } from "rotor";
+import { createVerifier, signJwt, verifyJwt } from "rotor";
 import { codeOf } from "../support/code-of.mjs";
 
 const A1_KEY = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
@@ -209,4 +209,27 @@ test("oversized tokens are refused before being copied into wasm", () => {
   // Multi-byte characters: 6000 UTF-16 units but 18000 UTF-8 bytes is still too large.
   assert.equal(codeOf(() => verifyJwt("€".repeat(6000), { keys: key, now: NOW_MS })), "JwtError:too_large");
   assert.equal(codeOf(() => verifyJwt("€".repeat(100), { keys: key, now: NOW_MS })), "JwtError:malformed");
+});
+
+test("one Verifier, keys by kid whose tokens share their first 64 bytes: each verified with its own key", () => {
+  const keyA = new Uint8Array(32).fill(1);
+  const keyB = new Uint8Array(32).fill(2);
+  // The kid comes after 64 bytes of the encoded header: the tokens' first block is the same.
+  const mint = (kid, signer, claims) => {
+    const h = Buffer.from(JSON.stringify({ alg: "HS256", x: "p".repeat(60), kid })).toString("base64url");
+    const p = Buffer.from(JSON.stringify(claims)).toString("base64url");
+    return `${h}.${p}.${createHmac("sha256", signer).update(`${h}.${p}`).digest("base64url")}`;
+  };
+  const a = mint("a", keyA, { n: 1 });
+  const b = mint("b", keyB, { n: 2 });
+  const forged = mint("b", keyA, { n: 3 });
+  assert.equal(a.slice(0, 64), b.slice(0, 64));
+  const verifier = createVerifier({ keys: [{ kid: "a", key: keyA }, { kid: "b", key: keyB }], requiredClaims: [], now: NOW_MS });
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(verifier.verify(a).claims, { n: 1 });
+    assert.deepEqual(verifier.verify(b).claims, { n: 2 });
+    assert.equal(codeOf(() => verifier.verify(forged)), "JwtError:bad_signature");
+    assert.equal(codeOf(() => verifier.verify(a.slice(0, -2) + (a.endsWith("AA") ? "AB" : "AA"))), "JwtError:bad_signature");
+  }
+  verifier.free();
 });
