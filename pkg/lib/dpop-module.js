@@ -1,7 +1,6 @@
 // The DPoP module (gen/dpop_bg.wasm, cargo feature `dpop`): the asymmetric-JWS steps of
-// pkg/lib/dpop.js (DPoP proofs, private_key_jwt assertions, RFC 7638 thumbprints) and the
-// server's proof check of pkg/lib/dpop-verify.js. Neither the browser module nor the edge module
-// holds them. Node, workerd and Deno instantiate it on import (entry/dpop-*.js); in browsers it
+// pkg/lib/dpop.js (DPoP proofs, private_key_jwt assertions, RFC 7638 thumbprints); the browser
+// module does not hold them (the server's proof check is the edge module's). Node, workerd and Deno instantiate it on import (entry/dpop-*.js); in browsers it
 // is fetched from next to the package's files the first time a key or an assertion is made,
 // so a page that never uses DPoP or private_key_jwt never loads it. This file and the glue
 // are reached only through pkg/lib/dpop.js, which pkg/lib/dpop-api.js loads with `import()`:

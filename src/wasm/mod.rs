@@ -18,9 +18,8 @@
 //! Which exports a module has is its role (cargo features): the browser module (`rotor`,
 //! built without features) has the client and scheduling; the JWT module (feature `jwt`,
 //! loaded by pkg/lib/jwt.js) has HS256 sign/verify; the DPoP module (feature `dpop`, loaded by
-//! pkg/lib/dpop.js and pkg/lib/dpop-verify.js) has the asymmetric-JWS steps, thumbprints and
-//! the server's proof check; the edge module (`rotor/issuer`, built with `issuer`) has the
-//! issuer.
+//! pkg/lib/dpop.js) has the client's asymmetric-JWS steps and thumbprints; the edge module
+//! (`rotor/issuer`, built with `issuer`) has the issuer and the server's DPoP proof check.
 
 use crate::error::{Error, RotorError};
 use wasm_bindgen::prelude::*;
