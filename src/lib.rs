@@ -47,13 +47,10 @@ pub mod text;
 #[cfg(any(target_arch = "wasm32", feature = "lint-wasm"))]
 mod wasm;
 
-/// The browser module's allocator: power-of-two size classes (crates/rotor-alloc), a few
-/// hundred bytes instead of dlmalloc's 5.6 KB; memory stays bounded by the most blocks live at
-/// once (tests/alloc.rs).
-#[cfg(all(
-    target_arch = "wasm32",
-    not(any(feature = "jwt", feature = "dpop"))
-))]
+/// The browser and edge modules' allocator: power-of-two size classes (crates/rotor-alloc), a
+/// few hundred bytes instead of dlmalloc's 5.6 KB; memory stays bounded by the most blocks live
+/// at once (tests/alloc.rs).
+#[cfg(all(target_arch = "wasm32", not(any(feature = "jwt", feature = "dpop"))))]
 #[global_allocator]
 static ALLOCATOR: rotor_alloc::Allocator<rotor_alloc::Memory> =
     rotor_alloc::Allocator::new(rotor_alloc::Memory);
