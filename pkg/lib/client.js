@@ -6,7 +6,7 @@
 // NaN); every other rule is the core's.
 import { ClientHandle, unverifiedJwtTimes } from "../gen/rotor.js";
 import { rotorError } from "./errors.js";
-import { wipe, writeBytes, writeText } from "./input.js";
+import { reserve, wipe, writeBytes, writeText } from "./input.js";
 import { checkClientKey } from "./keys.js";
 import { dpopModule } from "./dpop-api.js";
 
@@ -222,10 +222,24 @@ export class Client {
       scope = optionalString(previous.scope, "previous.scope");
       idToken = optionalString(previous.idToken, "previous.idToken");
     }
-    // The body goes straight into wasm memory (src/wasm/mod.rs, the input buffer).
-    const n = body == null ? 0 : typeof body === "string" ? writeText(body) : writeBytes(body instanceof ArrayBuffer ? new Uint8Array(body) : body);
+    // The body goes straight into wasm memory (src/wasm/mod.rs, the input buffer), and the
+    // members of `previous` after it (their byte lengths cross, -1 when absent).
+    const bytes = body == null || typeof body === "string" ? null : body instanceof ArrayBuffer ? new Uint8Array(body) : body;
+    const size = bytes ? bytes.length : body == null ? 0 : body.length * 3;
+    reserve(size + 3 * ((refreshToken?.length ?? 0) + (scope?.length ?? 0) + (idToken?.length ?? 0)));
+    let n = bytes ? writeBytes(bytes) : body == null ? 0 : writeText(body);
+    const bodyLength = n;
+    const member = (text) => {
+      if (text === undefined) return -1;
+      const written = writeText(text, n);
+      n += written;
+      return written;
+    };
     try {
-      return this.#core.parse(typeof status === "number" ? status : NaN, retryAfterOf(response.headers), n, nowOf(now), refreshToken, scope, idToken, requestedScope);
+      const rt = member(refreshToken);
+      const sc = member(scope);
+      const id = member(idToken);
+      return this.#core.parse(typeof status === "number" ? status : NaN, retryAfterOf(response.headers), bodyLength, nowOf(now), rt, sc, id, requestedScope);
     } finally {
       wipe(n);
     }

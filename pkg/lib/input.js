@@ -24,15 +24,24 @@ export function inputOf(inputBuffer, wasmMemory) {
       capacity = need;
       view = null;
     }
-    if (view === null || view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer, address, capacity);
+    // Growing wasm memory detaches the old buffer, which empties every view of it.
+    if (view === null || view.byteLength === 0) view = new Uint8Array(memory.buffer, address, capacity);
     return view;
   }
 
   return {
-    /** Writes `text` as UTF-8 into the buffer; returns the number of bytes written. */
-    writeText(text) {
+    /**
+     * Makes the buffer at least `n` bytes long: call it first when several inputs are written
+     * one after another (growing does not keep what was written).
+     */
+    reserve(n) {
+      buffer(n);
+    },
+    /** Writes `text` as UTF-8 into the buffer at `at`; returns the number of bytes written. */
+    writeText(text, at = 0) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      return encoder.encodeInto(text, buffer(text.length * 3)).written;
+      const view = buffer(at + text.length * 3);
+      return encoder.encodeInto(text, at === 0 ? view : view.subarray(at)).written;
     },
     /** Copies `bytes` into the buffer; returns their length. */
     writeBytes(bytes) {
@@ -47,4 +56,4 @@ export function inputOf(inputBuffer, wasmMemory) {
 }
 
 /** The browser module's input buffer (gen/rotor.js). */
-export const { writeText, writeBytes, wipe } = /* @__PURE__ */ inputOf(inputBuffer, wasmMemory);
+export const { reserve, writeText, writeBytes, wipe } = /* @__PURE__ */ inputOf(inputBuffer, wasmMemory);
