@@ -165,11 +165,11 @@ impl Scope {
             previous = b;
         }
         canonical &= previous != b' ' && tokens <= FEW;
+        let tokens = || text.as_bytes().split(|&b| b == b' ');
         let canonical = canonical
-            && text
-                .split(' ')
+            && tokens()
                 .enumerate()
-                .all(|(i, t)| !text.split(' ').take(i).any(|u| u == t));
+                .all(|(i, t)| !tokens().take(i).any(|u| u == t));
         if canonical {
             Ok(std::borrow::Cow::Borrowed(text))
         } else {
