@@ -139,13 +139,23 @@ export class Client {
     const { refreshToken } = params;
     if (this.#cookie) {
       if (refreshToken != null) throw argument('refreshToken: none is sent with refreshTokenIn "cookie" (the cookie carries it)');
-      const body = this.#core.body(PLACEHOLDER, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now));
+      const body = this.#body(PLACEHOLDER, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now));
       return { url: this.#url, method: "POST", headers: { ...this.#headers }, body: withoutPair(body, "refresh_token"), credentials: "include" };
     }
     if (typeof refreshToken !== "string") throw argument("refreshToken: expected a string");
     const assertion = optionalString(params.clientAssertion, "clientAssertion");
-    const body = this.#core.body(refreshToken, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now), assertion);
+    const body = this.#body(refreshToken, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now), assertion);
     return { url: this.#url, method: "POST", headers: { ...this.#headers }, body };
+  }
+
+  /** The core's request body; the refresh token crosses in the input buffer (pkg/lib/input.js). */
+  #body(refreshToken, scope, extraParams, now, assertion) {
+    const n = writeText(refreshToken);
+    try {
+      return this.#core.body(n, scope, extraParams, now, assertion);
+    } finally {
+      wipe(n);
+    }
   }
 
   /**

@@ -134,20 +134,26 @@ impl ClientHandle {
         ))
     }
 
-    /// The body of the refresh-token request (RFC 6749 §6) for `refresh_token`, `scope`
-    /// (`None` keeps the granted one) and `extra_params` (an object of string values, or
-    /// undefined/null) at `now` (ms), with the `private_key_jwt` `client_assertion` the
-    /// caller signed (pkg/lib/dpop.js).
+    /// The body of the refresh-token request (RFC 6749 §6) for the refresh token in the first
+    /// `refresh_token_len` bytes of the input buffer (UTF-8, written there by
+    /// pkg/lib/client.js), `scope` (`None` keeps the granted one) and `extra_params` (an object
+    /// of string values, or undefined/null) at `now` (ms), with the `private_key_jwt`
+    /// `client_assertion` the caller signed (pkg/lib/dpop.js).
     pub fn body(
         &self,
-        refresh_token: &str,
+        refresh_token_len: usize,
         scope: Option<String>,
         extra_params: JsValue,
         now: f64,
         client_assertion: Option<String>,
     ) -> Result<String, JsValue> {
+        let refresh_token = super::with_input(refresh_token_len, |bytes| {
+            core::str::from_utf8(bytes)
+                .map(Secret::new)
+                .map_err(|_| argument("refreshToken is not valid text"))
+        })?;
         let params = RefreshParams {
-            refresh_token: Secret::new(refresh_token),
+            refresh_token,
             scope,
             extra_params: extra(&extra_params)?,
         };
