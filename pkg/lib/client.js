@@ -106,6 +106,12 @@ export class Client {
   /** private_key_jwt: `{ privateKey, kid, alg }` (pkg/lib/keys.js), else null. */
   #clientKey = null;
   #clientId;
+  /**
+   * Whether a 2xx answer can be an error that reads `Retry-After`: TokenIDP's
+   * `{ isSuccess: false }` envelope (src/client/dialect.rs). Otherwise only 1xx/3xx-5xx do, and
+   * a `Headers` instance is not asked on success (one native call less per parse).
+   */
+  #errorsOn2xx;
 
   /** @param {object} config ClientConfig (shared API.md); `invalid_config` when it is not valid. */
   constructor(config) {
@@ -117,6 +123,7 @@ export class Client {
     const [core, cookie] = splitConfig(config);
     this.#core = new ClientHandle(core);
     this.#clientId = core.clientId;
+    this.#errorsOn2xx = core.dialect === "tokenidp";
     this.#url = this.#core.url;
     this.#cookie = cookie;
     this.#headers = this.#core.headers(false);
@@ -249,7 +256,9 @@ export class Client {
       const rt = member(refreshToken);
       const sc = member(scope);
       const id = member(idToken);
-      return this.#core.parse(typeof status === "number" ? status : NaN, retryAfterOf(response.headers), bodyLength, nowOf(now), rt, sc, id, requestedScope);
+      const { headers } = response;
+      const unread = status >= 200 && status < 300 && !this.#errorsOn2xx && typeof Headers === "function" && headers instanceof Headers;
+      return this.#core.parse(typeof status === "number" ? status : NaN, unread ? undefined : retryAfterOf(headers), bodyLength, nowOf(now), rt, sc, id, requestedScope);
     } finally {
       wipe(n);
     }
