@@ -162,3 +162,15 @@ test("previous members cross after the body: multi-byte text, string and byte bo
   assert.equal(scoped("openid profile api:read"), "openid profile api:read");
   assert.equal(scoped(" b  a b "), "b a");
 });
+
+test("Retry-After of a Headers instance: read for errors, and for TokenIDP's 2xx failure envelope", () => {
+  const headers = new Headers({ "retry-after": "7" });
+  throws(() => parseTokenResponse(client, { status: 503, headers, body: "" }, { now: NOW }), { code: "temporarily_unavailable", retryAfter: 7000 });
+  // TokenIDP answers failures with a 2xx status too: the header is read there as well.
+  const tokenidp = { ...client, dialect: "tokenidp" };
+  const failure = JSON.stringify({ isSuccess: false, error: "temporarily_unavailable" });
+  throws(() => parseTokenResponse(tokenidp, { status: 200, headers, body: failure }, { now: NOW }), { code: "temporarily_unavailable", retryAfter: 7000 });
+  // A success ignores it, and a header shape that is not valid is still refused on 2xx.
+  assert.equal(parseTokenResponse(client, { status: 200, headers, body: ok }, { now: NOW }).accessToken, "a");
+  throws(() => parseTokenResponse(client, { status: 200, headers: "x", body: ok }, { now: NOW }), { code: "invalid_argument" });
+});
