@@ -6,24 +6,24 @@
 pub fn encode_into(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     out.reserve(value.len());
-    // Runs of kept (ASCII) bytes are copied whole: a token is usually one run. A run ends at
-    // a character boundary, and each character after it is encoded whole.
-    let mut rest = value;
-    while let Some(kept) = rest.bytes().position(|b| !is_kept(b)) {
-        out.push_str(&rest[..kept]);
-        let len = rest[kept..].chars().next().map_or(1, char::len_utf8);
-        for &b in &rest.as_bytes()[kept..kept + len] {
-            if b == b' ' {
-                out.push('+');
-            } else {
-                out.push('%');
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 15)] as char);
-            }
+    // Runs of kept (ASCII, so whole characters) bytes are copied whole: a token is usually
+    // one run. Every other byte is written on its own.
+    let mut start = 0;
+    for (i, &b) in value.as_bytes().iter().enumerate() {
+        if is_kept(b) {
+            continue;
         }
-        rest = &rest[kept + len..];
+        out.push_str(value.get(start..i).unwrap_or_default());
+        start = i + 1;
+        if b == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
     }
-    out.push_str(rest);
+    out.push_str(value.get(start..).unwrap_or_default());
 }
 
 /// The bytes [`encode_into`] keeps as they are.
