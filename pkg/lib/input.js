@@ -9,6 +9,9 @@ import { inputBuffer, wasmMemory } from "../gen/rotor.js";
  * The input buffer of one wasm module, from its glue's `inputBuffer` and `wasmMemory` exports:
  * `{ writeText, writeBytes, wipe }` (the JWT module has its own, pkg/lib/jwt.js).
  */
+/** Texts up to this length are written by a loop when ASCII (see `writeText`). */
+const SHORT = 128;
+
 export function inputOf(inputBuffer, wasmMemory) {
   const encoder = new TextEncoder();
   let memory = null;
@@ -41,6 +44,18 @@ export function inputOf(inputBuffer, wasmMemory) {
     writeText(text, at = 0) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit.
       const view = buffer(at + text.length * 3);
+      if (text.length <= SHORT) {
+        // A short ASCII text byte by byte: one native encodeInto call costs more (measured for
+        // a 47-character token: workerd 220 ns against 75 ns; Node 40 ns against ~30 ns).
+        let i = 0;
+        for (; i < text.length; i++) {
+          const c = text.charCodeAt(i);
+          if (c > 0x7f) break;
+          view[at + i] = c;
+        }
+        if (i === text.length) return i;
+        return i + encoder.encodeInto(text.slice(i), view.subarray(at + i)).written;
+      }
       return encoder.encodeInto(text, at === 0 ? view : view.subarray(at)).written;
     },
     /** Copies `bytes` into the buffer; returns their length. */
