@@ -6,7 +6,7 @@
 // NaN); every other rule is the core's.
 import { ClientHandle, unverifiedJwtTimes } from "../gen/rotor.js";
 import { rotorError } from "./errors.js";
-import { wipe, writeBytes, writeText } from "./input.js";
+import { reserve, wipe, writeBytes, writeText } from "./input.js";
 import { checkClientKey } from "./keys.js";
 import { dpopModule } from "./dpop-api.js";
 
@@ -106,6 +106,12 @@ export class Client {
   /** private_key_jwt: `{ privateKey, kid, alg }` (pkg/lib/keys.js), else null. */
   #clientKey = null;
   #clientId;
+  /**
+   * Whether a 2xx answer can be an error that reads `Retry-After`: TokenIDP's
+   * `{ isSuccess: false }` envelope (src/client/dialect.rs). Otherwise only 1xx/3xx-5xx do, and
+   * a `Headers` instance is not asked on success (one native call less per parse).
+   */
+  #errorsOn2xx;
 
   /** @param {object} config ClientConfig (shared API.md); `invalid_config` when it is not valid. */
   constructor(config) {
@@ -117,6 +123,7 @@ export class Client {
     const [core, cookie] = splitConfig(config);
     this.#core = new ClientHandle(core);
     this.#clientId = core.clientId;
+    this.#errorsOn2xx = core.dialect === "tokenidp";
     this.#url = this.#core.url;
     this.#cookie = cookie;
     this.#headers = this.#core.headers(false);
@@ -139,13 +146,23 @@ export class Client {
     const { refreshToken } = params;
     if (this.#cookie) {
       if (refreshToken != null) throw argument('refreshToken: none is sent with refreshTokenIn "cookie" (the cookie carries it)');
-      const body = this.#core.body(PLACEHOLDER, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now));
+      const body = this.#body(PLACEHOLDER, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now));
       return { url: this.#url, method: "POST", headers: { ...this.#headers }, body: withoutPair(body, "refresh_token"), credentials: "include" };
     }
     if (typeof refreshToken !== "string") throw argument("refreshToken: expected a string");
     const assertion = optionalString(params.clientAssertion, "clientAssertion");
-    const body = this.#core.body(refreshToken, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now), assertion);
+    const body = this.#body(refreshToken, optionalString(params.scope, "scope"), params.extraParams, nowOf(params.now), assertion);
     return { url: this.#url, method: "POST", headers: { ...this.#headers }, body };
+  }
+
+  /** The core's request body; the refresh token crosses in the input buffer (pkg/lib/input.js). */
+  #body(refreshToken, scope, extraParams, now, assertion) {
+    const n = writeText(refreshToken);
+    try {
+      return this.#core.body(n, scope, extraParams, now, assertion);
+    } finally {
+      wipe(n);
+    }
   }
 
   /**
@@ -222,10 +239,26 @@ export class Client {
       scope = optionalString(previous.scope, "previous.scope");
       idToken = optionalString(previous.idToken, "previous.idToken");
     }
-    // The body goes straight into wasm memory (src/wasm/mod.rs, the input buffer).
-    const n = body == null ? 0 : typeof body === "string" ? writeText(body) : writeBytes(body instanceof ArrayBuffer ? new Uint8Array(body) : body);
+    // The body goes straight into wasm memory (src/wasm/mod.rs, the input buffer), and the
+    // members of `previous` after it (their byte lengths cross, -1 when absent).
+    const bytes = body == null || typeof body === "string" ? null : body instanceof ArrayBuffer ? new Uint8Array(body) : body;
+    const size = bytes ? bytes.length : body == null ? 0 : body.length * 3;
+    reserve(size + 3 * ((refreshToken?.length ?? 0) + (scope?.length ?? 0) + (idToken?.length ?? 0)));
+    let n = bytes ? writeBytes(bytes) : body == null ? 0 : writeText(body);
+    const bodyLength = n;
+    const member = (text) => {
+      if (text === undefined) return -1;
+      const written = writeText(text, n);
+      n += written;
+      return written;
+    };
     try {
-      return this.#core.parse(typeof status === "number" ? status : NaN, retryAfterOf(response.headers), n, nowOf(now), refreshToken, scope, idToken, requestedScope);
+      const rt = member(refreshToken);
+      const sc = member(scope);
+      const id = member(idToken);
+      const { headers } = response;
+      const unread = status >= 200 && status < 300 && !this.#errorsOn2xx && typeof Headers === "function" && headers instanceof Headers;
+      return this.#core.parse(typeof status === "number" ? status : NaN, unread ? undefined : retryAfterOf(headers), bodyLength, nowOf(now), rt, sc, id, requestedScope);
     } finally {
       wipe(n);
     }

@@ -5,10 +5,14 @@
 // encodeInto: ~0.1 µs). What is written is zeroed after the call (it may be a token).
 import { inputBuffer, wasmMemory } from "../gen/rotor.js";
 
+/** Texts up to this length are written by a loop when ASCII (see `writeText`). */
+const SHORT = 128;
+
 /**
  * The input buffer of one wasm module, from its glue's `inputBuffer` and `wasmMemory` exports:
- * `{ writeText, readText, writeBytes, wipe }` (the JWT module has its own, pkg/lib/jwt.js).
+ * `{ reserve, writeText, readText, writeBytes, wipe }` (the JWT module has its own, pkg/lib/jwt.js).
  */
+
 export function inputOf(inputBuffer, wasmMemory) {
   const encoder = new TextEncoder();
   let decoder = null;
@@ -32,10 +36,30 @@ export function inputOf(inputBuffer, wasmMemory) {
   }
 
   return {
-    /** Writes `text` as UTF-8 into the buffer; returns the number of bytes written. */
-    writeText(text) {
+    /**
+     * Makes the buffer at least `n` bytes long: call it first when several inputs are written
+     * one after another (growing does not keep what was written).
+     */
+    reserve(n) {
+      buffer(n);
+    },
+    /** Writes `text` as UTF-8 into the buffer at `at`; returns the number of bytes written. */
+    writeText(text, at = 0) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      return encoder.encodeInto(text, buffer(text.length * 3)).written;
+      const view = buffer(at + text.length * 3);
+      if (text.length <= SHORT) {
+        // A short ASCII text byte by byte: one native encodeInto call costs more (measured for
+        // a 47-character token: workerd 220 ns against 75 ns; Node 40 ns against ~30 ns).
+        let i = 0;
+        for (; i < text.length; i++) {
+          const c = text.charCodeAt(i);
+          if (c > 0x7f) break;
+          view[at + i] = c;
+        }
+        if (i === text.length) return i;
+        return i + encoder.encodeInto(text.slice(i), view.subarray(at + i)).written;
+      }
+      return encoder.encodeInto(text, at === 0 ? view : view.subarray(at)).written;
     },
     /** The first `n` bytes of the buffer as text: a UTF-8 result the core wrote there. */
     readText(n) {
@@ -55,4 +79,4 @@ export function inputOf(inputBuffer, wasmMemory) {
 }
 
 /** The browser module's input buffer (gen/rotor.js). */
-export const { writeText, writeBytes, wipe } = /* @__PURE__ */ inputOf(inputBuffer, wasmMemory);
+export const { reserve, writeText, writeBytes, wipe } = /* @__PURE__ */ inputOf(inputBuffer, wasmMemory);

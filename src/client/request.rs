@@ -262,7 +262,7 @@ pub fn refresh_request_body_signed(
         body.push('}');
         Ok(body)
     } else {
-        Ok(crate::form::serialize(fields.iter().copied()))
+        Ok(crate::form::serialize(&fields))
     }
 }
 
@@ -349,7 +349,7 @@ pub fn revocation_request_body_signed(
         fields.push(("token_type_hint", hint));
     }
     fields.extend(auth.iter().map(|(k, v)| (*k, v.as_str())));
-    Ok(crate::form::serialize(fields.iter().copied()))
+    Ok(crate::form::serialize(&fields))
 }
 
 /// TokenIDP's camelCase names for the protocol parameters; extra parameters keep theirs.

@@ -303,7 +303,7 @@ fn read_fields(dialect: Dialect, obj: &Object<'_>) -> Result<Fields, RotorError>
     let scope = match string(names.scope)? {
         None => None,
         Some(text) => {
-            let scope = Scope::parse(&text).map_err(|e| {
+            let scope = Scope::wire(&text).map_err(|e| {
                 RotorError::response(join(&["token response member scope: ", &e.message()]))
             })?;
             if scope.is_empty() && !dialect.empty_scope_allowed() {
@@ -311,7 +311,10 @@ fn read_fields(dialect: Dialect, obj: &Object<'_>) -> Result<Fields, RotorError>
                     "token response member scope is empty (RFC 6749 §3.3 needs at least one scope token)",
                 ));
             }
-            Some(scope.to_wire())
+            match scope {
+                std::borrow::Cow::Owned(wire) => Some(wire),
+                std::borrow::Cow::Borrowed(_) => Some(text),
+            }
         }
     };
     let id_token = token(names.id_token)?;

@@ -144,6 +144,38 @@ impl Scope {
     pub fn to_wire(&self) -> String {
         self.0.join(" ")
     }
+
+    /// The canonical wire form of the scope string `text` ([`Scope::parse`], then
+    /// [`Scope::to_wire`]), borrowed when `text` already is canonical: a few distinct valid
+    /// tokens separated by single spaces, as servers send it (checked without allocating).
+    pub fn wire(text: &str) -> Result<std::borrow::Cow<'_, str>, ScopeError> {
+        /// Most tokens checked pairwise for repeats; more go through [`Scope::parse`].
+        const FEW: usize = 16;
+        // One pass: scope characters, single spaces between tokens, none at either end.
+        let mut tokens = 1;
+        let mut previous = b' ';
+        let mut canonical = !text.is_empty();
+        for &b in text.as_bytes() {
+            if b == b' ' {
+                canonical &= previous != b' ';
+                tokens += 1;
+            } else {
+                canonical &= b.is_ascii() && is_scope_char(char::from(b));
+            }
+            previous = b;
+        }
+        canonical &= previous != b' ' && tokens <= FEW;
+        let tokens = || text.as_bytes().split(|&b| b == b' ');
+        let canonical = canonical
+            && tokens()
+                .enumerate()
+                .all(|(i, t)| !tokens().take(i).any(|u| u == t));
+        if canonical {
+            Ok(std::borrow::Cow::Borrowed(text))
+        } else {
+            Scope::parse(text).map(|s| std::borrow::Cow::Owned(s.to_wire()))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -164,6 +196,37 @@ mod tests {
         assert_eq!(Scope::parse("é"), Err(ScopeError::BadCharacter(0)));
         assert!(Scope::parse("!#[]~ api:read https://x/y").is_ok());
         assert_eq!(Scope::parse("b a b c a").unwrap().to_wire(), "b a c");
+    }
+
+    #[test]
+    fn wire_borrows_only_canonical_text() {
+        use std::borrow::Cow;
+        assert!(matches!(
+            Scope::wire("openid profile api:read"),
+            Ok(Cow::Borrowed("openid profile api:read"))
+        ));
+        assert_eq!(Scope::wire("").unwrap(), "");
+        for text in [
+            "  read  openid read profile ",
+            "b a b c a",
+            "a a",
+            " a",
+            "a ",
+            "a  b",
+        ] {
+            let wire = Scope::wire(text).unwrap();
+            assert!(matches!(wire, Cow::Owned(_)), "{text:?}");
+            assert_eq!(wire, Scope::parse(text).unwrap().to_wire());
+        }
+        assert_eq!(
+            Scope::wire("read\tprofile"),
+            Err(ScopeError::BadCharacter(4))
+        );
+        assert_eq!(Scope::wire("é"), Err(ScopeError::BadCharacter(0)));
+        let many: Vec<String> = (0..40).map(|i| format!("s{i}")).collect();
+        assert_eq!(Scope::wire(&many.join(" ")).unwrap(), many.join(" "));
+        let over = vec!["x"; MAX_SCOPE_TOKENS + 1].join(" ");
+        assert_eq!(Scope::wire(&over), Err(ScopeError::TooManyTokens));
     }
 
     #[test]

@@ -134,20 +134,26 @@ impl ClientHandle {
         ))
     }
 
-    /// The body of the refresh-token request (RFC 6749 §6) for `refresh_token`, `scope`
-    /// (`None` keeps the granted one) and `extra_params` (an object of string values, or
-    /// undefined/null) at `now` (ms), with the `private_key_jwt` `client_assertion` the
-    /// caller signed (pkg/lib/dpop.js).
+    /// The body of the refresh-token request (RFC 6749 §6) for the refresh token in the first
+    /// `refresh_token_len` bytes of the input buffer (UTF-8, written there by
+    /// pkg/lib/client.js), `scope` (`None` keeps the granted one) and `extra_params` (an object
+    /// of string values, or undefined/null) at `now` (ms), with the `private_key_jwt`
+    /// `client_assertion` the caller signed (pkg/lib/dpop.js).
     pub fn body(
         &self,
-        refresh_token: &str,
+        refresh_token_len: usize,
         scope: Option<String>,
         extra_params: JsValue,
         now: f64,
         client_assertion: Option<String>,
     ) -> Result<String, JsValue> {
+        let refresh_token = super::with_input(refresh_token_len, |bytes| {
+            core::str::from_utf8(bytes)
+                .map(Secret::new)
+                .map_err(|_| argument("refreshToken is not valid text"))
+        })?;
         let params = RefreshParams {
-            refresh_token: Secret::new(refresh_token),
+            refresh_token,
             scope,
             extra_params: extra(&extra_params)?,
         };
@@ -170,7 +176,10 @@ impl ClientHandle {
     /// body is the first `body_len` bytes of the input buffer, into a `TokenSet`, or throws the
     /// `OAuthError`/`RotorError`. `retry_after` is the response's `Retry-After` value, the one
     /// header the core reads (pkg/lib/client.js takes it out of a `Headers`, pairs or a plain
-    /// object); `previous_*` are the members of the token set being refreshed that are read.
+    /// object). The members of the token set being refreshed that are read follow the body in
+    /// the input buffer, as UTF-8: `previous_refresh_token` bytes of its refresh token, then
+    /// `previous_scope` of its scope and `previous_id_token` of its ID token, each `-1` when
+    /// absent (written there like the body: no string copy per member).
     #[allow(clippy::too_many_arguments)]
     pub fn parse(
         &self,
@@ -178,9 +187,9 @@ impl ClientHandle {
         retry_after: Option<String>,
         body_len: usize,
         now: f64,
-        previous_refresh_token: Option<String>,
-        previous_scope: Option<String>,
-        previous_id_token: Option<String>,
+        previous_refresh_token: i32,
+        previous_scope: i32,
+        previous_id_token: i32,
         requested_scope: Option<String>,
     ) -> Result<JsValue, JsValue> {
         if !(status.fract() == 0.0 && (100.0..=599.0).contains(&status)) {
@@ -189,35 +198,53 @@ impl ClientHandle {
             ));
         }
         let now = instant(now)?;
-        let previous = (previous_refresh_token.is_some()
-            || previous_scope.is_some()
-            || previous_id_token.is_some())
-        .then(|| PreviousTokens {
-            refresh_token: previous_refresh_token.map(Secret::new),
-            scope: previous_scope,
-            id_token: previous_id_token.map(Secret::new),
+        let lens = [previous_refresh_token, previous_scope, previous_id_token];
+        let total = lens.iter().fold(body_len, |n, &l| {
+            n.saturating_add(usize::try_from(l).unwrap_or(0))
         });
-        let options = ParseOptions {
-            previous,
-            requested_scope,
-        };
         let headers: Vec<(String, String)> = retry_after
             .map(|value| ("retry-after".to_owned(), value))
             .into_iter()
             .collect();
-        let set = super::with_input(body_len, |body| {
-            let response = TokenResponse {
-                status: status as u16,
-                headers: &headers,
-                body,
-            };
-            js(client::parse_token_response(
-                &self.config,
-                &response,
-                &options,
-                now,
-            ))
-        })?;
+        let set =
+            super::with_input(total, |input| {
+                let (body, mut rest) = input.split_at(body_len);
+                // The members of `previous` after the body, in order; `None` when absent.
+                let mut member = |len: i32| -> Result<Option<String>, JsValue> {
+                    let Ok(len) = usize::try_from(len) else {
+                        return Ok(None);
+                    };
+                    let (text, tail) = rest.split_at(len);
+                    rest = tail;
+                    let text = core::str::from_utf8(text)
+                        .map_err(|_| argument("previous: a member is not valid text"))?;
+                    Ok(Some(text.to_owned()))
+                };
+                let refresh_token = member(previous_refresh_token)?;
+                let scope = member(previous_scope)?;
+                let id_token = member(previous_id_token)?;
+                let previous = (refresh_token.is_some() || scope.is_some() || id_token.is_some())
+                    .then(|| PreviousTokens {
+                        refresh_token: refresh_token.map(Secret::new),
+                        scope,
+                        id_token: id_token.map(Secret::new),
+                    });
+                let options = ParseOptions {
+                    previous,
+                    requested_scope,
+                };
+                let response = TokenResponse {
+                    status: status as u16,
+                    headers: &headers,
+                    body,
+                };
+                js(client::parse_token_response(
+                    &self.config,
+                    &response,
+                    &options,
+                    now,
+                ))
+            })?;
         Ok(token_set_value(&set))
     }
 }

@@ -134,3 +134,43 @@ test("client_secret_jwt: fresh random jti per request, verifiable by jose with t
   assert.equal(payload.exp - payload.iat, 60);
   throws(() => buildRefreshRequest({ ...c, clientSecret: "short" }, { refreshToken: "r" }), { code: "invalid_config" });
 });
+
+test("previous members cross after the body: multi-byte text, string and byte bodies, absent members", () => {
+  // The body has multi-byte text before the members the core reads, so byte and UTF-16
+  // offsets differ; the answer lacks refresh_token, scope and id_token, so all three come
+  // from `previous` (written after the body in the input buffer).
+  const text = JSON.stringify({ note: "café ✓ 😀", access_token: "at-1", token_type: "Bearer", expires_in: 60 });
+  const previous = { refreshToken: "rt-ü-old", scope: "openid profile", idToken: "id-€-1" };
+  for (const body of [text, new TextEncoder().encode(text), new TextEncoder().encode(text).buffer]) {
+    const set = parseTokenResponse(client, { status: 200, body }, { now: NOW, previous });
+    assert.deepEqual(set, {
+      accessToken: "at-1", tokenType: "Bearer", expiresAt: NOW + 60_000, refreshToken: "rt-ü-old",
+      refreshExpiresAt: null, scope: "openid profile", idToken: "id-€-1", rotated: false, receivedAt: NOW,
+    });
+  }
+  // Only the ID token given: the other members stay absent.
+  const only = parseTokenResponse(client, { status: 200, body: text }, { now: NOW, previous: { idToken: "id-2" } });
+  assert.equal(only.refreshToken, null);
+  assert.equal(only.scope, null);
+  assert.equal(only.idToken, "id-2");
+  // A new refresh token different from the previous one is a rotation; the same one is not.
+  const rotated = JSON.stringify({ access_token: "a", token_type: "Bearer", refresh_token: "rt-new" });
+  assert.equal(parseTokenResponse(client, { status: 200, body: rotated }, { now: NOW, previous }).rotated, true);
+  assert.equal(parseTokenResponse(client, { status: 200, body: rotated }, { now: NOW, previous: { refreshToken: "rt-new" } }).rotated, false);
+  // A scope the server sends in canonical form is kept as sent; another is normalised.
+  const scoped = (scope) => parseTokenResponse(client, { status: 200, body: JSON.stringify({ access_token: "a", token_type: "Bearer", scope }) }, { now: NOW }).scope;
+  assert.equal(scoped("openid profile api:read"), "openid profile api:read");
+  assert.equal(scoped(" b  a b "), "b a");
+});
+
+test("Retry-After of a Headers instance: read for errors, and for TokenIDP's 2xx failure envelope", () => {
+  const headers = new Headers({ "retry-after": "7" });
+  throws(() => parseTokenResponse(client, { status: 503, headers, body: "" }, { now: NOW }), { code: "temporarily_unavailable", retryAfter: 7000 });
+  // TokenIDP answers failures with a 2xx status too: the header is read there as well.
+  const tokenidp = { ...client, dialect: "tokenidp" };
+  const failure = JSON.stringify({ isSuccess: false, error: "temporarily_unavailable" });
+  throws(() => parseTokenResponse(tokenidp, { status: 200, headers, body: failure }, { now: NOW }), { code: "temporarily_unavailable", retryAfter: 7000 });
+  // A success ignores it, and a header shape that is not valid is still refused on 2xx.
+  assert.equal(parseTokenResponse(client, { status: 200, headers, body: ok }, { now: NOW }).accessToken, "a");
+  throws(() => parseTokenResponse(client, { status: 200, headers: "x", body: ok }, { now: NOW }), { code: "invalid_argument" });
+});
