@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../support/workerd.mjs";
-import { launchChromium, ROOT } from "../support/browser.mjs";
+import { launchChromium, pageStorageScan, ROOT } from "../support/browser.mjs";
 import { startDemo } from "../../www/demo.mjs";
 
 const ACCESS_TTL = 4;
@@ -279,29 +279,7 @@ async function edgeCookieMode() {
   assert.equal(server1.duplicateRedemptions, 0);
 
   // What page script can reach: document.cookie, every IndexedDB database, Cache Storage.
-  const found = await e.evaluate(async (secrets) => {
-    const texts = [`document.cookie=${document.cookie}`];
-    for (const { name } of await indexedDB.databases()) {
-      const db = await new Promise((ok, fail) => {
-        const r = indexedDB.open(name);
-        r.onsuccess = () => ok(r.result);
-        r.onerror = () => fail(r.error);
-      });
-      for (const store of db.objectStoreNames) {
-        const all = await new Promise((ok) => {
-          const r = db.transaction(store).objectStore(store).getAll();
-          r.onsuccess = () => ok(r.result);
-        });
-        texts.push(`${name}/${store}=${JSON.stringify(all)}`);
-      }
-      db.close();
-    }
-    for (const key of await caches.keys()) {
-      const cache = await caches.open(key);
-      for (const req of await cache.keys()) texts.push(`${key} ${req.url}=${await (await cache.match(req)).text()}`);
-    }
-    return { texts, hits: texts.filter((t) => secrets.some((v) => t.includes(v)) || /rotor-refresh|refresh_token|"refreshToken":"/.test(t)) };
-  }, [first.value, now.value]);
+  const found = await e.evaluate(pageStorageScan, [first.value, now.value]);
   assert.deepEqual(found.hits, []);
   assert.ok(found.texts.some((t) => t.startsWith("rotor-demo/") && t.includes('"refreshToken":null')), `the stored set has no refresh token: ${found.texts.map((t) => t.slice(0, 60)).join(" | ")}`);
 

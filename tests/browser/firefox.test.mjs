@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import puppeteer from "puppeteer-core";
 import { freePort } from "../support/workerd.mjs";
-import { ROOT } from "../support/browser.mjs";
+import { ROOT, pageStorageScan } from "../support/browser.mjs";
 import { startDemo } from "../../www/demo.mjs";
 
 const FIREFOX = process.env.FIREFOX_PATH ?? "/usr/bin/firefox-esr";
@@ -68,18 +68,27 @@ async function waitUntil(page, predicate, timeout, what) {
   }
 }
 
-test("Firefox: the demo's service-worker mode signs in, renews silently and authorises API calls", { skip: skip ?? false }, async () => {
-  const page = await browser.newPage();
+/**
+ * A new page of `owner` (the browser or a context) whose errors are collected in `errors` and
+ * whose Content-Security-Policy violations (the demo's is strict, www/worker.js) land in
+ * `window.__cspViolations`.
+ */
+async function watchedPage(owner) {
+  const page = await owner.newPage();
   const errors = [];
   page.on("pageerror", (err) => errors.push(err.message));
   page.on("console", (msg) => {
     if (msg.type() === "error") errors.push(msg.text());
   });
-  // The demo sends a strict Content-Security-Policy (www/worker.js): record any violation.
   await page.evaluateOnNewDocument(() => {
     window.__cspViolations = [];
     document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
+  return { page, errors };
+}
+
+test("Firefox: the demo's service-worker mode signs in, renews silently and authorises API calls", { skip: skip ?? false }, async () => {
+  const { page, errors } = await watchedPage(browser);
   await page.goto(`${server.url}/?mode=sw`);
   const state = () => page.evaluate(() => JSON.parse(JSON.stringify(window.demo ?? null)));
   try {
@@ -120,16 +129,7 @@ test("Firefox: the demo's service-worker mode signs in, renews silently and auth
 test("Firefox: edge cookie mode renews with the refresh token only in an HttpOnly cookie that no script finds; revocation expires it", { skip: skip ?? false }, async () => {
   // A context of its own: the service-worker test's IndexedDB must not be what the scan finds.
   const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(msg.text());
-  });
-  await page.evaluateOnNewDocument(() => {
-    window.__cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  const { page, errors } = await watchedPage(context);
   await page.goto(`${server.url}/?mode=cookie`);
   const state = () => page.evaluate(() => JSON.parse(JSON.stringify(window.demo ?? null)));
   await waitUntil(page, () => window.demo?.ready === true, 20_000, "the page to start");
@@ -159,29 +159,7 @@ test("Firefox: edge cookie mode renews with the refresh token only in an HttpOnl
   assert.notEqual(now.value, first.value, "the cookie rotated");
 
   // What page script can reach: document.cookie, every IndexedDB database, Cache Storage.
-  const found = await page.evaluate(async (secrets) => {
-    const texts = [`document.cookie=${document.cookie}`];
-    for (const { name } of await indexedDB.databases()) {
-      const db = await new Promise((ok, fail) => {
-        const r = indexedDB.open(name);
-        r.onsuccess = () => ok(r.result);
-        r.onerror = () => fail(r.error);
-      });
-      for (const store of db.objectStoreNames) {
-        const all = await new Promise((ok) => {
-          const r = db.transaction(store).objectStore(store).getAll();
-          r.onsuccess = () => ok(r.result);
-        });
-        texts.push(`${name}/${store}=${JSON.stringify(all)}`);
-      }
-      db.close();
-    }
-    for (const key of await caches.keys()) {
-      const cache = await caches.open(key);
-      for (const req of await cache.keys()) texts.push(`${key} ${req.url}=${await (await cache.match(req)).text()}`);
-    }
-    return { texts, hits: texts.filter((t) => secrets.some((v) => t.includes(v)) || /rotor-refresh|refresh_token|"refreshToken":"/.test(t)) };
-  }, [first.value, now.value]);
+  const found = await page.evaluate(pageStorageScan, [first.value, now.value]);
   assert.deepEqual(found.hits, []);
   assert.ok(found.texts.some((t) => t.startsWith("rotor-demo/") && t.includes('"refreshToken":null')), `the stored set has no refresh token: ${found.texts.map((t) => t.slice(0, 60)).join(" | ")}`);
 

@@ -69,3 +69,33 @@ export async function serveStatic({ root = ROOT, routes = {} } = {}) {
     close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(ok); }),
   };
 }
+
+/**
+ * Runs in a page (`page.evaluate(pageStorageScan, secrets)`, Playwright or puppeteer): every
+ * text page script can read — `document.cookie`, each IndexedDB database's stores, Cache
+ * Storage — and the ones among them that hold one of `secrets` or look like a refresh token.
+ * Resolves `{ texts, hits }`.
+ */
+export async function pageStorageScan(secrets) {
+  const texts = [`document.cookie=${document.cookie}`];
+  for (const { name } of await indexedDB.databases()) {
+    const db = await new Promise((ok, fail) => {
+      const r = indexedDB.open(name);
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    for (const store of db.objectStoreNames) {
+      const all = await new Promise((ok) => {
+        const r = db.transaction(store).objectStore(store).getAll();
+        r.onsuccess = () => ok(r.result);
+      });
+      texts.push(`${name}/${store}=${JSON.stringify(all)}`);
+    }
+    db.close();
+  }
+  for (const key of await caches.keys()) {
+    const cache = await caches.open(key);
+    for (const req of await cache.keys()) texts.push(`${key} ${req.url}=${await (await cache.match(req)).text()}`);
+  }
+  return { texts, hits: texts.filter((t) => secrets.some((v) => t.includes(v)) || /rotor-refresh|refresh_token|"refreshToken":"/.test(t)) };
+}
