@@ -32,22 +32,12 @@ fn valid(jkt: &str, jti: &str, now: u64) -> DpopProof {
 }
 
 fn start(h: &mut Harness, client: &str, dpop: DpopProof) -> Value {
-    let random = h.random();
-    let s = h
-        .issuer
-        .start_session(
-            SessionInput {
-                client_id: client.into(),
-                subject: "u".into(),
-                dpop,
-                ..Default::default()
-            },
-            h.now,
-            &random,
-        )
-        .unwrap();
-    h.store.insert(s.family_key, s.record.to_json());
-    serde_json::from_str(&s.body).unwrap()
+    h.start_with(SessionInput {
+        client_id: client.into(),
+        subject: "u".into(),
+        dpop,
+        ..Default::default()
+    })
 }
 
 fn refresh(client: &str, token: &str, dpop: DpopProof) -> HttpRequest {

@@ -111,21 +111,20 @@ impl Harness {
 
     /// A session of `client` for `user-1` (stored); its token response body.
     pub fn start(&mut self, client: &str, scope: Option<&str>) -> Value {
+        let input = SessionInput {
+            client_id: client.into(),
+            subject: "user-1".into(),
+            scope: scope.map(str::to_owned),
+            claims: self.claims.clone(),
+            ..Default::default()
+        };
+        self.start_with(input)
+    }
+
+    /// A session for `input` at the harness's clock (stored); its token response body.
+    pub fn start_with(&mut self, input: SessionInput) -> Value {
         let random = self.random();
-        let s = self
-            .issuer
-            .start_session(
-                SessionInput {
-                    client_id: client.into(),
-                    subject: "user-1".into(),
-                    scope: scope.map(str::to_owned),
-                    claims: self.claims.clone(),
-                    ..Default::default()
-                },
-                self.now,
-                &random,
-            )
-            .unwrap();
+        let s = self.issuer.start_session(input, self.now, &random).unwrap();
         self.store.insert(s.family_key, s.record.to_json());
         serde_json::from_str(&s.body).unwrap()
     }
