@@ -1,5 +1,6 @@
 // Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, and a tiny static
 // file server on loopback for test pages. Shared by browser tests, the demo test and benches.
+import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { readFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -98,4 +99,17 @@ export async function pageStorageScan(secrets) {
     for (const req of await cache.keys()) texts.push(`${key} ${req.url}=${await (await cache.match(req)).text()}`);
   }
   return { texts, hits: texts.filter((t) => secrets.some((v) => t.includes(v)) || /rotor-refresh|refresh_token|"refreshToken":"/.test(t)) };
+}
+
+/**
+ * The edge cookie mode's refresh-token cookie as a browser reports it (Playwright or puppeteer):
+ * present, `HttpOnly`, `Secure`, `SameSite=Strict`, `Path=/token`, an opaque 86-character token.
+ */
+export function assertRefreshCookie(cookie) {
+  assert.ok(cookie, "the sign-in answer set the refresh-token cookie");
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.secure, true);
+  assert.equal(cookie.sameSite, "Strict");
+  assert.equal(cookie.path, "/token");
+  assert.match(cookie.value, /^[A-Za-z0-9_-]{86}$/);
 }
