@@ -5,10 +5,10 @@
 #   jwt.js    + jwt_bg.wasm     the JWT module (`signJwt`/`verifyJwt` of `rotor`): feature `jwt`,
 #                               opt-level 3; jwt_inline.js holds it as base64 for browsers
 #   dpop.js   + dpop_bg.wasm    the DPoP module (DPoP proofs, private_key_jwt assertions,
-#                               thumbprints, the server's proof check): features `dpop`,
-#                               `compact-sha`; loaded by pkg/lib/dpop.js and dpop-verify.js
-#   issuer.js + issuer_bg.wasm  the edge module (`rotor/issuer`): the issuer; features `issuer`,
-#                               `compact-sha`
+#                               thumbprints): features `dpop`, `compact-sha`; loaded by
+#                               pkg/lib/dpop.js
+#   issuer.js + issuer_bg.wasm  the edge module (`rotor/issuer`): the issuer and the server's
+#                               DPoP proof check; features `issuer`, `compact-sha`, opt-level z
 #   scripts/build-wasm.sh [--only rotor|jwt|dpop|issuer] [--out DIR]
 # Prefers rustup's wasm32 standard library when installed; otherwise uses Debian's
 # rustc-web + rust-web-src and builds std from source (see shared TOOLCHAIN.md).
@@ -63,7 +63,7 @@ build_module() {
   # first (addresses 0 to 1 MiB, growing down), so the lowest 1 KiB is touched only by a stack
   # 1 MiB deep; wasm-opt may then fold constant offsets into loads and stores (measured
   # -0.9 KB gzipped of the browser module).
-  # The browser module gets a second round: --flatten --rereloop, then -Oz twice (measured
+  # The browser and edge modules get a second round: --flatten --rereloop, then -Oz twice (measured
   # -0.8 KB gzipped and build+parse 2-4 % faster, A/B alternating; README, "The page's module").
   local again=()
   [ "$name" = rotor ] || [ "$name" = issuer ] && again=(--flatten --rereloop -Oz -Oz)
@@ -74,8 +74,8 @@ build_module() {
   "$ROOT/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
     --strip-debug --strip-producers "$ROOT/target/wasm-names/${name}_bg.wasm" -o "$OUT/${name}_bg.wasm"
-  # The browser module's import and export names minified in the module and its glue (the
-  # page downloads both; measured -0.8 KB page JS and -1.1 KB wasm gzipped, README).
+  # The browser and edge modules' import and export names minified in the module and its glue
+  # (a page downloads both; measured -0.8 KB page JS and -1.1 KB wasm gzipped, README).
   if [ "$name" = rotor ] || [ "$name" = issuer ]; then node "$ROOT/scripts/glue-names.mjs" "$OUT/${name}_bg.wasm" "$OUT/$name.js"; fi
   local size gz
   size=$(wc -c < "$OUT/${name}_bg.wasm")
