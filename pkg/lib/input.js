@@ -61,10 +61,10 @@ export function inputOf(inputBuffer, wasmMemory) {
       }
       return encoder.encodeInto(text, at === 0 ? view : view.subarray(at)).written;
     },
-    /** The first `n` bytes of the buffer as text: a UTF-8 result the core wrote there. */
-    readText(n) {
+    /** `n` bytes of the buffer from `at` as text: a UTF-8 result the core wrote there. */
+    readText(n, at = 0) {
       decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
-      return decoder.decode(buffer(0).subarray(0, n));
+      return decoder.decode(buffer(0).subarray(at, at + n));
     },
     /** Copies `bytes` into the buffer; returns their length. */
     writeBytes(bytes) {

@@ -127,6 +127,8 @@ pub struct VerifierHandle {
     now: Option<f64>,
     /// The HMAC state after the last token's header block (`jwt::verify_json_into`).
     prefix: std::cell::RefCell<jwt::PrefixCache>,
+    /// The error of the last refused token, until `takeError`.
+    error: std::cell::Cell<Option<JsValue>>,
 }
 
 #[wasm_bindgen]
@@ -168,6 +170,7 @@ impl VerifierHandle {
             validation,
             now,
             prefix: Default::default(),
+            error: Default::default(),
         })
     }
 
@@ -190,16 +193,43 @@ impl VerifierHandle {
     }
 
     /// Verifies the HS256 JWT of `len` UTF-8 bytes in the input buffer (RFC 7515 §5.2, RFC
-    /// 7519 §7.2, RFC 8725 §3) at `now` (ms; `None`: the options' `now`, else `Date.now()`),
-    /// or throws a `JwtError`. The `{"header":..,"claims":..}` JSON text of a verified token
-    /// replaces the token at the start of the input buffer (it is always shorter); the result
-    /// is its length in bytes, and pkg/lib/jwt.js reads it from there (no string to allocate,
-    /// return and free per call).
-    pub fn verify(&self, len: usize, now: Option<f64>) -> Result<usize, JsValue> {
-        let now = match now.or(self.now) {
-            Some(now) => super::instant(now)?,
-            None => js_sys::Date::now(),
-        };
+    /// 7519 §7.2, RFC 8725 §3) at the options' `now`, else `Date.now()`. The
+    /// `{"header":..,"claims":..}` JSON text of a verified token replaces the token at the
+    /// start of the input buffer (it is always shorter) and the result is its length in bytes,
+    /// which pkg/lib/jwt.js reads from there (no string to allocate, return and free per call).
+    /// A refused token returns 0 (the text is never empty) and keeps its `JwtError` for
+    /// [`Self::take_error`]: one plain number crosses per call, not the array a `Result` comes
+    /// back to JS as.
+    pub fn verify(&self, len: usize) -> usize {
+        let now = self.now.unwrap_or_else(js_sys::Date::now);
+        self.settle(self.verify_now(len, now))
+    }
+
+    /// [`Self::verify`] at `now` (ms since the epoch); a NaN, infinite or negative `now` is
+    /// `invalid_argument`.
+    #[wasm_bindgen(js_name = verifyAt)]
+    pub fn verify_at(&self, len: usize, now: f64) -> usize {
+        let verified = super::instant(now).and_then(|now| self.verify_now(len, now));
+        self.settle(verified)
+    }
+
+    /// The error of the last call that returned 0 (`undefined` when there is none).
+    #[wasm_bindgen(js_name = takeError)]
+    pub fn take_error(&self) -> JsValue {
+        self.error.take().unwrap_or_default()
+    }
+}
+
+impl VerifierHandle {
+    /// The length a verify returns: the text's, or 0 with the error kept for `takeError`.
+    fn settle(&self, verified: Result<usize, JsValue>) -> usize {
+        verified.unwrap_or_else(|e| {
+            self.error.set(Some(e));
+            0
+        })
+    }
+
+    fn verify_now(&self, len: usize, now: f64) -> Result<usize, JsValue> {
         super::INPUT.with_borrow_mut(|input| {
             DECODED.with_borrow_mut(|decoded| {
                 // The token's bytes as JS wrote them (valid UTF-8 by construction; a JWS is

@@ -233,3 +233,39 @@ test("one Verifier, keys by kid whose tokens share their first 64 bytes: each ve
   }
   verifier.free();
 });
+
+test("one Verifier, tokens of one header: each result has its own header object, equal to a fresh parse", () => {
+  const mint = (header, claims) => {
+    const h = Buffer.from(JSON.stringify(header)).toString("base64url");
+    const p = Buffer.from(JSON.stringify(claims)).toString("base64url");
+    return `${h}.${p}.${createHmac("sha256", key).update(`${h}.${p}`).digest("base64url")}`;
+  };
+  const verifier = createVerifier({ keys: key, requiredClaims: [], now: NOW_MS });
+  // A flat header (its object is copied for the next token of the same encoded header), one
+  // with "__proto__" (an own data member in the copy too) and one with an object value (never
+  // shared between results), each verified in turn, with a refused token in between.
+  const headers = [
+    { alg: "HS256", typ: "at+jwt", kid: "k1" },
+    JSON.parse('{"alg":"HS256","__proto__":"x","n":1}'),
+    { alg: "HS256", jwk: { kty: "oct" }, list: [1] },
+  ];
+  for (const header of headers) {
+    const first = verifier.verify(mint(header, { n: 1 }));
+    first.header.mutated = true;
+    if (first.header.jwk) first.header.jwk.kty = "changed";
+    for (let n = 2; n < 5; n++) {
+      const token = mint(header, { n, s: "é".repeat(n) });
+      const out = verifier.verify(token);
+      assert.deepEqual(out, verifyJwt(token, { keys: key, requiredClaims: [], now: NOW_MS }));
+      assert.deepEqual(Object.keys(out), ["header", "claims"]);
+      assert.deepEqual(Object.keys(out.header), Object.keys(header));
+      assert.equal(JSON.stringify(out.header), JSON.stringify(header));
+      assert.deepEqual(out.claims, { n, s: "é".repeat(n) });
+      assert.equal(Object.getPrototypeOf(out.header), Object.prototype);
+      assert.equal(Object.hasOwn(out.header, "__proto__"), Object.hasOwn(header, "__proto__"));
+      out.header.mutated = true;
+      assert.equal(codeOf(() => verifier.verify(token.slice(0, -2) + (token.endsWith("AA") ? "AB" : "AA"))), "JwtError:bad_signature");
+    }
+  }
+  verifier.free();
+});
