@@ -91,7 +91,7 @@ impl HmacKey {
         &self,
         data: &[u8],
         public: usize,
-        cache: &mut PrefixCache,
+        cache: &mut BlockCache,
         key_id: usize,
     ) -> [u8; 32] {
         let (Some(block), true) = (data.get(..BLOCK), public >= BLOCK) else {
@@ -127,13 +127,7 @@ fn same_block(a: &[u8; BLOCK], b: &[u8]) -> bool {
 /// The inner HMAC state after one public 64-byte block for one key of a set: what
 /// [`verify_json_into`](super::verify_json_into) keeps between the tokens of one verifier.
 #[derive(Default)]
-pub struct PrefixCache(Option<(usize, [u8; BLOCK], [u32; 8])>);
-
-impl std::fmt::Debug for PrefixCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PrefixCache([redacted])")
-    }
-}
+pub(crate) struct BlockCache(Option<(usize, [u8; BLOCK], [u32; 8])>);
 
 #[cfg(test)]
 mod tests {
@@ -148,7 +142,7 @@ mod tests {
         for key_len in [32, 63, 64, 65, 200] {
             let key: Vec<u8> = (0..key_len).map(|i| (i * 13 + 1) as u8).collect();
             let ours = HmacKey::new(&key);
-            let mut cache = super::PrefixCache::default();
+            let mut cache = super::BlockCache::default();
             for len in 0..data.len() {
                 for public in [0, 63, 64, 100] {
                     let cached = ours.mac_cached(&data[..len], public, &mut cache, 1);

@@ -46,7 +46,6 @@ use subtle::ConstantTimeEq;
 
 mod hmac;
 
-pub use hmac::PrefixCache;
 use std::ops::Range;
 
 use crate::json::scan::{self, Kind, Object, Raw};
@@ -230,6 +229,14 @@ impl KeySet {
     /// The key for a token whose header has this `kid` (`unknown_kid` when none fits).
     pub fn select(&self, kid: Option<&str>) -> Result<&Key, JwtError> {
         self.select_indexed(kid).map(|(_, key)| key)
+    }
+
+    /// The key at a position [`KeySet::select_indexed`] returned.
+    fn key_at(&self, index: usize) -> Option<&Key> {
+        match self {
+            KeySet::Single(key) => Some(key),
+            KeySet::ByKid(keys) => keys.get(index).map(|(_, key)| key),
+        }
     }
 
     /// [`KeySet::select`] with the key's position in the set.
@@ -427,10 +434,8 @@ pub fn verify_json_bytes(
 /// On success the text is always shorter than the token. `buf` is cleared first; on failure
 /// it holds decoded bytes of the token (a caller that must not keep them zeroes it).
 ///
-/// `cache` keeps the HMAC inner state after the token's first 64 bytes when they are all
-/// header (RFC 7515 §5.1: the signing input starts with the encoded header), for the next
-/// token of the same header and key: a verifier that keeps one hashes one block less per token
-/// (the tag still covers every byte). It belongs to this `keys` set.
+/// `cache` is what a verifier keeps between its tokens ([`PrefixCache`]); it belongs to this
+/// `keys` set and this `validation`.
 pub fn verify_json_into(
     token: &[u8],
     buf: &mut Vec<u8>,
@@ -479,9 +484,18 @@ pub fn verify_json_into(
     );
     buf.extend_from_slice(HEADER_PREFIX);
     let header_start = buf.len();
-    if !b64::decode_into(header_b64, buf) {
-        return Err(not_base64url("header"));
+    // The last verified token's header, when this token's encoded header is the same bytes (a
+    // plain comparison: the header is public; the timing says only whether it is the same).
+    let known = cache
+        .header
+        .as_ref()
+        .filter(|memo| memo.encoded == header_b64);
+    match known {
+        Some(memo) => buf.extend_from_slice(&memo.decoded),
+        None if b64::decode_into(header_b64, buf) => {}
+        None => return Err(not_base64url("header")),
     }
+    let known = known.map(|memo| memo.key);
     let header_range = header_start..buf.len();
     buf.extend_from_slice(CLAIMS_PREFIX);
     let claims_start = buf.len();
@@ -507,7 +521,7 @@ pub fn verify_json_into(
         scan_part(&buf[claims_range], "payload")?;
         return Err(err(JwtErrorCode::Malformed, "the JWT is not UTF-8"));
     };
-    check_parts(
+    let key = check_parts(
         text,
         &header_range,
         &claims_range,
@@ -515,14 +529,52 @@ pub fn verify_json_into(
         Signing {
             input: &token[..header_b64.len() + 1 + payload_b64.len()],
             public: header_b64.len() + 1,
-            cache,
+            cache: &mut cache.block,
         },
         tag_fits.then_some(&tag),
+        known,
         keys,
         validation,
         now_ms,
     )?;
+    if known.is_none() {
+        let memo = cache.header.get_or_insert_with(Default::default);
+        memo.encoded.clear();
+        memo.encoded.extend_from_slice(header_b64);
+        memo.decoded.clear();
+        memo.decoded.extend_from_slice(&buf[header_range.clone()]);
+        memo.key = key;
+    }
     Ok((header_range, claims_range))
+}
+
+/// What a verifier keeps between its tokens, all of it public (RFC 7515 §5.1: the signing
+/// input starts with the encoded header; an issuer's tokens share theirs): the HMAC inner state
+/// after the first 64 bytes when they are all header, for the next token of the same first
+/// block and key (one SHA-256 block less per token; the tag still covers every byte), and the
+/// last verified token's header (encoded and decoded) with the position of its key. A token
+/// with that very encoded header has that very decoded header, which passed steps 2–5 and 7 for
+/// these keys and this validation: it is not decoded, scanned or checked again (canonical
+/// base64url, RFC 7515 §2, decodes one way). Its payload and signature are, and its MAC covers
+/// every byte.
+#[derive(Default)]
+pub struct PrefixCache {
+    block: hmac::BlockCache,
+    header: Option<HeaderMemo>,
+}
+
+impl std::fmt::Debug for PrefixCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PrefixCache([redacted])")
+    }
+}
+
+/// The last verified token's header: see [`PrefixCache`].
+#[derive(Default)]
+struct HeaderMemo {
+    encoded: Vec<u8>,
+    decoded: Vec<u8>,
+    key: usize,
 }
 
 /// The position of the first `.` in `bytes` from `from` on, eight bytes at a time (the token's
@@ -550,7 +602,7 @@ fn find_dot(bytes: &[u8], from: usize) -> Option<usize> {
 struct Signing<'a> {
     input: &'a [u8],
     public: usize,
-    cache: &'a mut PrefixCache,
+    cache: &'a mut hmac::BlockCache,
 }
 
 /// Constant-time tag comparison (RFC 7515 §5.2 step 8): the length is public; the bytes are
@@ -562,7 +614,8 @@ fn tags_equal(mac: &[u8; 32], tag: &[u8]) -> bool {
 }
 
 /// Steps 2 (the JSON of both parts, then the signature's base64url) to 8 of
-/// [`verify_json_bytes`], on the decoded text.
+/// [`verify_json_bytes`], on the decoded text; the position of the key in `keys`. `known`: the
+/// header is the last verified token's, whose key is at that position ([`PrefixCache`]).
 #[allow(clippy::too_many_arguments)]
 fn check_parts(
     text: &str,
@@ -571,21 +624,36 @@ fn check_parts(
     signature_ok: bool,
     signing: Signing<'_>,
     tag: Option<&[u8; 32]>,
+    known: Option<usize>,
     keys: &KeySet,
     validation: &Validation,
     now_ms: u64,
-) -> Result<(), JwtError> {
-    let header = scan_text(&text[header_range.clone()], "header")?;
+) -> Result<usize, JwtError> {
+    let header = match known {
+        Some(_) => None,
+        None => Some(scan_text(&text[header_range.clone()], "header")?),
+    };
     let claims = scan_text(&text[claims_range.clone()], "payload")?;
     if !signature_ok {
         return Err(not_base64url("signature"));
     }
 
-    let header = HeaderFields::of(&header);
-    check_header(&header)?;
+    let header = header.as_ref().map(HeaderFields::of);
+    let (index, key) = match (&header, known.and_then(|i| Some((i, keys.key_at(i)?)))) {
+        (None, Some(known)) => known,
+        (Some(header), _) => {
+            check_header(header)?;
+            keys.select_indexed(kid(header)?.as_deref())?
+        }
+        (None, None) => {
+            return Err(err(
+                JwtErrorCode::UnknownKid,
+                "the token's kid names no known key",
+            ));
+        }
+    };
 
     // 6. Signature over the raw ASCII of `header.payload` (RFC 7515 §5.2 step 8), constant time.
-    let (index, key) = keys.select_indexed(kid(&header)?.as_deref())?;
     let verified = tag.is_some_and(|tag| {
         let mac = key
             .0
@@ -599,8 +667,8 @@ fn check_parts(
         ));
     }
 
-    // 7. Explicit typing (RFC 8725 §3.11, RFC 9068 §4).
-    if let Some(expected) = &validation.typ {
+    // 7. Explicit typing (RFC 8725 §3.11, RFC 9068 §4); a known header passed it.
+    if let (Some(expected), Some(header)) = (&validation.typ, &header) {
         match header.typ {
             Some(raw) => match raw.as_str() {
                 Some(typ) if typ_matches(&typ, expected) => {}
@@ -627,7 +695,8 @@ fn check_parts(
     }
 
     // 8. Claims (RFC 7519 §4.1).
-    validate_claims(&claims, validation, now_ms)
+    validate_claims(&claims, validation, now_ms)?;
+    Ok(index)
 }
 
 /// The header parameters verification reads, found in one pass over the members.
@@ -1039,6 +1108,100 @@ mod tests {
             let tampered = String::from_utf8(tampered).unwrap();
             assert!(verify(&tampered).is_err());
         }
+    }
+
+    /// After a verified token, tokens with the same encoded header take its decoded header and
+    /// key from the cache: each is accepted or refused exactly as by a fresh verifier (same code
+    /// and message), and a refused one does not replace the kept header.
+    #[test]
+    fn known_header_verdicts_match_a_fresh_verifier() {
+        let (a, b) = (
+            Key::new(vec![1u8; 32]).unwrap(),
+            Key::new(vec![2u8; 32]).unwrap(),
+        );
+        let keys = KeySet::by_kid(vec![("a".into(), a.clone()), ("b".into(), b.clone())]).unwrap();
+        let validation = Validation {
+            typ: Some("at+jwt".into()),
+            issuer: Some("iss".into()),
+            ..Validation::default()
+        };
+        let header = br#"{"alg":"HS256","typ":"at+jwt","kid":"a"}"#;
+        let good = sign_raw(header, br#"{"iss":"iss","exp":10}"#, &a);
+        let (h, rest) = good.split_once('.').unwrap();
+        let (p, _) = rest.split_once('.').unwrap();
+        let with_sig = |payload: &str, key: &Key| {
+            let input = format!("{h}.{payload}");
+            format!("{input}.{}", b64::encode(key.mac(input.as_bytes())))
+        };
+        let cases = [
+            good.clone(),
+            sign_raw(header, br#"{"iss":"other","exp":10}"#, &a),
+            sign_raw(header, br#"{"iss":"iss","exp":1}"#, &a),
+            sign_raw(header, br#"{"iss":"iss"}"#, &a),
+            sign_raw(header, br#"{"iss":"iss","exp":10,"exp":11}"#, &a),
+            sign_raw(header, b"[1]", &a),
+            sign_raw(header, b"{\"iss\":\"\xff\"}", &a),
+            sign_raw(header, br#"{"iss":"iss","exp":10}"#, &b),
+            with_sig(p, &b),
+            format!("{h}.{p}.AAAA"),
+            format!("{h}.{p}.A"),
+            format!("{h}.{p}"),
+            format!("{h}.{p}.x.y"),
+            format!("{h}.*{}.{}", &p[1..], good.rsplit('.').next().unwrap()),
+            with_sig(&b64::encode(br#"{"iss":"iss","exp":9}"#), &a),
+        ];
+        let fresh = |token: &str| {
+            verify_json(token, &keys, &validation, 5_000).map_err(|e| (e.code, e.message))
+        };
+        let mut cache = PrefixCache::default();
+        let mut buf = Vec::new();
+        for round in 0..2 {
+            for token in &cases {
+                let cached = verify_json_into(
+                    token.as_bytes(),
+                    &mut buf,
+                    &mut cache,
+                    &keys,
+                    &validation,
+                    5_000,
+                )
+                .map(|(_, claims)| buf[claims].to_vec())
+                .map_err(|e| (e.code, e.message));
+                let expected = fresh(token).map(|v| v.claims_json().as_bytes().to_vec());
+                assert_eq!(cached, expected, "round {round}: {token}");
+                assert!(cache.header.is_some());
+            }
+        }
+        // A different header verified replaces the kept one.
+        let other = sign_raw(
+            br#"{"alg":"HS256","typ":"at+jwt","kid":"b"}"#,
+            br#"{"iss":"iss","exp":10}"#,
+            &b,
+        );
+        assert!(
+            verify_json_into(
+                other.as_bytes(),
+                &mut buf,
+                &mut cache,
+                &keys,
+                &validation,
+                5_000
+            )
+            .is_ok()
+        );
+        assert_eq!(cache.header.as_ref().unwrap().key, 1);
+        assert!(
+            verify_json_into(
+                good.as_bytes(),
+                &mut buf,
+                &mut cache,
+                &keys,
+                &validation,
+                5_000
+            )
+            .is_ok()
+        );
+        assert_eq!(cache.header.as_ref().unwrap().key, 0);
     }
 
     #[test]
