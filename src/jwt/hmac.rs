@@ -100,7 +100,7 @@ impl HmacKey {
         let state = match &cache.0 {
             // A plain comparison: the block is public (the timing says only whether this
             // token's header starts as the last one's did).
-            Some((id, cached, state)) if *id == key_id && same_block(cached, block) => *state,
+            Some((id, cached, state)) if *id == key_id && same_bytes(cached, block) => *state,
             _ => {
                 let mut state = self.inner;
                 compress(&mut state, block);
@@ -114,14 +114,14 @@ impl HmacKey {
     }
 }
 
-/// `a == b` for two 64-byte blocks, eight bytes at a time (a slice comparison is a byte loop in
-/// wasm32's `memcmp`).
-fn same_block(a: &[u8; BLOCK], b: &[u8]) -> bool {
+/// `a == b`, eight bytes at a time (a slice comparison is a byte loop in wasm32's `memcmp`);
+/// not constant-time: for public bytes only.
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("eight bytes"));
-    b.len() == BLOCK
-        && a.chunks_exact(8)
-            .zip(b.chunks_exact(8))
-            .all(|(x, y)| word(x) == word(y))
+    let (x, y) = (a.chunks_exact(8), b.chunks_exact(8));
+    a.len() == b.len()
+        && x.remainder() == y.remainder()
+        && x.zip(y).all(|(x, y)| word(x) == word(y))
 }
 
 /// The inner HMAC state after one public 64-byte block for one key of a set: what
@@ -133,6 +133,22 @@ pub(crate) struct BlockCache(Option<(usize, [u8; BLOCK], [u32; 8])>);
 mod tests {
     use super::HmacKey;
     use hmac::{Hmac, Mac};
+
+    /// `same_bytes` is `==` for every pair of lengths up to 20 and a difference at any position.
+    #[test]
+    fn same_bytes_is_equality() {
+        let a: Vec<u8> = (0..20u8).collect();
+        for i in 0..=20 {
+            for j in 0..=20 {
+                assert_eq!(super::same_bytes(&a[..i], &a[..j]), i == j);
+            }
+            for at in 0..i {
+                let mut b = a[..i].to_vec();
+                b[at] ^= 0x40;
+                assert!(!super::same_bytes(&a[..i], &b));
+            }
+        }
+    }
 
     /// Every message length across the padding's one- and two-block cases, keys shorter than,
     /// equal to and longer than a block (RFC 2104 §2: hashed first), against the `hmac` crate.

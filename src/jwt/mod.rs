@@ -489,7 +489,7 @@ pub fn verify_json_into(
     let known = cache
         .header
         .as_ref()
-        .filter(|memo| memo.encoded == header_b64);
+        .filter(|memo| hmac::same_bytes(&memo.encoded, header_b64));
     match known {
         Some(memo) => buf.extend_from_slice(&memo.decoded),
         None if b64::decode_into(header_b64, buf) => {}
