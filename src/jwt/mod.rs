@@ -1204,6 +1204,40 @@ mod tests {
         assert_eq!(cache.header.as_ref().unwrap().key, 0);
     }
 
+    /// Every one-byte change of a verified token, each verified right after the good token
+    /// primed the kept header: the same verdict and message as a fresh verifier's.
+    #[test]
+    fn kept_header_under_one_byte_changes() {
+        let key = Key::new(vec![3u8; 32]).unwrap();
+        let keys = KeySet::single(key.clone());
+        let validation = Validation {
+            typ: Some("JWT".into()),
+            ..Validation::default()
+        };
+        let good = sign_raw(
+            br#"{"alg":"HS256","typ":"JWT","kid":"k"}"#,
+            r#"{"exp":10,"n":[1,{"a":"é"}]}"#.as_bytes(),
+            &key,
+        );
+        let mut cache = PrefixCache::default();
+        let mut buf = Vec::new();
+        for at in 0..good.len() {
+            for with in [b'A', b'.', b'_', b'=', 0xc3] {
+                let mut token = good.clone().into_bytes();
+                token[at] = with;
+                let verify = |token: &[u8], buf: &mut Vec<u8>, cache: &mut PrefixCache| {
+                    verify_json_into(token, buf, cache, &keys, &validation, 5_000)
+                        .map(|(h, c)| (buf[h].to_vec(), buf[c].to_vec()))
+                        .map_err(|e| (e.code, e.message))
+                };
+                assert!(verify(good.as_bytes(), &mut buf, &mut cache).is_ok());
+                let cached = verify(&token, &mut buf, &mut cache);
+                let fresh = verify(&token, &mut Vec::new(), &mut PrefixCache::default());
+                assert_eq!(cached, fresh, "byte {at} = {with}");
+            }
+        }
+    }
+
     #[test]
     fn find_dot_is_the_first_dot_from_a_position() {
         for len in 0..40 {
