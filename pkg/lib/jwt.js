@@ -98,7 +98,8 @@ function remember(last, token, header) {
   last.value = { ...header };
   // Canonical unpadded base64url: 4 characters per 3 bytes, a 2- or 3-character tail for 1 or 2.
   last.size = (dot * 3) >> 2;
-  last.prefix = token.slice(0, dot + 1);
+  // A string of its own (JSON.parse makes a new one): a slice may keep the whole token alive.
+  last.prefix = JSON.parse(JSON.stringify(token.slice(0, dot + 1)));
 }
 
 /** Signs HS256 JWTs with one key (`createSigner({ key, kid?, typ? })`). */
