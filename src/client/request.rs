@@ -211,7 +211,7 @@ pub fn refresh_request_body_signed(
                 "extraParams has an empty parameter name",
             ));
         }
-        if is_protocol_param(name) {
+        if is_protocol_param(name.as_bytes()) {
             return Err(RotorError::argument(join(&[
                 "extraParams must not set the protocol parameter \"",
                 prefix(name, 40),
@@ -221,36 +221,36 @@ pub fn refresh_request_body_signed(
     }
 
     let dialect = config.dialect();
+    let mut signed = String::new();
     let auth = config.auth().body_params(
         config.client_id(),
         config.token_endpoint(),
         now_ms,
         jti_entropy,
         client_assertion,
+        &mut signed,
     )?;
 
-    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(8 + params.extra_params.len());
+    // grant_type, refresh_token, scope, client authentication; or (Curity, TokenIDP) the
+    // client authentication right after grant_type. An empty name is an unused slot.
+    let own = [
+        ("refresh_token", token),
+        ("scope", scope.as_deref().unwrap_or_default()),
+    ];
+    let own = own.iter().filter(|(_, v)| !v.is_empty());
+    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(6 + params.extra_params.len());
     fields.push(("grant_type", "refresh_token"));
-    let auth_fields = auth.iter().map(|(k, v)| (*k, v.as_str()));
+    let auth = auth.iter().filter(|(name, _)| !name.is_empty());
     if dialect.credentials_first() || dialect.json_body() {
-        fields.extend(auth_fields);
-        fields.push(("refresh_token", token));
-        if let Some(s) = &scope {
-            fields.push(("scope", s));
-        }
+        fields.extend(auth);
+        fields.extend(own);
     } else {
-        fields.push(("refresh_token", token));
-        if let Some(s) = &scope {
-            fields.push(("scope", s));
-        }
-        fields.extend(auth_fields);
+        fields.extend(own);
+        fields.extend(auth);
     }
-    fields.extend(
-        params
-            .extra_params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
+    for (k, v) in &params.extra_params {
+        fields.push((k, v));
+    }
 
     if dialect.json_body() {
         let mut body = String::with_capacity(64 + token.len());
@@ -337,18 +337,21 @@ pub fn revocation_request_body_signed(
             "now must be a finite, non-negative number of milliseconds",
         ));
     }
+    let mut signed = String::new();
     let auth = config.auth().body_params(
         config.client_id(),
         endpoint,
         now_ms,
         jti_entropy,
         client_assertion,
+        &mut signed,
     )?;
-    let mut fields: Vec<(&str, &str)> = vec![("token", token)];
+    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(5);
+    fields.push(("token", token));
     if let Some(hint) = token_type_hint {
         fields.push(("token_type_hint", hint));
     }
-    fields.extend(auth.iter().map(|(k, v)| (*k, v.as_str())));
+    fields.extend(auth.iter().filter(|(n, _)| !n.is_empty()));
     Ok(crate::form::serialize(&fields))
 }
 
