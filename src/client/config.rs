@@ -79,6 +79,7 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// Checks `options` and builds a configuration; every problem is `invalid_config`.
+    #[inline(never)]
     pub fn from_options(options: ClientOptions) -> Result<ClientConfig, RotorError> {
         let dialect = match options.dialect.as_deref() {
             None => Dialect::default(),
@@ -178,6 +179,7 @@ pub struct HttpUrl<'a> {
 /// Refused: anything but `https:` (or `http:` to `localhost`, `127.0.0.0/8` or `[::1]`, see
 /// [`is_loopback_host`]), userinfo (`user:pass@`), a fragment, whitespace, control or
 /// non-ASCII characters, a bad port and an empty or invalid host.
+#[inline(never)]
 pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError> {
     let bad = |why: &'static str| Err(url_error(what, why));
     let b = url.as_bytes();
@@ -317,6 +319,7 @@ pub const MIN_SECRET_SEARCH_BYTES: usize = 8;
 
 /// True when `value` (at least [`MIN_SECRET_SEARCH_BYTES`] long) occurs in `url`, raw or
 /// percent-encoded.
+#[inline(never)]
 pub(crate) fn contains_secret(url: &str, value: &str) -> bool {
     if value.len() < MIN_SECRET_SEARCH_BYTES {
         return false;

@@ -156,6 +156,7 @@ pub fn refresh_request_body(
 
 /// [`refresh_request_body`] with the `private_key_jwt` client assertion the caller signed
 /// (RFC 7523 §2.2; see [`crate::jws`]); `None` for the other methods.
+#[inline(never)]
 pub fn refresh_request_body_signed(
     config: &ClientConfig,
     params: &RefreshParams,
@@ -295,6 +296,7 @@ pub fn revocation_request_body(
 
 /// [`revocation_request_body`] with the `private_key_jwt` client assertion the caller signed
 /// (addressed to the revocation endpoint); `None` for the other methods.
+#[inline(never)]
 pub fn revocation_request_body_signed(
     config: &ClientConfig,
     token: &str,

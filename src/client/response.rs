@@ -94,6 +94,7 @@ pub struct TokenSet {
 /// - 4xx/5xx: an [`OAuthError`] (see [`error_from_response`]).
 /// - 1xx/3xx: `invalid_response` (a redirect is not a token response).
 /// - A status outside 100..=599 or a bad `now`/`requestedScope` is `invalid_argument`.
+#[inline(never)]
 pub fn parse_token_response(
     config: &ClientConfig,
     response: &TokenResponse<'_>,
@@ -299,6 +300,7 @@ fn missing(name: &str) -> RotorError {
     RotorError::response(join(&["token response has no ", name, " (RFC 6749 §5.1)"]))
 }
 
+#[inline(never)]
 fn read_fields(dialect: Dialect, obj: &Object<'_>) -> Result<Fields, RotorError> {
     let names = if dialect.enveloped_response() {
         &TOKENIDP_NAMES
@@ -454,6 +456,7 @@ fn optional_string(obj: &Object<'_>, names: &[&str]) -> Option<String> {
 ///   [`code_for_status`], kind `retry`.
 ///
 /// `retryAfter` comes from `Retry-After` (RFC 9110 §10.2.3), in milliseconds from `now_ms`.
+#[inline(never)]
 pub fn error_from_response(
     dialect: Dialect,
     response: &TokenResponse<'_>,
@@ -551,6 +554,7 @@ fn redact_oauth_error(
 /// TokenIDP's failure envelope `{ isSuccess: false, error | errorCode | code,
 /// errorDescription | error_description | message }` as an [`OAuthError`]. Without a code,
 /// the status decides ([`code_for_status`]; a 2xx status gives `invalid_request`).
+#[inline(never)]
 fn tokenidp_error(obj: &Object<'_>, response: &TokenResponse<'_>, now_ms: f64) -> OAuthError {
     let retry_after_ms = retry_after(response.headers, now_ms);
     let status = response.status;
@@ -570,6 +574,7 @@ fn tokenidp_error(obj: &Object<'_>, response: &TokenResponse<'_>, now_ms: f64) -
 /// `Retry-After` (RFC 9110 §10.2.3) in milliseconds from `now_ms`: delta-seconds, or an
 /// HTTP date (a date in the past gives 0), without surrounding ASCII whitespace (RFC 9110
 /// §5.5). `None` when absent, malformed or over 10 years.
+#[inline(never)]
 pub fn retry_after(headers: &[(String, String)], now_ms: f64) -> Option<f64> {
     let value = headers
         .iter()

@@ -250,6 +250,7 @@ impl ClientHandle {
 }
 
 /// `extraParams` (RFC 8707 `resource` and the like): an object of string values, in order.
+#[inline(never)]
 fn extra(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
@@ -281,6 +282,7 @@ fn utf16_len(s: &str) -> usize {
 }
 
 /// The `TokenSet` object: the five strings cross as one text (one decode), cut in JS.
+#[inline(never)]
 fn token_set_value(set: &TokenSet) -> JsValue {
     let parts = [
         Some(set.access_token.expose()),
