@@ -142,7 +142,14 @@ impl Scope {
 
     /// The canonical wire form: tokens joined by single spaces.
     pub fn to_wire(&self) -> String {
-        self.0.join(" ")
+        let mut out = String::with_capacity(self.0.iter().map(|t| t.len() + 1).sum());
+        for token in &self.0 {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(token);
+        }
+        out
     }
 
     /// The canonical wire form of the scope string `text` ([`Scope::parse`], then

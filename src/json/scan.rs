@@ -580,7 +580,7 @@ impl<'a> Scanner<'a> {
 /// Refuses a member name given twice (RFC 8725 §3.1). Small objects compare pairwise; larger
 /// ones sort, so that a document of many members costs `n log n`, not `n²`.
 fn check_unique(names: &mut [Cow<'_, str>]) -> Result<(), JsonError> {
-    let duplicate = |name: &str| JsonError::DuplicateKey(name.chars().take(64).collect());
+    let duplicate = |name: &str| JsonError::DuplicateKey(crate::text::prefix(name, 64).to_owned());
     if names.len() <= 16 {
         let mut seen: [&[u8]; 16] = [&[]; 16];
         for (i, name) in names.iter().enumerate() {
