@@ -177,7 +177,7 @@ impl ClientAuth {
                 ));
             }
             (ClientAuth::PrivateKeyJwt, Some(assertion)) => {
-                if assertion.split('.').count() != 3
+                if assertion.bytes().filter(|&b| b == b'.').count() != 2
                     || !assertion
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))

@@ -347,8 +347,9 @@ pub fn is_loopback_host(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return ipv6(inner) == Some([0, 0, 0, 0, 0, 0, 0, 1]);
+    let b = host.as_bytes();
+    if b.len() >= 2 && b[0] == b'[' && b[b.len() - 1] == b']' {
+        return ipv6(&host[1..b.len() - 1]) == Some([0, 0, 0, 0, 0, 0, 0, 1]);
     }
     let mut text = Text(host.as_bytes());
     text.ipv4().is_some_and(|a| a[0] == 127) && text.0.is_empty()

@@ -610,9 +610,12 @@ pub fn unverified_jwt_times(token: &str) -> Option<UnverifiedJwtTimes> {
     if token.len() > MAX_UNVERIFIED_JWT_BYTES {
         return None;
     }
-    let mut parts = token.split('.');
-    let (header, claims, _sig) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    // Three parts: exactly two dots.
+    let dot = |s: &str| s.bytes().position(|b| b == b'.');
+    let (header, rest) = token.split_at(dot(token)?);
+    let rest = &rest[1..];
+    let (claims, signature) = rest.split_at(dot(rest)?);
+    if dot(&signature[1..]).is_some() {
         return None;
     }
     let header = crate::b64::decode(header)?;
