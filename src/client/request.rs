@@ -234,21 +234,20 @@ pub fn refresh_request_body_signed(
 
     // grant_type, refresh_token, scope, client authentication; or (Curity, TokenIDP) the
     // client authentication right after grant_type. An empty name is an unused slot.
-    let own = [
-        ("refresh_token", token),
-        ("scope", scope.as_deref().unwrap_or_default()),
-    ];
-    let own = own.iter().filter(|(_, v)| !v.is_empty());
-    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(6 + params.extra_params.len());
-    fields.push(("grant_type", "refresh_token"));
-    let auth = auth.iter().filter(|(name, _)| !name.is_empty());
-    if dialect.credentials_first() || dialect.json_body() {
-        fields.extend(auth);
-        fields.extend(own);
+    let grant = ("grant_type", "refresh_token");
+    let refresh = ("refresh_token", token);
+    let scope = match &scope {
+        Some(s) => ("scope", s.as_str()),
+        None => NO_PARAM,
+    };
+    let [a, b, c] = auth;
+    let slots = if dialect.credentials_first() || dialect.json_body() {
+        [grant, a, b, c, refresh, scope]
     } else {
-        fields.extend(own);
-        fields.extend(auth);
-    }
+        [grant, refresh, scope, a, b, c]
+    };
+    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(6 + params.extra_params.len());
+    push_slots(&mut fields, &slots);
     for (k, v) in &params.extra_params {
         fields.push((k, v));
     }
@@ -348,13 +347,26 @@ pub fn revocation_request_body_signed(
         client_assertion,
         &mut signed,
     )?;
+    let hint = match token_type_hint {
+        Some(hint) => ("token_type_hint", hint),
+        None => NO_PARAM,
+    };
+    let [a, b, c] = auth;
     let mut fields: Vec<(&str, &str)> = Vec::with_capacity(5);
-    fields.push(("token", token));
-    if let Some(hint) = token_type_hint {
-        fields.push(("token_type_hint", hint));
-    }
-    fields.extend(auth.iter().filter(|(n, _)| !n.is_empty()));
+    push_slots(&mut fields, &[("token", token), hint, a, b, c]);
     Ok(crate::form::serialize(&fields))
+}
+
+/// An unused parameter slot (an empty name).
+const NO_PARAM: (&str, &str) = ("", "");
+
+/// Appends the used slots (a non-empty name) of `slots`, in order.
+fn push_slots<'a>(fields: &mut Vec<(&'a str, &'a str)>, slots: &[(&'a str, &'a str)]) {
+    for &(name, value) in slots {
+        if !name.is_empty() {
+            fields.push((name, value));
+        }
+    }
 }
 
 /// TokenIDP's camelCase names for the protocol parameters; extra parameters keep theirs.

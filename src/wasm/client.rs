@@ -202,27 +202,26 @@ impl ClientHandle {
         let total = lens.iter().fold(body_len, |n, &l| {
             n.saturating_add(usize::try_from(l).unwrap_or(0))
         });
-        let headers: Vec<(String, String)> = retry_after
-            .map(|value| ("retry-after".to_owned(), value))
-            .into_iter()
-            .collect();
+        let headers = match retry_after {
+            Some(value) => vec![("retry-after".to_owned(), value)],
+            None => Vec::new(),
+        };
         let set =
             super::with_input(total, |input| {
                 let (body, mut rest) = input.split_at(body_len);
                 // The members of `previous` after the body, in order; `None` when absent.
-                let mut member = |len: i32| -> Result<Option<String>, JsValue> {
+                let mut members: [Option<String>; 3] = Default::default();
+                for (member, &len) in members.iter_mut().zip(&lens) {
                     let Ok(len) = usize::try_from(len) else {
-                        return Ok(None);
+                        continue;
                     };
                     let (text, tail) = rest.split_at(len);
                     rest = tail;
                     let text = core::str::from_utf8(text)
                         .map_err(|_| argument("previous: a member is not valid text"))?;
-                    Ok(Some(text.to_owned()))
-                };
-                let refresh_token = member(previous_refresh_token)?;
-                let scope = member(previous_scope)?;
-                let id_token = member(previous_id_token)?;
+                    *member = Some(text.to_owned());
+                }
+                let [refresh_token, scope, id_token] = members;
                 let previous = (refresh_token.is_some() || scope.is_some() || id_token.is_some())
                     .then(|| PreviousTokens {
                         refresh_token: refresh_token.map(Secret::new),
