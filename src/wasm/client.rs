@@ -80,12 +80,6 @@ impl ClientHandle {
         Ok(ClientHandle { config, headers })
     }
 
-    /// The token endpoint (RFC 6749 §3.2).
-    #[wasm_bindgen(getter)]
-    pub fn url(&self) -> String {
-        self.config.token_endpoint().to_owned()
-    }
-
     /// The request headers as a fresh plain object (lower-case names): those of a refresh
     /// request, or with `revocation` those of a revocation request (RFC 7009 §2.1).
     pub fn headers(&self, revocation: bool) -> js_sys::Object {
@@ -101,12 +95,6 @@ impl ClientHandle {
             let _ = js_sys::Reflect::set(&object, &(*name).into(), &value.into());
         }
         object
-    }
-
-    /// The revocation endpoint (RFC 7009 §2), if configured.
-    #[wasm_bindgen(getter, js_name = revocationUrl)]
-    pub fn revocation_url(&self) -> Option<String> {
-        self.config.revocation_endpoint().map(str::to_owned)
     }
 
     /// The body of a revocation request (RFC 7009 §2.1) for `token` (`token_type_hint` as
