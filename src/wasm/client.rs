@@ -245,16 +245,16 @@ fn extra(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     if !Shape::is_object(value) {
         return Err(argument("extraParams: expected an object of string values"));
     }
-    let entries = js_sys::Object::entries(value.unchecked_ref());
-    let mut out = Vec::with_capacity(entries.length() as usize);
-    for entry in entries.iter() {
-        let pair: js_sys::Array = entry.unchecked_into();
-        let name = pair.get(0).as_string().unwrap_or_default();
-        let value = pair
-            .get(1)
+    // Own enumerable string keys in order, as `Object.entries` lists them, each value read with
+    // the `Reflect.get` the option readers use (a getter's exception is thrown as it is).
+    let object: &js_sys::Object = value.unchecked_ref();
+    let keys = js_sys::Object::keys(object);
+    let mut out = Vec::with_capacity(keys.length() as usize);
+    for key in keys.iter() {
+        let value = js_sys::Reflect::get(object, &key)?
             .as_string()
             .ok_or_else(|| argument("extraParams: every value must be a string"))?;
-        out.push((name, value));
+        out.push((key.as_string().unwrap_or_default(), value));
     }
     Ok(out)
 }
