@@ -191,13 +191,20 @@ pub fn refresh_request_body_signed(
         Some(text) => {
             let scope = Scope::parse_argument("scope", text)?;
             if let Some(granted) = config.granted_scope() {
-                let extra = scope.not_in(granted);
+                // The tokens not granted, in order, as in `Scope::not_in`.
+                let mut extra = String::new();
+                for token in scope.tokens() {
+                    if !granted.tokens().contains(token) {
+                        extra.push_str(if extra.is_empty() { "" } else { " " });
+                        extra.push_str(token);
+                    }
+                }
                 if !extra.is_empty() {
                     return Err(RotorError::new(
                         crate::error::RotorErrorCode::ScopeWidening,
                         join(&[
                             "scope \"",
-                            &extra.join(" "),
+                            &extra,
                             "\" is not within the granted scope (RFC 6749 §6); sign in again to widen it",
                         ]),
                     ));
