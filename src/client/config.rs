@@ -189,7 +189,7 @@ pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError
     if !b.iter().all(u8::is_ascii_graphic) {
         return bad("must be an absolute URL without spaces, control or non-ASCII characters");
     }
-    if b.contains(&b'#') {
+    if b.iter().any(|&c| c == b'#') {
         return bad("must not have a fragment (RFC 6749 §3.2, RFC 8414 §2)");
     }
     let Some((scheme, rest)) = crate::text::split_once(url, "://") else {
@@ -204,7 +204,7 @@ pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError
     };
     let (authority, path_and_query) = rest.split_at(position(rest, |c| c == b'/' || c == b'?'));
     let a = authority.as_bytes();
-    if a.contains(&b'@') {
+    if a.iter().any(|&c| c == b'@') {
         return bad("must not contain credentials (userinfo)");
     }
     // The host ends at `]` for an IPv6 address, else at the first `:`.
@@ -255,6 +255,12 @@ pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError
     })
 }
 
+/// The longest prefix of `bytes` that is UTF-8.
+fn utf8_prefix(bytes: &[u8]) -> &str {
+    core::str::from_utf8(bytes)
+        .unwrap_or_else(|e| core::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
+}
+
 /// Where the first byte of `text` for which `stop` holds is (`text.len()` when none).
 fn position(text: &str, stop: impl Fn(u8) -> bool) -> usize {
     text.bytes().position(stop).unwrap_or(text.len())
@@ -299,7 +305,8 @@ pub fn check_endpoint_named(
             return Err(RotorError::config(join(&[
                 what,
                 " query must not carry the protocol parameter \"",
-                &String::from_utf8_lossy(&name),
+                // Decoded bytes that are not UTF-8 are shown up to the first invalid one.
+                utf8_prefix(&name),
                 "\": tokens and secrets never go in URLs (RFC 6749 §2.3.1, RFC 9700 §4.1)",
             ])));
         }
@@ -458,13 +465,33 @@ impl Text<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Text, ipv6};
+    use super::{Text, check_endpoint_named, ipv6};
     use proptest::prelude::*;
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn v4(text: &str) -> Option<[u8; 4]> {
         let mut t = Text(text.as_bytes());
         t.ipv4().filter(|_| t.0.is_empty())
+    }
+
+    #[test]
+    fn query_names_are_decoded_and_shown_up_to_invalid_utf8() {
+        let err = check_endpoint_named("tokenEndpoint", "https://as/t?a=1&client%5Fsecret=x", None)
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "tokenEndpoint query must not carry the protocol parameter \"client_secret\": tokens and secrets never go in URLs (RFC 6749 §2.3.1, RFC 9700 §4.1)"
+        );
+        let err = check_endpoint_named("issuer", "https://as/t?client_assertion%FF%41=x", None)
+            .unwrap_err();
+        assert!(
+            err.message.starts_with(
+                "issuer query must not carry the protocol parameter \"client_assertion\": "
+            ),
+            "{}",
+            err.message
+        );
+        assert!(check_endpoint_named("tokenEndpoint", "https://as/t?&&x=client_id", None).is_ok());
     }
 
     #[test]

@@ -583,14 +583,14 @@ fn check_unique(names: &mut [Cow<'_, str>]) -> Result<(), JsonError> {
     let duplicate = |name: &str| JsonError::DuplicateKey(crate::text::prefix(name, 64).to_owned());
     if names.len() <= 16 {
         let mut seen: [&[u8]; 16] = [&[]; 16];
-        for (i, name) in names.iter().enumerate() {
-            let name: &[u8] = name.as_bytes();
+        for (i, full) in names.iter().enumerate() {
+            let name: &[u8] = full.as_bytes();
             // Length and first byte first: most names differ there.
             if seen[..i]
                 .iter()
                 .any(|s| s.len() == name.len() && s.first() == name.first() && *s == name)
             {
-                return Err(duplicate(&String::from_utf8_lossy(name)));
+                return Err(duplicate(full));
             }
             seen[i] = name;
         }
