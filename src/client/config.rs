@@ -179,7 +179,10 @@ pub struct HttpUrl<'a> {
 /// Refused: anything but `https:` (or `http:` to `localhost`, `127.0.0.0/8` or `[::1]`, see
 /// [`is_loopback_host`]), userinfo (`user:pass@`), a fragment, whitespace, control or
 /// non-ASCII characters, a bad port and an empty or invalid host.
+// `iter().any` rather than `[u8]::contains`, which brings core's `memchr` into the browser
+// module (README, "The page's module").
 #[inline(never)]
+#[allow(clippy::manual_contains)]
 pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError> {
     let bad = |why: &'static str| Err(url_error(what, why));
     let b = url.as_bytes();
