@@ -74,18 +74,19 @@ impl OAuthError {
     /// cannot flood logs).
     pub fn message(&self) -> String {
         let status = crate::text::u64_text(u64::from(self.status));
-        let mut parts = vec![
+        let (colon, description) = match &self.description {
+            Some(d) => (": ", crate::text::prefix(d, 200)),
+            None => ("", ""),
+        };
+        crate::text::join(&[
             "token endpoint answered ",
             &self.code,
             " (HTTP ",
             &status,
             ")",
-        ];
-        if let Some(d) = &self.description {
-            parts.push(": ");
-            parts.push(crate::text::prefix(d, 200));
-        }
-        crate::text::join(&parts)
+            colon,
+            description,
+        ])
     }
 }
 

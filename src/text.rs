@@ -42,10 +42,17 @@ pub fn u64_text(n: u64) -> String {
 
 /// At most `max` characters of `text` (for quoting caller input in messages).
 pub fn prefix(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => &text[..end],
-        None => text,
+    // Characters are counted by their first bytes (those that are not `10xxxxxx`).
+    let mut count = 0;
+    for (at, &b) in text.as_bytes().iter().enumerate() {
+        if b & 0xC0 != 0x80 {
+            if count == max {
+                return text.get(..at).unwrap_or(text);
+            }
+            count += 1;
+        }
     }
+    text
 }
 
 /// Where `needle` first occurs in `text` (Knuth–Morris–Pratt: linear in both lengths whatever
@@ -116,6 +123,11 @@ mod tests {
             prop_assert_eq!(find(&text, &needle), text.find(needle.as_str()));
             prop_assert_eq!(replace(&text, &needle, "[x]"), text.replace(needle.as_str(), "[x]"));
             prop_assert_eq!(split_once(&text, &needle), text.split_once(needle.as_str()));
+        }
+
+        #[test]
+        fn prefix_counts_characters(text in "\\PC{0,12}", max in 0usize..14) {
+            prop_assert_eq!(prefix(&text, max), text.chars().take(max).collect::<String>());
         }
 
         #[test]

@@ -101,6 +101,7 @@ function retryAfterOf(headers) {
 export class Client {
   #core;
   #url;
+  #revocationUrl;
   #headers;
   #cookie;
   /** private_key_jwt: `{ privateKey, kid, alg }` (pkg/lib/keys.js), else null. */
@@ -124,7 +125,9 @@ export class Client {
     this.#core = new ClientHandle(core);
     this.#clientId = core.clientId;
     this.#errorsOn2xx = core.dialect === "tokenidp";
-    this.#url = this.#core.url;
+    // Kept as given: the core checked them (no getter crosses back for them).
+    this.#url = core.tokenEndpoint;
+    this.#revocationUrl = core.revocationEndpoint ?? undefined;
     this.#cookie = cookie;
     this.#headers = this.#core.headers(false);
     if (cookie) this.#headers[COOKIE_HEADER] = "1";
@@ -184,7 +187,7 @@ export class Client {
   /** `buildRevocationRequest` with the `private_key_jwt` assertion signed by `clientKey`. */
   async buildRevocationRequestAsync(params) {
     const now = nowOf(params?.now);
-    const url = this.#core.revocationUrl;
+    const url = this.#revocationUrl;
     const clientAssertion = this.#clientKey && url ? await (await dpopModule()).signAssertion(this.#clientKey, this.#clientId, url, now) : params?.clientAssertion;
     return this.buildRevocationRequest({ ...params, now, clientAssertion });
   }
@@ -201,11 +204,11 @@ export class Client {
     if (this.#cookie && token == null) {
       const body = this.#core.revocation(PLACEHOLDER, optionalString(params.tokenTypeHint, "tokenTypeHint"), nowOf(params.now));
       const headers = { ...this.#core.headers(true), [COOKIE_HEADER]: "1" };
-      return { url: this.#core.revocationUrl, method: "POST", headers, body: withoutPair(body, "token"), credentials: "include" };
+      return { url: this.#revocationUrl, method: "POST", headers, body: withoutPair(body, "token"), credentials: "include" };
     }
     if (typeof token !== "string") throw argument("token: expected a string");
     const body = this.#core.revocation(token, optionalString(params.tokenTypeHint, "tokenTypeHint"), nowOf(params.now), optionalString(params.clientAssertion, "clientAssertion"));
-    return { url: this.#core.revocationUrl, method: "POST", headers: this.#core.headers(true), body };
+    return { url: this.#revocationUrl, method: "POST", headers: this.#core.headers(true), body };
   }
 
   /**

@@ -150,23 +150,34 @@ impl ClientAuth {
     /// `assertion` is the `private_key_jwt` assertion the caller signed
     /// ([`crate::jws::assertion_claims`]); required by that method, refused by the others
     /// (`invalid_argument`).
-    pub(crate) fn body_params(
-        &self,
-        client_id: &str,
+    ///
+    /// The parameters are borrowed (an empty name marks an unused slot); a `client_secret_jwt`
+    /// assertion is written into `signed`.
+    pub(crate) fn body_params<'a>(
+        &'a self,
+        client_id: &'a str,
         token_endpoint: &str,
         now_ms: f64,
         jti_entropy: &[u8; 16],
-        assertion: Option<&str>,
-    ) -> Result<Vec<(&'static str, String)>, RotorError> {
-        let mut params = Vec::with_capacity(3);
-        match (self, assertion) {
+        assertion: Option<&'a str>,
+        signed: &'a mut String,
+    ) -> Result<AuthParams<'a>, RotorError> {
+        let id = ("client_id", client_id);
+        let with_assertion = |assertion: &'a str| {
+            [
+                id,
+                ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
+                ("client_assertion", assertion),
+            ]
+        };
+        Ok(match (self, assertion) {
             (ClientAuth::PrivateKeyJwt, None) => {
                 return Err(RotorError::argument(
                     "private_key_jwt: the client assertion is signed with the client's key (clientAssertion, or buildRefreshRequestAsync)",
                 ));
             }
             (ClientAuth::PrivateKeyJwt, Some(assertion)) => {
-                if assertion.split('.').count() != 3
+                if assertion.bytes().filter(|&b| b == b'.').count() != 2
                     || !assertion
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
@@ -175,31 +186,21 @@ impl ClientAuth {
                         "clientAssertion must be a compact JWS (RFC 7515 §7.1)",
                     ));
                 }
-                params.push(("client_id", client_id.to_owned()));
-                params.push((
-                    "client_assertion_type",
-                    JWT_BEARER_ASSERTION_TYPE.to_owned(),
-                ));
-                params.push(("client_assertion", assertion.to_owned()));
-                return Ok(params);
+                with_assertion(assertion)
             }
             (_, Some(_)) => {
                 return Err(RotorError::argument(
                     "clientAssertion is only for authMethod \"private_key_jwt\"",
                 ));
             }
-            (_, None) => {}
-        }
-        match self {
-            ClientAuth::SecretBasic(_) => {}
-            ClientAuth::SecretPost(secret) => {
-                params.push(("client_id", client_id.to_owned()));
-                params.push(("client_secret", secret.expose().to_owned()));
+            (ClientAuth::SecretBasic(_), None) => [NO_PARAM; 3],
+            (ClientAuth::SecretPost(secret), None) => {
+                [id, ("client_secret", secret.expose()), NO_PARAM]
             }
-            ClientAuth::SecretJwt(key) => {
+            (ClientAuth::SecretJwt(key), None) => {
                 let iat = (now_ms / 1000.0).floor() as i64;
                 let claims = assertion_claims(client_id, token_endpoint, iat, jti_entropy);
-                let assertion = jwt::sign_claims_json(None, Some("JWT"), claims.as_bytes(), key)
+                *signed = jwt::sign_claims_json(None, Some("JWT"), claims.as_bytes(), key)
                     .map_err(|_| {
                         RotorError::argument(
                             "now is too late to date a client_secret_jwt assertion (after the year 9999, RFC 7519 §2)",
@@ -207,19 +208,20 @@ impl ClientAuth {
                     })?;
                 // RFC 7523 §3: client_id is optional with an assertion but harmless and
                 // lets servers find the client before verifying (OIDC Core §9 allows it).
-                params.push(("client_id", client_id.to_owned()));
-                params.push((
-                    "client_assertion_type",
-                    JWT_BEARER_ASSERTION_TYPE.to_owned(),
-                ));
-                params.push(("client_assertion", assertion));
+                let signed: &'a String = signed;
+                with_assertion(signed)
             }
-            ClientAuth::None => params.push(("client_id", client_id.to_owned())),
-            ClientAuth::PrivateKeyJwt => {}
-        }
-        Ok(params)
+            (ClientAuth::None, None) => [id, NO_PARAM, NO_PARAM],
+        })
     }
 }
+
+/// The body parameters of a client authentication ([`ClientAuth::body_params`]): up to three
+/// (name, value) pairs, an empty name marking an unused slot.
+pub(crate) type AuthParams<'a> = [(&'static str, &'a str); 3];
+
+/// An unused slot of [`AuthParams`].
+const NO_PARAM: (&str, &str) = ("", "");
 
 /// `base64(urlencode(client_id) ":" urlencode(secret))` (RFC 6749 §2.3.1, RFC 7617 §2).
 pub(crate) fn basic_credentials(client_id: &str, secret: &Secret) -> String {

@@ -30,11 +30,12 @@ pub const PROTOCOL_PARAMS: [&str; 14] = [
     "access_token",
 ];
 
-/// True when `name` is a protocol parameter (or a `client_assertion*` variant).
-pub(crate) fn is_protocol_param(name: &str) -> bool {
-    PROTOCOL_PARAMS.contains(&name)
-        || name.starts_with("client_assertion")
-        || name.starts_with("clientAssertion")
+/// True when `name` (raw bytes, as decoded from a query) is a protocol parameter (or a
+/// `client_assertion*` variant).
+pub(crate) fn is_protocol_param(name: &[u8]) -> bool {
+    PROTOCOL_PARAMS.iter().any(|p| p.as_bytes() == name)
+        || name.starts_with(b"client_assertion")
+        || name.starts_with(b"clientAssertion")
 }
 
 /// The client configuration as the caller writes it (`ClientConfig` in JS). Unknown keys are
@@ -78,6 +79,7 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// Checks `options` and builds a configuration; every problem is `invalid_config`.
+    #[inline(never)]
     pub fn from_options(options: ClientOptions) -> Result<ClientConfig, RotorError> {
         let dialect = match options.dialect.as_deref() {
             None => Dialect::default(),
@@ -160,7 +162,7 @@ impl ClientConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpUrl<'a> {
     /// `https` or `http` (lower-case).
-    pub scheme: String,
+    pub scheme: &'static str,
     /// The host as written: a name, an IPv4 address or a bracketed IPv6 address.
     pub host: &'a str,
     /// The port, when one is given.
@@ -177,69 +179,73 @@ pub struct HttpUrl<'a> {
 /// Refused: anything but `https:` (or `http:` to `localhost`, `127.0.0.0/8` or `[::1]`, see
 /// [`is_loopback_host`]), userinfo (`user:pass@`), a fragment, whitespace, control or
 /// non-ASCII characters, a bad port and an empty or invalid host.
+// `iter().any` rather than `[u8]::contains`, which brings core's `memchr` into the browser
+// module (README, "The page's module").
+#[inline(never)]
+#[allow(clippy::manual_contains)]
 pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError> {
-    let bad = |why: &str| Err(RotorError::config(join(&[what, " ", why])));
-    if url.len() > MAX_ENDPOINT_BYTES {
+    let bad = |why: &'static str| Err(url_error(what, why));
+    let b = url.as_bytes();
+    if b.len() > MAX_ENDPOINT_BYTES {
         return bad("is too long");
     }
-    if url.chars().any(|c| !c.is_ascii_graphic()) {
+    if !b.iter().all(u8::is_ascii_graphic) {
         return bad("must be an absolute URL without spaces, control or non-ASCII characters");
     }
-    if url.contains('#') {
+    if b.iter().any(|&c| c == b'#') {
         return bad("must not have a fragment (RFC 6749 §3.2, RFC 8414 §2)");
     }
     let Some((scheme, rest)) = crate::text::split_once(url, "://") else {
         return bad("must be an absolute https: URL");
     };
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "https" && scheme != "http" {
+    let scheme = if scheme.eq_ignore_ascii_case("https") {
+        "https"
+    } else if scheme.eq_ignore_ascii_case("http") {
+        "http"
+    } else {
         return bad("must use https: (RFC 6749 §3.2)");
-    }
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, path_and_query) = rest.split_at(authority_end);
-    if authority.contains('@') {
+    };
+    let (authority, path_and_query) = rest.split_at(position(rest, |c| c == b'/' || c == b'?'));
+    let a = authority.as_bytes();
+    if a.iter().any(|&c| c == b'@') {
         return bad("must not contain credentials (userinfo)");
     }
-    let (host, port): (&str, Option<&str>) = if authority.starts_with('[') {
-        let Some(close) = authority.find(']') else {
+    // The host ends at `]` for an IPv6 address, else at the first `:`.
+    let host_end = if a.first() == Some(&b'[') {
+        let close = position(authority, |c| c == b']');
+        if close == a.len() {
             return bad("has an unterminated IPv6 address");
-        };
+        }
         if ipv6(&authority[1..close]).is_none() {
             return bad("has an invalid IPv6 address");
         }
-        let after = &authority[close + 1..];
-        let port = if after.is_empty() {
-            None
-        } else if let Some(p) = after.strip_prefix(':') {
-            Some(p)
-        } else {
-            return bad("has an invalid port");
-        };
-        (&authority[..=close], port)
+        close + 1
     } else {
-        match authority.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        }
+        position(authority, |c| c == b':')
+    };
+    let (host, after) = authority.split_at(host_end);
+    let port = match after.as_bytes().first() {
+        None => None,
+        Some(b':') => Some(&after[1..]),
+        Some(_) => return bad("has an invalid port"),
     };
     if host.is_empty() {
         return bad("has no host");
     }
-    if !host.starts_with('[')
+    if a[0] != b'['
         && !host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_')
     {
         return bad("has an invalid host");
     }
-    let port_ok = |p: &str| {
-        !p.is_empty()
-            && p.len() <= 5
-            && p.chars().all(|c| c.is_ascii_digit())
-            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
-    };
-    if port.is_some_and(|p| !port_ok(p)) {
-        return bad("has an invalid port");
+    if let Some(p) = port {
+        let n = p.bytes().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        });
+        if p.is_empty() || p.len() > 5 || !n.is_some_and(|n| (1..=65535).contains(&n)) {
+            return bad("has an invalid port");
+        }
     }
     if scheme == "http" && !is_loopback_host(host) {
         return bad("must use https: (http: is allowed only for localhost, 127.0.0.0/8 and [::1])");
@@ -252,6 +258,24 @@ pub fn check_url<'a>(what: &str, url: &'a str) -> Result<HttpUrl<'a>, RotorError
     })
 }
 
+/// The longest prefix of `bytes` that is UTF-8.
+fn utf8_prefix(bytes: &[u8]) -> &str {
+    core::str::from_utf8(bytes)
+        .unwrap_or_else(|e| core::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default())
+}
+
+/// Where the first byte of `text` for which `stop` holds is (`text.len()` when none).
+fn position(text: &str, stop: impl Fn(u8) -> bool) -> usize {
+    text.bytes().position(stop).unwrap_or(text.len())
+}
+
+/// `what why` as `invalid_config` (one cold call per URL check site).
+#[cold]
+#[inline(never)]
+fn url_error(what: &str, why: &str) -> RotorError {
+    RotorError::config(join(&[what, " ", why]))
+}
+
 /// Checks a token endpoint URL: the rules of [`check_url`], and (RFC 6749 §2.3.1, RFC 9700
 /// §4.1) no protocol parameter in the query and no `secret` anywhere in the URL.
 pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorError> {
@@ -259,29 +283,42 @@ pub fn check_endpoint(url: &str, secret: Option<&Secret>) -> Result<(), RotorErr
 }
 
 /// [`check_endpoint`] for the endpoint named `what` in messages (`revocationEndpoint`, ...).
+/// The query's parameter names are read as `application/x-www-form-urlencoded` (URL Standard
+/// §5.1: `+` and `%XX` decoded, sequences split at `&`, a name ends at its first `=`).
 pub fn check_endpoint_named(
     what: &str,
     url: &str,
     secret: Option<&Secret>,
 ) -> Result<(), RotorError> {
     let parts = check_url(what, url)?;
-    if let Some((_, query)) = parts.path_and_query.split_once('?') {
-        for (name, _) in crate::form::parse(query.as_bytes()) {
-            if is_protocol_param(&name) {
-                return Err(RotorError::config(join(&[
-                    what,
-                    " query must not carry the protocol parameter \"",
-                    &name,
-                    "\": tokens and secrets never go in URLs (RFC 6749 §2.3.1, RFC 9700 §4.1)",
-                ])));
-            }
+    let path_and_query = parts.path_and_query;
+    let query = &path_and_query[position(path_and_query, |c| c == b'?')..];
+    for sequence in query
+        .as_bytes()
+        .get(1..)
+        .unwrap_or_default()
+        .split(|&c| c == b'&')
+    {
+        let end = sequence
+            .iter()
+            .position(|&c| c == b'=')
+            .unwrap_or(sequence.len());
+        let name = crate::form::decode_bytes(&sequence[..end]);
+        if is_protocol_param(&name) {
+            return Err(RotorError::config(join(&[
+                what,
+                " query must not carry the protocol parameter \"",
+                // Decoded bytes that are not UTF-8 are shown up to the first invalid one.
+                utf8_prefix(&name),
+                "\": tokens and secrets never go in URLs (RFC 6749 §2.3.1, RFC 9700 §4.1)",
+            ])));
         }
     }
     if secret.is_some_and(|s| contains_secret(url, s.expose())) {
-        return Err(RotorError::config(join(&[
+        return Err(url_error(
             what,
-            " must not contain the client secret (RFC 6749 §2.3.1)",
-        ])));
+            "must not contain the client secret (RFC 6749 §2.3.1)",
+        ));
     }
     Ok(())
 }
@@ -292,6 +329,7 @@ pub const MIN_SECRET_SEARCH_BYTES: usize = 8;
 
 /// True when `value` (at least [`MIN_SECRET_SEARCH_BYTES`] long) occurs in `url`, raw or
 /// percent-encoded.
+#[inline(never)]
 pub(crate) fn contains_secret(url: &str, value: &str) -> bool {
     if value.len() < MIN_SECRET_SEARCH_BYTES {
         return false;
@@ -319,8 +357,9 @@ pub fn is_loopback_host(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return ipv6(inner) == Some([0, 0, 0, 0, 0, 0, 0, 1]);
+    let b = host.as_bytes();
+    if b.len() >= 2 && b[0] == b'[' && b[b.len() - 1] == b']' {
+        return ipv6(&host[1..b.len() - 1]) == Some([0, 0, 0, 0, 0, 0, 0, 1]);
     }
     let mut text = Text(host.as_bytes());
     text.ipv4().is_some_and(|a| a[0] == 127) && text.0.is_empty()
@@ -429,13 +468,33 @@ impl Text<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Text, ipv6};
+    use super::{Text, check_endpoint_named, ipv6};
     use proptest::prelude::*;
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn v4(text: &str) -> Option<[u8; 4]> {
         let mut t = Text(text.as_bytes());
         t.ipv4().filter(|_| t.0.is_empty())
+    }
+
+    #[test]
+    fn query_names_are_decoded_and_shown_up_to_invalid_utf8() {
+        let err = check_endpoint_named("tokenEndpoint", "https://as/t?a=1&client%5Fsecret=x", None)
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "tokenEndpoint query must not carry the protocol parameter \"client_secret\": tokens and secrets never go in URLs (RFC 6749 §2.3.1, RFC 9700 §4.1)"
+        );
+        let err = check_endpoint_named("issuer", "https://as/t?client_assertion%FF%41=x", None)
+            .unwrap_err();
+        assert!(
+            err.message.starts_with(
+                "issuer query must not carry the protocol parameter \"client_assertion\": "
+            ),
+            "{}",
+            err.message
+        );
+        assert!(check_endpoint_named("tokenEndpoint", "https://as/t?&&x=client_id", None).is_ok());
     }
 
     #[test]

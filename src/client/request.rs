@@ -156,6 +156,7 @@ pub fn refresh_request_body(
 
 /// [`refresh_request_body`] with the `private_key_jwt` client assertion the caller signed
 /// (RFC 7523 §2.2; see [`crate::jws`]); `None` for the other methods.
+#[inline(never)]
 pub fn refresh_request_body_signed(
     config: &ClientConfig,
     params: &RefreshParams,
@@ -190,13 +191,20 @@ pub fn refresh_request_body_signed(
         Some(text) => {
             let scope = Scope::parse_argument("scope", text)?;
             if let Some(granted) = config.granted_scope() {
-                let extra = scope.not_in(granted);
+                // The tokens not granted, in order, as in `Scope::not_in`.
+                let mut extra = String::new();
+                for token in scope.tokens() {
+                    if !granted.tokens().contains(token) {
+                        extra.push_str(if extra.is_empty() { "" } else { " " });
+                        extra.push_str(token);
+                    }
+                }
                 if !extra.is_empty() {
                     return Err(RotorError::new(
                         crate::error::RotorErrorCode::ScopeWidening,
                         join(&[
                             "scope \"",
-                            &extra.join(" "),
+                            &extra,
                             "\" is not within the granted scope (RFC 6749 §6); sign in again to widen it",
                         ]),
                     ));
@@ -211,7 +219,7 @@ pub fn refresh_request_body_signed(
                 "extraParams has an empty parameter name",
             ));
         }
-        if is_protocol_param(name) {
+        if is_protocol_param(name.as_bytes()) {
             return Err(RotorError::argument(join(&[
                 "extraParams must not set the protocol parameter \"",
                 prefix(name, 40),
@@ -221,36 +229,35 @@ pub fn refresh_request_body_signed(
     }
 
     let dialect = config.dialect();
+    let mut signed = String::new();
     let auth = config.auth().body_params(
         config.client_id(),
         config.token_endpoint(),
         now_ms,
         jti_entropy,
         client_assertion,
+        &mut signed,
     )?;
 
-    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(8 + params.extra_params.len());
-    fields.push(("grant_type", "refresh_token"));
-    let auth_fields = auth.iter().map(|(k, v)| (*k, v.as_str()));
-    if dialect.credentials_first() || dialect.json_body() {
-        fields.extend(auth_fields);
-        fields.push(("refresh_token", token));
-        if let Some(s) = &scope {
-            fields.push(("scope", s));
-        }
+    // grant_type, refresh_token, scope, client authentication; or (Curity, TokenIDP) the
+    // client authentication right after grant_type. An empty name is an unused slot.
+    let grant = ("grant_type", "refresh_token");
+    let refresh = ("refresh_token", token);
+    let scope = match &scope {
+        Some(s) => ("scope", s.as_str()),
+        None => NO_PARAM,
+    };
+    let [a, b, c] = auth;
+    let slots = if dialect.credentials_first() || dialect.json_body() {
+        [grant, a, b, c, refresh, scope]
     } else {
-        fields.push(("refresh_token", token));
-        if let Some(s) = &scope {
-            fields.push(("scope", s));
-        }
-        fields.extend(auth_fields);
+        [grant, refresh, scope, a, b, c]
+    };
+    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(6 + params.extra_params.len());
+    push_slots(&mut fields, &slots);
+    for (k, v) in &params.extra_params {
+        fields.push((k, v));
     }
-    fields.extend(
-        params
-            .extra_params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
 
     if dialect.json_body() {
         let mut body = String::with_capacity(64 + token.len());
@@ -295,6 +302,7 @@ pub fn revocation_request_body(
 
 /// [`revocation_request_body`] with the `private_key_jwt` client assertion the caller signed
 /// (addressed to the revocation endpoint); `None` for the other methods.
+#[inline(never)]
 pub fn revocation_request_body_signed(
     config: &ClientConfig,
     token: &str,
@@ -337,19 +345,35 @@ pub fn revocation_request_body_signed(
             "now must be a finite, non-negative number of milliseconds",
         ));
     }
+    let mut signed = String::new();
     let auth = config.auth().body_params(
         config.client_id(),
         endpoint,
         now_ms,
         jti_entropy,
         client_assertion,
+        &mut signed,
     )?;
-    let mut fields: Vec<(&str, &str)> = vec![("token", token)];
-    if let Some(hint) = token_type_hint {
-        fields.push(("token_type_hint", hint));
-    }
-    fields.extend(auth.iter().map(|(k, v)| (*k, v.as_str())));
+    let hint = match token_type_hint {
+        Some(hint) => ("token_type_hint", hint),
+        None => NO_PARAM,
+    };
+    let [a, b, c] = auth;
+    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(5);
+    push_slots(&mut fields, &[("token", token), hint, a, b, c]);
     Ok(crate::form::serialize(&fields))
+}
+
+/// An unused parameter slot (an empty name).
+const NO_PARAM: (&str, &str) = ("", "");
+
+/// Appends the used slots (a non-empty name) of `slots`, in order.
+fn push_slots<'a>(fields: &mut Vec<(&'a str, &'a str)>, slots: &[(&'a str, &'a str)]) {
+    for &(name, value) in slots {
+        if !name.is_empty() {
+            fields.push((name, value));
+        }
+    }
 }
 
 /// TokenIDP's camelCase names for the protocol parameters; extra parameters keep theirs.

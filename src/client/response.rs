@@ -94,6 +94,7 @@ pub struct TokenSet {
 /// - 4xx/5xx: an [`OAuthError`] (see [`error_from_response`]).
 /// - 1xx/3xx: `invalid_response` (a redirect is not a token response).
 /// - A status outside 100..=599 or a bad `now`/`requestedScope` is `invalid_argument`.
+#[inline(never)]
 pub fn parse_token_response(
     config: &ClientConfig,
     response: &TokenResponse<'_>,
@@ -240,47 +241,80 @@ const TOKENIDP_NAMES: Names = Names {
     id_token: "idToken",
 };
 
+/// The members of a success response being read, in one dialect.
+struct Reader<'o, 'a> {
+    obj: &'o Object<'a>,
+    dialect: Dialect,
+}
+
+/// `token response member <name><why>` as `invalid_response` (one cold call per site).
+#[cold]
+#[inline(never)]
+fn member_error(name: &str, why: &str) -> RotorError {
+    RotorError::response(join(&["token response member ", name, why]))
+}
+
+impl Reader<'_, '_> {
+    /// Member `name`; `null` counts as absent where the dialect says so.
+    #[inline(never)]
+    fn get(&self, name: &str) -> Option<&Raw<'_>> {
+        self.obj
+            .get(name)
+            .filter(|v| !(v.is_null() && self.dialect.null_members_absent()))
+    }
+
+    /// A string member, or `None` when absent.
+    #[inline(never)]
+    fn string(&self, name: &str) -> Result<Option<String>, RotorError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => match v.as_str() {
+                Some(s) => Ok(Some(s.into_owned())),
+                None => Err(member_error(name, " must be a string")),
+            },
+        }
+    }
+
+    /// A token member (a non-empty string), or `None` when absent.
+    #[inline(never)]
+    fn token(&self, name: &str) -> Result<Option<Secret>, RotorError> {
+        match self.string(name)? {
+            Some(s) if s.is_empty() => Err(member_error(name, " must not be empty")),
+            other => Ok(other.map(Secret::new)),
+        }
+    }
+
+    /// A lifetime member ([`read_lifetime`]), or `None` when absent.
+    #[inline(never)]
+    fn lifetime(&self, name: &str) -> Result<Option<u64>, RotorError> {
+        self.get(name)
+            .map(|v| read_lifetime(name, v, self.dialect.lifetime_strings_allowed()))
+            .transpose()
+    }
+}
+
+/// `token response has no <name> (RFC 6749 §5.1)` as `invalid_response`.
+#[cold]
+#[inline(never)]
+fn missing(name: &str) -> RotorError {
+    RotorError::response(join(&["token response has no ", name, " (RFC 6749 §5.1)"]))
+}
+
+#[inline(never)]
 fn read_fields(dialect: Dialect, obj: &Object<'_>) -> Result<Fields, RotorError> {
     let names = if dialect.enveloped_response() {
         &TOKENIDP_NAMES
     } else {
         &RFC_NAMES
     };
-    let get = |name: &str| match obj.get(name) {
-        Some(v) if v.is_null() && dialect.null_members_absent() => None,
-        other => other,
-    };
-    let member =
-        |name: &str, why: &str| RotorError::response(join(&["token response member ", name, why]));
-    let string = |name: &str| -> Result<Option<String>, RotorError> {
-        match get(name) {
-            None => Ok(None),
-            Some(v) => match v.as_str() {
-                Some(s) => Ok(Some(s.into_owned())),
-                None => Err(member(name, " must be a string")),
-            },
-        }
-    };
-    let token = |name: &str| -> Result<Option<Secret>, RotorError> {
-        match string(name)? {
-            Some(s) if s.is_empty() => Err(member(name, " must not be empty")),
-            other => Ok(other.map(Secret::new)),
-        }
-    };
-    let lifetime = |name: &str| -> Result<Option<u64>, RotorError> {
-        get(name)
-            .map(|v| read_lifetime(name, v, dialect.lifetime_strings_allowed()))
-            .transpose()
-    };
-
-    let missing = |name: &str| {
-        RotorError::response(join(&["token response has no ", name, " (RFC 6749 §5.1)"]))
-    };
-    let access_token = token(names.access_token)?.ok_or_else(|| missing(names.access_token))?;
-    let token_type = match string(names.token_type)? {
-        Some(t) if !t.is_empty() && t.chars().all(|c| c.is_ascii_graphic()) => t,
+    let r = Reader { obj, dialect };
+    let access_token = r
+        .token(names.access_token)?
+        .ok_or_else(|| missing(names.access_token))?;
+    let token_type = match r.string(names.token_type)? {
+        Some(t) if !t.is_empty() && t.bytes().all(|c| c.is_ascii_graphic()) => t,
         Some(_) => {
-            return Err(member(
+            return Err(member_error(
                 names.token_type,
                 " is empty or has invalid characters",
             ));
@@ -288,19 +322,19 @@ fn read_fields(dialect: Dialect, obj: &Object<'_>) -> Result<Fields, RotorError>
         None if dialect.token_type_optional() => "Bearer".to_owned(),
         None => return Err(missing(names.token_type)),
     };
-    let expires_in = lifetime(names.expires_in)?;
-    let refresh_token = token(names.refresh_token)?;
+    let expires_in = r.lifetime(names.expires_in)?;
+    let refresh_token = r.token(names.refresh_token)?;
     // draft-ietf-oauth-refresh-token-expiration: `refresh_token_expires_in`, read as sent
     // (0 = the refresh token expires on receipt). It wins over Keycloak's own name, whose 0
     // means an offline token that does not expire; both are checked when present.
-    let standard = lifetime(names.refresh_token_expires_in)?;
+    let standard = r.lifetime(names.refresh_token_expires_in)?;
     let keycloak = if dialect.reads_refresh_expires_in() {
-        lifetime(names.refresh_expires_in)?.filter(|&s| s > 0)
+        r.lifetime(names.refresh_expires_in)?.filter(|&s| s > 0)
     } else {
         None
     };
     let refresh_expires_in = standard.or(keycloak);
-    let scope = match string(names.scope)? {
+    let scope = match r.string(names.scope)? {
         None => None,
         Some(text) => {
             let scope = Scope::wire(&text).map_err(|e| {
@@ -317,7 +351,7 @@ fn read_fields(dialect: Dialect, obj: &Object<'_>) -> Result<Fields, RotorError>
             }
         }
     };
-    let id_token = token(names.id_token)?;
+    let id_token = r.token(names.id_token)?;
     Ok(Fields {
         access_token,
         token_type,
@@ -332,38 +366,39 @@ fn read_fields(dialect: Dialect, obj: &Object<'_>) -> Result<Fields, RotorError>
 /// Reads a lifetime in seconds: a non-negative whole JSON number of at most
 /// [`MAX_LIFETIME_SECONDS`]; with `allow_string`, also a string of ASCII digits.
 fn read_lifetime(name: &str, value: &Raw<'_>, allow_string: bool) -> Result<u64, RotorError> {
-    let bad = |why: &str| RotorError::response(join(&["token response member ", name, " ", why]));
+    let bad = |why: &str| member_error(name, why);
+    const WHOLE: &str = " must be a whole number of seconds";
     let seconds = match value.kind() {
         Kind::Number => {
             // Scanned numbers are finite; integers beyond u64 and fractions alike are read as
             // the correctly rounded f64, which is exact for every whole value up to 10 years.
             let f = value.as_f64().unwrap_or(f64::NAN);
             if !f.is_finite() || f.fract() != 0.0 {
-                return Err(bad("must be a whole number of seconds"));
+                return Err(bad(WHOLE));
             }
             if f < 0.0 {
-                return Err(bad("must not be negative"));
+                return Err(bad(" must not be negative"));
             }
             if f > MAX_LIFETIME_SECONDS as f64 {
-                return Err(bad("is larger than 10 years"));
+                return Err(bad(" is larger than 10 years"));
             }
             f as u64
         }
         Kind::String { .. } if allow_string => {
             let s = value.as_str().unwrap_or_default();
             if s.is_empty() || s.len() > 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad("must be a whole number of seconds"));
+                return Err(bad(WHOLE));
             }
-            s.parse::<u64>()
-                .map_err(|_| bad("must be a whole number of seconds"))?
+            // At most 12 digits: no overflow.
+            s.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0'))
         }
         Kind::String { .. } => {
-            return Err(bad("must be a JSON number, not a string (RFC 6749 §5.1)"));
+            return Err(bad(" must be a JSON number, not a string (RFC 6749 §5.1)"));
         }
-        _ => return Err(bad("must be a number of seconds")),
+        _ => return Err(bad(" must be a number of seconds")),
     };
     if seconds > MAX_LIFETIME_SECONDS {
-        return Err(bad("is larger than 10 years"));
+        return Err(bad(" is larger than 10 years"));
     }
     Ok(seconds)
 }
@@ -421,6 +456,7 @@ fn optional_string(obj: &Object<'_>, names: &[&str]) -> Option<String> {
 ///   [`code_for_status`], kind `retry`.
 ///
 /// `retryAfter` comes from `Retry-After` (RFC 9110 §10.2.3), in milliseconds from `now_ms`.
+#[inline(never)]
 pub fn error_from_response(
     dialect: Dialect,
     response: &TokenResponse<'_>,
@@ -468,39 +504,44 @@ fn redact_oauth_error(
     config: &ClientConfig,
     options: &ParseOptions,
 ) -> OAuthError {
-    let mut secrets: Vec<String> = Vec::new();
-    if let Some(previous) = &options.previous {
-        for s in [&previous.refresh_token, &previous.id_token]
-            .into_iter()
-            .flatten()
-        {
-            secrets.push(s.expose().to_owned());
-        }
-    }
-    if let super::auth::ClientAuth::SecretBasic(s) | super::auth::ClientAuth::SecretPost(s) =
-        config.auth()
-    {
-        let secret = s.expose();
-        secrets.push(super::auth::basic_credentials(config.client_id(), s));
-        secrets.push(crate::form::encode(secret));
-        secrets.push(secret.to_owned());
-    }
-    secrets.retain(|s| s.len() >= MIN_REDACTED_LEN);
+    let previous = options.previous.as_ref();
+    let (basic, encoded, secret) = match config.auth() {
+        super::auth::ClientAuth::SecretBasic(s) | super::auth::ClientAuth::SecretPost(s) => (
+            super::auth::basic_credentials(config.client_id(), s),
+            crate::form::encode(s.expose()),
+            s.expose(),
+        ),
+        _ => (String::new(), String::new(), ""),
+    };
+    let mut secrets = [
+        previous
+            .and_then(|p| p.refresh_token.as_ref())
+            .map_or("", Secret::expose),
+        previous
+            .and_then(|p| p.id_token.as_ref())
+            .map_or("", Secret::expose),
+        &basic,
+        &encoded,
+        secret,
+    ];
     // Longest first, so that a secret containing another is replaced whole.
-    secrets.sort_unstable_by_key(|s| std::cmp::Reverse(s.len()));
-    let scrub = |text: &mut Option<String>| {
-        if let Some(t) = text {
-            for s in &secrets {
-                if crate::text::find(t, s).is_some() {
-                    *t = crate::text::replace(t, s, "[redacted]");
-                }
+    for i in 0..secrets.len() {
+        for j in i + 1..secrets.len() {
+            if secrets[j].len() > secrets[i].len() {
+                secrets.swap(i, j);
             }
         }
-    };
-    scrub(&mut err.description);
-    scrub(&mut err.uri);
+    }
+    let secrets = secrets.iter().filter(|s| s.len() >= MIN_REDACTED_LEN);
+    for text in [&mut err.description, &mut err.uri].into_iter().flatten() {
+        for s in secrets.clone() {
+            if crate::text::find(text, s).is_some() {
+                *text = crate::text::replace(text, s, "[redacted]");
+            }
+        }
+    }
     if secrets
-        .iter()
+        .clone()
         .any(|s| crate::text::find(&err.code, s).is_some())
     {
         // A server that answers with a credential as its error code: the status decides.
@@ -513,6 +554,7 @@ fn redact_oauth_error(
 /// TokenIDP's failure envelope `{ isSuccess: false, error | errorCode | code,
 /// errorDescription | error_description | message }` as an [`OAuthError`]. Without a code,
 /// the status decides ([`code_for_status`]; a 2xx status gives `invalid_request`).
+#[inline(never)]
 fn tokenidp_error(obj: &Object<'_>, response: &TokenResponse<'_>, now_ms: f64) -> OAuthError {
     let retry_after_ms = retry_after(response.headers, now_ms);
     let status = response.status;
@@ -532,6 +574,7 @@ fn tokenidp_error(obj: &Object<'_>, response: &TokenResponse<'_>, now_ms: f64) -
 /// `Retry-After` (RFC 9110 §10.2.3) in milliseconds from `now_ms`: delta-seconds, or an
 /// HTTP date (a date in the past gives 0), without surrounding ASCII whitespace (RFC 9110
 /// §5.5). `None` when absent, malformed or over 10 years.
+#[inline(never)]
 pub fn retry_after(headers: &[(String, String)], now_ms: f64) -> Option<f64> {
     let value = headers
         .iter()
@@ -567,9 +610,12 @@ pub fn unverified_jwt_times(token: &str) -> Option<UnverifiedJwtTimes> {
     if token.len() > MAX_UNVERIFIED_JWT_BYTES {
         return None;
     }
-    let mut parts = token.split('.');
-    let (header, claims, _sig) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    // Three parts: exactly two dots.
+    let dot = |s: &str| s.bytes().position(|b| b == b'.');
+    let (header, rest) = token.split_at(dot(token)?);
+    let rest = &rest[1..];
+    let (claims, signature) = rest.split_at(dot(rest)?);
+    if dot(&signature[1..]).is_some() {
         return None;
     }
     let header = crate::b64::decode(header)?;

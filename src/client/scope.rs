@@ -56,47 +56,46 @@ fn is_scope_char(c: char) -> bool {
 
 impl Scope {
     /// Parses a space-delimited scope string (RFC 6749 §3.3): at most [`MAX_SCOPE_TOKENS`]
-    /// tokens ([`ScopeError::TooManyTokens`]). Linear in the length of `text` plus
-    /// O(n log n) in the number of tokens (duplicates are found by sorting).
+    /// tokens ([`ScopeError::TooManyTokens`]). Linear in the length of `text` plus, per
+    /// token, one comparison of 64-bit hashes with each distinct token before it (at most
+    /// [`MAX_SCOPE_TOKENS`]²/2 in all); tokens are compared byte by byte only when their
+    /// hashes and lengths agree.
     pub fn parse(text: &str) -> Result<Scope, ScopeError> {
-        // One pass over the bytes: every scope-token character is ASCII, so the first byte
-        // refused is the first character refused, at a character index equal to its byte index.
-        let mut all: Vec<&str> = Vec::new();
+        let mut tokens: Vec<String> = Vec::new();
+        let mut hashes: Vec<u64> = Vec::new();
+        let mut count = 0;
+        // One pass over the bytes, plus a space that ends the last token: every scope-token
+        // character is ASCII, so the first byte refused is the first character refused, at a
+        // character index equal to its byte index.
         let mut start = None;
-        for (i, &b) in text.as_bytes().iter().enumerate() {
+        for (i, b) in text.bytes().chain([b' ']).enumerate() {
             if b == b' ' {
-                if let Some(s) = start.take() {
-                    all.push(&text[s..i]);
+                let Some(s) = start.take() else { continue };
+                let token = &text[s..i];
+                // FNV-1a.
+                let hash = token.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                let seen = hashes
+                    .iter()
+                    .zip(&tokens)
+                    .any(|(&h, t)| h == hash && t == token);
+                if !seen {
+                    hashes.push(hash);
+                    tokens.push(token.to_owned());
                 }
             } else if b.is_ascii() && is_scope_char(char::from(b)) {
                 if start.is_none() {
-                    if all.len() == MAX_SCOPE_TOKENS {
+                    if count == MAX_SCOPE_TOKENS {
                         return Err(ScopeError::TooManyTokens);
                     }
+                    count += 1;
                     start = Some(i);
                 }
             } else {
                 return Err(ScopeError::BadCharacter(i));
             }
         }
-        if let Some(s) = start {
-            all.push(&text[s..]);
-        }
-        // Indices sorted by token, equal tokens in their order, so the first occurrence of
-        // each token is the first of its run (an unstable sort on (token, index): std's
-        // size-optimised unstable sort is smaller in wasm than its stable merge sort).
-        let mut order: Vec<usize> = (0..all.len()).collect();
-        order.sort_unstable_by_key(|&i| (all[i], i));
-        let mut keep = vec![false; all.len()];
-        for (n, &i) in order.iter().enumerate() {
-            keep[i] = n == 0 || all[order[n - 1]] != all[i];
-        }
-        let tokens = all
-            .iter()
-            .zip(keep)
-            .filter(|(_, k)| *k)
-            .map(|(t, _)| (*t).to_owned())
-            .collect();
         Ok(Scope(tokens))
     }
 
@@ -142,7 +141,14 @@ impl Scope {
 
     /// The canonical wire form: tokens joined by single spaces.
     pub fn to_wire(&self) -> String {
-        self.0.join(" ")
+        let mut out = String::with_capacity(self.0.iter().map(|t| t.len() + 1).sum());
+        for token in &self.0 {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(token);
+        }
+        out
     }
 
     /// The canonical wire form of the scope string `text` ([`Scope::parse`], then

@@ -580,17 +580,17 @@ impl<'a> Scanner<'a> {
 /// Refuses a member name given twice (RFC 8725 §3.1). Small objects compare pairwise; larger
 /// ones sort, so that a document of many members costs `n log n`, not `n²`.
 fn check_unique(names: &mut [Cow<'_, str>]) -> Result<(), JsonError> {
-    let duplicate = |name: &str| JsonError::DuplicateKey(name.chars().take(64).collect());
+    let duplicate = |name: &str| JsonError::DuplicateKey(crate::text::prefix(name, 64).to_owned());
     if names.len() <= 16 {
         let mut seen: [&[u8]; 16] = [&[]; 16];
-        for (i, name) in names.iter().enumerate() {
-            let name: &[u8] = name.as_bytes();
+        for (i, full) in names.iter().enumerate() {
+            let name: &[u8] = full.as_bytes();
             // Length and first byte first: most names differ there.
             if seen[..i]
                 .iter()
                 .any(|s| s.len() == name.len() && s.first() == name.first() && *s == name)
             {
-                return Err(duplicate(&String::from_utf8_lossy(name)));
+                return Err(duplicate(full));
             }
             seen[i] = name;
         }
@@ -607,7 +607,7 @@ fn check_unique(names: &mut [Cow<'_, str>]) -> Result<(), JsonError> {
 fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(i) = rest.find('\\') {
+    while let Some(i) = rest.bytes().position(|b| b == b'\\') {
         out.push_str(&rest[..i]);
         let b = rest.as_bytes();
         let (c, used) = match b[i + 1] {
@@ -617,7 +617,12 @@ fn unescape(text: &str) -> String {
             b'r' => ('\r', 2),
             b't' => ('\t', 2),
             b'u' => {
-                let hex = |at: usize| u32::from_str_radix(&rest[at..at + 4], 16).unwrap_or(0xFFFD);
+                // Four hex digits (validated when scanned).
+                let hex = |at: usize| {
+                    b[at..at + 4].iter().fold(0u32, |n, &d| {
+                        n * 16 + char::from(d).to_digit(16).unwrap_or(0)
+                    })
+                };
                 let n = hex(i + 2);
                 if (0xD800..=0xDBFF).contains(&n) {
                     let low = hex(i + 8);

@@ -50,7 +50,7 @@ pub fn string(value: &str) -> String {
 /// Appends `"name":` (a member name and its colon) to `out`, after a `,` unless `out` ends
 /// with `{`.
 pub fn push_name(out: &mut String, name: &str) {
-    if !out.ends_with('{') {
+    if out.as_bytes().last() != Some(&b'{') {
         out.push(',');
     }
     push_string(out, name);

@@ -80,12 +80,6 @@ impl ClientHandle {
         Ok(ClientHandle { config, headers })
     }
 
-    /// The token endpoint (RFC 6749 §3.2).
-    #[wasm_bindgen(getter)]
-    pub fn url(&self) -> String {
-        self.config.token_endpoint().to_owned()
-    }
-
     /// The request headers as a fresh plain object (lower-case names): those of a refresh
     /// request, or with `revocation` those of a revocation request (RFC 7009 §2.1).
     pub fn headers(&self, revocation: bool) -> js_sys::Object {
@@ -101,12 +95,6 @@ impl ClientHandle {
             let _ = js_sys::Reflect::set(&object, &(*name).into(), &value.into());
         }
         object
-    }
-
-    /// The revocation endpoint (RFC 7009 §2), if configured.
-    #[wasm_bindgen(getter, js_name = revocationUrl)]
-    pub fn revocation_url(&self) -> Option<String> {
-        self.config.revocation_endpoint().map(str::to_owned)
     }
 
     /// The body of a revocation request (RFC 7009 §2.1) for `token` (`token_type_hint` as
@@ -202,27 +190,26 @@ impl ClientHandle {
         let total = lens.iter().fold(body_len, |n, &l| {
             n.saturating_add(usize::try_from(l).unwrap_or(0))
         });
-        let headers: Vec<(String, String)> = retry_after
-            .map(|value| ("retry-after".to_owned(), value))
-            .into_iter()
-            .collect();
+        let headers = match retry_after {
+            Some(value) => vec![("retry-after".to_owned(), value)],
+            None => Vec::new(),
+        };
         let set =
             super::with_input(total, |input| {
                 let (body, mut rest) = input.split_at(body_len);
                 // The members of `previous` after the body, in order; `None` when absent.
-                let mut member = |len: i32| -> Result<Option<String>, JsValue> {
+                let mut members: [Option<String>; 3] = Default::default();
+                for (member, &len) in members.iter_mut().zip(&lens) {
                     let Ok(len) = usize::try_from(len) else {
-                        return Ok(None);
+                        continue;
                     };
                     let (text, tail) = rest.split_at(len);
                     rest = tail;
                     let text = core::str::from_utf8(text)
                         .map_err(|_| argument("previous: a member is not valid text"))?;
-                    Ok(Some(text.to_owned()))
-                };
-                let refresh_token = member(previous_refresh_token)?;
-                let scope = member(previous_scope)?;
-                let id_token = member(previous_id_token)?;
+                    *member = Some(text.to_owned());
+                }
+                let [refresh_token, scope, id_token] = members;
                 let previous = (refresh_token.is_some() || scope.is_some() || id_token.is_some())
                     .then(|| PreviousTokens {
                         refresh_token: refresh_token.map(Secret::new),
@@ -250,6 +237,7 @@ impl ClientHandle {
 }
 
 /// `extraParams` (RFC 8707 `resource` and the like): an object of string values, in order.
+#[inline(never)]
 fn extra(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
@@ -257,16 +245,16 @@ fn extra(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     if !Shape::is_object(value) {
         return Err(argument("extraParams: expected an object of string values"));
     }
-    let entries = js_sys::Object::entries(value.unchecked_ref());
-    let mut out = Vec::with_capacity(entries.length() as usize);
-    for entry in entries.iter() {
-        let pair: js_sys::Array = entry.unchecked_into();
-        let name = pair.get(0).as_string().unwrap_or_default();
-        let value = pair
-            .get(1)
+    // Own enumerable string keys in order, as `Object.entries` lists them, each value read with
+    // the `Reflect.get` the option readers use (a getter's exception is thrown as it is).
+    let object: &js_sys::Object = value.unchecked_ref();
+    let keys = js_sys::Object::keys(object);
+    let mut out = Vec::with_capacity(keys.length() as usize);
+    for key in keys.iter() {
+        let value = js_sys::Reflect::get(object, &key)?
             .as_string()
             .ok_or_else(|| argument("extraParams: every value must be a string"))?;
-        out.push((name, value));
+        out.push((key.as_string().unwrap_or_default(), value));
     }
     Ok(out)
 }
@@ -281,6 +269,7 @@ fn utf16_len(s: &str) -> usize {
 }
 
 /// The `TokenSet` object: the five strings cross as one text (one decode), cut in JS.
+#[inline(never)]
 fn token_set_value(set: &TokenSet) -> JsValue {
     let parts = [
         Some(set.access_token.expose()),

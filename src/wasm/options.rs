@@ -84,8 +84,8 @@ impl Shape {
         for key in js_sys::Object::keys(object).iter() {
             let key = key.as_string().unwrap_or_default();
             if !self.keys.contains(&key.as_str()) {
-                let shown: String = key.chars().take(40).collect();
-                return Err(self.error(&["unknown option \"", &shown, "\""].concat()));
+                let shown = crate::text::prefix(&key, 40);
+                return Err(self.error(&crate::text::join(&["unknown option \"", shown, "\""])));
             }
         }
         Ok(object)
