@@ -59,7 +59,8 @@ build_module() {
   # reach (scripts/glue-dispose.mjs; measured -0.2 KB gzipped page JS each, README).
   node "$ROOT/scripts/glue-dispose.mjs" "$OUT/$name.js"
   # Optimised once with its names kept (target/wasm-names/, for twiggy in `make bench`), then
-  # stripped for the package: the same code in both. --low-memory-unused: rustc puts the stack
+  # stripped for the package: the same code in both. Stripped: names, producers and the
+  # `target_features` section (read by linkers only; measured -0.1 KB gzipped of each module). --low-memory-unused: rustc puts the stack
   # first (addresses 0 to 1 MiB, growing down), so the lowest 1 KiB is touched only by a stack
   # 1 MiB deep; wasm-opt may then fold constant offsets into loads and stores (measured
   # -0.9 KB gzipped of the browser module).
@@ -73,7 +74,7 @@ build_module() {
     "$OUT/${name}_bg.wasm" -o "$ROOT/target/wasm-names/${name}_bg.wasm"
   "$ROOT/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    --strip-debug --strip-producers "$ROOT/target/wasm-names/${name}_bg.wasm" -o "$OUT/${name}_bg.wasm"
+    --strip-debug --strip-producers --strip-target-features "$ROOT/target/wasm-names/${name}_bg.wasm" -o "$OUT/${name}_bg.wasm"
   # The browser and edge modules' import and export names minified in the module and its glue
   # (a page downloads both; measured -0.8 KB page JS and -1.1 KB wasm gzipped, README).
   if [ "$name" = rotor ] || [ "$name" = issuer ]; then node "$ROOT/scripts/glue-names.mjs" "$OUT/${name}_bg.wasm" "$OUT/$name.js"; fi
