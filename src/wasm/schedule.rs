@@ -307,9 +307,9 @@ impl RenewalMachine {
     }
 
     /// `"idle" | "scheduled" | "refreshing" | "retry-wait" | "needs-reauthentication"`.
-    #[wasm_bindgen(getter)]
-    pub fn state(&self) -> String {
-        self.inner.state().as_str().to_owned()
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn state(&self) -> JsValue {
+        JsValue::from_str(self.inner.state().as_str())
     }
 
     /// The planned refresh instant (ms), if any.
