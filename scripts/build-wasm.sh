@@ -36,8 +36,12 @@ build_module() {
   if [ "$TOOLCHAIN" = rustup ]; then
     cargo build --quiet --lib --release --target wasm32-unknown-unknown "$@"
   else
-    local wasm_ld
+    local wasm_ld features=""
     wasm_ld="$(command -v wasm-ld-19 || echo /usr/lib/llvm-19/bin/wasm-ld)"
+    # The browser module without reference types: wasm-bindgen then keeps JS values in a JS
+    # array instead of an externref table (measured: rotor_bg.wasm -0.8 KB, page JS +0.15 KB
+    # gzipped, build+parse 0.94-0.99x the time, A/B alternating; README, "The page's module").
+    [ "$name" = rotor ] && features=",-reference-types"
     # std's `optimize_for_size` picks its smaller implementations: measured -2.9 % gzipped
     # wasm with no measurable change in speed (README, Benchmarks).
     # +bulk-memory,+nontrapping-fptoint: `memory.copy`/`memory.fill` instead of compiler_builtins'
@@ -50,7 +54,7 @@ build_module() {
     # Debug text reaches a user from wasm; it kept core's Unicode tables in the module).
     PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$wasm_ld" \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS='--cfg getrandom_backend="wasm_js" -Zlocation-detail=none -Zfmt-debug=none -Ctarget-feature=+bulk-memory,+nontrapping-fptoint' \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS='--cfg getrandom_backend="wasm_js" -Zlocation-detail=none -Zfmt-debug=none -Ctarget-feature=+bulk-memory,+nontrapping-fptoint'"$features" \
       /usr/bin/cargo build --quiet --lib --release --target wasm32-unknown-unknown \
         -Zbuild-std=std,panic_abort -Zbuild-std-features=panic_immediate_abort,optimize_for_size "$@"
   fi
@@ -59,8 +63,9 @@ build_module() {
   # reach (scripts/glue-dispose.mjs; measured -0.2 KB gzipped page JS each, README).
   node "$ROOT/scripts/glue-dispose.mjs" "$OUT/$name.js"
   # Optimised once with its names kept (target/wasm-names/, for twiggy in `make bench`), then
-  # stripped for the package: the same code in both. --low-memory-unused: rustc puts the stack
-  # first (addresses 0 to 1 MiB, growing down), so the lowest 1 KiB is touched only by a stack
+  # stripped for the package: the same code in both. Stripped: names, producers and the
+  # `target_features` section (read by linkers only; measured -0.1 KB gzipped of each module).
+  # --low-memory-unused: rustc puts the stack first (addresses 0 to 1 MiB, growing down), so the lowest 1 KiB is touched only by a stack
   # 1 MiB deep; wasm-opt may then fold constant offsets into loads and stores (measured
   # -0.9 KB gzipped of the browser module).
   # The browser and edge modules get a second round: --flatten --rereloop, then -Oz twice (measured
@@ -73,7 +78,7 @@ build_module() {
     "$OUT/${name}_bg.wasm" -o "$ROOT/target/wasm-names/${name}_bg.wasm"
   "$ROOT/node_modules/.bin/wasm-opt" --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    --strip-debug --strip-producers "$ROOT/target/wasm-names/${name}_bg.wasm" -o "$OUT/${name}_bg.wasm"
+    --strip-debug --strip-producers --strip-target-features "$ROOT/target/wasm-names/${name}_bg.wasm" -o "$OUT/${name}_bg.wasm"
   # The browser and edge modules' import and export names minified in the module and its glue
   # (a page downloads both; measured -0.8 KB page JS and -1.1 KB wasm gzipped, README).
   if [ "$name" = rotor ] || [ "$name" = issuer ]; then node "$ROOT/scripts/glue-names.mjs" "$OUT/${name}_bg.wasm" "$OUT/$name.js"; fi

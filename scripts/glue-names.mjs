@@ -57,4 +57,9 @@ text = text.replace(ret, `    return { __proto__: null, ${JSON.stringify(module)
 const exports = new Map(map.exports);
 text = text.replace(/(?<![\w.$])wasm\.(\w+)/g, (all, name) => (exports.has(name) ? `wasm.${exports.get(name)}` : fail(`wasm.${name} is not an export`)));
 if (/__wbg_\w+_[0-9a-f]{16}: function/.test(text)) fail("an import shim is left unrenamed");
+
+// The import shims as arrow functions where they use neither `this` nor `arguments` (a
+// minifier keeps `function`: measured -0.05 KB gzipped page JS).
+text = text.replace(/^( {8}\w+): function\(([^)]*)\) \{\n((?: {12}.*\n|\n)*?) {8}\},$/gm, (all, name, args, body) =>
+  /\b(this|arguments)\b/.test(body) ? all : `${name}: (${args}) => {\n${body}        },`);
 writeFileSync(glueFile, text);

@@ -457,15 +457,21 @@ impl RenewalMachine {
             Input::RefreshSucceeded { tokens, rotated } => {
                 tokens.validate()?;
                 self.stored_while_refreshing = None;
-                out.push(Action::Emit {
-                    event: Event::Renewed {
-                        expires_at: tokens.expires_at,
+                push(
+                    &mut out,
+                    Action::Emit {
+                        event: Event::Renewed {
+                            expires_at: tokens.expires_at,
+                        },
                     },
-                });
+                );
                 if rotated {
-                    out.push(Action::Emit {
-                        event: Event::Rotated,
-                    });
+                    push(
+                        &mut out,
+                        Action::Emit {
+                            event: Event::Rotated,
+                        },
+                    );
                 }
                 let due_on_arrival = tokens.has_refresh_token
                     && next_refresh_at(
@@ -519,21 +525,27 @@ impl RenewalMachine {
                     self.state = State::Idle;
                     self.refresh_at = None;
                     self.retry_at = None;
-                    out.push(Action::CancelTimer);
-                    out.push(Action::Emit {
-                        event: Event::Error {
-                            code,
-                            kind: kind.as_str(),
+                    push(&mut out, Action::CancelTimer);
+                    push(
+                        &mut out,
+                        Action::Emit {
+                            event: Event::Error {
+                                code,
+                                kind: kind.as_str(),
+                            },
                         },
-                    });
+                    );
                 }
                 ErrorKind::Protocol => {
-                    out.push(Action::Emit {
-                        event: Event::Error {
-                            code: code.clone(),
-                            kind: kind.as_str(),
+                    push(
+                        &mut out,
+                        Action::Emit {
+                            event: Event::Error {
+                                code: code.clone(),
+                                kind: kind.as_str(),
+                            },
                         },
-                    });
+                    );
                     self.retry(code, retry_after_ms, now, jitter, &mut out)?;
                 }
                 ErrorKind::Retry => self.retry(code, retry_after_ms, now, jitter, &mut out)?,
@@ -548,7 +560,7 @@ impl RenewalMachine {
                 self.retry_at = None;
                 self.failures = 0;
                 self.state = State::Idle;
-                out.push(Action::CancelTimer);
+                push(&mut out, Action::CancelTimer);
             }
         }
         Ok(out)
@@ -576,7 +588,7 @@ impl RenewalMachine {
         if self.tokens.is_some() && older {
             return Ok(()); // a stale write: the current set is newer
         }
-        out.push(Action::AdoptTokens);
+        push(out, Action::AdoptTokens);
         self.failures = 0;
         if self.state == State::Refreshing {
             self.stored_while_refreshing = None;
@@ -589,11 +601,14 @@ impl RenewalMachine {
                 return Ok(());
             }
             // Another party renewed first: that is this redemption's outcome.
-            out.push(Action::Emit {
-                event: Event::Renewed {
-                    expires_at: tokens.expires_at,
+            push(
+                out,
+                Action::Emit {
+                    event: Event::Renewed {
+                        expires_at: tokens.expires_at,
+                    },
                 },
-            });
+            );
             self.state = State::Idle;
         }
         self.adopt(tokens, now, jitter, out)
@@ -629,16 +644,19 @@ impl RenewalMachine {
         match self.refresh_at {
             None => {
                 self.state = State::Idle;
-                out.push(Action::CancelTimer);
+                push(out, Action::CancelTimer);
             }
             Some(_) => {
                 if let (true, Some(refresh_expires_at)) = (
                     refresh_token_expires_first(&tokens, now, &opts)?,
                     tokens.refresh_expires_at,
                 ) {
-                    out.push(Action::Emit {
-                        event: Event::RefreshExpiring { refresh_expires_at },
-                    });
+                    push(
+                        out,
+                        Action::Emit {
+                            event: Event::RefreshExpiring { refresh_expires_at },
+                        },
+                    );
                 }
                 self.state = State::Scheduled;
                 self.check(now, out);
@@ -653,11 +671,14 @@ impl RenewalMachine {
         self.retry_at = None;
         self.failures = 0;
         self.state = State::NeedsReauthentication;
-        out.push(Action::CancelTimer);
-        out.push(Action::DropTokens);
-        out.push(Action::Emit {
-            event: Event::Reauthenticate { code },
-        });
+        push(out, Action::CancelTimer);
+        push(out, Action::DropTokens);
+        push(
+            out,
+            Action::Emit {
+                event: Event::Reauthenticate { code },
+            },
+        );
     }
 
     fn retry(
@@ -684,15 +705,18 @@ impl RenewalMachine {
         let retry_at = now + delay;
         self.retry_at = Some(retry_at);
         self.state = State::RetryWait;
-        out.push(Action::Emit {
-            event: Event::Retrying {
-                attempt: self.failures,
-                delay_ms: delay,
-                retry_at,
-                code,
+        push(
+            out,
+            Action::Emit {
+                event: Event::Retrying {
+                    attempt: self.failures,
+                    delay_ms: delay,
+                    retry_at,
+                    code,
+                },
             },
-        });
-        out.push(Action::WakeAt { at: retry_at });
+        );
+        push(out, Action::WakeAt { at: retry_at });
         Ok(())
     }
 
@@ -707,14 +731,20 @@ impl RenewalMachine {
         if now >= due_at {
             if self.online {
                 self.state = State::Refreshing;
-                out.push(Action::CancelTimer);
-                out.push(Action::SendRefresh);
+                push(out, Action::CancelTimer);
+                push(out, Action::SendRefresh);
             }
             // Offline: wait for `Online`; no timer spins meanwhile.
         } else {
-            out.push(Action::WakeAt { at: due_at });
+            push(out, Action::WakeAt { at: due_at });
         }
     }
+}
+
+/// One action more (one call site for the vector's growth, not one per action).
+#[inline(never)]
+fn push(out: &mut Vec<Action>, action: Action) {
+    out.push(action);
 }
 
 fn check_now(now: f64) -> Result<f64, RotorError> {

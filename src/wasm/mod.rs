@@ -180,7 +180,8 @@ pub(crate) fn with_input<R>(
 }
 
 /// The version of the rotor package (from `Cargo.toml`).
-#[wasm_bindgen(js_name = version)]
-pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_owned()
+/// (A JS string made from the constant: nothing allocated, copied out and freed.)
+#[wasm_bindgen(js_name = version, unchecked_return_type = "string")]
+pub fn version() -> JsValue {
+    JsValue::from_str(env!("CARGO_PKG_VERSION"))
 }

@@ -151,25 +151,27 @@ fn now_of(o: &Option<Fields<'_>>) -> Result<f64, JsValue> {
     now_or_clock(&o.as_ref().map_or(JsValue::UNDEFINED, |o| o.raw("now")))
 }
 
+/// Member `name` of a `TokenSet`: a number, or `None` for undefined/null.
+#[inline(never)]
+fn number_member(token_set: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
+    let v = get(token_set, name);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_f64()
+        .map(Some)
+        .ok_or_else(|| argument(&[name, ": expected a number"].concat()))
+}
+
 /// The instants of a `TokenSet` (only `expiresAt`, `refreshExpiresAt`, `receivedAt`,
 /// `accessToken` — peeked for a JWT `exp` — and whether it has a `refreshToken`).
 fn token_times(token_set: &JsValue) -> Result<TokenTimes, JsValue> {
     if !Shape::is_object(token_set) {
         return Err(argument("tokenSet: expected a TokenSet object"));
     }
-    let get =
-        |name: &str| js_sys::Reflect::get(token_set, &JsValue::from_str(name)).unwrap_or_default();
-    let number = |name: &str| -> Result<Option<f64>, JsValue> {
-        let v = get(name);
-        if v.is_undefined() || v.is_null() {
-            return Ok(None);
-        }
-        v.as_f64()
-            .map(Some)
-            .ok_or_else(|| argument(&[name, ": expected a number"].concat()))
-    };
-    let access_token = get("accessToken").as_string();
-    let refresh_token = get("refreshToken");
+    let number = |name: &str| number_member(token_set, name);
+    let access_token = get(token_set, "accessToken").as_string();
+    let refresh_token = get(token_set, "refreshToken");
     let times = TokenTimes {
         expires_at: number("expiresAt")?,
         refresh_expires_at: number("refreshExpiresAt")?,
@@ -233,12 +235,17 @@ pub fn estimate_clock_skew_js(inputs: JsValue) -> Result<f64, JsValue> {
     }))
 }
 
+/// Member `name` of `object`: undefined when it has none or reading it throws (one call site
+/// for every member the schedule reads).
+#[inline(never)]
+fn get(object: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(object, &JsValue::from_str(name)).unwrap_or_default()
+}
+
 /// Member `name` of an object as a string (`None` for anything else, or no object).
 fn string_member(object: &JsValue, name: &str) -> Option<String> {
     if object.is_object() {
-        js_sys::Reflect::get(object, &JsValue::from_str(name))
-            .unwrap_or_default()
-            .as_string()
+        get(object, name).as_string()
     } else {
         None
     }
@@ -300,9 +307,9 @@ impl RenewalMachine {
     }
 
     /// `"idle" | "scheduled" | "refreshing" | "retry-wait" | "needs-reauthentication"`.
-    #[wasm_bindgen(getter)]
-    pub fn state(&self) -> String {
-        self.inner.state().as_str().to_owned()
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn state(&self) -> JsValue {
+        JsValue::from_str(self.inner.state().as_str())
     }
 
     /// The planned refresh instant (ms), if any.
@@ -364,9 +371,8 @@ impl RenewalMachine {
         if !Shape::is_object(&input) {
             return Err(argument("input: expected { type }"));
         }
-        let get =
-            |name: &str| js_sys::Reflect::get(&input, &JsValue::from_str(name)).unwrap_or_default();
-        let kind = get("type")
+        let field = |name: &str| get(&input, name);
+        let kind = field("type")
             .as_string()
             .ok_or_else(|| argument("input: expected { type }"))?;
         let input = match kind.as_str() {
@@ -376,7 +382,7 @@ impl RenewalMachine {
             // With `rejectedToken` and `current`: a rejection of a token that is no longer
             // the current one (renewed meanwhile) is only a demand.
             "token-rejected" => match string_member(&input, "rejectedToken") {
-                Some(t) if string_member(&get("current"), "accessToken").as_ref() != Some(&t) => {
+                Some(t) if string_member(&field("current"), "accessToken").as_ref() != Some(&t) => {
                     Input::Demand
                 }
                 _ => Input::AccessTokenRejected,
@@ -385,9 +391,9 @@ impl RenewalMachine {
             "offline" => Input::Offline,
             "cleared" => Input::Cleared,
             "network-failed" => Input::NetworkFailed,
-            "tokens-stored" => Input::TokensStored(token_times(&get("tokenSet"))?),
+            "tokens-stored" => Input::TokensStored(token_times(&field("tokenSet"))?),
             "tokens-seen" => {
-                let (seen, current) = (get("tokenSet"), get("current"));
+                let (seen, current) = (field("tokenSet"), field("current"));
                 let changed =
                     |name: &str| string_member(&seen, name) != string_member(&current, name);
                 Input::TokensSeen {
@@ -397,23 +403,21 @@ impl RenewalMachine {
                 }
             }
             "refresh-succeeded" => {
-                let token_set = get("tokenSet");
+                let token_set = field("tokenSet");
                 let tokens = token_times(&token_set)?;
-                let rotated = js_sys::Reflect::get(&token_set, &JsValue::from_str("rotated"))
-                    .unwrap_or_default()
-                    .is_truthy();
+                let rotated = get(&token_set, "rotated").is_truthy();
                 Input::RefreshSucceeded { tokens, rotated }
             }
             "session-ended" => Input::SessionEnded {
-                code: get("code")
+                code: field("code")
                     .as_string()
                     .unwrap_or_else(|| "session_ended".into()),
             },
             "refresh-failed" => {
-                let error = get("error");
+                let error = field("error");
                 let member = |name: &str| {
                     if error.is_object() {
-                        js_sys::Reflect::get(&error, &JsValue::from_str(name)).unwrap_or_default()
+                        get(&error, name)
                     } else {
                         JsValue::UNDEFINED
                     }
